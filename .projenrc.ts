@@ -1,0 +1,94 @@
+import { awscdk, javascript, JsonFile } from 'projen';
+
+/**
+ * Minimum aws-cdk-lib: 2.268.0 is the first release with `aws_cloudhsm.CfnCluster`
+ * (used by `HsmCluster.fromCfnCluster`) and `aws_cloudhsm.CloudHSMMetrics`. Tests run against
+ * exactly this version, so nothing newer is used by accident.
+ */
+const CDK_MIN_VERSION = '2.268.0';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-cloudhsm',
+  description: 'AWS CDK constructs for AWS CloudHSM v2: clusters, HSMs and cross-region backup copies, deployed by cdk deploy.',
+  author: 'cdk-cloudhsm contributors',
+  authorAddress: 'cdk-cloudhsm@users.noreply.github.com',
+  repositoryUrl: 'https://github.com/cdk-cloudhsm/cdk-cloudhsm.git',
+  keywords: ['cdk', 'aws-cdk', 'cloudhsm', 'hsm', 'kms', 'awscdk'],
+  cdkVersion: CDK_MIN_VERSION,
+  constructsVersion: '10.5.0',
+  defaultReleaseBranch: 'main',
+  jsiiVersion: '~6.0.0',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  // No GitHub workflows: CI is `.ci/run` on a clean clone.
+  github: false,
+  release: false,
+  buildWorkflow: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+
+  publishToPypi: {
+    distName: 'cdk-cloudhsm',
+    module: 'cdk_cloudhsm',
+  },
+  publishToMaven: {
+    javaPackage: 'io.github.cdkcloudhsm',
+    mavenGroupId: 'io.github.cdkcloudhsm',
+    mavenArtifactId: 'cdk-cloudhsm',
+  },
+
+  devDeps: [
+    // The newest release of the client the registry offers here; the Lambda runtime brings its own.
+    '@aws-sdk/client-cloudhsm-v2@3.332.0',
+    'aws-sdk-client-mock@2.2.0',
+    'esbuild@0.28.2',
+  ],
+
+  jestOptions: {
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // Handler tests poll a simulator on a virtual clock; keep the default timeout generous for 2-core CI.
+      testTimeout: 60_000,
+      coveragePathIgnorePatterns: ['/node_modules/', '/assets/'],
+    },
+  },
+  gitignore: ['/.sim-venv/', '/cdk.out/', '**/cdk.out/'],
+  // Handler sources, tests and examples stay out of the tarball; the bundled handler in assets/ ships.
+});
+for (const pattern of ['/lambda/', '/examples/', '/docs/', '/.ci/', '/bench/', '/coverage/', '/test-reports/']) {
+  project.addPackageIgnore(pattern);
+}
+
+// lambda/ is plain TypeScript (not jsii): type-checked by its own tsconfig, linted, bundled by esbuild.
+new JsonFile(project, 'lambda/tsconfig.json', {
+  obj: {
+    extends: '../tsconfig.json',
+    compilerOptions: { rootDir: '..', noEmit: true, types: ['node'] },
+    include: ['**/*.ts'],
+  },
+});
+project.eslint?.addLintPattern('lambda');
+
+const bundle = project.addTask('bundle', {
+  description: 'Bundle the custom-resource handler (lambda/) into assets/handler with esbuild',
+  steps: [
+    { exec: 'tsc --noEmit -p lambda/tsconfig.json' },
+    {
+      exec: [
+        'esbuild lambda/index.ts --bundle --platform=node --target=node22 --format=cjs',
+        '--external:@aws-sdk/* --legal-comments=none --minify-syntax --minify-whitespace',
+        '--outfile=assets/handler/index.js --log-level=warning',
+      ].join(' '),
+    },
+  ],
+});
+project.preCompileTask.spawn(bundle);
+
+// Tests and handler sources are type-checked too (ts-jest transpiles without checking).
+const typecheck = project.addTask('typecheck', {
+  description: 'Type-check tests and the handler',
+  exec: 'tsc --noEmit -p test/tsconfig.json',
+});
+project.testTask.prependSpawn(typecheck);
+
+project.synth();
