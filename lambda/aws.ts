@@ -1,0 +1,67 @@
+import { CloudHSMV2Client } from '@aws-sdk/client-cloudhsm-v2';
+
+/**
+ * Retries are the SDK's own: the standard strategy retries throttling and 5xx with
+ * exponential backoff and jitter. Eight attempts ride out a burst of throttling
+ * without pushing one onEvent/isComplete invocation past its Lambda time-out.
+ */
+export const MAX_ATTEMPTS = 8;
+
+export type ClientFactory = (region?: string) => CloudHSMV2Client;
+
+/**
+ * Endpoint override: the SDK bundled in the Lambda runtime honours these variables itself;
+ * older SDKs do not, so they are read here too (the simulator and tests rely on it).
+ */
+function endpointOverride(): string | undefined {
+  return process.env.AWS_ENDPOINT_URL_CLOUDHSM_V2 || process.env.AWS_ENDPOINT_URL || undefined;
+}
+
+const clients = new Map<string, CloudHSMV2Client>();
+
+const defaultFactory: ClientFactory = (region) => {
+  const key = region ?? '';
+  let client = clients.get(key);
+  if (!client) {
+    client = new CloudHSMV2Client({
+      region,
+      endpoint: endpointOverride(),
+      maxAttempts: MAX_ATTEMPTS,
+      retryMode: 'standard',
+    });
+    clients.set(key, client);
+  }
+  return client;
+};
+
+let factory: ClientFactory = defaultFactory;
+
+/** The CloudHSM v2 client for a region (the function's own region when omitted). */
+export function cloudHsm(region?: string): CloudHSMV2Client {
+  return factory(region);
+}
+
+/** Swap the client factory (tests); call with no argument to restore the default. */
+export function setClientFactory(f?: ClientFactory): void {
+  factory = f ?? defaultFactory;
+  clients.clear();
+}
+
+function errorName(err: unknown): string | undefined {
+  return (err as { name?: string } | undefined)?.name;
+}
+
+/** The resource does not exist (any more). */
+export function isNotFound(err: unknown): boolean {
+  return errorName(err) === 'CloudHsmResourceNotFoundException';
+}
+
+/** The service refused the request as invalid for the resource's current state or input. */
+export function isInvalidRequest(err: unknown): boolean {
+  return errorName(err) === 'CloudHsmInvalidRequestException';
+}
+
+/** The message of an error, whatever was thrown. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,356 @@
+import {
+  Arn, CustomResource, Duration, IResource, ITaggable, Lazy, RemovalPolicy, Resource, Stack,
+  TagManager, TagType,
+} from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { CloudHsmProvider, SERVICE_TIMEOUT } from './private/provider';
+import { ClusterMode, HsmType, NetworkType } from './types';
+import {
+  validateClusterSubnets, validateHsmType, validateRetention, validateSourceBackupId, validateTags,
+} from './validation';
+
+/** The TCP ports clients use to reach the HSMs of a cluster. */
+export const HSM_CLIENT_PORT_RANGE = ec2.Port.tcpRange(2223, 2225);
+
+/** A CloudHSM v2 cluster, created by this library or imported. */
+export interface IHsmCluster extends IResource, ec2.IConnectable {
+  /**
+   * The cluster id, such as `cluster-jxhlf7644ne`.
+   * @attribute
+   */
+  readonly clusterId: string;
+
+  /**
+   * The cluster ARN.
+   * @attribute
+   */
+  readonly clusterArn: string;
+
+  /** The security group CloudHSM created for the cluster's HSM network interfaces. */
+  readonly securityGroup: ec2.ISecurityGroup;
+
+  /**
+   * Grants the given CloudHSM actions (for example `cloudhsm:CreateHsm`) on this cluster.
+   *
+   * @param grantee the principal
+   * @param actions actions, with or without the `cloudhsm:` prefix
+   */
+  grant(grantee: iam.IGrantable, ...actions: string[]): iam.Grant;
+
+  /** Grants `cloudhsm:DescribeClusters` and `cloudhsm:ListTags`, which read this cluster. */
+  grantDescribe(grantee: iam.IGrantable): iam.Grant;
+
+  /**
+   * A CloudWatch metric of this cluster in the `AWS/CloudHSM` namespace.
+   *
+   * @param metricName the metric name, such as `HsmUnhealthy`
+   * @param props options; add an `HsmId` dimension through `dimensionsMap` for one HSM
+   */
+  metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+}
+
+/** What identifies an existing cluster for `HsmCluster.fromClusterAttributes`. */
+export interface HsmClusterAttributes {
+  /** The cluster id, such as `cluster-jxhlf7644ne`. */
+  readonly clusterId: string;
+
+  /**
+   * The id of the cluster's security group.
+   *
+   * @default - the cluster has no `securityGroup` and `connections` has no security group
+   */
+  readonly securityGroupId?: string;
+}
+
+/** Properties of an `HsmCluster`. */
+export interface HsmClusterProps {
+  /** The VPC of the cluster's HSM network interfaces. */
+  readonly vpc: ec2.IVpc;
+
+  /**
+   * The subnets of the cluster: 1 to 10, at most one per Availability Zone. HSMs can be placed in
+   * the Availability Zones of these subnets only. Changing them needs a new cluster (see `allowReplacement`).
+   *
+   * @default - the VPC's private subnets, one per Availability Zone
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * The type of the cluster's HSMs. Can be changed later (ModifyCluster), where the service supports the migration.
+   *
+   * @default HsmType.HSM2M_MEDIUM
+   */
+  readonly hsmType?: HsmType;
+
+  /**
+   * The FIPS mode of the cluster. Set at creation.
+   *
+   * @default - the service's default (FIPS)
+   */
+  readonly mode?: ClusterMode;
+
+  /**
+   * The IP address family of the cluster's HSMs. Set at creation.
+   *
+   * @default - the service's default (IPV4)
+   */
+  readonly networkType?: NetworkType;
+
+  /**
+   * How long CloudHSM keeps the cluster's backups: whole days from 7 to 379.
+   * Removing this property later leaves the cluster's current retention as it is.
+   *
+   * @default - the service's default (90 days)
+   */
+  readonly backupRetention?: Duration;
+
+  /**
+   * A backup to restore the cluster from (backup id, or backup ARN for another account). Set at creation.
+   *
+   * @default - a new, empty cluster
+   */
+  readonly sourceBackupId?: string;
+
+  /**
+   * What happens to the cluster when it is removed from the stack or replaced.
+   * The cluster holds key material, so the default keeps it.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Allows a change of a create-only property (subnets, mode, network type, source backup) to
+   * create a new cluster. Without it such a change fails the deployment with an error naming the property.
+   * The old cluster is then kept or deleted according to `removalPolicy`.
+   *
+   * @default false
+   */
+  readonly allowReplacement?: boolean;
+}
+
+/** The metrics CloudHSM publishes, with the statistic that summarises each best. */
+const METRIC_STATISTICS: Record<string, string> = {
+  HsmUnhealthy: 'Sum',
+  HsmTemperature: 'Average',
+  HsmKeysSessionOccupied: 'Sum',
+  HsmKeysTokenOccupied: 'Sum',
+  HsmSessionCount: 'Sum',
+  HsmUsersAvailable: 'Sum',
+  HsmUsersMax: 'Maximum',
+  InterfaceEth2OctetsInput: 'Sum',
+  InterfaceEth2OctetsOutput: 'Sum',
+};
+
+/** What imported and created clusters share: grants, metrics, connections. */
+abstract class HsmClusterBase extends Resource implements IHsmCluster {
+  public abstract readonly clusterId: string;
+  public abstract readonly clusterArn: string;
+  public abstract readonly securityGroup: ec2.ISecurityGroup;
+  public abstract readonly connections: ec2.Connections;
+
+  public grant(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: actions.map((a) => (a.includes(':') ? a : `cloudhsm:${a}`)),
+      resourceArns: [this.clusterArn],
+    });
+  }
+
+  public grantDescribe(grantee: iam.IGrantable): iam.Grant {
+    // DescribeClusters supports no resource-level permissions; ListTags does.
+    return iam.Grant.addToPrincipal({ grantee, actions: ['cloudhsm:DescribeClusters'], resourceArns: ['*'] })
+      .combine(this.grant(grantee, 'cloudhsm:ListTags'));
+  }
+
+  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/CloudHSM',
+      metricName,
+      statistic: METRIC_STATISTICS[metricName] ?? 'Average',
+      ...props,
+      dimensionsMap: { ClusterId: this.clusterId, ...props?.dimensionsMap },
+    }).attachTo(this);
+  }
+
+  /** Number of unhealthy HSMs (HsmUnhealthy, Sum): alarm on anything above 0. */
+  public metricHsmUnhealthy(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('HsmUnhealthy', props);
+  }
+
+  /** HSM processor temperature in degrees Celsius (HsmTemperature, Average). */
+  public metricHsmTemperature(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('HsmTemperature', props);
+  }
+
+  /** Session keys in use (HsmKeysSessionOccupied, Sum). */
+  public metricHsmKeysSessionOccupied(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('HsmKeysSessionOccupied', props);
+  }
+
+  /** Token (persistent) keys in use (HsmKeysTokenOccupied, Sum). */
+  public metricHsmKeysTokenOccupied(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('HsmKeysTokenOccupied', props);
+  }
+
+  /** Open client sessions (HsmSessionCount, Sum). */
+  public metricHsmSessionCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('HsmSessionCount', props);
+  }
+
+  /** HSM users that can still be created (HsmUsersAvailable, Sum). */
+  public metricHsmUsersAvailable(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('HsmUsersAvailable', props);
+  }
+
+  /** The maximum number of HSM users (HsmUsersMax, Maximum). */
+  public metricHsmUsersMax(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('HsmUsersMax', props);
+  }
+
+  /** Bytes received by the HSMs' network interface (InterfaceEth2OctetsInput, Sum). */
+  public metricInterfaceEth2OctetsInput(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('InterfaceEth2OctetsInput', props);
+  }
+
+  /** Bytes sent by the HSMs' network interface (InterfaceEth2OctetsOutput, Sum). */
+  public metricInterfaceEth2OctetsOutput(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('InterfaceEth2OctetsOutput', props);
+  }
+}
+
+/**
+ * An AWS CloudHSM v2 cluster, created and updated through a custom resource
+ * (`Custom::CloudHsmCluster`) that waits for the cluster to settle.
+ *
+ * Tags set with `Tags.of(...)` are applied to the cluster. The cluster is retained by default when
+ * removed from the stack, because it holds key material.
+ *
+ * @example
+ * const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 });
+ * const cluster = new HsmCluster(stack, 'Cluster', {
+ *   vpc,
+ *   backupRetention: Duration.days(30),
+ * });
+ * cluster.connections.allowDefaultPortFrom(appServer);
+ */
+export class HsmCluster extends HsmClusterBase implements ITaggable {
+  /**
+   * Imports an existing cluster.
+   *
+   * @param scope the parent construct
+   * @param id the construct id
+   * @param attrs what identifies the cluster
+   */
+  public static fromClusterAttributes(scope: Construct, id: string, attrs: HsmClusterAttributes): IHsmCluster {
+    class Imported extends HsmClusterBase {
+      public readonly clusterId = attrs.clusterId;
+      public readonly clusterArn = clusterArnOf(this, attrs.clusterId);
+      public readonly connections: ec2.Connections;
+      private readonly importedSecurityGroup?: ec2.ISecurityGroup;
+      constructor() {
+        super(scope, id);
+        this.importedSecurityGroup = attrs.securityGroupId === undefined
+          ? undefined : ec2.SecurityGroup.fromSecurityGroupId(this, 'SecurityGroup', attrs.securityGroupId);
+        this.connections = new ec2.Connections({
+          securityGroups: this.importedSecurityGroup ? [this.importedSecurityGroup] : [],
+          defaultPort: HSM_CLIENT_PORT_RANGE,
+        });
+      }
+      public get securityGroup(): ec2.ISecurityGroup {
+        if (!this.importedSecurityGroup) {
+          throw new Error(`HsmCluster ${this.node.path}: securityGroup is unknown; pass securityGroupId to fromClusterAttributes`);
+        }
+        return this.importedSecurityGroup;
+      }
+    }
+    return new Imported();
+  }
+
+  public readonly clusterId: string;
+  public readonly clusterArn: string;
+  public readonly securityGroup: ec2.ISecurityGroup;
+  public readonly connections: ec2.Connections;
+
+  /**
+   * The id of the VPC of the cluster.
+   * @attribute
+   */
+  public readonly vpcId: string;
+
+  /** The VPC of the cluster. */
+  public readonly vpc: ec2.IVpc;
+
+  /** The subnets of the cluster, one per Availability Zone. */
+  public readonly subnets: ec2.ISubnet[];
+
+  /** The type of the cluster's HSMs. */
+  public readonly hsmType: HsmType;
+
+  /** Tags of the cluster; use `Tags.of(cluster)` to add them. */
+  public readonly tags: TagManager;
+
+  /** The custom resource behind the cluster. */
+  private readonly resource: CustomResource;
+
+  constructor(scope: Construct, id: string, props: HsmClusterProps) {
+    super(scope, id);
+    this.vpc = props.vpc;
+    this.hsmType = props.hsmType ?? HsmType.HSM2M_MEDIUM;
+    this.subnets = props.vpc.selectSubnets(props.vpcSubnets ?? { onePerAz: true }).subnets;
+    this.tags = new TagManager(TagType.KEY_VALUE, 'Custom::CloudHsmCluster');
+
+    const provider = CloudHsmProvider.of(this);
+    provider.enableClusters();
+
+    this.resource = new CustomResource(this, 'Resource', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::CloudHsmCluster',
+      serviceTimeout: SERVICE_TIMEOUT,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      properties: {
+        HsmType: this.hsmType.name,
+        SubnetIds: this.subnets.map((s) => s.subnetId),
+        SourceBackupId: props.sourceBackupId,
+        BackupRetentionDays: props.backupRetention?.toDays({ integral: false }),
+        Mode: props.mode,
+        NetworkType: props.networkType,
+        Tags: Lazy.any({ produce: () => this.tags.renderTags() }, { omitEmptyArray: true }),
+        AllowReplacement: props.allowReplacement ?? false,
+      },
+    });
+
+    this.clusterId = this.resource.ref;
+    this.clusterArn = clusterArnOf(this, this.clusterId);
+    this.vpcId = this.resource.getAttString('VpcId');
+    this.securityGroup = ec2.SecurityGroup.fromSecurityGroupId(this, 'SecurityGroup',
+      this.resource.getAttString('SecurityGroupId'), { allowAllOutbound: true, mutable: true });
+    this.connections = new ec2.Connections({ securityGroups: [this.securityGroup], defaultPort: HSM_CLIENT_PORT_RANGE });
+
+    const errors = [
+      ...validateHsmType('hsmType', this.hsmType.name),
+      ...validateClusterSubnets('vpcSubnets', props.vpc, this.subnets),
+      ...validateRetention('backupRetention', props.backupRetention),
+      ...validateSourceBackupId('sourceBackupId', props.sourceBackupId),
+    ];
+    if (errors.length > 0) throw new Error(`HsmCluster ${this.node.path}: ${errors.join('; ')}`);
+    // Tags arrive through aspects after construction, so they are checked at validation time.
+    this.node.addValidation({ validate: () => validateTags('tags', this.tags.tagValues()) });
+  }
+
+  /**
+   * The state of the cluster when the deployment finished, such as `UNINITIALIZED` or `ACTIVE`.
+   * @attribute
+   */
+  public get clusterState(): string {
+    return this.resource.getAttString('State');
+  }
+}
+
+function clusterArnOf(scope: Construct, clusterId: string): string {
+  return Arn.format({ service: 'cloudhsm', resource: 'cluster', resourceName: clusterId }, Stack.of(scope));
+}
+

@@ -1,0 +1,126 @@
+/**
+ * Input rules of the CloudHSM v2 API (API reference 2017-04-28), as plain functions with no CDK
+ * imports, so the constructs (at synth time) and the bundled handler (at deploy time, for values
+ * that were tokens at synth time) check the same rules and say the same thing.
+ *
+ * Each check returns an error message naming the property, the value and the rule, or undefined.
+ */
+
+export const BACKUP_ID_PATTERN = /^backup-[2-7a-zA-Z]{11,16}$/;
+export const CLUSTER_ID_PATTERN = /^cluster-[2-7a-zA-Z]{11,16}$/;
+export const HSM_ID_PATTERN = /^hsm-[2-7a-zA-Z]{11,16}$/;
+export const SUBNET_ID_PATTERN = /^subnet-[0-9a-fA-F]{8,17}$/;
+export const REGION_PATTERN = /^[a-z]{2}(-(gov))?-(east|west|north|south|central){1,2}-\d$/;
+export const AZ_PATTERN = /^[a-z]{2}(-(gov))?-(east|west|north|south|central){1,2}-\d[a-z]$/;
+export const IPV4_PATTERN = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+/** Tag keys and values: letters, separators, digits and `_ . : / + = - @` (API reference, Tag). */
+export const TAG_PATTERN = /^([\p{L}\p{Z}\p{N}_.: /+=\-@]*)$/u;
+/** HSM type names (current API reference: `((p|)hsm[0-9][a-z.]*\.[a-zA-Z]+)`, at most 32 characters). */
+export const HSM_TYPE_PATTERN = /^(p|)hsm[0-9][a-z.]*\.[a-zA-Z]+$/;
+/** SourceBackupId takes a backup id or, for a backup in another account, its ARN. */
+export const SOURCE_BACKUP_PATTERN = /^(arn:aws(-(us-gov))?:cloudhsm:([a-z]{2}(-(gov|isob|iso))?-(east|west|north|south|central){1,2}-[0-9]{1}):[0-9]{12}:backup\/)?backup-[2-7a-zA-Z]{11,16}$/;
+
+export const MIN_SUBNETS = 1;
+export const MAX_SUBNETS = 10;
+export const MIN_RETENTION_DAYS = 7;
+export const MAX_RETENTION_DAYS = 379;
+/** The API allows 50 tags; cdk-cloudhsm writes one itself to make retried creates idempotent. */
+export const MAX_USER_TAGS = 49;
+export const MAX_TAG_KEY_LENGTH = 128;
+export const MAX_TAG_VALUE_LENGTH = 256;
+export const RESERVED_TAG_PREFIXES = ['aws:', 'cdk-cloudhsm:'];
+
+export const CLUSTER_MODES = ['FIPS', 'NON_FIPS'];
+export const NETWORK_TYPES = ['IPV4', 'DUALSTACK'];
+
+const q = (v: unknown) => JSON.stringify(v);
+
+export function checkPattern(prop: string, value: string, pattern: RegExp, what: string): string | undefined {
+  return pattern.test(value) ? undefined : `${prop}: ${q(value)} is not ${what} (must match ${pattern.source})`;
+}
+
+export function checkBackupId(prop: string, value: string): string | undefined {
+  return checkPattern(prop, value, BACKUP_ID_PATTERN, 'a CloudHSM backup id');
+}
+
+export function checkSourceBackup(prop: string, value: string): string | undefined {
+  return checkPattern(prop, value, SOURCE_BACKUP_PATTERN, 'a CloudHSM backup id or backup ARN');
+}
+
+export function checkClusterId(prop: string, value: string): string | undefined {
+  return checkPattern(prop, value, CLUSTER_ID_PATTERN, 'a CloudHSM cluster id');
+}
+
+export function checkRegion(prop: string, value: string): string | undefined {
+  return checkPattern(prop, value, REGION_PATTERN, 'an AWS region name');
+}
+
+export function checkAvailabilityZone(prop: string, value: string): string | undefined {
+  return checkPattern(prop, value, AZ_PATTERN, 'an Availability Zone name');
+}
+
+export function checkHsmType(prop: string, value: string): string | undefined {
+  if (value.length > 32) return `${prop}: ${q(value)} is not an HSM type (at most 32 characters)`;
+  return checkPattern(prop, value, HSM_TYPE_PATTERN, 'an HSM type (such as hsm1.medium or hsm2m.medium)');
+}
+
+export function checkOneOf(prop: string, value: string, allowed: readonly string[]): string | undefined {
+  return allowed.includes(value) ? undefined : `${prop}: ${q(value)} is not one of ${allowed.join(', ')}`;
+}
+
+export function checkRetentionDays(prop: string, days: number): string | undefined {
+  if (Number.isInteger(days) && days >= MIN_RETENTION_DAYS && days <= MAX_RETENTION_DAYS) return undefined;
+  return `${prop}: ${days} days is not valid; CloudHSM keeps backups for a whole number of days from ${MIN_RETENTION_DAYS} to ${MAX_RETENTION_DAYS}`;
+}
+
+export function checkSubnetCount(prop: string, subnetIds: readonly string[]): string | undefined {
+  const n = subnetIds.length;
+  if (n >= MIN_SUBNETS && n <= MAX_SUBNETS) return undefined;
+  return `${prop}: ${n} subnets selected (${subnetIds.join(', ') || 'none'}); a CloudHSM cluster needs ${MIN_SUBNETS} to ${MAX_SUBNETS} subnets`;
+}
+
+/** At most one subnet per Availability Zone; `azs[i]` is the AZ of `subnetIds[i]` (undefined if unknown). */
+export function checkOneSubnetPerAz(
+  prop: string,
+  subnetIds: readonly string[],
+  azs: readonly (string | undefined)[],
+): string | undefined {
+  const seen = new Map<string, string>();
+  for (let i = 0; i < subnetIds.length; i++) {
+    const az = azs[i];
+    if (az === undefined) continue;
+    const first = seen.get(az);
+    if (first !== undefined) {
+      return `${prop}: subnets ${first} and ${subnetIds[i]} are both in ${az}; a CloudHSM cluster takes at most one subnet per Availability Zone`;
+    }
+    seen.set(az, subnetIds[i]);
+  }
+  return undefined;
+}
+
+/** Tag count, key and value rules; a key or value that is undefined (a token) is skipped. */
+export function checkTags(prop: string, tags: Readonly<Record<string, string>>): string[] {
+  const errors: string[] = [];
+  const keys = Object.keys(tags);
+  if (keys.length > MAX_USER_TAGS) {
+    errors.push(`${prop}: ${keys.length} tags given; at most ${MAX_USER_TAGS} are allowed (CloudHSM allows 50 and cdk-cloudhsm uses one to make retried creates idempotent)`);
+  }
+  for (const key of keys) {
+    const value = tags[key];
+    if (key.length < 1 || key.length > MAX_TAG_KEY_LENGTH) {
+      errors.push(`${prop}: tag key ${q(key)} is ${key.length} characters long; tag keys must be 1 to ${MAX_TAG_KEY_LENGTH} characters`);
+    } else if (!TAG_PATTERN.test(key)) {
+      errors.push(`${prop}: tag key ${q(key)} has characters CloudHSM does not allow (letters, digits, spaces and _ . : / + = - @ only)`);
+    }
+    const reserved = RESERVED_TAG_PREFIXES.find((p) => key.toLowerCase().startsWith(p));
+    if (reserved) {
+      errors.push(`${prop}: tag key ${q(key)} uses the reserved prefix ${q(reserved)}`);
+    }
+    if (value.length > MAX_TAG_VALUE_LENGTH) {
+      errors.push(`${prop}: the value of tag ${q(key)} is ${value.length} characters long; tag values must be at most ${MAX_TAG_VALUE_LENGTH} characters`);
+    } else if (!TAG_PATTERN.test(value)) {
+      errors.push(`${prop}: the value of tag ${q(key)} (${q(value)}) has characters CloudHSM does not allow (letters, digits, spaces and _ . : / + = - @ only)`);
+    }
+  }
+  return errors;
+}
