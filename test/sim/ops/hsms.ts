@@ -1,0 +1,123 @@
+// HSM operations: CreateHsm and DeleteHsm.
+
+import {
+  assertNotTransitional, findCluster, hsmMessage, makeClusterBackup, OperationHandler, pem, SimContext,
+} from '../context';
+import { invalidRequest, notFound } from '../errors';
+import { formatIpv4, parseCidr, parseIpv4, usableRange } from '../network';
+import { ClusterRecord, HsmRecord } from '../types';
+import { PATTERNS, Validator } from '../validation';
+import { hsmView } from '../views';
+
+/**
+ * The service refuses a second HSM until the cluster is initialized and activated.
+ * Wording as reported from the live API in hashicorp/terraform-provider-aws issue #7437
+ * ("An error occurred (CloudHsmInvalidRequestException) when calling the CreateHsm
+ * operation: Cluster 'cluster-xxxxxxxxxxx' already contains an HSM but has not yet been
+ * fully activated").
+ */
+export function notYetActivatedMessage(clusterId: string): string {
+  return `Cluster '${clusterId}' already contains an HSM but has not yet been fully activated`;
+}
+
+/** Checks a requested IP, or picks a free one (seeded, so reproducible). */
+function chooseIp(ctx: SimContext, region: string, subnetId: string, cidr: string, requested?: string): string {
+  const used = ctx.store.usedIps(region, subnetId);
+  const { first, last } = usableRange(cidr);
+  if (requested !== undefined) {
+    const value = parseIpv4(requested);
+    if (value === undefined) throw invalidRequest(`IpAddress '${requested}' is not a valid IPv4 address`);
+    const { network, size } = parseCidr(cidr);
+    if (value < network || value >= network + size) {
+      throw invalidRequest(`IpAddress '${requested}' is not in the address range of subnet ${subnetId} (${cidr})`);
+    }
+    if (value < first || value > last) {
+      throw invalidRequest(`IpAddress '${requested}' is reserved by AWS in subnet ${subnetId} (${cidr}): the first four and the last address cannot be used`);
+    }
+    if (used.has(requested)) throw invalidRequest(`IpAddress '${requested}' is already in use in subnet ${subnetId}`);
+    return requested;
+  }
+  const count = last - first + 1;
+  const start = ctx.rng.int(count);
+  for (let i = 0; i < count; i++) {
+    const ip = formatIpv4(first + ((start + i) % count));
+    if (!used.has(ip)) return ip;
+  }
+  throw invalidRequest(`Subnet ${subnetId} (${cidr}) has no free IP address left`);
+}
+
+/** The first HSM of a cluster that becomes ACTIVE brings the CSR and the HSM certificates. */
+function issueCertificates(c: ClusterRecord, h: HsmRecord): void {
+  if (c.certificates.ClusterCsr || c.certificates.ClusterCertificate) return;
+  c.certificates.ClusterCsr = pem('CERTIFICATE REQUEST', `${c.id} csr`);
+  c.certificates.HsmCertificate = pem('CERTIFICATE', `${h.id} hsm`);
+  c.certificates.AwsHardwareCertificate = pem('CERTIFICATE', `${h.id} aws hardware`);
+  c.certificates.ManufacturerHardwareCertificate = pem('CERTIFICATE', `${h.id} manufacturer`);
+}
+
+export const createHsm: OperationHandler = (ctx, region, input) => {
+  const v = new Validator(input);
+  const clusterId = v.string('ClusterId', { required: true, pattern: PATTERNS.clusterId });
+  const az = v.string('AvailabilityZone', { required: true, pattern: PATTERNS.availabilityZone });
+  const ipAddress = v.string('IpAddress', { pattern: PATTERNS.ipAddress });
+  v.done();
+  const c = findCluster(ctx, region, clusterId!);
+  assertNotTransitional(c, 'CreateHsm');
+  if (c.state !== 'ACTIVE' && c.hsms.length > 0) throw invalidRequest(notYetActivatedMessage(c.id));
+  const subnetId = c.subnetMapping[az!];
+  if (!subnetId) {
+    throw invalidRequest(`Availability Zone '${az}' is not one of the Availability Zones of cluster '${c.id}' (${Object.keys(c.subnetMapping).join(', ')})`);
+  }
+  const subnet = ctx.store.subnet(region, subnetId);
+  const h: HsmRecord = {
+    id: ctx.ids.base32('hsm'),
+    clusterId: c.id,
+    az: az!,
+    subnetId,
+    eniId: ctx.ids.hex17('eni'),
+    eniIp: chooseIp(ctx, region, subnetId, subnet.cidr, ipAddress),
+    state: 'CREATE_IN_PROGRESS',
+    stateMessage: hsmMessage('CREATE_IN_PROGRESS'),
+    createdMs: ctx.clock.now(),
+  };
+  c.hsms.push(h);
+  ctx.clock.schedule(ctx.timings.hsmCreateMs, `hsm ${h.id} ACTIVE`, () => {
+    if (h.state !== 'CREATE_IN_PROGRESS' || !c.hsms.includes(h)) return;
+    h.state = 'ACTIVE';
+    h.stateMessage = hsmMessage('ACTIVE');
+    issueCertificates(c, h);
+  });
+  return { Hsm: hsmView(h) };
+};
+
+export const deleteHsm: OperationHandler = (ctx, region, input) => {
+  const v = new Validator(input);
+  const clusterId = v.string('ClusterId', { required: true, pattern: PATTERNS.clusterId });
+  const eniId = v.string('EniId', { pattern: PATTERNS.eniId });
+  const eniIp = v.string('EniIp', { pattern: PATTERNS.ipAddress });
+  const hsmId = v.string('HsmId', { pattern: PATTERNS.hsmId });
+  v.done();
+  if (hsmId === undefined && eniId === undefined && eniIp === undefined) {
+    throw invalidRequest('DeleteHsm needs one of HsmId, EniId or EniIp to identify the HSM');
+  }
+  const c = findCluster(ctx, region, clusterId!);
+  const h = c.hsms.find((x) => (hsmId === undefined || x.id === hsmId)
+    && (eniId === undefined || x.eniId === eniId)
+    && (eniIp === undefined || x.eniIp === eniIp));
+  if (!h) {
+    const what = [hsmId && `HsmId ${hsmId}`, eniId && `EniId ${eniId}`, eniIp && `EniIp ${eniIp}`].filter(Boolean).join(', ');
+    throw notFound(`No HSM with ${what} was found in cluster '${c.id}'`);
+  }
+  if (h.state !== 'DELETE_IN_PROGRESS') {
+    // deleting an HSM of an initialized cluster backs the cluster up first
+    if (h.state === 'ACTIVE' && (c.state === 'INITIALIZED' || c.state === 'ACTIVE')) {
+      makeClusterBackup(ctx, region, c, 'CREATE_IN_PROGRESS');
+    }
+    h.state = 'DELETE_IN_PROGRESS';
+    h.stateMessage = hsmMessage('DELETE_IN_PROGRESS');
+    ctx.clock.schedule(ctx.timings.hsmDeleteMs, `hsm ${h.id} removed`, () => {
+      c.hsms = c.hsms.filter((x) => x !== h);
+    });
+  }
+  return { HsmId: h.id };
+};

@@ -1,0 +1,164 @@
+// Shared types of the simulator: the 15 operations, the timing options and the
+// internal records the operations mutate. Wire shapes live in views.ts.
+
+/** The 15 operations of the CloudHSM v2 API (API version 2017-04-28). */
+export const OPERATIONS = [
+  'CopyBackupToRegion',
+  'CreateCluster',
+  'CreateHsm',
+  'DeleteBackup',
+  'DeleteCluster',
+  'DeleteHsm',
+  'DescribeBackups',
+  'DescribeClusters',
+  'InitializeCluster',
+  'ListTags',
+  'ModifyBackupAttributes',
+  'ModifyCluster',
+  'RestoreBackup',
+  'TagResource',
+  'UntagResource',
+] as const;
+export type Operation = typeof OPERATIONS[number];
+
+export function isOperation(name: string): name is Operation {
+  return (OPERATIONS as readonly string[]).includes(name);
+}
+
+/** Virtual durations (ms) of the asynchronous transitions. */
+export interface Timings {
+  /** CREATE_IN_PROGRESS -> UNINITIALIZED (or ACTIVE when restored from a backup). */
+  readonly clusterCreateMs: number;
+  /** HSM CREATE_IN_PROGRESS -> ACTIVE. */
+  readonly hsmCreateMs: number;
+  /** HSM DELETE_IN_PROGRESS -> removed from the cluster. */
+  readonly hsmDeleteMs: number;
+  /** Cluster DELETE_IN_PROGRESS -> DELETED. */
+  readonly clusterDeleteMs: number;
+  /** UPDATE_IN_PROGRESS / MODIFY_IN_PROGRESS -> previous state. */
+  readonly modifyMs: number;
+  /** INITIALIZE_IN_PROGRESS -> INITIALIZED. */
+  readonly initializeMs: number;
+  /** Copied backup CREATE_IN_PROGRESS -> READY in the destination region. */
+  readonly backupCopyMs: number;
+  /** Backup made by DeleteHsm: CREATE_IN_PROGRESS -> READY. */
+  readonly backupCreateMs: number;
+  /** PENDING_DELETION -> DELETED (the service documents 7 days). */
+  readonly backupPendingDeletionMs: number;
+  /** How long a DELETED cluster is still described (when filtered by id) before it is gone. */
+  readonly deletedClusterVisibleMs: number;
+  /** How long a DELETED backup is still described before it is gone. */
+  readonly deletedBackupVisibleMs: number;
+}
+
+const MINUTE = 60_000;
+export const DEFAULT_TIMINGS: Timings = {
+  clusterCreateMs: 5 * MINUTE,
+  hsmCreateMs: 12 * MINUTE,
+  hsmDeleteMs: 2 * MINUTE,
+  clusterDeleteMs: 2 * MINUTE,
+  modifyMs: 1 * MINUTE,
+  initializeMs: 2 * MINUTE,
+  backupCopyMs: 3 * MINUTE,
+  backupCreateMs: 2 * MINUTE,
+  backupPendingDeletionMs: 7 * 24 * 60 * MINUTE,
+  deletedClusterVisibleMs: 60 * MINUTE,
+  deletedBackupVisibleMs: 60 * MINUTE,
+};
+
+export type ClusterState =
+  | 'CREATE_IN_PROGRESS' | 'UNINITIALIZED' | 'INITIALIZE_IN_PROGRESS' | 'INITIALIZED' | 'ACTIVE'
+  | 'UPDATE_IN_PROGRESS' | 'MODIFY_IN_PROGRESS' | 'ROLLBACK_IN_PROGRESS' | 'DELETE_IN_PROGRESS'
+  | 'DELETED' | 'DEGRADED';
+export type HsmState = 'CREATE_IN_PROGRESS' | 'ACTIVE' | 'DEGRADED' | 'DELETE_IN_PROGRESS' | 'DELETED';
+export type BackupState = 'CREATE_IN_PROGRESS' | 'READY' | 'DELETED' | 'PENDING_DELETION';
+
+/** States in which a cluster refuses ModifyCluster, CreateHsm, DeleteCluster and InitializeCluster. */
+export const TRANSITIONAL_CLUSTER_STATES: readonly ClusterState[] = [
+  'CREATE_IN_PROGRESS', 'INITIALIZE_IN_PROGRESS', 'UPDATE_IN_PROGRESS', 'MODIFY_IN_PROGRESS',
+  'DELETE_IN_PROGRESS', 'ROLLBACK_IN_PROGRESS',
+];
+
+export const HSM_TYPES = ['hsm1.medium', 'hsm2m.medium'] as const;
+export const CLUSTER_MODES = ['FIPS', 'NON_FIPS'] as const;
+export const NETWORK_TYPES = ['IPV4', 'DUALSTACK'] as const;
+
+export interface Tag { Key: string; Value: string }
+
+export interface Certificates {
+  ClusterCsr?: string;
+  HsmCertificate?: string;
+  AwsHardwareCertificate?: string;
+  ManufacturerHardwareCertificate?: string;
+  ClusterCertificate?: string;
+}
+
+export interface SubnetInfo {
+  readonly subnetId: string;
+  readonly az: string;
+  readonly vpcId: string;
+  /** IPv4 CIDR, e.g. 10.0.7.0/24 */
+  readonly cidr: string;
+}
+
+export interface HsmRecord {
+  id: string;
+  clusterId: string;
+  az: string;
+  subnetId: string;
+  eniId: string;
+  eniIp: string;
+  state: HsmState;
+  stateMessage: string;
+  createdMs: number;
+}
+
+export interface ClusterRecord {
+  id: string;
+  region: string;
+  /** creation order; tie-breaker for sorting and the paging cursor */
+  seq: number;
+  state: ClusterState;
+  stateMessage: string;
+  /** the state to return to when an UPDATE/MODIFY finishes */
+  stateBeforeChange?: ClusterState;
+  createdMs: number;
+  deletedMs?: number;
+  hsmType: string;
+  mode: string;
+  networkType: string;
+  subnetMapping: Record<string, string>;
+  vpcId: string;
+  securityGroup: string;
+  retention: { Type: string; Value: string };
+  tags: Tag[];
+  hsms: HsmRecord[];
+  certificates: Certificates;
+  preCoPassword: string;
+  sourceBackupId?: string;
+}
+
+export interface BackupRecord {
+  id: string;
+  region: string;
+  seq: number;
+  clusterId: string;
+  state: BackupState;
+  createdMs: number;
+  copiedMs?: number;
+  deleteMs?: number;
+  deletedMs?: number;
+  sourceBackup?: string;
+  sourceCluster?: string;
+  sourceRegion?: string;
+  neverExpires: boolean;
+  tags: Tag[];
+  hsmType: string;
+  mode: string;
+  /** the cluster certificate at backup time, so a restored cluster carries it */
+  clusterCertificate?: string;
+}
+
+/** JSON value as received on the wire. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
