@@ -1,0 +1,392 @@
+import * as http from 'http';
+import * as path from 'path';
+import {
+  CloudHSMV2Client, CreateClusterCommand, DeleteClusterCommand, DescribeClustersCommand, ModifyClusterCommand,
+  TagResourceCommand, UntagResourceCommand,
+} from '@aws-sdk/client-cloudhsm-v2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { cloudHsm, MAX_ATTEMPTS, setClientFactory } from '../lambda/aws';
+import { isComplete, onEvent } from '../lambda/index';
+import { ResourceEvent } from '../lambda/types';
+
+const hsm = mockClient(CloudHSMV2Client);
+const REQUEST_TAG = 'cdk-cloudhsm:create-request';
+const CLUSTER_ID = 'cluster-abcdefghijk';
+const SUBNETS = ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'];
+
+process.env.AWS_REGION = 'us-east-1';
+process.env.AWS_ACCESS_KEY_ID = 'test';
+process.env.AWS_SECRET_ACCESS_KEY = 'test';
+process.env.CDK_CLOUDHSM_QUIET = '1';
+
+function props(overrides: Record<string, any> = {}): Record<string, any> {
+  return {
+    ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:framework',
+    HsmType: 'hsm2m.medium',
+    SubnetIds: SUBNETS,
+    BackupRetentionDays: '30',
+    Tags: [{ Key: 'team', Value: 'payments' }],
+    AllowReplacement: 'false',
+    ...overrides,
+  };
+}
+
+function event(type: 'Create' | 'Update' | 'Delete', extra: Partial<ResourceEvent> = {}): ResourceEvent {
+  return {
+    RequestType: type,
+    RequestId: 'req-1',
+    ResourceType: 'Custom::CloudHsmCluster',
+    LogicalResourceId: 'Cluster',
+    StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/s/1',
+    ResourceProperties: props(),
+    ...extra,
+  };
+}
+
+function cluster(overrides: Record<string, any> = {}): any {
+  return {
+    ClusterId: CLUSTER_ID,
+    State: 'UNINITIALIZED',
+    HsmType: 'hsm2m.medium',
+    SecurityGroup: 'sg-0123456789abcdef0',
+    VpcId: 'vpc-0123456789abcdef0',
+    BackupRetentionPolicy: { Type: 'DAYS', Value: '30' },
+    PreCoPassword: 'secret-pre-co-password',
+    Hsms: [],
+    TagList: [{ Key: 'team', Value: 'payments' }, { Key: REQUEST_TAG, Value: 'req-1' }],
+    ...overrides,
+  };
+}
+
+function describes(...clusters: any[]): void {
+  hsm.on(DescribeClustersCommand).resolves({ Clusters: clusters });
+}
+
+function serviceError(name: string, message: string): Error {
+  return Object.assign(new Error(message), { name, $fault: 'client', $metadata: {} });
+}
+
+beforeEach(() => {
+  hsm.reset();
+  setClientFactory();
+});
+
+describe('create', () => {
+  test('calls CreateCluster with every property, the tags and the request tag', async () => {
+    describes();
+    hsm.on(CreateClusterCommand).resolves({ Cluster: { ClusterId: CLUSTER_ID, State: 'CREATE_IN_PROGRESS' } });
+    const res = await onEvent(event('Create', {
+      ResourceProperties: props({ Mode: 'NON_FIPS', NetworkType: 'DUALSTACK', SourceBackupId: undefined }),
+    }));
+    expect(res.PhysicalResourceId).toBe(CLUSTER_ID);
+    const calls = hsm.commandCalls(CreateClusterCommand);
+    expect(calls).toHaveLength(1);
+    expect(calls[0].args[0].input).toEqual({
+      HsmType: 'hsm2m.medium',
+      SubnetIds: SUBNETS,
+      BackupRetentionPolicy: { Type: 'DAYS', Value: '30' },
+      Mode: 'NON_FIPS',
+      NetworkType: 'DUALSTACK',
+      SourceBackupId: undefined,
+      TagList: [{ Key: 'team', Value: 'payments' }, { Key: REQUEST_TAG, Value: 'req-1' }],
+    });
+  });
+
+  test('waits while CREATE_IN_PROGRESS, completes at UNINITIALIZED without the PreCoPassword', async () => {
+    describes(cluster({ State: 'CREATE_IN_PROGRESS' }));
+    const ev = event('Create', { PhysicalResourceId: CLUSTER_ID });
+    expect(await isComplete(ev)).toEqual({ IsComplete: false });
+    describes(cluster());
+    const done = await isComplete(ev);
+    expect(done.IsComplete).toBe(true);
+    expect(done.Data).toEqual({
+      ClusterId: CLUSTER_ID,
+      SecurityGroupId: 'sg-0123456789abcdef0',
+      VpcId: 'vpc-0123456789abcdef0',
+      State: 'UNINITIALIZED',
+      HsmType: 'hsm2m.medium',
+      BackupRetentionDays: '30',
+    });
+    expect(JSON.stringify(done)).not.toContain('secret-pre-co-password');
+    expect(hsm.commandCalls(ModifyClusterCommand)).toHaveLength(0);
+    expect(hsm.commandCalls(TagResourceCommand)).toHaveLength(0);
+  });
+
+  test('restore from a backup passes SourceBackupId and completes when ACTIVE', async () => {
+    describes();
+    hsm.on(CreateClusterCommand).resolves({ Cluster: { ClusterId: CLUSTER_ID } });
+    await onEvent(event('Create', { ResourceProperties: props({ SourceBackupId: 'backup-abcdefghijk' }) }));
+    expect(hsm.commandCalls(CreateClusterCommand)[0].args[0].input.SourceBackupId).toBe('backup-abcdefghijk');
+    describes(cluster({ State: 'ACTIVE', SourceBackupId: 'backup-abcdefghijk' }));
+    const done = await isComplete(event('Create', { PhysicalResourceId: CLUSTER_ID }));
+    expect(done).toMatchObject({ IsComplete: true, Data: { State: 'ACTIVE' } });
+  });
+
+  test('a retried create finds the cluster of the first attempt by its request tag', async () => {
+    describes(cluster({ ClusterId: 'cluster-otherclusters', TagList: [{ Key: REQUEST_TAG, Value: 'req-0' }] }),
+      cluster({ State: 'CREATE_IN_PROGRESS' }));
+    const res = await onEvent(event('Create'));
+    expect(res.PhysicalResourceId).toBe(CLUSTER_ID);
+    expect(hsm.commandCalls(CreateClusterCommand)).toHaveLength(0);
+  });
+
+  test('a retried create ignores a deleted cluster of the same request', async () => {
+    describes(cluster({ State: 'DELETED' }));
+    hsm.on(CreateClusterCommand).resolves({ Cluster: { ClusterId: 'cluster-newnewnewnew' } });
+    expect((await onEvent(event('Create'))).PhysicalResourceId).toBe('cluster-newnewnewnew');
+  });
+
+  test('DEGRADED fails with the state message and deletes the cluster this request made', async () => {
+    describes(cluster({ State: 'DEGRADED', StateMessage: 'subnet ran out of addresses' }));
+    hsm.on(DeleteClusterCommand).resolves({});
+    await expect(isComplete(event('Create', { PhysicalResourceId: CLUSTER_ID })))
+      .rejects.toThrow('HsmCluster Cluster (cluster-abcdefghijk) is DEGRADED: subnet ran out of addresses');
+    expect(hsm.commandCalls(DeleteClusterCommand)).toHaveLength(1);
+  });
+
+  test('DEGRADED on an update fails without deleting the existing cluster', async () => {
+    describes(cluster({ State: 'DEGRADED', StateMessage: 'hardware fault', TagList: [{ Key: REQUEST_TAG, Value: 'old' }] }));
+    await expect(isComplete(event('Update', { PhysicalResourceId: CLUSTER_ID, OldResourceProperties: props() })))
+      .rejects.toThrow('is DEGRADED: hardware fault');
+    expect(hsm.commandCalls(DeleteClusterCommand)).toHaveLength(0);
+  });
+
+  test('an unexpected state fails with it', async () => {
+    describes(cluster({ State: 'SOMETHING_NEW', StateMessage: 'why' }));
+    await expect(isComplete(event('Create', { PhysicalResourceId: CLUSTER_ID })))
+      .rejects.toThrow('HsmCluster Cluster (cluster-abcdefghijk) is in the unexpected state SOMETHING_NEW: why');
+  });
+
+  test('values that were tokens at synth time are checked at deploy time', async () => {
+    await expect(onEvent(event('Create', { ResourceProperties: props({ BackupRetentionDays: '5' }) })))
+      .rejects.toThrow('backupRetention: 5 days is not valid; CloudHSM keeps backups for a whole number of days from 7 to 379');
+    await expect(onEvent(event('Create', { ResourceProperties: props({ SourceBackupId: 'bkp-1' }) })))
+      .rejects.toThrow('sourceBackupId: "bkp-1" is not a CloudHSM backup id or backup ARN');
+    expect(hsm.commandCalls(CreateClusterCommand)).toHaveLength(0);
+  });
+});
+
+describe('update', () => {
+  const update = (newProps: Record<string, any>, oldProps: Record<string, any> = props()) =>
+    event('Update', { PhysicalResourceId: CLUSTER_ID, ResourceProperties: newProps, OldResourceProperties: oldProps });
+
+  test('retention: ModifyCluster when stable, wait while UPDATE_IN_PROGRESS, complete when it matches', async () => {
+    const ev = update(props({ BackupRetentionDays: '90' }));
+    expect(await onEvent(ev)).toEqual({ PhysicalResourceId: CLUSTER_ID });
+    describes(cluster());
+    hsm.on(ModifyClusterCommand).resolves({});
+    expect(await isComplete(ev)).toEqual({ IsComplete: false });
+    expect(hsm.commandCalls(ModifyClusterCommand)[0].args[0].input).toEqual({
+      ClusterId: CLUSTER_ID, BackupRetentionPolicy: { Type: 'DAYS', Value: '90' },
+    });
+    describes(cluster({ State: 'UPDATE_IN_PROGRESS' }));
+    expect(await isComplete(ev)).toEqual({ IsComplete: false });
+    describes(cluster({ BackupRetentionPolicy: { Type: 'DAYS', Value: '90' } }));
+    expect(await isComplete(ev)).toMatchObject({ IsComplete: true, Data: { BackupRetentionDays: '90' } });
+    expect(hsm.commandCalls(ModifyClusterCommand)).toHaveLength(1);
+  });
+
+  test('a cluster in a transitional state is waited for before ModifyCluster', async () => {
+    describes(cluster({ State: 'INITIALIZE_IN_PROGRESS' }));
+    expect(await isComplete(update(props({ BackupRetentionDays: '90' })))).toEqual({ IsComplete: false });
+    expect(hsm.commandCalls(ModifyClusterCommand)).toHaveLength(0);
+  });
+
+  test('a refusal because the state changed meanwhile is retried on the next poll', async () => {
+    describes(cluster());
+    hsm.on(ModifyClusterCommand).rejects(serviceError('CloudHsmInvalidRequestException', 'Cluster is in state UPDATE_IN_PROGRESS'));
+    expect(await isComplete(update(props({ BackupRetentionDays: '90' })))).toEqual({ IsComplete: false });
+  });
+
+  test('HsmType: ModifyCluster with the new type', async () => {
+    describes(cluster({ HsmType: 'hsm1.medium' }));
+    hsm.on(ModifyClusterCommand).resolves({});
+    await isComplete(update(props(), props({ HsmType: 'hsm1.medium' })));
+    expect(hsm.commandCalls(ModifyClusterCommand)[0].args[0].input).toEqual({ ClusterId: CLUSTER_ID, HsmType: 'hsm2m.medium' });
+  });
+
+  test('tags: adds and changes with TagResource, removes only tags the stack had set', async () => {
+    describes(cluster({
+      TagList: [
+        { Key: 'a', Value: '1' }, { Key: 'b', Value: '2' }, { Key: 'external', Value: 'x' }, { Key: REQUEST_TAG, Value: 'req-0' },
+      ],
+    }));
+    hsm.on(TagResourceCommand).resolves({});
+    hsm.on(UntagResourceCommand).resolves({});
+    const ev = update(
+      props({ Tags: [{ Key: 'a', Value: '9' }, { Key: 'c', Value: '3' }] }),
+      props({ Tags: [{ Key: 'a', Value: '1' }, { Key: 'b', Value: '2' }] }),
+    );
+    expect(await isComplete(ev)).toMatchObject({ IsComplete: true });
+    expect(hsm.commandCalls(TagResourceCommand)[0].args[0].input).toEqual({
+      ResourceId: CLUSTER_ID, TagList: [{ Key: 'a', Value: '9' }, { Key: 'c', Value: '3' }],
+    });
+    expect(hsm.commandCalls(UntagResourceCommand)[0].args[0].input).toEqual({ ResourceId: CLUSTER_ID, TagKeyList: ['b'] });
+  });
+
+  test('removing all tags untags them', async () => {
+    describes(cluster());
+    hsm.on(UntagResourceCommand).resolves({});
+    await isComplete(update(props({ Tags: undefined })));
+    expect(hsm.commandCalls(UntagResourceCommand)[0].args[0].input.TagKeyList).toEqual(['team']);
+    expect(hsm.commandCalls(TagResourceCommand)).toHaveLength(0);
+  });
+
+  test('a create-only change is refused with the property named unless replacement is allowed', async () => {
+    const changed = props({ SubnetIds: [SUBNETS[0]], Mode: 'NON_FIPS' });
+    await expect(onEvent(update(changed))).rejects.toThrow(
+      'HsmCluster Cluster (cluster-abcdefghijk): vpcSubnets (SubnetIds) ("subnet-0123456789abcdef0,subnet-0123456789abcdef1" -> '
+      + '"subnet-0123456789abcdef0"), mode ("FIPS" -> "NON_FIPS") can only be set when a cluster is created, so this change '
+      + 'needs a new cluster. Set allowReplacement: true');
+    expect(hsm.commandCalls(CreateClusterCommand)).toHaveLength(0);
+  });
+
+  test('subnet order alone is no change', async () => {
+    const res = await onEvent(update(props({ SubnetIds: [SUBNETS[1], SUBNETS[0]] })));
+    expect(res.PhysicalResourceId).toBe(CLUSTER_ID);
+  });
+
+  test('with allowReplacement a create-only change creates a new cluster', async () => {
+    describes(cluster({ TagList: [{ Key: REQUEST_TAG, Value: 'req-0' }] }));
+    hsm.on(CreateClusterCommand).resolves({ Cluster: { ClusterId: 'cluster-replacement1' } });
+    const res = await onEvent(update(props({ Mode: 'NON_FIPS', AllowReplacement: 'true' })));
+    expect(res.PhysicalResourceId).toBe('cluster-replacement1');
+    expect(hsm.commandCalls(CreateClusterCommand)[0].args[0].input).toMatchObject({ Mode: 'NON_FIPS' });
+  });
+});
+
+describe('delete', () => {
+  const del = (id = CLUSTER_ID) => event('Delete', { PhysicalResourceId: id });
+
+  test('DeleteCluster, then waits until DELETED', async () => {
+    describes(cluster());
+    hsm.on(DeleteClusterCommand).resolves({});
+    await onEvent(del());
+    expect(hsm.commandCalls(DeleteClusterCommand)[0].args[0].input).toEqual({ ClusterId: CLUSTER_ID });
+    describes(cluster({ State: 'DELETE_IN_PROGRESS' }));
+    expect(await isComplete(del())).toEqual({ IsComplete: false });
+    describes(cluster({ State: 'DELETED' }));
+    expect(await isComplete(del())).toEqual({ IsComplete: true });
+  });
+
+  test('not found counts as deleted', async () => {
+    describes();
+    await onEvent(del());
+    expect(await isComplete(del())).toEqual({ IsComplete: true });
+    hsm.on(DescribeClustersCommand).resolves({ Clusters: [cluster()] });
+    hsm.on(DeleteClusterCommand).rejects(serviceError('CloudHsmResourceNotFoundException', 'no such cluster'));
+    expect(await isComplete(del())).toEqual({ IsComplete: true });
+  });
+
+  test('a physical id that is no cluster id (failed create) deletes nothing', async () => {
+    await onEvent(del('req-1'));
+    expect(await isComplete(del('req-1'))).toEqual({ IsComplete: true });
+    expect(hsm.calls()).toHaveLength(0);
+  });
+
+  test('a transitional cluster is deleted once it settles', async () => {
+    describes(cluster({ State: 'UPDATE_IN_PROGRESS' }));
+    await onEvent(del());
+    expect(hsm.commandCalls(DeleteClusterCommand)).toHaveLength(0);
+    expect(await isComplete(del())).toEqual({ IsComplete: false });
+    describes(cluster());
+    hsm.on(DeleteClusterCommand).resolves({});
+    expect(await isComplete(del())).toEqual({ IsComplete: false });
+    expect(hsm.commandCalls(DeleteClusterCommand)).toHaveLength(1);
+  });
+
+  test('HSMs the stack does not manage block the delete with a clear error', async () => {
+    describes(cluster({ Hsms: [{ HsmId: 'hsm-abcdefghijk' }] }));
+    await expect(onEvent(del())).rejects.toThrow(
+      'HsmCluster Cluster (cluster-abcdefghijk) cannot be deleted: it still has 1 HSM(s) (hsm-abcdefghijk) that this stack does not manage');
+  });
+});
+
+describe('logging', () => {
+  test('never writes the PreCoPassword', async () => {
+    process.env.CDK_CLOUDHSM_QUIET = '0';
+    const lines: string[] = [];
+    const spy = jest.spyOn(console, 'log').mockImplementation((...args) => { lines.push(args.join(' ')); });
+    try {
+      describes(cluster({ State: 'CREATE_IN_PROGRESS' }));
+      await isComplete(event('Create', { PhysicalResourceId: CLUSTER_ID }));
+      describes(cluster());
+      await isComplete(event('Create', { PhysicalResourceId: CLUSTER_ID }));
+    } finally {
+      spy.mockRestore();
+      process.env.CDK_CLOUDHSM_QUIET = '1';
+    }
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.join('\n')).toContain(CLUSTER_ID);
+    expect(lines.join('\n')).not.toContain('secret-pre-co-password');
+  });
+});
+
+describe('unknown resource types', () => {
+  test('are refused by name', async () => {
+    await expect(onEvent({ ...event('Create'), ResourceType: 'Custom::Other' }))
+      .rejects.toThrow('Unsupported resource type Custom::Other (Cluster)');
+  });
+});
+
+describe('the SDK retry policy', () => {
+  test('the client uses the standard strategy with the configured attempts', async () => {
+    hsm.restore();
+    try {
+      const client = cloudHsm();
+      expect(await client.config.maxAttempts()).toBe(MAX_ATTEMPTS);
+      const mode = client.config.retryMode as unknown;
+      expect(typeof mode === 'function' ? await mode() : mode).toBe('standard');
+    } finally {
+      hsm.reset();
+    }
+  });
+
+  test('throttling is retried by the SDK until the call goes through (real client over HTTP)', async () => {
+    let calls = 0;
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        calls++;
+        if (calls <= 2) {
+          res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
+          res.end(JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }));
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(JSON.stringify({ Clusters: [{ ...cluster(), CreateTimestamp: 1700000000 }] }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as any).port;
+    hsm.restore();
+    process.env.AWS_ENDPOINT_URL_CLOUDHSM_V2 = `http://127.0.0.1:${port}`;
+    setClientFactory();
+    try {
+      const res = await isComplete(event('Create', { PhysicalResourceId: CLUSTER_ID }));
+      expect(res.IsComplete).toBe(true);
+      expect(calls).toBe(3);
+    } finally {
+      delete process.env.AWS_ENDPOINT_URL_CLOUDHSM_V2;
+      setClientFactory();
+      server.close();
+      hsm.reset();
+    }
+  });
+});
+
+describe('the bundled asset', () => {
+  test('assets/handler/index.js creates a cluster like the source does', async () => {
+    // The asset leaves @aws-sdk/* external, so it uses the same (mocked) client class.
+    const asset = require(path.join(__dirname, '..', 'assets', 'handler', 'index.js'));
+    describes();
+    hsm.on(CreateClusterCommand).resolves({ Cluster: { ClusterId: CLUSTER_ID } });
+    const res = await asset.onEvent(event('Create', { RequestId: 'req-asset' }));
+    expect(res).toEqual({ PhysicalResourceId: CLUSTER_ID });
+    expect(hsm.commandCalls(CreateClusterCommand)[0].args[0].input.TagList)
+      .toContainEqual({ Key: REQUEST_TAG, Value: 'req-asset' });
+    describes(cluster());
+    expect(await asset.isComplete(event('Create', { PhysicalResourceId: CLUSTER_ID })))
+      .toMatchObject({ IsComplete: true, Data: { ClusterId: CLUSTER_ID } });
+  });
+});
