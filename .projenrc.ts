@@ -49,15 +49,17 @@ const project = new awscdk.AwsCdkConstructLibrary({
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       // Handler tests poll a simulator on a virtual clock; keep the default timeout generous for 2-core CI.
       testTimeout: 60_000,
-      coveragePathIgnorePatterns: ['/node_modules/', '/assets/'],
+      coveragePathIgnorePatterns: ['/node_modules/', '/assets/', '/test/'],
     },
+    // A machine-readable result for .ci/run's closing `N passed, N failed` line.
+    extraCliOptions: ['--json', '--outputFile=test-reports/jest-results.json'],
   },
-  gitignore: ['/.sim-venv/', '/cdk.out/', '**/cdk.out/'],
+  gitignore: ['/.sim-venv/', '/cdk.out/', '**/cdk.out/', '/examples/python/.venv/', '/examples/java/target/'],
   // Handler sources, tests and examples stay out of the tarball; the bundled handler in assets/ ships.
 });
-for (const pattern of ['/lambda/', '/examples/', '/docs/', '/.ci/', '/bench/', '/coverage/', '/test-reports/']) {
-  project.addPackageIgnore(pattern);
-}
+// The tarball is an allow-list: compiled library, jsii assembly, the prebuilt handler and docs.
+// Handler sources, tests, examples and local tool folders never ship.
+project.package.addField('files', ['lib/**/*.js', 'lib/**/*.d.ts', '.jsii', 'assets/**', 'API.md']);
 
 // lambda/ is plain TypeScript (not jsii): type-checked by its own tsconfig, linted, bundled by esbuild.
 new JsonFile(project, 'lambda/tsconfig.json', {
@@ -68,6 +70,11 @@ new JsonFile(project, 'lambda/tsconfig.json', {
   },
 });
 project.eslint?.addLintPattern('lambda');
+// The handler imports the AWS SDK that the Lambda runtime provides; here it is a dev dependency.
+project.eslint?.addOverride({
+  files: ['lambda/**/*.ts'],
+  rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
+});
 
 const bundle = project.addTask('bundle', {
   description: 'Bundle the custom-resource handler (lambda/) into assets/handler with esbuild',
@@ -84,11 +91,29 @@ const bundle = project.addTask('bundle', {
 });
 project.preCompileTask.spawn(bundle);
 
-// Tests and handler sources are type-checked too (ts-jest transpiles without checking).
+// The examples are type-checked as part of the tests, so they cannot rot.
+new JsonFile(project, 'examples/tsconfig.json', {
+  obj: {
+    extends: '../tsconfig.json',
+    compilerOptions: { rootDir: '..', noEmit: true },
+    include: ['**/*.ts'],
+    exclude: ['**/cdk.out/**', 'node_modules'],
+  },
+});
+
+// Tests, examples and handler sources are type-checked too (ts-jest transpiles without checking).
 const typecheck = project.addTask('typecheck', {
-  description: 'Type-check tests and the handler',
-  exec: 'tsc --noEmit -p test/tsconfig.json',
+  description: 'Type-check tests, examples and the handler',
+  steps: [
+    { exec: 'tsc --noEmit -p test/tsconfig.json' },
+    { exec: 'tsc --noEmit -p examples/tsconfig.json' },
+  ],
 });
 project.testTask.prependSpawn(typecheck);
+
+project.addTask('demo', {
+  description: 'Deploy, update and destroy examples/basic against the local CloudHSM simulator (no AWS account)',
+  exec: 'ts-node --transpile-only test/demo/main.ts',
+});
 
 project.synth();

@@ -9,8 +9,12 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-cloudhsm-v2';
+import { cloudHsm, isInvalidRequest, isNotFound, messageOf } from './aws';
+import { log } from './log';
+import { CREATE_REQUEST_TAG, fromTagList, hasTagChanges, parseTagsProperty, tagChanges, TagChanges, toTagList } from './tags';
+import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
 import {
-    checkHsmType,
+  checkHsmType,
   checkOneOf,
   checkRetentionDays,
   checkSourceBackup,
@@ -20,10 +24,6 @@ import {
   CLUSTER_MODES,
   NETWORK_TYPES,
 } from '../src/private/rules';
-import { cloudHsm, isInvalidRequest, isNotFound, messageOf } from './aws';
-import { log } from './log';
-import { CREATE_REQUEST_TAG, fromTagList, hasTagChanges, parseTagsProperty, tagChanges, TagChanges, toTagList } from './tags';
-import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
 
 /** States in which the cluster accepts changes. */
 const STABLE_STATES = new Set(['UNINITIALIZED', 'INITIALIZED', 'ACTIVE']);

@@ -181,7 +181,9 @@ describe('connections, grants and metrics', () => {
     const client = new ec2.SecurityGroup(stack, 'Client', { vpc });
     cluster.connections.allowDefaultPortFrom(client);
     Template.fromStack(stack).hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
-      IpProtocol: 'tcp', FromPort: 2223, ToPort: 2225,
+      IpProtocol: 'tcp',
+      FromPort: 2223,
+      ToPort: 2225,
       GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('Cluster'), 'SecurityGroupId'] },
     });
   });

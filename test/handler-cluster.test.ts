@@ -378,6 +378,7 @@ describe('the SDK retry policy', () => {
 describe('the bundled asset', () => {
   test('assets/handler/index.js creates a cluster like the source does', async () => {
     // The asset leaves @aws-sdk/* external, so it uses the same (mocked) client class.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundled JavaScript file itself is under test
     const asset = require(path.join(__dirname, '..', 'assets', 'handler', 'index.js'));
     describes();
     hsm.on(CreateClusterCommand).resolves({ Cluster: { ClusterId: CLUSTER_ID } });

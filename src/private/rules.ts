@@ -124,3 +124,34 @@ export function checkTags(prop: string, tags: Readonly<Record<string, string>>):
   }
   return errors;
 }
+
+function ipv4ToNumber(ip: string): number | undefined {
+  if (!IPV4_PATTERN.test(ip)) return undefined;
+  const parts = ip.split('.').map(Number);
+  if (parts.some((p) => p > 255)) return undefined;
+  return parts.reduce((acc, p) => acc * 256 + p, 0);
+}
+
+export function checkIpv4(prop: string, ip: string): string | undefined {
+  return ipv4ToNumber(ip) === undefined ? `${prop}: ${q(ip)} is not an IPv4 address` : undefined;
+}
+
+/** The address lies in the CIDR block (e.g. 10.0.1.0/24). Arithmetic, not bitwise: JS bit operators are 32-bit signed. */
+export function checkIpInCidr(prop: string, ip: string, cidr: string, subnetName: string): string | undefined {
+  const [base, bits] = cidr.split('/');
+  const ipNum = ipv4ToNumber(ip);
+  const baseNum = ipv4ToNumber(base);
+  const prefix = Number(bits);
+  if (ipNum === undefined || baseNum === undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > 32) return undefined;
+  const size = 2 ** (32 - prefix);
+  if (Math.floor(ipNum / size) === Math.floor(baseNum / size)) return undefined;
+  return `${prop}: ${q(ip)} is not in ${cidr}, the CIDR block of subnet ${subnetName} where the HSM is placed`;
+}
+
+/** The message the service gives when a second HSM is requested before activation (matched loosely). */
+export const NOT_ACTIVATED_PATTERN = /not (yet )?been fully activated|not been activated|until .*activated/i;
+
+/** What to do about the one-HSM-until-activated rule, for warnings and errors alike. */
+export const ACTIVATION_RULE_ADVICE = 'A CloudHSM cluster holds only one HSM until it is initialized and activated. '
+  + 'Deploy with one HSM, initialize the cluster with its CSR (InitializeCluster) and activate it with the CloudHSM CLI, '
+  + 'then add more HSMs (and set activated: true on the cluster)';
