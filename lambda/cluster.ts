@@ -26,9 +26,9 @@ import {
 } from '../src/private/rules';
 
 /** States in which the cluster accepts changes. */
-const STABLE_STATES = new Set(['UNINITIALIZED', 'INITIALIZED', 'ACTIVE']);
+export const STABLE_STATES = new Set(['UNINITIALIZED', 'INITIALIZED', 'ACTIVE']);
 /** States the cluster leaves by itself; the handler waits them out. */
-const TRANSITIONAL_STATES = new Set([
+export const TRANSITIONAL_STATES = new Set([
   'CREATE_IN_PROGRESS', 'INITIALIZE_IN_PROGRESS', 'UPDATE_IN_PROGRESS', 'MODIFY_IN_PROGRESS',
   'ROLLBACK_IN_PROGRESS', 'DELETE_IN_PROGRESS',
 ]);

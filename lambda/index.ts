@@ -1,9 +1,11 @@
 import { clusterHandler } from './cluster';
+import { hsmHandler } from './hsm';
 import { IsCompleteResponse, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
 
 /** The custom resource types this handler serves, by CloudFormation resource type. */
 const HANDLERS: Record<string, ResourceHandler> = {
   'Custom::CloudHsmCluster': clusterHandler,
+  'Custom::CloudHsmHsm': hsmHandler,
 };
 
 function handlerFor(event: ResourceEvent): ResourceHandler {

@@ -24,6 +24,11 @@ export interface OnEventResponse {
 
 export interface IsCompleteResponse {
   readonly IsComplete: boolean;
+  /**
+   * Replaces the physical id onEvent returned (the framework merges this response over the event):
+   * used when the real id is known only once the resource exists.
+   */
+  readonly PhysicalResourceId?: string;
   readonly Data?: Record<string, string>;
 }
 

@@ -2,10 +2,13 @@ import {
   Arn, CustomResource, Duration, IResource, ITaggable, Lazy, RemovalPolicy, Resource, Stack,
   TagManager, TagType,
 } from 'aws-cdk-lib';
+import * as cloudhsm from 'aws-cdk-lib/aws-cloudhsm';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { Hsm, HsmOptions } from './hsm';
+import { hsmChainOf } from './private/hsm-chain';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './private/provider';
 import { ClusterMode, HsmType, NetworkType } from './types';
 import {
@@ -31,6 +34,21 @@ export interface IHsmCluster extends IResource, ec2.IConnectable {
 
   /** The security group CloudHSM created for the cluster's HSM network interfaces. */
   readonly securityGroup: ec2.ISecurityGroup;
+
+  /**
+   * The subnets of the cluster, where known: HSMs are placed in their Availability Zones.
+   * Empty for an imported cluster whose subnets were not given.
+   */
+  readonly subnets: ec2.ISubnet[];
+
+  /**
+   * Adds an HSM to the cluster. HSMs of one cluster are created one after another.
+   * A cluster takes a second HSM only once it is initialized and activated.
+   *
+   * @param id the construct id of the HSM (a child of the cluster)
+   * @param options placement of the HSM
+   */
+  addHsm(id: string, options?: HsmOptions): Hsm;
 
   /**
    * Grants the given CloudHSM actions (for example `cloudhsm:CreateHsm`) on this cluster.
@@ -63,6 +81,32 @@ export interface HsmClusterAttributes {
    * @default - the cluster has no `securityGroup` and `connections` has no security group
    */
   readonly securityGroupId?: string;
+
+  /**
+   * The cluster's subnets, so HSMs added to it are placed and checked at synth time.
+   *
+   * @default - unknown: HSMs without an `availabilityZone` go to the cluster's AZ with the fewest HSMs at deploy time
+   */
+  readonly subnets?: ec2.ISubnet[];
+
+  /**
+   * Whether the cluster is initialized and activated, so it can hold more than one HSM.
+   * Only silences the synth-time warning about the one-HSM-until-activated rule.
+   *
+   * @default false
+   */
+  readonly activated?: boolean;
+}
+
+/** Options of `HsmCluster.fromCfnCluster`. */
+export interface CfnClusterImportOptions {
+  /**
+   * Whether the cluster is initialized and activated (or restored from a backup), so it can hold
+   * more than one HSM. Only silences the synth-time warning about the one-HSM-until-activated rule.
+   *
+   * @default false
+   */
+  readonly activated?: boolean;
 }
 
 /** Properties of an `HsmCluster`. */
@@ -130,6 +174,16 @@ export interface HsmClusterProps {
    * @default false
    */
   readonly allowReplacement?: boolean;
+
+  /**
+   * Whether the cluster has been initialized and activated, so it can hold more than one HSM.
+   * Set it after activating the cluster, when adding the second HSM; it only silences the
+   * synth-time warning about the one-HSM-until-activated rule. A cluster restored from a backup
+   * (`sourceBackupId`) is active from the start.
+   *
+   * @default - true when `sourceBackupId` is set, otherwise false
+   */
+  readonly activated?: boolean;
 }
 
 /** The metrics CloudHSM publishes, with the statistic that summarises each best. */
@@ -151,6 +205,11 @@ abstract class HsmClusterBase extends Resource implements IHsmCluster {
   public abstract readonly clusterArn: string;
   public abstract readonly securityGroup: ec2.ISecurityGroup;
   public abstract readonly connections: ec2.Connections;
+  public abstract readonly subnets: ec2.ISubnet[];
+
+  public addHsm(id: string, options: HsmOptions = {}): Hsm {
+    return new Hsm(this, id, { ...options, cluster: this });
+  }
 
   public grant(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {
     return iam.Grant.addToPrincipal({
@@ -250,9 +309,11 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
       public readonly clusterId = attrs.clusterId;
       public readonly clusterArn = clusterArnOf(this, attrs.clusterId);
       public readonly connections: ec2.Connections;
+      public readonly subnets = attrs.subnets ?? [];
       private readonly importedSecurityGroup?: ec2.ISecurityGroup;
       constructor() {
         super(scope, id);
+        hsmChainOf(this).activated = attrs.activated ?? false;
         this.importedSecurityGroup = attrs.securityGroupId === undefined
           ? undefined : ec2.SecurityGroup.fromSecurityGroupId(this, 'SecurityGroup', attrs.securityGroupId);
         this.connections = new ec2.Connections({
@@ -268,6 +329,25 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
       }
     }
     return new Imported();
+  }
+
+  /**
+   * Uses a cluster declared with aws-cdk-lib's native `CfnCluster` (AWS::CloudHSM::Cluster), so HSMs
+   * can be added to it with `addHsm` or `new Hsm(...)`. Its subnets are not known as constructs here,
+   * so HSMs without an `availabilityZone` go to the AZ with the fewest HSMs at deploy time.
+   *
+   * @param scope the parent construct
+   * @param id the construct id
+   * @param cfnCluster the native cluster resource
+   * @param options what else is known about the cluster
+   */
+  public static fromCfnCluster(scope: Construct, id: string, cfnCluster: cloudhsm.CfnCluster,
+    options: CfnClusterImportOptions = {}): IHsmCluster {
+    return HsmCluster.fromClusterAttributes(scope, id, {
+      clusterId: cfnCluster.attrClusterId,
+      securityGroupId: cfnCluster.attrSecurityGroup,
+      activated: options.activated,
+    });
   }
 
   public readonly clusterId: string;
@@ -302,6 +382,9 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
     this.hsmType = props.hsmType ?? HsmType.HSM2M_MEDIUM;
     this.subnets = props.vpc.selectSubnets(props.vpcSubnets ?? { onePerAz: true }).subnets;
     this.tags = new TagManager(TagType.KEY_VALUE, 'Custom::CloudHsmCluster');
+    const chain = hsmChainOf(this);
+    chain.activated = props.activated ?? props.sourceBackupId !== undefined;
+    chain.createdByProvider = true;
 
     const provider = CloudHsmProvider.of(this);
     provider.enableClusters();

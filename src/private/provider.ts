@@ -46,6 +46,8 @@ export class CloudHsmProvider extends Construct {
   public readonly queryInterval: Duration;
 
   private readonly enabled = new Set<string>();
+  private hsmStatement?: iam.PolicyStatement;
+  private readonly hsmClusterArns = new Set<string>();
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -97,7 +99,7 @@ export class CloudHsmProvider extends Construct {
   /** Permissions to create, update and delete clusters. */
   public enableClusters(): void {
     this.once('clusters', () => {
-      this.allow('DescribeClusters', ['cloudhsm:DescribeClusters'], ['*']);
+      this.allowDescribeClusters();
       // CreateCluster names no existing resource; it is allowed only with the tag every create carries.
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({
         sid: 'CreateTaggedClusters',
@@ -121,6 +123,41 @@ export class CloudHsmProvider extends Construct {
         conditions: { StringEquals: { 'iam:AWSServiceName': 'cloudhsm.amazonaws.com' } },
       }));
     });
+  }
+
+  /**
+   * Permissions to create and delete HSMs in a cluster: CreateHsm and DeleteHsm are scoped to the
+   * ARNs of imported clusters, and to the account's cluster ARNs in this region for clusters this
+   * provider creates (their ids exist only once the provider has run).
+   *
+   * @param clusterArn the ARN of an imported cluster; undefined for a cluster this provider creates
+   */
+  public enableHsms(clusterArn?: string): void {
+    this.once('hsms', () => {
+      this.allowDescribeClusters();
+      this.hsmStatement = new iam.PolicyStatement({ sid: 'ManageHsms', actions: ['cloudhsm:CreateHsm', 'cloudhsm:DeleteHsm'] });
+      this.role.addToPrincipalPolicy(this.hsmStatement);
+      // CreateHsm and DeleteHsm make and remove the HSM's network interface with the caller's rights.
+      this.allow('DescribeHsmNetwork', [
+        'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups',
+      ], ['*']);
+      this.allow('HsmNetworkInterfaces', ['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface'], [
+        this.ec2Arn('network-interface'), this.ec2Arn('subnet'), this.ec2Arn('security-group'),
+      ]);
+      this.allow('HsmSecurityGroupRules', [
+        'ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress', 'ec2:RevokeSecurityGroupEgress',
+      ], [this.ec2Arn('security-group')]);
+    });
+    const arn = clusterArn ?? this.cloudHsmArn('cluster');
+    if (!this.hsmClusterArns.has(arn)) {
+      this.hsmClusterArns.add(arn);
+      this.hsmStatement!.addResources(arn);
+    }
+  }
+
+  private allowDescribeClusters(): void {
+    // DescribeClusters supports no resource-level permissions.
+    this.once('describe-clusters', () => this.allow('DescribeClusters', ['cloudhsm:DescribeClusters'], ['*']));
   }
 
   private allow(sid: string, actions: string[], resources: string[]): void {

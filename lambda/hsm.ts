@@ -1,0 +1,258 @@
+import { Cluster, CreateHsmCommand, DeleteHsmCommand, Hsm } from '@aws-sdk/client-cloudhsm-v2';
+import { cloudHsm, isInvalidRequest, isNotFound, messageOf } from './aws';
+import { describeCluster, STABLE_STATES, TRANSITIONAL_STATES } from './cluster';
+import { log } from './log';
+import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
+import {
+  ACTIVATION_RULE_ADVICE, checkAvailabilityZone, checkClusterId, checkIpv4, HSM_ID_PATTERN, NOT_ACTIVATED_PATTERN,
+} from '../src/private/rules';
+
+/** The `Custom::CloudHsmHsm` properties. */
+export interface HsmProperties {
+  readonly clusterId: string;
+  readonly availabilityZone?: string;
+  readonly ipAddress?: string;
+}
+
+export function parseHsmProperties(raw: Record<string, any>): HsmProperties {
+  const props: HsmProperties = {
+    clusterId: String(raw.ClusterId ?? ''),
+    availabilityZone: raw.AvailabilityZone || undefined,
+    ipAddress: raw.IpAddress || undefined,
+  };
+  const errors = [
+    checkClusterId('cluster', props.clusterId),
+    props.availabilityZone === undefined ? undefined : checkAvailabilityZone('availabilityZone', props.availabilityZone),
+    props.ipAddress === undefined ? undefined : checkIpv4('ipAddress', props.ipAddress),
+  ].filter((e): e is string => e !== undefined);
+  if (errors.length > 0) throw new Error(errors.join('; '));
+  return props;
+}
+
+/**
+ * Until the HSM exists its physical id records the cluster and the HSMs that were there before,
+ * so every poll (and a rollback's Delete) can tell which HSM is this resource's without any state
+ * kept between invocations: `cdk-cloudhsm:pending-hsm:<clusterId>:<hsmId>,<hsmId>`.
+ */
+const PENDING_PREFIX = 'cdk-cloudhsm:pending-hsm:';
+
+interface PendingHsm {
+  readonly clusterId: string;
+  readonly before: ReadonlySet<string>;
+}
+
+export function pendingId(clusterId: string, hsmsBefore: readonly string[]): string {
+  return `${PENDING_PREFIX}${clusterId}:${[...hsmsBefore].sort().join(',')}`;
+}
+
+export function parsePendingId(physicalId: string | undefined): PendingHsm | undefined {
+  if (!physicalId?.startsWith(PENDING_PREFIX)) return undefined;
+  const [clusterId, list = ''] = physicalId.slice(PENDING_PREFIX.length).split(':');
+  return { clusterId, before: new Set(list.split(',').filter((h) => h.length > 0)) };
+}
+
+function label(event: ResourceEvent, hsmId?: string): string {
+  const id = hsmId && HSM_ID_PATTERN.test(hsmId) ? ` (${hsmId})` : '';
+  return `Hsm ${event.LogicalResourceId}${id}`;
+}
+
+const ids = (cluster: Cluster): string[] => (cluster.Hsms ?? []).map((h) => h.HsmId ?? '');
+
+async function requireCluster(event: ResourceEvent, clusterId: string): Promise<Cluster> {
+  const cluster = await describeCluster(clusterId);
+  if (!cluster || cluster.State === 'DELETED' || cluster.State === 'DELETE_IN_PROGRESS') {
+    throw new Error(`${label(event)}: cluster ${clusterId} does not exist (or is being deleted)`);
+  }
+  return cluster;
+}
+
+/** The refusal the service gives for a second HSM before activation, said so that the user knows what to do. */
+function activationError(event: ResourceEvent, cluster: Cluster): Error {
+  const count = cluster.Hsms?.length ?? 0;
+  return new Error(`${label(event)}: cluster ${cluster.ClusterId} is ${cluster.State} and already has ${count} HSM(s) `
+    + `(${ids(cluster).join(', ')}), so it cannot take another one yet. ${ACTIVATION_RULE_ADVICE}.`);
+}
+
+/**
+ * Create (or replacement): checks the cluster can take an HSM and returns a pending id. CreateHsm is
+ * called by isComplete, which also waits out transitional cluster states first.
+ */
+async function begin(event: ResourceEvent, props: HsmProperties): Promise<OnEventResponse> {
+  const cluster = await requireCluster(event, props.clusterId);
+  const existing = ids(cluster);
+  if (existing.length > 0 && cluster.State !== 'ACTIVE' && !TRANSITIONAL_STATES.has(cluster.State ?? '')) {
+    throw activationError(event, cluster);
+  }
+  const zones = (Object.keys(cluster.SubnetMapping ?? {}));
+  if (props.availabilityZone && zones.length > 0 && !zones.includes(props.availabilityZone)) {
+    throw new Error(`${label(event)}: availabilityZone "${props.availabilityZone}" is not one of the Availability Zones `
+      + `of cluster ${props.clusterId} (${zones.sort().join(', ')})`);
+  }
+  log(event, 'placing HSM', { clusterId: props.clusterId, hsmsBefore: existing.length });
+  return { PhysicalResourceId: pendingId(props.clusterId, existing) };
+}
+
+/** The HSM this resource made: one that was not in the cluster before, in the requested place. */
+function findOurs(cluster: Cluster, pending: PendingHsm, props: HsmProperties): Hsm | undefined {
+  return (cluster.Hsms ?? [])
+    .filter((h) => !pending.before.has(h.HsmId ?? ''))
+    .filter((h) => !props.availabilityZone || h.AvailabilityZone === props.availabilityZone)
+    .filter((h) => !props.ipAddress || h.EniIp === props.ipAddress)
+    .sort((a, b) => (a.HsmId ?? '').localeCompare(b.HsmId ?? ''))[0];
+}
+
+/** The cluster AZ with the fewest HSMs (ties by name), so default placement spreads HSMs out. */
+export function leastUsedZone(cluster: Cluster): string | undefined {
+  const count = new Map<string, number>(Object.keys(cluster.SubnetMapping ?? {}).map((az) => [az, 0]));
+  for (const h of cluster.Hsms ?? []) {
+    if (h.AvailabilityZone && count.has(h.AvailabilityZone)) count.set(h.AvailabilityZone, count.get(h.AvailabilityZone)! + 1);
+  }
+  return [...count.entries()].sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))[0]?.[0];
+}
+
+/** Attributes of the HSM: ids and addresses and the cluster's CSR, never credentials. */
+function attributes(hsm: Hsm, cluster: Cluster): Record<string, string> {
+  const extra = hsm as Hsm & { EniIpV6?: string };
+  return {
+    HsmId: hsm.HsmId ?? '',
+    EniId: hsm.EniId ?? '',
+    EniIp: hsm.EniIp ?? '',
+    EniIpV6: extra.EniIpV6 ?? '',
+    AvailabilityZone: hsm.AvailabilityZone ?? '',
+    SubnetId: hsm.SubnetId ?? '',
+    ClusterCsr: cluster.Certificates?.ClusterCsr ?? '',
+  };
+}
+
+/** Some HSM of the cluster is being created or deleted: the service takes one change at a time. */
+const busy = (cluster: Cluster): boolean =>
+  (cluster.Hsms ?? []).some((h) => h.State === 'CREATE_IN_PROGRESS' || h.State === 'DELETE_IN_PROGRESS');
+
+async function createStep(event: ResourceEvent, pending: PendingHsm, props: HsmProperties): Promise<IsCompleteResponse> {
+  const cluster = await requireCluster(event, pending.clusterId);
+  const state = cluster.State ?? '';
+  const ours = findOurs(cluster, pending, props);
+
+  if (!ours) {
+    if (TRANSITIONAL_STATES.has(state) || busy(cluster)) {
+      log(event, 'waiting for the cluster', { clusterId: pending.clusterId, state });
+      return NOT_COMPLETE;
+    }
+    if (!STABLE_STATES.has(state)) {
+      throw new Error(`${label(event)}: cluster ${pending.clusterId} is ${state}: ${cluster.StateMessage ?? 'no state message'}`);
+    }
+    if ((cluster.Hsms?.length ?? 0) > 0 && state !== 'ACTIVE') throw activationError(event, cluster);
+    const zone = props.availabilityZone ?? leastUsedZone(cluster);
+    try {
+      const out = await cloudHsm().send(new CreateHsmCommand({
+        ClusterId: pending.clusterId, AvailabilityZone: zone, IpAddress: props.ipAddress,
+      }));
+      log(event, 'CreateHsm', { clusterId: pending.clusterId, hsmId: out.Hsm?.HsmId, availabilityZone: zone });
+    } catch (err) {
+      if (isInvalidRequest(err) && NOT_ACTIVATED_PATTERN.test(messageOf(err))) throw activationError(event, cluster);
+      throw new Error(`${label(event)}: CreateHsm in ${zone} of cluster ${pending.clusterId} failed: ${messageOf(err)}`);
+    }
+    return NOT_COMPLETE;
+  }
+
+  switch (ours.State) {
+    case 'CREATE_IN_PROGRESS':
+      return NOT_COMPLETE;
+    case 'ACTIVE':
+      // The CSR of an uninitialized cluster appears with its first HSM; users need it to initialize.
+      if (state === 'UNINITIALIZED' && !cluster.Certificates?.ClusterCsr) return NOT_COMPLETE;
+      log(event, 'HSM active', { clusterId: pending.clusterId, hsmId: ours.HsmId, availabilityZone: ours.AvailabilityZone });
+      return { IsComplete: true, PhysicalResourceId: ours.HsmId, Data: attributes(ours, cluster) };
+    case 'DEGRADED':
+      // A failed create leaves nothing behind: the degraded HSM is deleted before the error is reported.
+      await deleteHsm(event, pending.clusterId, ours.HsmId!);
+      throw new Error(`${label(event, ours.HsmId)} in ${ours.AvailabilityZone} of cluster ${pending.clusterId} is DEGRADED `
+        + `(${ours.StateMessage ?? 'no state message'}); it was deleted`);
+    default:
+      throw new Error(`${label(event, ours.HsmId)} is ${ours.State} while being created: ${ours.StateMessage ?? ''}`);
+  }
+}
+
+async function deleteHsm(event: ResourceEvent, clusterId: string, hsmId: string): Promise<void> {
+  try {
+    await cloudHsm().send(new DeleteHsmCommand({ ClusterId: clusterId, HsmId: hsmId }));
+    log(event, 'DeleteHsm', { clusterId, hsmId });
+  } catch (err) {
+    if (isNotFound(err)) return;
+    throw new Error(`${label(event, hsmId)}: DeleteHsm in cluster ${clusterId} failed: ${messageOf(err)}`);
+  }
+}
+
+/**
+ * Deletes the HSM (or, for a create that never finished, the HSM it may have made) once nothing else
+ * is changing in the cluster; true when nothing of it is left.
+ */
+async function deleteStep(event: ResourceEvent): Promise<boolean> {
+  const physicalId = event.PhysicalResourceId ?? '';
+  const props = parseLoosely(event.ResourceProperties);
+  const pending = parsePendingId(physicalId);
+  const clusterId = pending?.clusterId ?? props.clusterId;
+  if (!pending && !HSM_ID_PATTERN.test(physicalId)) return true; // a create that failed before it began
+  const cluster = await describeCluster(clusterId);
+  if (!cluster || cluster.State === 'DELETED') return true;
+  const hsm = pending ? findOurs(cluster, pending, props) : cluster.Hsms?.find((h) => h.HsmId === physicalId);
+  if (!hsm) return true;
+  if (hsm.State === 'DELETE_IN_PROGRESS' || hsm.State === 'CREATE_IN_PROGRESS') return false;
+  if (TRANSITIONAL_STATES.has(cluster.State ?? '')) return false;
+  try {
+    await deleteHsm(event, clusterId, hsm.HsmId!);
+  } catch (err) {
+    // The cluster or HSM started another change since we looked: try again on the next poll.
+    if (/in[- ]progress|state/i.test(messageOf(err))) return false;
+    throw err;
+  }
+  return false;
+}
+
+/** Delete must work even with properties that no longer validate (it only needs the cluster id). */
+function parseLoosely(raw: Record<string, any>): HsmProperties {
+  return { clusterId: String(raw.ClusterId ?? ''), availabilityZone: raw.AvailabilityZone || undefined, ipAddress: raw.IpAddress || undefined };
+}
+
+/** Placement and cluster are fixed at creation: changing one means a new HSM (CloudFormation deletes the old one). */
+function needsNewHsm(oldProps: HsmProperties, props: HsmProperties): boolean {
+  return oldProps.clusterId !== props.clusterId
+    || (props.availabilityZone !== undefined && oldProps.availabilityZone !== props.availabilityZone)
+    || oldProps.ipAddress !== props.ipAddress;
+}
+
+async function current(event: ResourceEvent, props: HsmProperties): Promise<IsCompleteResponse> {
+  const hsmId = event.PhysicalResourceId ?? '';
+  const cluster = await requireCluster(event, props.clusterId);
+  const hsm = cluster.Hsms?.find((h) => h.HsmId === hsmId);
+  if (!hsm) throw new Error(`${label(event, hsmId)} no longer exists in cluster ${props.clusterId} (deleted outside this stack?)`);
+  if (hsm.State !== 'ACTIVE') return NOT_COMPLETE;
+  return { IsComplete: true, Data: attributes(hsm, cluster) };
+}
+
+export const hsmHandler: ResourceHandler = {
+  async onEvent(event) {
+    switch (event.RequestType) {
+      case 'Create':
+        return begin(event, parseHsmProperties(event.ResourceProperties));
+      case 'Update': {
+        const props = parseHsmProperties(event.ResourceProperties);
+        if (!needsNewHsm(parseLoosely(event.OldResourceProperties ?? {}), props)) {
+          return { PhysicalResourceId: event.PhysicalResourceId };
+        }
+        log(event, 'replacing the HSM', { clusterId: props.clusterId });
+        return begin(event, props);
+      }
+      case 'Delete':
+        await deleteStep(event);
+        return { PhysicalResourceId: event.PhysicalResourceId };
+    }
+  },
+
+  async isComplete(event) {
+    if (event.RequestType === 'Delete') return { IsComplete: await deleteStep(event) };
+    const props = parseHsmProperties(event.ResourceProperties);
+    const pending = parsePendingId(event.PhysicalResourceId);
+    return pending ? createStep(event, pending, props) : current(event, props);
+  },
+};

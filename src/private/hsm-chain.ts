@@ -1,0 +1,41 @@
+import { CustomResource } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+
+/**
+ * The HSMs declared for one cluster, in order. Each HSM's resource depends on the previous one,
+ * so CloudFormation creates (and deletes, in reverse) one HSM of a cluster at a time.
+ */
+export class HsmChain {
+  /** Whether the cluster is known to be initialized and activated (so it may hold several HSMs). */
+  public activated = false;
+  /**
+   * Whether the cluster is a custom resource of this stack's provider: the provider's policy then
+   * cannot name its ARN (that would be a dependency cycle) and uses the account's cluster ARNs.
+   */
+  public createdByProvider = false;
+  private last?: CustomResource;
+  private members: IConstruct[] = [];
+
+  /** How many HSMs are declared for the cluster. */
+  public get count(): number {
+    return this.members.length;
+  }
+
+  public add(hsm: IConstruct, resource: CustomResource): void {
+    if (this.last) resource.node.addDependency(this.last);
+    this.last = resource;
+    this.members.push(hsm);
+  }
+}
+
+const chains = new WeakMap<object, HsmChain>();
+
+/** The chain of a cluster object, created on first use. */
+export function hsmChainOf(cluster: object): HsmChain {
+  let chain = chains.get(cluster);
+  if (!chain) {
+    chain = new HsmChain();
+    chains.set(cluster, chain);
+  }
+  return chain;
+}

@@ -1,0 +1,292 @@
+import {
+  CloudHSMV2Client, CreateHsmCommand, DeleteHsmCommand, DescribeClustersCommand,
+} from '@aws-sdk/client-cloudhsm-v2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { setClientFactory } from '../lambda/aws';
+import { leastUsedZone, parsePendingId, pendingId } from '../lambda/hsm';
+import { isComplete, onEvent } from '../lambda/index';
+import { ResourceEvent } from '../lambda/types';
+
+const mock = mockClient(CloudHSMV2Client);
+const CLUSTER_ID = 'cluster-abcdefghijk';
+const SUBNET_MAPPING = { 'us-east-1a': 'subnet-0a', 'us-east-1b': 'subnet-0b' };
+const CSR = '-----BEGIN CERTIFICATE REQUEST-----\nMIIC\n-----END CERTIFICATE REQUEST-----';
+
+process.env.AWS_REGION = 'us-east-1';
+process.env.AWS_ACCESS_KEY_ID = 'test';
+process.env.AWS_SECRET_ACCESS_KEY = 'test';
+process.env.CDK_CLOUDHSM_QUIET = '1';
+
+function event(type: 'Create' | 'Update' | 'Delete', extra: Partial<ResourceEvent> = {}): ResourceEvent {
+  return {
+    RequestType: type,
+    RequestId: 'req-1',
+    ResourceType: 'Custom::CloudHsmHsm',
+    LogicalResourceId: 'Hsm1',
+    StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/s/1',
+    ResourceProperties: { ServiceToken: 'x', ClusterId: CLUSTER_ID, AvailabilityZone: 'us-east-1a' },
+    ...extra,
+  };
+}
+
+function hsm(id: string, overrides: Record<string, any> = {}): any {
+  return {
+    HsmId: id,
+    State: 'ACTIVE',
+    AvailabilityZone: 'us-east-1a',
+    ClusterId: CLUSTER_ID,
+    EniId: `eni-${id}`,
+    EniIp: '10.0.0.10',
+    SubnetId: 'subnet-0a',
+    ...overrides,
+  };
+}
+
+function cluster(overrides: Record<string, any> = {}): any {
+  return {
+    ClusterId: CLUSTER_ID,
+    State: 'UNINITIALIZED',
+    SubnetMapping: SUBNET_MAPPING,
+    Hsms: [],
+    PreCoPassword: 'secret-pre-co-password',
+    ...overrides,
+  };
+}
+
+const describeReturns = (...clusters: any[]) => {
+  const stub = mock.on(DescribeClustersCommand);
+  clusters.forEach((c) => stub.resolvesOnce({ Clusters: c ? [c] : [] }));
+};
+
+beforeEach(() => {
+  mock.reset();
+  setClientFactory(() => new CloudHSMV2Client({ region: 'us-east-1' }));
+});
+afterAll(() => setClientFactory());
+
+describe('create', () => {
+  test('onEvent only checks the cluster and returns a pending id with the HSMs already there', async () => {
+    describeReturns(cluster({ State: 'ACTIVE', Hsms: [hsm('hsm-existingone22')] }));
+    const out = await onEvent(event('Create'));
+    expect(out.PhysicalResourceId).toBe(`cdk-cloudhsm:pending-hsm:${CLUSTER_ID}:hsm-existingone22`);
+    expect(mock.commandCalls(CreateHsmCommand)).toHaveLength(0);
+  });
+
+  test('a second HSM on a cluster that is not activated is refused before anything is created', async () => {
+    describeReturns(cluster({ State: 'UNINITIALIZED', Hsms: [hsm('hsm-firstone2222')] }));
+    await expect(onEvent(event('Create'))).rejects.toThrow(
+      `Hsm Hsm1: cluster ${CLUSTER_ID} is UNINITIALIZED and already has 1 HSM(s) (hsm-firstone2222), so it cannot take another one yet. `
+      + 'A CloudHSM cluster holds only one HSM until it is initialized and activated.');
+    expect(mock.commandCalls(CreateHsmCommand)).toHaveLength(0);
+  });
+
+  test('an AZ outside the cluster is refused naming the cluster AZs', async () => {
+    describeReturns(cluster());
+    await expect(onEvent(event('Create', { ResourceProperties: { ClusterId: CLUSTER_ID, AvailabilityZone: 'us-east-1c' } })))
+      .rejects.toThrow('availabilityZone "us-east-1c" is not one of the Availability Zones of cluster cluster-abcdefghijk (us-east-1a, us-east-1b)');
+  });
+
+  test('a missing cluster is named', async () => {
+    describeReturns(undefined);
+    await expect(onEvent(event('Create'))).rejects.toThrow(`cluster ${CLUSTER_ID} does not exist`);
+  });
+
+  test('values that were tokens at synth time are checked at deploy time', async () => {
+    await expect(onEvent(event('Create', { ResourceProperties: { ClusterId: CLUSTER_ID, AvailabilityZone: 'nowhere', IpAddress: '1.2.3' } })))
+      .rejects.toThrow('availabilityZone: "nowhere" is not an Availability Zone name');
+    await expect(onEvent(event('Create', { ResourceProperties: { ClusterId: 'c-1' } }))).rejects.toThrow(/cluster: "c-1"/);
+  });
+
+  test('isComplete waits while the cluster is transitional, then calls CreateHsm once', async () => {
+    const pending = event('Create', { PhysicalResourceId: pendingId(CLUSTER_ID, []) });
+    describeReturns(cluster({ State: 'CREATE_IN_PROGRESS' }), cluster({ State: 'UNINITIALIZED' }));
+    mock.on(CreateHsmCommand).resolves({ Hsm: hsm('hsm-newone222222', { State: 'CREATE_IN_PROGRESS' }) });
+    expect(await isComplete(pending)).toEqual({ IsComplete: false });
+    expect(mock.commandCalls(CreateHsmCommand)).toHaveLength(0);
+    expect(await isComplete(pending)).toEqual({ IsComplete: false });
+    expect(mock.commandCalls(CreateHsmCommand).map((c) => c.args[0].input)).toEqual([
+      { ClusterId: CLUSTER_ID, AvailabilityZone: 'us-east-1a', IpAddress: undefined },
+    ]);
+  });
+
+  test('waits while another HSM of the cluster is being created', async () => {
+    describeReturns(cluster({ State: 'ACTIVE', Hsms: [hsm('hsm-otherone22222', { State: 'CREATE_IN_PROGRESS' })] }));
+    const out = await isComplete(event('Create', { PhysicalResourceId: pendingId(CLUSTER_ID, ['hsm-otherone22222']) }));
+    expect(out.IsComplete).toBe(false);
+    expect(mock.commandCalls(CreateHsmCommand)).toHaveLength(0);
+  });
+
+  test('an HSM of this request in CREATE_IN_PROGRESS is waited for, never created twice', async () => {
+    describeReturns(cluster({ Hsms: [hsm('hsm-newone222222', { State: 'CREATE_IN_PROGRESS' })] }));
+    const out = await isComplete(event('Create', { PhysicalResourceId: pendingId(CLUSTER_ID, []) }));
+    expect(out.IsComplete).toBe(false);
+    expect(mock.commandCalls(CreateHsmCommand)).toHaveLength(0);
+  });
+
+  test('ACTIVE on an uninitialized cluster waits for the CSR, then completes with the HSM id and attributes', async () => {
+    const pending = event('Create', { PhysicalResourceId: pendingId(CLUSTER_ID, []) });
+    describeReturns(
+      cluster({ Hsms: [hsm('hsm-newone222222')] }),
+      cluster({ Hsms: [hsm('hsm-newone222222')], Certificates: { ClusterCsr: CSR } }),
+    );
+    expect((await isComplete(pending)).IsComplete).toBe(false);
+    const done = await isComplete(pending);
+    expect(done).toEqual({
+      IsComplete: true,
+      PhysicalResourceId: 'hsm-newone222222',
+      Data: {
+        HsmId: 'hsm-newone222222',
+        EniId: 'eni-hsm-newone222222',
+        EniIp: '10.0.0.10',
+        EniIpV6: '',
+        AvailabilityZone: 'us-east-1a',
+        SubnetId: 'subnet-0a',
+        ClusterCsr: CSR,
+      },
+    });
+    expect(JSON.stringify(done)).not.toContain('secret-pre-co-password');
+  });
+
+  test('HSMs in the snapshot or in another AZ are not taken for this one', async () => {
+    describeReturns(cluster({
+      State: 'ACTIVE',
+      Hsms: [hsm('hsm-before222222'), hsm('hsm-otheraz22222', { AvailabilityZone: 'us-east-1b' })],
+    }));
+    mock.on(CreateHsmCommand).resolves({});
+    const out = await isComplete(event('Create', { PhysicalResourceId: pendingId(CLUSTER_ID, ['hsm-before222222']) }));
+    expect(out.IsComplete).toBe(false);
+    expect(mock.commandCalls(CreateHsmCommand)).toHaveLength(1);
+  });
+
+  test('without an AZ the HSM goes to the cluster AZ with the fewest HSMs', async () => {
+    describeReturns(cluster({ State: 'ACTIVE', Hsms: [hsm('hsm-before222222')] }));
+    mock.on(CreateHsmCommand).resolves({});
+    await isComplete(event('Create', {
+      ResourceProperties: { ClusterId: CLUSTER_ID },
+      PhysicalResourceId: pendingId(CLUSTER_ID, ['hsm-before222222']),
+    }));
+    expect(mock.commandCalls(CreateHsmCommand)[0].args[0].input.AvailabilityZone).toBe('us-east-1b');
+  });
+
+  test('the service refusing a second HSM becomes the activation error', async () => {
+    describeReturns(cluster({ State: 'ACTIVE' }));
+    mock.on(CreateHsmCommand).rejects(Object.assign(new Error(
+      `Cluster '${CLUSTER_ID}' already contains an HSM but has not yet been fully activated`), { name: 'CloudHsmInvalidRequestException' }));
+    await expect(isComplete(event('Create', { PhysicalResourceId: pendingId(CLUSTER_ID, []) })))
+      .rejects.toThrow(/cannot take another one yet\. A CloudHSM cluster holds only one HSM until it is initialized and activated/);
+  });
+
+  test('other CreateHsm failures name the AZ, the cluster and the cause', async () => {
+    describeReturns(cluster({ State: 'ACTIVE' }));
+    mock.on(CreateHsmCommand).rejects(Object.assign(new Error('IP address in use'), { name: 'CloudHsmInvalidRequestException' }));
+    await expect(isComplete(event('Create', { PhysicalResourceId: pendingId(CLUSTER_ID, []) })))
+      .rejects.toThrow(`Hsm Hsm1: CreateHsm in us-east-1a of cluster ${CLUSTER_ID} failed: IP address in use`);
+  });
+
+  test('a DEGRADED HSM is deleted and the deployment fails with its state message', async () => {
+    describeReturns(cluster({ Hsms: [hsm('hsm-newone222222', { State: 'DEGRADED', StateMessage: 'HSM hardware failure' })] }));
+    mock.on(DeleteHsmCommand).resolves({ HsmId: 'hsm-newone222222' });
+    await expect(isComplete(event('Create', { PhysicalResourceId: pendingId(CLUSTER_ID, []) })))
+      .rejects.toThrow('Hsm Hsm1 (hsm-newone222222) in us-east-1a of cluster cluster-abcdefghijk is DEGRADED (HSM hardware failure); it was deleted');
+    expect(mock.commandCalls(DeleteHsmCommand)[0].args[0].input).toEqual({ ClusterId: CLUSTER_ID, HsmId: 'hsm-newone222222' });
+  });
+});
+
+describe('update', () => {
+  const old = { ClusterId: CLUSTER_ID, AvailabilityZone: 'us-east-1a' };
+
+  test('unchanged placement keeps the HSM', async () => {
+    const out = await onEvent(event('Update', { PhysicalResourceId: 'hsm-current22222', OldResourceProperties: old }));
+    expect(out.PhysicalResourceId).toBe('hsm-current22222');
+    expect(mock.commandCalls(DescribeClustersCommand)).toHaveLength(0);
+  });
+
+  test('a new AZ on an active cluster starts a replacement', async () => {
+    describeReturns(cluster({ State: 'ACTIVE', Hsms: [hsm('hsm-current22222')] }));
+    const out = await onEvent(event('Update', {
+      PhysicalResourceId: 'hsm-current22222',
+      OldResourceProperties: old,
+      ResourceProperties: { ClusterId: CLUSTER_ID, AvailabilityZone: 'us-east-1b' },
+    }));
+    expect(parsePendingId(out.PhysicalResourceId)).toEqual({ clusterId: CLUSTER_ID, before: new Set(['hsm-current22222']) });
+  });
+
+  test('replacing the only HSM of a cluster that is not activated is refused (it would change the CSR)', async () => {
+    describeReturns(cluster({ State: 'UNINITIALIZED', Hsms: [hsm('hsm-current22222')] }));
+    await expect(onEvent(event('Update', {
+      PhysicalResourceId: 'hsm-current22222',
+      OldResourceProperties: old,
+      ResourceProperties: { ClusterId: CLUSTER_ID, AvailabilityZone: 'us-east-1b' },
+    }))).rejects.toThrow(/is UNINITIALIZED and already has 1 HSM/);
+  });
+
+  test('isComplete of an unchanged HSM returns its attributes', async () => {
+    describeReturns(cluster({ State: 'ACTIVE', Hsms: [hsm('hsm-current22222')] }));
+    const out = await isComplete(event('Update', { PhysicalResourceId: 'hsm-current22222', OldResourceProperties: old }));
+    expect(out).toMatchObject({ IsComplete: true, Data: { HsmId: 'hsm-current22222', ClusterCsr: '' } });
+  });
+});
+
+describe('delete', () => {
+  test('DeleteHsm, wait while DELETE_IN_PROGRESS, done when gone', async () => {
+    describeReturns(
+      cluster({ State: 'ACTIVE', Hsms: [hsm('hsm-current22222')] }),
+      cluster({ State: 'ACTIVE', Hsms: [hsm('hsm-current22222', { State: 'DELETE_IN_PROGRESS' })] }),
+      cluster({ State: 'ACTIVE', Hsms: [] }),
+    );
+    mock.on(DeleteHsmCommand).resolves({ HsmId: 'hsm-current22222' });
+    const del = event('Delete', { PhysicalResourceId: 'hsm-current22222' });
+    expect((await onEvent(del)).PhysicalResourceId).toBe('hsm-current22222');
+    expect(mock.commandCalls(DeleteHsmCommand)).toHaveLength(1);
+    expect(await isComplete(del)).toEqual({ IsComplete: false });
+    expect(await isComplete(del)).toEqual({ IsComplete: true });
+    expect(mock.commandCalls(DeleteHsmCommand)).toHaveLength(1);
+  });
+
+  test('not found (HSM or cluster) counts as deleted', async () => {
+    describeReturns(cluster({ State: 'ACTIVE', Hsms: [hsm('hsm-current22222')] }), undefined);
+    mock.on(DeleteHsmCommand).rejects(Object.assign(new Error('gone'), { name: 'CloudHsmResourceNotFoundException' }));
+    const del = event('Delete', { PhysicalResourceId: 'hsm-current22222' });
+    await onEvent(del);
+    expect(await isComplete(del)).toEqual({ IsComplete: true });
+  });
+
+  test('an HSM still being created is deleted once it is ACTIVE', async () => {
+    describeReturns(
+      cluster({ Hsms: [hsm('hsm-current22222', { State: 'CREATE_IN_PROGRESS' })] }),
+      cluster({ Hsms: [hsm('hsm-current22222')] }),
+    );
+    mock.on(DeleteHsmCommand).resolves({});
+    const del = event('Delete', { PhysicalResourceId: 'hsm-current22222' });
+    expect(await isComplete(del)).toEqual({ IsComplete: false });
+    expect(mock.commandCalls(DeleteHsmCommand)).toHaveLength(0);
+    expect(await isComplete(del)).toEqual({ IsComplete: false });
+    expect(mock.commandCalls(DeleteHsmCommand)).toHaveLength(1);
+  });
+
+  test('rollback of an unfinished create deletes the HSM it made and nothing else', async () => {
+    describeReturns(cluster({ State: 'ACTIVE', Hsms: [hsm('hsm-before222222'), hsm('hsm-mine22222222')] }));
+    mock.on(DeleteHsmCommand).resolves({});
+    await onEvent(event('Delete', { PhysicalResourceId: pendingId(CLUSTER_ID, ['hsm-before222222']) }));
+    expect(mock.commandCalls(DeleteHsmCommand).map((c) => c.args[0].input.HsmId)).toEqual(['hsm-mine22222222']);
+  });
+
+  test('a physical id from a create that failed before it began deletes nothing', async () => {
+    const del = event('Delete', { PhysicalResourceId: 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED' });
+    await onEvent(del);
+    expect(await isComplete(del)).toEqual({ IsComplete: true });
+    expect(mock.calls()).toHaveLength(0);
+  });
+});
+
+describe('helpers', () => {
+  test('leastUsedZone picks the emptiest AZ, ties by name', () => {
+    expect(leastUsedZone(cluster())).toBe('us-east-1a');
+    expect(leastUsedZone(cluster({ Hsms: [hsm('hsm-a'), hsm('hsm-b', { AvailabilityZone: 'us-east-1b' }), hsm('hsm-c')] }))).toBe('us-east-1b');
+  });
+
+  test('pending ids round-trip', () => {
+    expect(parsePendingId(pendingId(CLUSTER_ID, ['hsm-b', 'hsm-a']))).toEqual({ clusterId: CLUSTER_ID, before: new Set(['hsm-a', 'hsm-b']) });
+    expect(parsePendingId('hsm-abcdefghijk')).toBeUndefined();
+  });
+});

@@ -1,0 +1,233 @@
+import { App, CfnOutput, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as cloudhsm from 'aws-cdk-lib/aws-cloudhsm';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Hsm, HsmCluster } from '../src';
+
+const ENV = { account: '123456789012', region: 'us-east-1' };
+const AZS = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
+
+function setup(clusterProps: { activated?: boolean; sourceBackupId?: string } = {}) {
+  const stack = new Stack(new App(), 'Stack', { env: ENV });
+  const vpc = new ec2.Vpc(stack, 'Vpc', {
+    availabilityZones: AZS,
+    ipAddresses: ec2.IpAddresses.cidr('10.0.0.0/16'),
+    subnetConfiguration: [{ name: 'hsm', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
+  });
+  const cluster = new HsmCluster(stack, 'Cluster', { vpc, ...clusterProps });
+  return { stack, vpc, cluster };
+}
+
+const hsmResources = (stack: Stack) => Template.fromStack(stack).findResources('Custom::CloudHsmHsm');
+const activationWarnings = (stack: Stack) =>
+  Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('more than one HSM'));
+
+describe('Hsm resource', () => {
+  test('addHsm synthesizes a Custom::CloudHsmHsm on the cluster id, DESTROY by default, with the shared provider', () => {
+    const { stack, cluster } = setup();
+    const hsm = cluster.addHsm('Hsm1', { availabilityZone: 'us-east-1b' });
+    expect(hsm).toBeInstanceOf(Hsm);
+    const template = Template.fromStack(stack);
+    template.hasResource('Custom::CloudHsmHsm', {
+      DeletionPolicy: 'Delete',
+      Properties: {
+        ClusterId: { Ref: Match.stringLikeRegexp('^Cluster') },
+        AvailabilityZone: 'us-east-1b',
+        ServiceToken: { 'Fn::GetAtt': [Match.stringLikeRegexp('CdkCloudHsmProvider'), 'Arn'] },
+        ServiceTimeout: '3600',
+      },
+    });
+    // Clusters and HSMs share one provider: onEvent, isComplete and the framework's three functions.
+    template.resourceCountIs('AWS::Lambda::Function', 5);
+  });
+
+  test('attributes are GetAtts of the resource', () => {
+    const { stack, cluster } = setup();
+    const hsm = cluster.addHsm('Hsm1');
+    new CfnOutput(stack, 'Csr', { value: hsm.clusterCsr });
+    new CfnOutput(stack, 'Ip', { value: hsm.eniIp });
+    const outputs = Template.fromStack(stack).findOutputs('*');
+    expect(outputs.Csr.Value).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ClusterHsm1/), 'ClusterCsr'] });
+    expect(outputs.Ip.Value).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ClusterHsm1/), 'EniIp'] });
+    expect(stack.resolve(hsm.hsmId)).toEqual({ Ref: expect.stringMatching(/^ClusterHsm1/) });
+  });
+
+  test('removalPolicy RETAIN is honoured', () => {
+    const { stack, cluster } = setup();
+    cluster.addHsm('Hsm1', { removalPolicy: RemovalPolicy.RETAIN });
+    Template.fromStack(stack).hasResource('Custom::CloudHsmHsm', { DeletionPolicy: 'Retain' });
+  });
+
+  test('default placement spreads HSMs over the cluster AZs in order', () => {
+    const { stack, cluster } = setup({ activated: true });
+    for (const id of ['A', 'B', 'C', 'D']) cluster.addHsm(id);
+    const zones = Object.entries(hsmResources(stack))
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([, r]) => r.Properties.AvailabilityZone);
+    expect(zones).toEqual(['us-east-1a', 'us-east-1b', 'us-east-1c', 'us-east-1a']);
+  });
+
+  test('a subnet places the HSM in its AZ', () => {
+    const { stack, vpc, cluster } = setup();
+    cluster.addHsm('Hsm1', { subnet: vpc.isolatedSubnets[2] });
+    Template.fromStack(stack).hasResourceProperties('Custom::CloudHsmHsm', { AvailabilityZone: 'us-east-1c' });
+  });
+
+  test('an IP address inside the subnet is passed on', () => {
+    const { stack, cluster } = setup();
+    // The third /24 of 10.0.0.0/16 for the third AZ.
+    cluster.addHsm('Hsm1', { availabilityZone: 'us-east-1c', ipAddress: '10.0.2.10' });
+    Template.fromStack(stack).hasResourceProperties('Custom::CloudHsmHsm', { IpAddress: '10.0.2.10' });
+  });
+});
+
+describe('order and the activation rule', () => {
+  test('each HSM of a cluster depends on the previous one', () => {
+    const { stack, cluster } = setup({ activated: true });
+    cluster.addHsm('A');
+    cluster.addHsm('B');
+    cluster.addHsm('C');
+    const resources = hsmResources(stack);
+    const logical = (p: string) => Object.keys(resources).find((k) => k.startsWith(`Cluster${p}`))!;
+    expect(resources[logical('A')].DependsOn).toBeUndefined();
+    expect(resources[logical('B')].DependsOn).toEqual([logical('A')]);
+    expect(resources[logical('C')].DependsOn).toEqual([logical('B')]);
+  });
+
+  test('HSMs of different clusters do not wait for each other', () => {
+    const { stack, vpc, cluster } = setup();
+    const other = new HsmCluster(stack, 'Other', { vpc });
+    cluster.addHsm('A');
+    other.addHsm('B');
+    for (const r of Object.values(hsmResources(stack))) expect(r.DependsOn).toBeUndefined();
+  });
+
+  test('one HSM on a new cluster: no warning', () => {
+    const { stack, cluster } = setup();
+    cluster.addHsm('A');
+    expect(activationWarnings(stack)).toHaveLength(0);
+  });
+
+  test('two HSMs on a cluster not known to be activated: a warning naming the rule and the fix', () => {
+    const { stack, cluster } = setup();
+    cluster.addHsm('A');
+    cluster.addHsm('B');
+    const warnings = activationWarnings(stack);
+    expect(warnings).toHaveLength(1);
+    const text = JSON.stringify(warnings[0].entry.data);
+    expect(text).toContain('Stack/Cluster');
+    expect(text).toContain('only one HSM until it is initialized and activated');
+    expect(text).toContain('activated: true');
+  });
+
+  test('activated: true, or a restore from backup, silences the warning', () => {
+    for (const props of [{ activated: true }, { sourceBackupId: 'backup-abcdefghijk' }]) {
+      const { stack, cluster } = setup(props);
+      cluster.addHsm('A');
+      cluster.addHsm('B');
+      expect(activationWarnings(stack)).toHaveLength(0);
+    }
+  });
+});
+
+describe('placement errors at synth time', () => {
+  test('an AZ that is not one of the cluster subnets AZs', () => {
+    const { cluster } = setup();
+    expect(() => cluster.addHsm('Hsm1', { availabilityZone: 'us-east-1d' }))
+      .toThrow('availabilityZone: "us-east-1d" is not one of the cluster\'s Availability Zones (us-east-1a, us-east-1b, us-east-1c)');
+  });
+
+  test('an AZ that is not an AZ name', () => {
+    const { cluster } = setup();
+    expect(() => cluster.addHsm('Hsm1', { availabilityZone: 'east' }))
+      .toThrow(/availabilityZone: "east" .*Availability Zone name/);
+  });
+
+  test('a subnet in another AZ than availabilityZone', () => {
+    const { vpc, cluster } = setup();
+    expect(() => cluster.addHsm('Hsm1', { availabilityZone: 'us-east-1a', subnet: vpc.isolatedSubnets[1] }))
+      .toThrow(/subnet: .* is in us-east-1b, not in availabilityZone "us-east-1a"/);
+  });
+
+  test('a subnet that is not one of the cluster subnets', () => {
+    const { stack, vpc } = setup();
+    const cluster = new HsmCluster(stack, 'Small', { vpc, vpcSubnets: { subnets: [vpc.isolatedSubnets[0]] } });
+    expect(() => cluster.addHsm('Hsm1', { subnet: vpc.isolatedSubnets[1] }))
+      .toThrow(/subnet: .* is not one of the cluster's subnets/);
+  });
+
+  test('an IP address outside the subnet CIDR', () => {
+    const { cluster } = setup();
+    expect(() => cluster.addHsm('Hsm1', { availabilityZone: 'us-east-1a', ipAddress: '10.0.5.4' }))
+      .toThrow(/ipAddress: "10.0.5.4" is not in 10.0.0.0\/24, the CIDR block of subnet/);
+  });
+
+  test('an IP address that is not IPv4', () => {
+    const { cluster } = setup();
+    expect(() => cluster.addHsm('Hsm1', { ipAddress: '10.0.0.300' })).toThrow('ipAddress: "10.0.0.300" is not an IPv4 address');
+  });
+});
+
+describe('imported clusters', () => {
+  test('fromClusterAttributes: HSM on the given id, AZ left to the handler', () => {
+    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    const cluster = HsmCluster.fromClusterAttributes(stack, 'Imported', { clusterId: 'cluster-abcdefghijk' });
+    cluster.addHsm('Hsm1');
+    const [resource] = Object.values(hsmResources(stack));
+    expect(resource.Properties.ClusterId).toBe('cluster-abcdefghijk');
+    expect(resource.Properties.AvailabilityZone).toBeUndefined();
+  });
+
+  test('fromClusterAttributes with subnets checks placement', () => {
+    const { stack, vpc } = setup();
+    const cluster = HsmCluster.fromClusterAttributes(stack, 'Imported', {
+      clusterId: 'cluster-abcdefghijk', subnets: vpc.isolatedSubnets.slice(0, 2),
+    });
+    expect(() => cluster.addHsm('Hsm1', { availabilityZone: 'us-east-1c' })).toThrow(/not one of the cluster's Availability Zones/);
+  });
+
+  test('fromCfnCluster: HSMs of a native AWS::CloudHSM::Cluster, ordered after it', () => {
+    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    const cfn = new cloudhsm.CfnCluster(stack, 'Native', { hsmType: 'hsm2m.medium', subnetIds: ['subnet-0123456789abcdef0'] });
+    const cluster = HsmCluster.fromCfnCluster(stack, 'Wrapped', cfn);
+    const hsm = new Hsm(stack, 'Hsm1', { cluster });
+    const [resource] = Object.values(hsmResources(stack));
+    expect(resource.Properties.ClusterId).toEqual({ 'Fn::GetAtt': ['Native', 'ClusterId'] });
+    expect(stack.resolve(cluster.securityGroup.securityGroupId)).toEqual({ 'Fn::GetAtt': ['Native', 'SecurityGroup'] });
+    expect(hsm.cluster).toBe(cluster);
+  });
+
+  test('fromCfnCluster with activated: true allows several HSMs without a warning', () => {
+    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    const cfn = new cloudhsm.CfnCluster(stack, 'Native', { hsmType: 'hsm2m.medium', subnetIds: ['subnet-0123456789abcdef0'] });
+    const cluster = HsmCluster.fromCfnCluster(stack, 'Wrapped', cfn, { activated: true });
+    cluster.addHsm('A');
+    cluster.addHsm('B');
+    expect(activationWarnings(stack)).toHaveLength(0);
+  });
+});
+
+describe('IAM', () => {
+  test('CreateHsm and DeleteHsm: imported clusters by ARN, the stack\'s own clusters by the account\'s cluster ARNs', () => {
+    const { stack, vpc, cluster } = setup();
+    new HsmCluster(stack, 'NoHsms', { vpc });
+    cluster.addHsm('A');
+    const imported = HsmCluster.fromClusterAttributes(stack, 'Imported', { clusterId: 'cluster-abcdefghijk' });
+    imported.addHsm('B');
+    const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
+    const statements = Object.values(policies).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    const manage = statements.find((s: any) => s.Sid === 'ManageHsms');
+    expect(manage.Action).toEqual(['cloudhsm:CreateHsm', 'cloudhsm:DeleteHsm']);
+    expect(manage.Resource).toHaveLength(2);
+    const text = JSON.stringify(manage.Resource);
+    expect(text).toContain('cluster/cluster-abcdefghijk');
+    // Naming the in-stack cluster's id would make a cycle (the cluster needs the provider first).
+    expect(text).toContain(':cluster/*');
+    expect(text).not.toMatch(/"Ref":"Cluster/);
+    expect(manage.Resource).not.toContain('*');
+    // Network interfaces of HSMs: not on every resource type.
+    const eni = statements.find((s: any) => s.Sid === 'HsmNetworkInterfaces');
+    expect(JSON.stringify(eni.Resource)).toContain(':network-interface/*');
+    expect(statements.filter((s: any) => s.Sid === 'DescribeClusters')).toHaveLength(1);
+  });
+});
