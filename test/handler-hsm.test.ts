@@ -123,6 +123,21 @@ describe('create', () => {
     expect(mock.commandCalls(CreateHsmCommand)).toHaveLength(0);
   });
 
+  test('onEvent run twice for one create (Lambda retry) still makes one HSM', async () => {
+    mock.on(DescribeClustersCommand)
+      .resolvesOnce({ Clusters: [cluster()] })
+      .resolvesOnce({ Clusters: [cluster()] })
+      .resolvesOnce({ Clusters: [cluster()] })
+      .resolves({ Clusters: [cluster({ Hsms: [hsm('hsm-newone222222', { State: 'CREATE_IN_PROGRESS' })] })] });
+    mock.on(CreateHsmCommand).resolves({});
+    const first = await onEvent(event('Create'));
+    const second = await onEvent(event('Create'));
+    expect(second.PhysicalResourceId).toBe(first.PhysicalResourceId);
+    const polled = event('Create', { PhysicalResourceId: second.PhysicalResourceId });
+    for (let i = 0; i < 3; i++) expect((await isComplete(polled)).IsComplete).toBe(false);
+    expect(mock.commandCalls(CreateHsmCommand)).toHaveLength(1);
+  });
+
   test('ACTIVE on an uninitialized cluster waits for the CSR, then completes with the HSM id and attributes', async () => {
     const pending = event('Create', { PhysicalResourceId: pendingId(CLUSTER_ID, []) });
     describeReturns(

@@ -1,0 +1,177 @@
+// Table-driven bad input across the constructs (synth time) and the handler (deploy time, for values
+// that were tokens at synth time). Each case states the exact message: property, value and rule.
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { onEvent } from '../lambda/index';
+import { HsmCluster, HsmClusterProps, HsmOptions, HsmType } from '../src';
+
+process.env.CDK_CLOUDHSM_QUIET = '1';
+
+const AZ_RULE = '^[a-z]{2}(-(gov))?-(east|west|north|south|central){1,2}-\\d[a-z]$';
+const HSM_TYPE_RULE = '^(p|)hsm[0-9][a-z.]*\\.[a-zA-Z]+$';
+const SOURCE_BACKUP_RULE = '^(arn:aws(-(us-gov))?:cloudhsm:([a-z]{2}(-(gov|isob|iso))?-(east|west|north|south|central){1,2}-[0-9]{1}):[0-9]{12}:backup\\/)?backup-[2-7a-zA-Z]{11,16}$';
+const CLUSTER_ID_RULE = '^cluster-[2-7a-zA-Z]{11,16}$';
+const TAG_CHARS = 'letters, digits, spaces and _ . : / + = - @ only';
+const RETENTION_RULE = 'CloudHSM keeps backups for a whole number of days from 7 to 379';
+
+interface Ctx { stack: Stack; vpc: ec2.Vpc }
+
+function setup(): Ctx {
+  const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
+  const vpc = new ec2.Vpc(stack, 'Vpc', {
+    availabilityZones: ['us-east-1a', 'us-east-1b'],
+    ipAddresses: ec2.IpAddresses.cidr('10.0.0.0/16'),
+    subnetConfiguration: [{ name: 'hsm', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
+  });
+  return { stack, vpc };
+}
+
+function thrown(act: () => unknown): string {
+  try {
+    act();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return '(nothing thrown)';
+}
+
+async function rejected(act: () => Promise<unknown>): Promise<string> {
+  try {
+    await act();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return '(nothing thrown)';
+}
+
+const clusterCase = (props: (c: Ctx) => Partial<HsmClusterProps>) => () => {
+  const ctx = setup();
+  return thrown(() => new HsmCluster(ctx.stack, 'Cluster', { vpc: ctx.vpc, ...props(ctx) }));
+};
+
+const clusterTagCase = (tags: Record<string, string>) => () => {
+  const { stack, vpc } = setup();
+  const cluster = new HsmCluster(stack, 'Cluster', { vpc });
+  for (const [k, v] of Object.entries(tags)) cluster.tags.setTag(k, v);
+  return thrown(() => App.of(stack)!.synth());
+};
+
+const hsmCase = (options: (c: Ctx) => HsmOptions) => () => {
+  const ctx = setup();
+  const cluster = new HsmCluster(ctx.stack, 'Cluster', { vpc: ctx.vpc });
+  return thrown(() => cluster.addHsm('Hsm1', options(ctx)));
+};
+
+const many = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']));
+
+const C = 'HsmCluster Stack/Cluster: ';
+const H = 'Hsm Stack/Cluster/Hsm1: ';
+
+const SYNTH_CASES: [string, () => string, string][] = [
+  ['cluster: retention 6 days', clusterCase(() => ({ backupRetention: Duration.days(6) })), `${C}backupRetention: 6 days is not valid; ${RETENTION_RULE}`],
+  ['cluster: retention 380 days', clusterCase(() => ({ backupRetention: Duration.days(380) })), `${C}backupRetention: 380 days is not valid; ${RETENTION_RULE}`],
+  ['cluster: retention 36 hours', clusterCase(() => ({ backupRetention: Duration.hours(36) })), `${C}backupRetention: 1.5 days is not valid; ${RETENTION_RULE}`],
+  ['cluster: retention 0', clusterCase(() => ({ backupRetention: Duration.days(0) })), `${C}backupRetention: 0 days is not valid; ${RETENTION_RULE}`],
+  ['cluster: HSM type without a dot', clusterCase(() => ({ hsmType: HsmType.of('hsm2mmedium') })),
+    `${C}hsmType: "hsm2mmedium" is not an HSM type (such as hsm1.medium or hsm2m.medium) (must match ${HSM_TYPE_RULE})`],
+  ['cluster: HSM type upper case', clusterCase(() => ({ hsmType: HsmType.of('HSM1.medium') })),
+    `${C}hsmType: "HSM1.medium" is not an HSM type (such as hsm1.medium or hsm2m.medium) (must match ${HSM_TYPE_RULE})`],
+  ['cluster: HSM type too long', clusterCase(() => ({ hsmType: HsmType.of(`hsm1.${'m'.repeat(30)}`) })),
+    `${C}hsmType: "hsm1.${'m'.repeat(30)}" is not an HSM type (at most 32 characters)`],
+  ['cluster: source backup id too short', clusterCase(() => ({ sourceBackupId: 'backup-abc' })),
+    `${C}sourceBackupId: "backup-abc" is not a CloudHSM backup id or backup ARN (must match ${SOURCE_BACKUP_RULE})`],
+  ['cluster: source backup is a cluster id', clusterCase(() => ({ sourceBackupId: 'cluster-abcdefghijk' })),
+    `${C}sourceBackupId: "cluster-abcdefghijk" is not a CloudHSM backup id or backup ARN (must match ${SOURCE_BACKUP_RULE})`],
+  ['cluster: source backup id with digits 0/1/8/9', clusterCase(() => ({ sourceBackupId: 'backup-01890189018' })),
+    `${C}sourceBackupId: "backup-01890189018" is not a CloudHSM backup id or backup ARN (must match ${SOURCE_BACKUP_RULE})`],
+  ['cluster: source backup ARN of a cluster', clusterCase(() => ({ sourceBackupId: 'arn:aws:cloudhsm:us-east-1:123456789012:cluster/backup-abcdefghijk' })),
+    `${C}sourceBackupId: "arn:aws:cloudhsm:us-east-1:123456789012:cluster/backup-abcdefghijk" is not a CloudHSM backup id or backup ARN (must match ${SOURCE_BACKUP_RULE})`],
+  ['cluster: no subnets', clusterCase(({ vpc }) => ({ vpcSubnets: { subnets: [] }, vpc })),
+    `${C}vpcSubnets: 0 subnets selected (none); a CloudHSM cluster needs 1 to 10 subnets`],
+  ['cluster: two subnets in one AZ', clusterCase(({ stack }) => ({
+    vpcSubnets: {
+      subnets: ['0', '1'].map((i) => ec2.Subnet.fromSubnetAttributes(stack, `S${i}`, { subnetId: `subnet-0000000${i}`, availabilityZone: 'us-east-1a' })),
+    },
+  })), `${C}vpcSubnets: subnets subnet-00000000 and subnet-00000001 are both in us-east-1a; a CloudHSM cluster takes at most one subnet per Availability Zone`],
+  ['cluster: 11 subnets', clusterCase(({ stack }) => ({
+    vpcSubnets: {
+      subnets: Array.from({ length: 11 }, (_, i) => ec2.Subnet.fromSubnetAttributes(stack, `S${i}`, {
+        subnetId: `subnet-000000${String(i).padStart(2, '0')}`, availabilityZone: `us-east-1${String.fromCharCode(97 + i)}`,
+      })),
+    },
+  })), `${C}vpcSubnets: 11 subnets selected (${Array.from({ length: 11 }, (_, i) => `subnet-000000${String(i).padStart(2, '0')}`).join(', ')}); a CloudHSM cluster needs 1 to 10 subnets`],
+  ['cluster: subnet of another VPC', clusterCase(({ stack, vpc }) => {
+    const other = new ec2.Vpc(stack, 'Other', { maxAzs: 1, subnetConfiguration: [{ name: 'x', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    return { vpc, vpcSubnets: { subnets: [vpc.isolatedSubnets[0], other.isolatedSubnets[0]] } };
+  }), `${C}vpcSubnets: subnet Stack/Other/xSubnet1 belongs to VPC Stack/Other, not to the cluster's VPC Stack/Vpc; all subnets of a cluster must be in one VPC`],
+  ['cluster: 50 tags', clusterTagCase(many(50)),
+    'Validation failed with the following errors:\n  [Stack/Cluster] tags: 50 tags given; at most 49 are allowed (CloudHSM allows 50 and cdk-cloudhsm uses one to make retried creates idempotent)'],
+  ['cluster: tag key of 129 characters', clusterTagCase({ ['k'.repeat(129)]: 'v' }),
+    `Validation failed with the following errors:\n  [Stack/Cluster] tags: tag key "${'k'.repeat(129)}" is 129 characters long; tag keys must be 1 to 128 characters`],
+  ['cluster: tag key with aws: prefix', clusterTagCase({ 'aws:team': 'v' }),
+    'Validation failed with the following errors:\n  [Stack/Cluster] tags: tag key "aws:team" uses the reserved prefix "aws:"'],
+  ['cluster: tag key with the library prefix', clusterTagCase({ 'cdk-cloudhsm:x': 'v' }),
+    'Validation failed with the following errors:\n  [Stack/Cluster] tags: tag key "cdk-cloudhsm:x" uses the reserved prefix "cdk-cloudhsm:"'],
+  ['cluster: tag key with a bad character', clusterTagCase({ 'team#1': 'v' }),
+    `Validation failed with the following errors:\n  [Stack/Cluster] tags: tag key "team#1" has characters CloudHSM does not allow (${TAG_CHARS})`],
+  ['cluster: tag value of 257 characters', clusterTagCase({ team: 'v'.repeat(257) }),
+    'Validation failed with the following errors:\n  [Stack/Cluster] tags: the value of tag "team" is 257 characters long; tag values must be at most 256 characters'],
+  ['cluster: tag value with a bad character', clusterTagCase({ team: 'a*b' }),
+    `Validation failed with the following errors:\n  [Stack/Cluster] tags: the value of tag "team" ("a*b") has characters CloudHSM does not allow (${TAG_CHARS})`],
+  ['hsm: AZ outside the cluster', hsmCase(() => ({ availabilityZone: 'us-east-1c' })),
+    `${H}availabilityZone: "us-east-1c" is not one of the cluster's Availability Zones (us-east-1a, us-east-1b)`],
+  ['hsm: AZ that is a region', hsmCase(() => ({ availabilityZone: 'us-east-1' })),
+    `${H}availabilityZone: "us-east-1" is not an Availability Zone name (must match ${AZ_RULE})`],
+  ['hsm: AZ id instead of name', hsmCase(() => ({ availabilityZone: 'use1-az1' })),
+    `${H}availabilityZone: "use1-az1" is not an Availability Zone name (must match ${AZ_RULE})`],
+  ['hsm: subnet in another AZ', hsmCase(({ vpc }) => ({ availabilityZone: 'us-east-1a', subnet: vpc.isolatedSubnets[1] })),
+    `${H}subnet: Stack/Vpc/hsmSubnet2 is in us-east-1b, not in availabilityZone "us-east-1a"`],
+  ['hsm: IP with a part over 255', hsmCase(() => ({ ipAddress: '10.0.0.256' })), `${H}ipAddress: "10.0.0.256" is not an IPv4 address`],
+  ['hsm: IPv6 address', hsmCase(() => ({ ipAddress: 'fd00::1' })), `${H}ipAddress: "fd00::1" is not an IPv4 address`],
+  ['hsm: IP outside the subnet', hsmCase(() => ({ availabilityZone: 'us-east-1b', ipAddress: '10.0.0.9' })),
+    `${H}ipAddress: "10.0.0.9" is not in 10.0.1.0/24, the CIDR block of subnet Stack/Vpc/hsmSubnet2 where the HSM is placed`],
+];
+
+const clusterEvent = (props: Record<string, unknown>) => ({
+  RequestType: 'Create' as const, RequestId: 'r', ResourceType: 'Custom::CloudHsmCluster', LogicalResourceId: 'Cluster',
+  StackId: 's', ResourceProperties: { HsmType: 'hsm2m.medium', SubnetIds: ['subnet-00000000'], ...props },
+});
+const hsmEvent = (props: Record<string, unknown>) => ({
+  RequestType: 'Create' as const, RequestId: 'r', ResourceType: 'Custom::CloudHsmHsm', LogicalResourceId: 'Hsm1',
+  StackId: 's', ResourceProperties: { ClusterId: 'cluster-abcdefghijk', ...props },
+});
+
+// Values that were tokens (parameters, imports) at synth time and resolve to bad values at deploy time.
+const DEPLOY_CASES: [string, any, string][] = [
+  ['cluster: HSM type from a parameter', clusterEvent({ HsmType: 'hsm-large' }),
+    `hsmType: "hsm-large" is not an HSM type (such as hsm1.medium or hsm2m.medium) (must match ${HSM_TYPE_RULE})`],
+  ['cluster: retention from a parameter', clusterEvent({ BackupRetentionDays: '400' }), `backupRetention: 400 days is not valid; ${RETENTION_RULE}`],
+  ['cluster: retention of part days from a parameter', clusterEvent({ BackupRetentionDays: '7.5' }), `backupRetention: 7.5 days is not valid; ${RETENTION_RULE}`],
+  ['cluster: no subnets from an import', clusterEvent({ SubnetIds: [] }), 'vpcSubnets: 0 subnets selected (none); a CloudHSM cluster needs 1 to 10 subnets'],
+  ['cluster: mode', clusterEvent({ Mode: 'STRICT' }), 'mode: "STRICT" is not one of FIPS, NON_FIPS'],
+  ['cluster: network type', clusterEvent({ NetworkType: 'IPV6' }), 'networkType: "IPV6" is not one of IPV4, DUALSTACK'],
+  ['cluster: source backup', clusterEvent({ SourceBackupId: 'bkp-1' }),
+    `sourceBackupId: "bkp-1" is not a CloudHSM backup id or backup ARN (must match ${SOURCE_BACKUP_RULE})`],
+  ['cluster: tag with aws: prefix', clusterEvent({ Tags: [{ Key: 'aws:x', Value: 'y' }] }), 'tags: tag key "aws:x" uses the reserved prefix "aws:"'],
+  ['hsm: cluster id from an import', hsmEvent({ ClusterId: 'cluster-1' }),
+    `cluster: "cluster-1" is not a CloudHSM cluster id (must match ${CLUSTER_ID_RULE})`],
+  ['hsm: AZ from a parameter', hsmEvent({ AvailabilityZone: 'us-east-1' }),
+    `availabilityZone: "us-east-1" is not an Availability Zone name (must match ${AZ_RULE})`],
+  ['hsm: IP from a parameter', hsmEvent({ IpAddress: '10.0.0' }), 'ipAddress: "10.0.0" is not an IPv4 address'],
+];
+
+describe('bad input at synth time: exact messages', () => {
+  test.each(SYNTH_CASES)('%s', (_name, act, message) => {
+    expect(act()).toBe(message);
+  });
+});
+
+describe('bad input at deploy time: exact messages, before any API call', () => {
+  test.each(DEPLOY_CASES)('%s', async (_name, event, message) => {
+    expect(await rejected(() => onEvent(event))).toBe(message);
+  });
+});
+
+test('the suite covers at least 40 cases', () => {
+  expect(SYNTH_CASES.length + DEPLOY_CASES.length).toBeGreaterThanOrEqual(40);
+});
