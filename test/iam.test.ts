@@ -1,0 +1,67 @@
+// Least privilege of the provider role: no wildcard actions, and no `Resource: *` for an action
+// that supports resource-level permissions (AWS Service Authorization Reference, CloudHSM and EC2).
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { HsmCluster } from '../src';
+
+/** Actions whose reference lists no resource type: they can only be granted on `*`. */
+const NO_RESOURCE_LEVEL = new Set([
+  'cloudhsm:DescribeClusters', 'cloudhsm:DescribeBackups', 'cloudhsm:CreateCluster',
+  'ec2:DescribeSubnets', 'ec2:DescribeVpcs', 'ec2:DescribeSecurityGroups', 'ec2:DescribeNetworkInterfaces',
+]);
+
+function providerStatements(stack: Stack): any[] {
+  const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
+  const handlerPolicies = Object.entries(policies).filter(([id]) => id.startsWith('CdkCloudHsmProviderHandlerRole'));
+  expect(handlerPolicies).toHaveLength(1);
+  return handlerPolicies.flatMap(([, p]: [string, any]) => p.Properties.PolicyDocument.Statement);
+}
+
+function fullStack(): Stack {
+  const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
+  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, subnetConfiguration: [{ name: 'hsm', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+  const cluster = new HsmCluster(stack, 'Cluster', { vpc });
+  cluster.addHsm('Hsm1');
+  HsmCluster.fromClusterAttributes(stack, 'Imported', { clusterId: 'cluster-abcdefghijk' }).addHsm('Hsm2');
+  return stack;
+}
+
+const asList = (v: unknown): any[] => (Array.isArray(v) ? v : [v]);
+
+describe('provider role', () => {
+  const statements = providerStatements(fullStack());
+
+  test('has no wildcard actions', () => {
+    const actions = statements.flatMap((s) => asList(s.Action));
+    expect(actions.length).toBeGreaterThan(10);
+    for (const action of actions) expect(action).not.toMatch(/\*/);
+  });
+
+  test('grants `*` only for actions without resource-level permissions', () => {
+    for (const s of statements) {
+      if (!asList(s.Resource).includes('*')) continue;
+      for (const action of asList(s.Action)) {
+        // CreateCluster names no existing resource, and is allowed only with the request tag.
+        if (action === 'cloudhsm:CreateCluster') expect(s.Condition).toBeDefined();
+        expect(NO_RESOURCE_LEVEL.has(action) ? action : `${action} on *`).toBe(action);
+      }
+    }
+  });
+
+  test('only Allow statements, each with a Sid a reviewer can read', () => {
+    for (const s of statements) {
+      expect(s.Effect).toBe('Allow');
+      expect(s.Sid).toMatch(/^[A-Za-z]+$/);
+    }
+  });
+
+  test('CloudHSM resources are scoped to this account and region', () => {
+    for (const s of statements) {
+      for (const r of asList(s.Resource)) {
+        const text = JSON.stringify(r);
+        if (text.includes(':cloudhsm:')) expect(text).toContain(':cloudhsm:us-east-1:123456789012:');
+      }
+    }
+  });
+});
