@@ -14,6 +14,8 @@ export interface DemoOptions {
   readonly print?: (line: string) => void;
   /** keep the library's default removal policy (RETAIN): the cluster must then be left, and only it */
   readonly retain?: boolean;
+  /** the simulator to deploy into (default: a fresh one); tests pass one they prepared */
+  readonly sim?: CloudHsmSimulator;
 }
 
 export interface DemoResult {
@@ -47,7 +49,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const v1 = basicTemplate(base);
   const v2 = basicTemplate({ ...base, ...DEMO_UPDATE });
 
-  const sim = new CloudHsmSimulator({ seed: 1 });
+  const sim = opts.sim ?? new CloudHsmSimulator({ seed: 1 });
   const server = await startSimulatorServer(sim);
   const startMs = sim.clock.now();
   const reports: DeploymentReport[] = [];

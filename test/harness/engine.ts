@@ -305,8 +305,9 @@ export class DeployHarness {
         this.transition({ kind: 'resource', logicalId: id, resourceType: res.Type, requestType, phase: 'deploy', status, physicalId: step.physicalId, custom });
       } else {
         changes.push({ logicalId: id, requestType, before, failedPhysicalId: step.physicalId, attemptedProperties: properties });
-        if (requestType === 'Create' && step.physicalId && step.physicalId !== CREATE_FAILED_MARKER) {
-          // CloudFormation deletes a failed create during the rollback, with the id the FAILED response carried.
+        if (requestType === 'Create' && step.physicalId) {
+          // CloudFormation deletes a failed create during the rollback, with the id the FAILED response
+          // carried; for the framework's CREATE_FAILED marker the framework answers that Delete itself.
           changes[changes.length - 1] = { ...changes[changes.length - 1], after: base(step.physicalId, {}, 0) };
         }
         this.transition({
@@ -445,7 +446,9 @@ export class DeployHarness {
       deps,
       start: async () => {
         const policyValue = policy === 'DeletionPolicy' ? res.deletionPolicy : res.updateReplacePolicy;
-        if (policyValue === 'Retain' || policyValue === 'RetainExceptOnCreate' && phase !== 'rollback') {
+        const retain = policyValue === 'Retain' || (policyValue === 'RetainExceptOnCreate' && phase !== 'rollback');
+        // A create that failed before making anything has nothing to retain.
+        if (retain && res.physicalId !== CREATE_FAILED_MARKER) {
           const kept: RetainedResource = { logicalId: res.logicalId, type: res.type, physicalId: res.physicalId, reason: policy, phase };
           this.retainedAll.push(kept);
           this.run?.retained.push(kept);

@@ -102,7 +102,7 @@ export interface RequestObserver {
   readonly phase: Phase;
   elapsedMs(): number;
   counted(fn: 'onEvent' | 'isComplete'): void;
-  /** after every invocation: the engine looks at the service-side state of the physical id */
+  /** before and after every invocation: the engine looks at the service-side state of the physical id */
   invoked(physicalId: string | undefined): void;
   note(message: string): void;
 }
@@ -213,6 +213,8 @@ export class ProviderRequest {
   private async invoke(fn: 'onEvent' | 'isComplete', event: ProviderEvent, attempt: number): Promise<unknown> {
     const info: InvocationInfo = { fn, event, phase: this.observer.phase, attempt, elapsedMs: this.observer.elapsedMs() };
     await this.faults.beforeInvoke?.(info);
+    // Looked at before and after: a state the invocation itself ends (DEGRADED -> deleted) is still seen.
+    this.observer.invoked(event.PhysicalResourceId);
     this.observer.counted(fn);
     let result: unknown;
     try {
