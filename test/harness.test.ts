@@ -2,12 +2,12 @@
 // examples/basic created, updated and destroyed, removal policies, and CloudFormation-style
 // rollback after injected failures. Everything runs on the simulator's virtual clock.
 
-import { DEFAULT_QUERY_INTERVAL_SECONDS } from '../src/private/provider';
-import { BasicStackProps } from '../examples/basic/app';
 import { basicTemplate } from './demo/example';
 import { DeployHarness, HarnessOptions } from './harness/engine';
 import { CfnTemplate, DeploymentReport, Transition } from './harness/types';
 import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from './sim';
+import { BasicStackProps } from '../examples/basic/app';
+import { DEFAULT_QUERY_INTERVAL_SECONDS } from '../src/private/provider';
 
 const REGION = 'us-east-1';
 const INTERVAL_MS = DEFAULT_QUERY_INTERVAL_SECONDS * 1000;

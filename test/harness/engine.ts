@@ -15,9 +15,9 @@
 // Simplification: after a failure, in-flight custom resources run to their end before the
 // rollback (CloudFormation cancels them and may never learn their physical id).
 
+import { HarnessFaults, FaultMatcher } from './faults';
 import { dependencyMap, dependents, topologicalOrder } from './graph';
 import { ProviderHandler, loadBundledHandler } from './handler';
-import { HarnessFaults, FaultMatcher } from './faults';
 import { SeededIds } from './ids';
 import { NativeProvisioner } from './native';
 import { CREATE_FAILED_MARKER, messageOf, ProviderInfo, providerInfo, ProviderRequest, ProviderTiming, Step } from './provider';
@@ -286,8 +286,16 @@ export class DeployHarness {
     let requestType: 'Create' | 'Update' = 'Create';
     let properties: Record<string, unknown> = {};
     const base = (physicalId: string, attributes: Record<string, unknown>, generation: number): DeployedResource => ({
-      logicalId: id, type: res.Type, custom, physicalId, attributes, properties, generation,
-      deletionPolicy: res.DeletionPolicy, updateReplacePolicy: res.UpdateReplacePolicy, dependsOn: deps,
+      logicalId: id,
+      type: res.Type,
+      custom,
+      physicalId,
+      attributes,
+      properties,
+      generation,
+      deletionPolicy: res.DeletionPolicy,
+      updateReplacePolicy: res.UpdateReplacePolicy,
+      dependsOn: deps,
     });
     const settle = (step: Step): Step => {
       if (!step.done && step.dueMs > started + serviceTimeoutMs) {
@@ -311,8 +319,15 @@ export class DeployHarness {
           changes[changes.length - 1] = { ...changes[changes.length - 1], after: base(step.physicalId, {}, 0) };
         }
         this.transition({
-          kind: 'resource', logicalId: id, resourceType: res.Type, requestType, phase: 'deploy', status,
-          physicalId: step.physicalId, reason: step.message, custom,
+          kind: 'resource',
+          logicalId: id,
+          resourceType: res.Type,
+          requestType,
+          phase: 'deploy',
+          status,
+          physicalId: step.physicalId,
+          reason: step.message,
+          custom,
         });
       }
       return step;
@@ -360,8 +375,14 @@ export class DeployHarness {
         serviceTimeoutMs = Number(properties.ServiceTimeout ?? DEFAULT_SERVICE_TIMEOUT_S) * 1000;
         started = this.sim.clock.now();
         this.transition({
-          kind: 'resource', logicalId: id, resourceType: res.Type, requestType, phase: 'deploy',
-          status: `${requestType.toUpperCase()}_IN_PROGRESS`, physicalId: event.PhysicalResourceId, custom,
+          kind: 'resource',
+          logicalId: id,
+          resourceType: res.Type,
+          requestType,
+          phase: 'deploy',
+          status: `${requestType.toUpperCase()}_IN_PROGRESS`,
+          physicalId: event.PhysicalResourceId,
+          custom,
         });
         request = this.request(template, res, event, 'deploy');
         return settle(await request.start());
@@ -389,7 +410,8 @@ export class DeployHarness {
     const base = { kind: 'resource' as const, logicalId: before.logicalId, resourceType: before.type, requestType: 'Update' as const, phase: 'rollback' as const, custom: true };
     this.transition({ ...base, status: 'UPDATE_IN_PROGRESS', physicalId: before.physicalId });
     const request = this.request(this.template ?? {}, { Type: before.type, Properties: before.properties }, event, 'rollback');
-    const results = await runTasks([{ id: before.logicalId, deps: [], start: () => request.start(), poll: () => request.poll() }], this.time(), { haltOnFailure: true });
+    const task = { id: before.logicalId, deps: [], start: () => request.start(), poll: () => request.poll() };
+    const results = await runTasks([task], this.time(), { haltOnFailure: true });
     const r = results.get(before.logicalId)!;
     if (r.status !== 'ok') {
       const message = r.status === 'failed' ? r.message : r.status;
@@ -501,8 +523,11 @@ export class DeployHarness {
     let h = this.handlers.get(key);
     if (!h) {
       h = loadBundledHandler({
-        endpoint: this.options.endpoint, region: this.region, path: this.options.handlerPath,
-        verbose: this.options.verboseHandler, exportNames: info.exportNames,
+        endpoint: this.options.endpoint,
+        region: this.region,
+        path: this.options.handlerPath,
+        verbose: this.options.verboseHandler,
+        exportNames: info.exportNames,
       });
       this.handlers.set(key, h);
     }
@@ -518,8 +543,15 @@ export class DeployHarness {
     if (previous === found.state) return;
     this.serviceStates.set(physicalId, found.state);
     this.transition({
-      kind: 'service', logicalId: event.LogicalResourceId, resourceType: event.ResourceType, requestType: event.RequestType,
-      phase, status: found.state, previousStatus: previous, physicalId, custom: true,
+      kind: 'service',
+      logicalId: event.LogicalResourceId,
+      resourceType: event.ResourceType,
+      requestType: event.RequestType,
+      phase,
+      status: found.state,
+      previousStatus: previous,
+      physicalId,
+      custom: true,
     });
   }
 
@@ -583,8 +615,14 @@ export class DeployHarness {
       throw new ResolveError(`Conditions cannot use ${what} ${id}`);
     };
     return evaluateConditions(template, {
-      region: this.region, account: this.account, partition: this.partition, stackName: this.stackName, stackId: this.stackId,
-      parameters: this.parameters(template), physicalId: noResources('resource'), attribute: noResources('attribute of'),
+      region: this.region,
+      account: this.account,
+      partition: this.partition,
+      stackName: this.stackName,
+      stackId: this.stackId,
+      parameters: this.parameters(template),
+      physicalId: noResources('resource'),
+      attribute: noResources('attribute of'),
     });
   }
 
