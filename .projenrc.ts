@@ -50,6 +50,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
       // Handler tests poll a simulator on a virtual clock; keep the default timeout generous for 2-core CI.
       testTimeout: 60_000,
       coveragePathIgnorePatterns: ['/node_modules/', '/assets/', '/test/'],
+      // The moto contract suite's Python venv (thousands of files) is no part of the module map.
+      modulePathIgnorePatterns: ['<rootDir>/.sim-venv/'],
     },
     // A machine-readable result for .ci/run's closing `N passed, N failed` line.
     extraCliOptions: ['--json', '--outputFile=test-reports/jest-results.json'],

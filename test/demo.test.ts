@@ -1,0 +1,58 @@
+// `npm run demo`'s main function, in-process: its outcome, its progress lines and its check
+// for what is left behind.
+
+import { DEMO_UPDATE, runDemo } from './demo/demo';
+import { CloudHsmSimulator, DEFAULT_TIMINGS } from './sim';
+import { DEFAULT_QUERY_INTERVAL_SECONDS } from '../src/private/provider';
+
+const at = (ms: number): string => {
+  const interval = DEFAULT_QUERY_INTERVAL_SECONDS * 1000;
+  const s = Math.ceil(ms / interval) * interval / 1000;
+  return `[+${`${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`.padStart(7)}]`;
+};
+
+test('deploys, updates and destroys examples/basic, one line per state change, nothing left', async () => {
+  const lines: string[] = [];
+  const started = Date.now();
+  const result = await runDemo({ print: (l) => lines.push(l) });
+  expect(Date.now() - started).toBeLessThan(45_000);
+
+  expect(result.problems).toEqual([]);
+  expect(result.ok).toBe(true);
+  expect(result.reports.map((r) => r.stackStatus)).toEqual(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'DELETE_COMPLETE']);
+  expect(result.leftBehind).toEqual([]);
+  expect(result.retainedIds).toEqual([]);
+
+  // One progress line per transition of the CloudHSM resources, in order.
+  const progress = lines.filter((l) => l.startsWith('[+'));
+  const transitions = result.reports.flatMap((r) => r.transitions.filter((t) => t.custom));
+  expect(progress).toHaveLength(transitions.length);
+  const clusterId = result.reports[0].outputs.ClusterId;
+  const created = at(DEFAULT_TIMINGS.clusterCreateMs);
+  expect(progress).toContain(`${created} Cluster  Custom::CloudHsmCluster  CREATE_IN_PROGRESS -> UNINITIALIZED  ${clusterId}`);
+  expect(progress[progress.length - 1]).toMatch(/DELETE_COMPLETE/);
+
+  // The update reached the service.
+  const updated = result.reports[1];
+  expect(updated.apiCalls.ModifyCluster).toBe(1);
+  expect(lines).toContain(`== update: backup retention -> ${DEMO_UPDATE.retentionDays} days, tag team -> ${DEMO_UPDATE.team}`);
+  expect(lines).toContain('left in the simulator: nothing');
+  expect(lines[lines.length - 1]).toBe('demo OK');
+});
+
+test('with --retain only the retained cluster is left, and that is fine', async () => {
+  const result = await runDemo({ retain: true, print: () => undefined });
+  expect(result.ok).toBe(true);
+  expect(result.retainedIds).toHaveLength(1);
+  expect(result.leftBehind.map((r) => r.id)).toEqual(result.retainedIds);
+});
+
+test('fails when something is left that the stack does not account for', async () => {
+  const sim = new CloudHsmSimulator({ seed: 3 });
+  const stray = sim.handle('us-east-1', 'CreateCluster', { HsmType: 'hsm2m.medium', SubnetIds: ['subnet-00000000'] }) as { Cluster: { ClusterId: string } };
+  const lines: string[] = [];
+  const result = await runDemo({ sim, print: (l) => lines.push(l) });
+  expect(result.ok).toBe(false);
+  expect(result.problems).toEqual([expect.stringContaining(`left behind: cluster ${stray.Cluster.ClusterId}`)]);
+  expect(lines[lines.length - 1]).toMatch(/^demo FAILED/);
+});

@@ -1,0 +1,263 @@
+// The deploy harness with the real bundled handler (assets/handler/index.js) against the simulator:
+// examples/basic created, updated and destroyed, removal policies, and CloudFormation-style
+// rollback after injected failures. Everything runs on the simulator's virtual clock.
+
+import { basicTemplate } from './demo/example';
+import { DeployHarness, HarnessOptions } from './harness/engine';
+import { CfnTemplate, DeploymentReport, Transition } from './harness/types';
+import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from './sim';
+import { BasicStackProps } from '../examples/basic/app';
+import { DEFAULT_QUERY_INTERVAL_SECONDS } from '../src/private/provider';
+
+const REGION = 'us-east-1';
+const INTERVAL_MS = DEFAULT_QUERY_INTERVAL_SECONDS * 1000;
+/** isComplete runs at once and then every query interval: a transition is seen at the next poll. */
+const seenAt = (ms: number): number => Math.ceil(ms / INTERVAL_MS) * INTERVAL_MS;
+
+// Synthesis is the slow part: each template once per file.
+const templates = new Map<string, CfnTemplate>();
+function template(props: BasicStackProps = {}): CfnTemplate {
+  const key = JSON.stringify(props);
+  if (!templates.has(key)) templates.set(key, basicTemplate(props));
+  return templates.get(key)!;
+}
+
+function clusterLogicalId(t: CfnTemplate): string {
+  const ids = Object.entries(t.Resources ?? {}).filter(([lid, r]) => r.Type === 'Custom::CloudHsmCluster' && lid !== 'Second').map(([id]) => id);
+  expect(ids).toHaveLength(1);
+  return ids[0];
+}
+
+/**
+ * The template plus a second cluster `Second` that depends on the example's cluster: a later
+ * resource for failure tests. `props` changes its properties (as CloudFormation strings).
+ */
+function withSecond(t: CfnTemplate, props: Record<string, unknown> = {}): CfnTemplate {
+  const first = clusterLogicalId(t);
+  const res = t.Resources![first];
+  return {
+    ...t,
+    Resources: { ...t.Resources, Second: { ...res, DependsOn: [first], Properties: { ...res.Properties, ...props } } },
+  };
+}
+
+/** The transitions of one resource as [kind, status, elapsed ms]. */
+function steps(report: DeploymentReport, logicalId: string): [string, string, number][] {
+  return report.transitions.filter((t) => t.logicalId === logicalId).map((t) => [t.kind, t.status, t.elapsedMs]);
+}
+
+const tagsOf = (cluster: Record<string, any> | undefined): Record<string, string> =>
+  Object.fromEntries((cluster?.TagList ?? []).map((t: { Key: string; Value: string }) => [t.Key, t.Value]));
+
+let server: SimulatorServer;
+let sim: CloudHsmSimulator;
+beforeAll(async () => {
+  sim = new CloudHsmSimulator({ seed: 7 });
+  server = await startSimulatorServer(sim);
+});
+afterAll(() => server.close());
+beforeEach(() => sim.reset());
+
+const harness = (opts: Partial<HarnessOptions> = {}): DeployHarness =>
+  new DeployHarness({ sim, endpoint: server.url, stackName: 'CloudHsmBasic', ...opts });
+
+describe('examples/basic lifecycle', () => {
+  test('DESTROY: create, update retention and tag, destroy; nothing is left', async () => {
+    const T = sim.timings;
+    const h = harness();
+    const v1 = template({ destroyOnRemoval: true });
+    const id = clusterLogicalId(v1);
+
+    const created = await h.deploy(v1);
+    expect(created.outcome).toEqual({ status: 'success' });
+    expect(created.stackStatus).toBe('CREATE_COMPLETE');
+    const clusterId = created.resources[id].physicalId;
+    expect(clusterId).toMatch(/^cluster-[2-7a-z]{11}$/);
+    expect(steps(created, id)).toEqual([
+      ['resource', 'CREATE_IN_PROGRESS', 0],
+      ['service', 'CREATE_IN_PROGRESS', 0],
+      ['service', 'UNINITIALIZED', seenAt(T.clusterCreateMs)],
+      ['resource', 'CREATE_COMPLETE', seenAt(T.clusterCreateMs)],
+    ]);
+    // The example's defaults reached the service; its outputs resolve to the handler's attributes.
+    const live = sim.peekCluster(REGION, clusterId) as Record<string, any>;
+    expect(live.BackupRetentionPolicy).toEqual({ Type: 'DAYS', Value: '90' });
+    expect(tagsOf(live)).toMatchObject({ team: 'payments' });
+    expect(live.SubnetMapping).toEqual({ 'us-east-1a': expect.stringMatching(/^subnet-/), 'us-east-1b': expect.stringMatching(/^subnet-/) });
+    expect(created.outputs.ClusterId).toBe(clusterId);
+    expect(created.outputs.ClusterSecurityGroupId).toBe(live.SecurityGroup);
+    expect(created.apiCalls.CreateCluster).toBe(1);
+
+    const updated = await h.deploy(template({ destroyOnRemoval: true, retentionDays: 30, team: 'risk' }));
+    expect(updated.outcome).toEqual({ status: 'success' });
+    expect(updated.stackStatus).toBe('UPDATE_COMPLETE');
+    expect(updated.resources[id].physicalId).toBe(clusterId);
+    expect(steps(updated, id)).toEqual([
+      ['resource', 'UPDATE_IN_PROGRESS', 0],
+      ['service', 'UPDATE_IN_PROGRESS', 0],
+      ['service', 'UNINITIALIZED', seenAt(T.modifyMs)],
+      ['resource', 'UPDATE_COMPLETE', seenAt(T.modifyMs)],
+    ]);
+    const changed = sim.peekCluster(REGION, clusterId) as Record<string, any>;
+    expect(changed.BackupRetentionPolicy).toEqual({ Type: 'DAYS', Value: '30' });
+    expect(tagsOf(changed)).toMatchObject({ team: 'risk' });
+    expect(updated.apiCalls).toMatchObject({ ModifyCluster: 1, TagResource: 1 });
+    expect(updated.apiCalls.CreateCluster).toBeUndefined();
+
+    const destroyed = await h.destroy();
+    expect(destroyed.stackStatus).toBe('DELETE_COMPLETE');
+    expect(steps(destroyed, id)).toEqual([
+      ['resource', 'DELETE_IN_PROGRESS', 0],
+      ['service', 'DELETE_IN_PROGRESS', 0],
+      ['service', 'DELETED', seenAt(T.clusterDeleteMs)],
+      ['resource', 'DELETE_COMPLETE', seenAt(T.clusterDeleteMs)],
+    ]);
+    expect(destroyed.leftInSimulator).toEqual([]);
+    expect(destroyed.orphans).toEqual([]);
+    expect(sim.listResources()).toEqual([{ region: REGION, type: 'cluster', id: clusterId, state: 'DELETED' }]);
+  });
+
+  test('default RETAIN: destroy keeps exactly the cluster, and says so', async () => {
+    const h = harness();
+    const v1 = template();
+    const id = clusterLogicalId(v1);
+    const clusterId = (await h.deploy(v1)).resources[id].physicalId;
+
+    const destroyed = await h.destroy();
+    expect(destroyed.stackStatus).toBe('DELETE_COMPLETE');
+    expect(steps(destroyed, id)).toEqual([['resource', 'DELETE_SKIPPED', 0]]);
+    expect(destroyed.retained).toEqual([{ logicalId: id, type: 'Custom::CloudHsmCluster', physicalId: clusterId, reason: 'DeletionPolicy', phase: 'destroy' }]);
+    expect(destroyed.leftInSimulator).toEqual([{ region: REGION, type: 'cluster', id: clusterId, state: 'UNINITIALIZED' }]);
+    expect(destroyed.orphans).toEqual([]);
+    expect(destroyed.apiCalls.DeleteCluster).toBeUndefined();
+  });
+});
+
+describe('rollback', () => {
+  test('create: a later resource fails, so the cluster made before it is deleted (DESTROY)', async () => {
+    const h = harness();
+    const t = withSecond(template({ destroyOnRemoval: true }), { BackupRetentionDays: '3' });
+    const id = clusterLogicalId(t);
+
+    const report = await h.deploy(t);
+    expect(report.outcome).toMatchObject({ status: 'failed', logicalId: 'Second', requestType: 'Create', rolledBack: true });
+    expect(report.outcome.status === 'failed' && report.outcome.message).toMatch(/backupRetention/);
+    expect(report.stackStatus).toBe('ROLLBACK_COMPLETE');
+    // Dependency order: the cluster completed before Second started.
+    const order = report.transitions.filter((x) => x.kind === 'resource' && x.custom).map((x) => `${x.logicalId} ${x.status}${x.phase === 'rollback' ? ' (rollback)' : ''}`);
+    expect(order).toEqual([
+      `${id} CREATE_IN_PROGRESS`, `${id} CREATE_COMPLETE`,
+      'Second CREATE_IN_PROGRESS', 'Second CREATE_FAILED',
+      'Second DELETE_IN_PROGRESS (rollback)', 'Second DELETE_COMPLETE (rollback)',
+      `${id} DELETE_IN_PROGRESS (rollback)`, `${id} DELETE_COMPLETE (rollback)`,
+    ]);
+    expect(report.leftInSimulator).toEqual([]);
+    expect(report.orphans).toEqual([]);
+    expect(sim.listResources().map((r) => r.state)).toEqual(['DELETED']);
+    expect(h.state.size).toBe(0);
+  });
+
+  test('create with default RETAIN: CloudFormation keeps the Retain cluster on rollback; it is reported, not orphaned', async () => {
+    const h = harness();
+    const t = withSecond(template(), { BackupRetentionDays: '3' });
+    const id = clusterLogicalId(t);
+
+    const report = await h.deploy(t);
+    expect(report.stackStatus).toBe('ROLLBACK_COMPLETE');
+    const [kept] = report.retained;
+    expect(report.retained).toEqual([{ logicalId: id, type: 'Custom::CloudHsmCluster', physicalId: kept.physicalId, reason: 'DeletionPolicy', phase: 'rollback' }]);
+    expect(report.leftInSimulator.map((r) => r.id)).toEqual([kept.physicalId]);
+    expect(report.orphans).toEqual([]);
+  });
+
+  test('create: the cluster turns DEGRADED in the simulator; the failed cluster is deleted', async () => {
+    const h = harness({
+      faults: {
+        // the third isComplete of the create finds the cluster degraded
+        beforeInvoke: ({ fn, attempt, event }) => {
+          if (fn === 'isComplete' && attempt === 3 && event.RequestType === 'Create') {
+            sim.degradeCluster(REGION, event.PhysicalResourceId!, 'Hardware failure in us-east-1a');
+          }
+        },
+      },
+    });
+    const t = template({ destroyOnRemoval: true });
+    const id = clusterLogicalId(t);
+
+    const report = await h.deploy(t);
+    expect(report.outcome).toMatchObject({ status: 'failed', logicalId: id, requestType: 'Create', rolledBack: true });
+    expect(report.outcome.status === 'failed' && report.outcome.message).toMatch(/DEGRADED: Hardware failure in us-east-1a/);
+    expect(report.stackStatus).toBe('ROLLBACK_COMPLETE');
+    const service = report.transitions.filter((x) => x.kind === 'service').map((x) => x.status);
+    expect(service).toEqual(['CREATE_IN_PROGRESS', 'DEGRADED', 'DELETE_IN_PROGRESS', 'DELETED']);
+    expect(steps(report, id).filter(([kind]) => kind === 'resource').map(([, s]) => s))
+      .toEqual(['CREATE_IN_PROGRESS', 'CREATE_FAILED', 'DELETE_IN_PROGRESS', 'DELETE_COMPLETE']);
+    expect(report.leftInSimulator).toEqual([]);
+    expect(report.orphans).toEqual([]);
+  });
+
+  test('update: a later resource fails, so the cluster updated before it is restored', async () => {
+    const v1 = withSecond(template({ destroyOnRemoval: true }));
+    const v2 = withSecond(template({ destroyOnRemoval: true, retentionDays: 30, team: 'risk' }));
+    const id = clusterLogicalId(v1);
+    const h = harness({
+      faults: {
+        beforeInvoke: ({ fn, event, phase }) => {
+          if (fn === 'onEvent' && phase === 'deploy' && event.RequestType === 'Update' && event.LogicalResourceId === 'Second') {
+            throw new Error('injected: the onEvent function of Second crashed');
+          }
+        },
+      },
+    });
+    const created = await h.deploy(v1);
+    expect(created.stackStatus).toBe('CREATE_COMPLETE');
+    const clusterId = created.resources[id].physicalId;
+    const secondId = created.resources.Second.physicalId;
+
+    const report = await h.deploy(v2);
+    expect(report.outcome).toMatchObject({
+      status: 'failed', logicalId: 'Second', requestType: 'Update', rolledBack: true, message: 'injected: the onEvent function of Second crashed',
+    });
+    expect(report.stackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+    const clusterSteps = report.transitions.filter((x: Transition) => x.logicalId === id && x.kind === 'resource')
+      .map((x) => `${x.status} ${x.phase}`);
+    expect(clusterSteps).toEqual(['UPDATE_IN_PROGRESS deploy', 'UPDATE_COMPLETE deploy', 'UPDATE_IN_PROGRESS rollback', 'UPDATE_COMPLETE rollback']);
+    // The service holds the old retention and tag again; nothing was replaced.
+    const live = sim.peekCluster(REGION, clusterId) as Record<string, any>;
+    expect(live.BackupRetentionPolicy).toEqual({ Type: 'DAYS', Value: '90' });
+    expect(tagsOf(live)).toMatchObject({ team: 'payments' });
+    expect(report.resources[id].physicalId).toBe(clusterId);
+    expect(report.resources.Second.physicalId).toBe(secondId);
+    expect(report.apiCalls.ModifyCluster).toBe(2); // 90 -> 30, then 30 -> 90
+    expect(report.apiCalls.CreateCluster).toBeUndefined();
+
+    const destroyed = await h.destroy();
+    expect(destroyed.leftInSimulator).toEqual([]);
+    expect(destroyed.orphans).toEqual([]);
+  });
+});
+
+describe('faults the handler rides out', () => {
+  test('throttling and 500s from the simulator are retried by the SDK; the deployment succeeds', async () => {
+    sim.injectFault({ kind: 'throttle', operation: 'DescribeClusters', nextCalls: 2 });
+    sim.injectFault({ kind: 'internalError', operation: 'CreateCluster', nextCalls: 1 });
+    const t = template({ destroyOnRemoval: true });
+    const report = await harness().deploy(t);
+    expect(report.outcome).toEqual({ status: 'success' });
+    const outcomes = sim.calls.list().map((c) => `${c.operation} ${c.outcome}`);
+    expect(outcomes.filter((o) => o.endsWith(' fault'))).toEqual(['DescribeClusters fault', 'DescribeClusters fault', 'CreateCluster fault']);
+    expect(outcomes.filter((o) => o === 'CreateCluster ok')).toHaveLength(1);
+    expect(sim.listResources().filter((r) => r.type === 'cluster')).toHaveLength(1);
+  });
+
+  test('onEvent delivered twice for one create makes one cluster (the handler finds the first by its tag)', async () => {
+    const t = template({ destroyOnRemoval: true });
+    const id = clusterLogicalId(t);
+    const report = await harness({ faults: { duplicateOnEvent: { logicalId: id, requestType: 'Create' } } }).deploy(t);
+    expect(report.outcome).toEqual({ status: 'success' });
+    expect(report.invocations.byResource[id].onEvent).toBe(2);
+    expect(report.apiCalls.CreateCluster).toBe(1);
+    expect(sim.listResources().filter((r) => r.type === 'cluster').map((r) => r.id)).toEqual([report.resources[id].physicalId]);
+    expect(report.warnings).toEqual([expect.stringContaining('ran twice')]);
+  });
+});

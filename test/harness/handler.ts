@@ -1,0 +1,105 @@
+// Loading the bundled handler (assets/handler/index.js) as the Lambda runtime would: one module
+// instance per harness, so its per-region client cache points at this harness's simulator only,
+// and the environment the Lambda would have (region, endpoint, credentials) set around each call.
+
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+/** The user functions behind the Provider framework. */
+export interface ProviderHandler {
+  onEvent(event: unknown): Promise<unknown>;
+  isComplete(event: unknown): Promise<unknown>;
+}
+
+export const DEFAULT_HANDLER_PATH = path.join(__dirname, '..', '..', 'assets', 'handler', 'index.js');
+
+export interface LoadHandlerOptions {
+  /** the simulator URL (http://127.0.0.1:<port>) */
+  readonly endpoint: string;
+  /** the Lambda's region (AWS_REGION) */
+  readonly region: string;
+  /** default: assets/handler/index.js */
+  readonly path?: string;
+  /** the handler's JSON log lines (default: silenced with CDK_CLOUDHSM_QUIET=1) */
+  readonly verbose?: boolean;
+  /** export names of the two functions (default onEvent / isComplete) */
+  readonly exportNames?: { readonly onEvent: string; readonly isComplete: string };
+}
+
+/**
+ * Evaluates the asset's CommonJS source in a fresh module object. `require` cache tricks do not
+ * work under jest (its registry is not `require.cache`), and jest.isolateModules would reload the
+ * SDK every time; a fresh wrapper per harness gives fresh handler state and shares the SDK.
+ */
+function loadFresh(file: string): Record<string, unknown> {
+  const source = readFileSync(file, 'utf8');
+  const cjs = { exports: {} as Record<string, unknown> };
+  const wrapper = new Function('exports', 'require', 'module', '__filename', '__dirname', source) as
+    (e: unknown, r: (id: string) => unknown, m: unknown, f: string, d: string) => void;
+  // Only externals (@aws-sdk/*) and node built-ins are required; resolve them from the asset's folder.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- this module's require, so jest's registry serves the SDK under jest
+  const load = (id: string): unknown => require(require.resolve(id, { paths: [path.dirname(file)] }));
+  wrapper(cjs.exports, load, cjs, file, path.dirname(file));
+  return cjs.exports;
+}
+
+/**
+ * Sets environment variables while calls are running and restores the previous values when the
+ * last one ends (calls may overlap: a concurrent duplicate invocation).
+ */
+class ScopedEnv {
+  private active = 0;
+  private saved: Record<string, string | undefined> = {};
+
+  constructor(private readonly vars: Record<string, string | undefined>) {}
+
+  public async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active++ === 0) {
+      this.saved = {};
+      for (const [k, v] of Object.entries(this.vars)) {
+        this.saved[k] = process.env[k];
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+    try {
+      return await fn();
+    } finally {
+      if (--this.active === 0) {
+        for (const [k, v] of Object.entries(this.saved)) {
+          if (v === undefined) delete process.env[k];
+          else process.env[k] = v;
+        }
+      }
+    }
+  }
+}
+
+/** A fresh instance of the bundled handler that talks to the simulator at `endpoint` only. */
+export function loadBundledHandler(opts: LoadHandlerOptions): ProviderHandler {
+  const file = opts.path ?? DEFAULT_HANDLER_PATH;
+  const mod = loadFresh(file);
+  const names = opts.exportNames ?? { onEvent: 'onEvent', isComplete: 'isComplete' };
+  for (const n of [names.onEvent, names.isComplete]) {
+    if (typeof mod[n] !== 'function') throw new Error(`${file} does not export a function ${n}`);
+  }
+  if (!/^https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?\/?$/.test(opts.endpoint)) {
+    throw new Error(`The harness only talks to a local simulator; refusing endpoint ${opts.endpoint}`);
+  }
+  // The variables the Lambda runtime and the handler read. The credentials are fake (the
+  // simulator does not check signatures) and win over any profile in the SDK's provider chain.
+  const env: Record<string, string | undefined> = {
+    AWS_REGION: opts.region,
+    AWS_DEFAULT_REGION: opts.region,
+    AWS_ENDPOINT_URL_CLOUDHSM_V2: opts.endpoint,
+    AWS_ENDPOINT_URL: opts.endpoint,
+    AWS_ACCESS_KEY_ID: 'AKIDHARNESSFAKE00000',
+    AWS_SECRET_ACCESS_KEY: 'harness-fake-secret',
+    AWS_SESSION_TOKEN: undefined,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    CDK_CLOUDHSM_QUIET: opts.verbose ? undefined : '1',
+  };
+  const scoped = new ScopedEnv(env);
+  const call = (name: string) => (event: unknown) => scoped.run(() => (mod[name] as (e: unknown) => Promise<unknown>)(event));
+  return { onEvent: call(names.onEvent), isComplete: call(names.isComplete) };
+}
