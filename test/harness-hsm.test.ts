@@ -1,0 +1,95 @@
+// HSM lifecycles through the deploy harness with the bundled handler on the simulator: one HSM
+// created and destroyed; two HSMs on a new cluster refused and rolled back; HSMs added by an update
+// after the cluster was initialized and activated.
+import { App, CfnOutput, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { DeployHarness } from './harness/engine';
+import { CfnTemplate } from './harness/types';
+import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from './sim';
+import { HsmCluster } from '../src';
+
+const REGION = 'us-east-1';
+
+function template(hsms: number, activated = false): CfnTemplate {
+  const app = new App();
+  const stack = new Stack(app, 'Hsms', { env: { account: '123456789012', region: REGION } });
+  const vpc = new ec2.Vpc(stack, 'Vpc', {
+    availabilityZones: ['us-east-1a', 'us-east-1b'],
+    natGateways: 0,
+    subnetConfiguration: [{ name: 'hsm', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
+  });
+  const cluster = new HsmCluster(stack, 'Cluster', { vpc, removalPolicy: RemovalPolicy.DESTROY, activated });
+  for (let i = 1; i <= hsms; i++) {
+    const hsm = cluster.addHsm(`Hsm${i}`);
+    new CfnOutput(stack, `Hsm${i}Az`, { value: hsm.availabilityZone });
+    if (i === 1) new CfnOutput(stack, 'ClusterCsr', { value: hsm.clusterCsr });
+  }
+  new CfnOutput(stack, 'ClusterId', { value: cluster.clusterId });
+  return app.synth().getStackByName('Hsms').template as CfnTemplate;
+}
+
+let server: SimulatorServer;
+let sim: CloudHsmSimulator;
+beforeAll(async () => {
+  sim = new CloudHsmSimulator({ seed: 11 });
+  server = await startSimulatorServer(sim);
+});
+afterAll(() => server.close());
+beforeEach(() => sim.reset());
+
+const harness = () => new DeployHarness({ sim, endpoint: server.url, stackName: 'Hsms' });
+const hsmsOf = (clusterId: string): any[] => (sim.peekCluster(REGION, clusterId)?.Hsms as any[]) ?? [];
+
+test('cluster + 1 HSM: created with the CSR as output, destroyed with nothing left', async () => {
+  const h = harness();
+  const created = await h.deploy(template(1));
+  expect(created.outcome).toEqual({ status: 'success' });
+  const clusterId = created.outputs.ClusterId;
+  expect(hsmsOf(clusterId).map((x) => [x.State, x.AvailabilityZone])).toEqual([['ACTIVE', 'us-east-1a']]);
+  expect(created.outputs.ClusterCsr).toContain('BEGIN CERTIFICATE REQUEST');
+  expect(created.orphans).toEqual([]);
+
+  const destroyed = await h.destroy();
+  expect(destroyed.outcome).toEqual({ status: 'success' });
+  expect(destroyed.leftInSimulator).toEqual([]);
+});
+
+test('cluster + 2 HSMs on an uninitialized cluster: a clear error, rolled back, nothing orphaned', async () => {
+  const h = harness();
+  const report = await h.deploy(template(2));
+  expect(report.outcome.status).toBe('failed');
+  if (report.outcome.status !== 'failed') return;
+  expect(report.outcome.logicalId).toMatch(/^ClusterHsm2/);
+  expect(report.outcome.message).toMatch(/cluster cluster-\w+ is UNINITIALIZED and already has 1 HSM\(s\) .*initialized and activated/);
+  expect(report.outcome.rolledBack).toBe(true);
+  expect(report.stackStatus).toBe('ROLLBACK_COMPLETE');
+  expect(report.leftInSimulator).toEqual([]);
+  expect(report.orphans).toEqual([]);
+});
+
+test('after initialization and activation an update adds a second and third HSM', async () => {
+  const h = harness();
+  const first = await h.deploy(template(1));
+  expect(first.outcome).toEqual({ status: 'success' });
+  const clusterId = first.outputs.ClusterId;
+
+  // What the user does between the deployments: InitializeCluster, then activate with the CloudHSM CLI.
+  sim.forceClusterState(REGION, clusterId, 'INITIALIZED');
+  sim.activateCluster(REGION, clusterId);
+
+  const updated = await h.deploy(template(3, true));
+  expect(updated.outcome).toEqual({ status: 'success' });
+  expect(hsmsOf(clusterId).map((x) => x.AvailabilityZone).sort()).toEqual(['us-east-1a', 'us-east-1a', 'us-east-1b']);
+  expect([updated.outputs.Hsm1Az, updated.outputs.Hsm2Az, updated.outputs.Hsm3Az]).toEqual(['us-east-1a', 'us-east-1b', 'us-east-1a']);
+  // One at a time: the third HSM's create starts only after the second completed.
+  const t = updated.transitions.filter((x) => x.kind === 'resource');
+  const done2 = t.find((x) => x.logicalId.startsWith('ClusterHsm2') && x.status === 'CREATE_COMPLETE')!;
+  const start3 = t.find((x) => x.logicalId.startsWith('ClusterHsm3') && x.status === 'CREATE_IN_PROGRESS')!;
+  expect(start3.seq).toBeGreaterThan(done2.seq);
+
+  const destroyed = await h.destroy();
+  expect(destroyed.outcome).toEqual({ status: 'success' });
+  // HSM deletions of an active cluster leave the service's own backups; no cluster or HSM is left.
+  expect(destroyed.leftInSimulator.filter((r) => r.type !== 'backup')).toEqual([]);
+  expect(destroyed.orphans.filter((r) => r.type !== 'backup')).toEqual([]);
+});
