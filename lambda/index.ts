@@ -1,9 +1,11 @@
+import { backupCopyHandler } from './backup-copy';
 import { clusterHandler } from './cluster';
 import { IsCompleteResponse, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
 
 /** The custom resource types this handler serves, by CloudFormation resource type. */
 const HANDLERS: Record<string, ResourceHandler> = {
   'Custom::CloudHsmCluster': clusterHandler,
+  'Custom::CloudHsmBackupCopy': backupCopyHandler,
 };
 
 function handlerFor(event: ResourceEvent): ResourceHandler {
