@@ -1,2 +1,3 @@
 export * from './types';
 export * from './cluster';
+export * from './backup-copy';
