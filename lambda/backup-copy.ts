@@ -133,7 +133,8 @@ async function createCopy(event: ResourceEvent, props: BackupCopyProperties): Pr
     .find((b) => !GONE.has(b.BackupState ?? ''));
   if (existing) {
     log(event, 'found the copy an earlier attempt of this request made', { backupId: existing.BackupId });
-    return { PhysicalResourceId: physicalIdOf({ destinationRegion: props.destinationRegion, sourceBackupId: existing.SourceBackup ?? sources[0], requestId: event.RequestId }) };
+    const sourceBackupId = existing.SourceBackup ?? sources[0];
+    return { PhysicalResourceId: physicalIdOf({ destinationRegion: props.destinationRegion, sourceBackupId, requestId: event.RequestId }) };
   }
   const sourceBackupId = sources[0];
   try {

@@ -264,8 +264,10 @@ describe('update', () => {
     west.on(DescribeBackupsCommand).resolves({ Backups: [copy({ NeverExpires: true })] });
     west.on(ModifyBackupAttributesCommand).resolves({});
     const ev = event('Update', {
-      RequestId: 'req-2', PhysicalResourceId: PHYSICAL_ID,
-      OldResourceProperties: props({ NeverExpires: 'true' }), ResourceProperties: props({ NeverExpires: 'false' }),
+      RequestId: 'req-2',
+      PhysicalResourceId: PHYSICAL_ID,
+      OldResourceProperties: props({ NeverExpires: 'true' }),
+      ResourceProperties: props({ NeverExpires: 'false' }),
     });
     expect(await onEvent(ev)).toEqual({ PhysicalResourceId: PHYSICAL_ID });
     expect((await isComplete(ev)).IsComplete).toBe(true);
@@ -275,8 +277,10 @@ describe('update', () => {
   test('a different destination region makes a new copy with a new physical id', async () => {
     src.on(CopyBackupToRegionCommand).resolves({});
     const ev = event('Update', {
-      RequestId: 'req-2', PhysicalResourceId: PHYSICAL_ID,
-      OldResourceProperties: props(), ResourceProperties: props({ DestinationRegion: 'eu-west-1' }),
+      RequestId: 'req-2',
+      PhysicalResourceId: PHYSICAL_ID,
+      OldResourceProperties: props(),
+      ResourceProperties: props({ DestinationRegion: 'eu-west-1' }),
     });
     const res = await onEvent(ev);
     expect(res.PhysicalResourceId).toBe(`eu-west-1/${SOURCE}/req-2`);
@@ -291,8 +295,10 @@ describe('update', () => {
   test('a different source backup makes a new copy', async () => {
     src.on(CopyBackupToRegionCommand).resolves({});
     const res = await onEvent(event('Update', {
-      RequestId: 'req-2', PhysicalResourceId: PHYSICAL_ID,
-      OldResourceProperties: props(), ResourceProperties: props({ BackupId: 'backup-secondsecond' }),
+      RequestId: 'req-2',
+      PhysicalResourceId: PHYSICAL_ID,
+      OldResourceProperties: props(),
+      ResourceProperties: props({ BackupId: 'backup-secondsecond' }),
     }));
     expect(res.PhysicalResourceId).toBe('us-west-2/backup-secondsecond/req-2');
   });
