@@ -142,6 +142,16 @@ export class BackupCopy extends Resource implements ITaggable {
     // Tags arrive through aspects after construction, so they are checked at validation time.
     this.node.addValidation({ validate: () => validateTags('tags', this.tags.tagValues()) });
   }
+
+  /**
+   * Sets what happens to the copy when it is removed from the stack or replaced (see `removalPolicy`).
+   *
+   * @param policy the removal policy
+   */
+  public applyRemovalPolicy(policy: RemovalPolicy): void {
+    // The CloudFormation resource is the custom resource's child, not this construct's default child.
+    this.resource.applyRemovalPolicy(policy);
+  }
 }
 
 const known = (value: string | undefined): value is string => value !== undefined && !Token.isUnresolved(value);

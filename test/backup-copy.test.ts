@@ -71,6 +71,13 @@ describe('BackupCopy resource', () => {
     expect(s.resolve(copy.sourceBackupId)).toEqual({ 'Fn::GetAtt': [copyLogicalId, 'SourceBackupId'] });
   });
 
+  test('applyRemovalPolicy sets the deletion policy of the custom resource', () => {
+    const s = stack();
+    const copy = new BackupCopy(s, 'Copy', { backupId: BACKUP, destinationRegion: 'us-west-2' });
+    copy.applyRemovalPolicy(RemovalPolicy.DESTROY);
+    Template.fromStack(s).hasResource('Custom::CloudHsmBackupCopy', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+  });
+
   test('tags from props and Tags.of are both rendered', () => {
     const s = stack();
     const copy = new BackupCopy(s, 'Copy', { backupId: BACKUP, destinationRegion: 'us-west-2', tags: { team: 'payments' } });
