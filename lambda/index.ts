@@ -1,3 +1,4 @@
+import { backupCopyHandler } from './backup-copy';
 import { clusterHandler } from './cluster';
 import { hsmHandler } from './hsm';
 import { IsCompleteResponse, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
@@ -6,6 +7,7 @@ import { IsCompleteResponse, OnEventResponse, ResourceEvent, ResourceHandler } f
 const HANDLERS: Record<string, ResourceHandler> = {
   'Custom::CloudHsmCluster': clusterHandler,
   'Custom::CloudHsmHsm': hsmHandler,
+  'Custom::CloudHsmBackupCopy': backupCopyHandler,
 };
 
 function handlerFor(event: ResourceEvent): ResourceHandler {

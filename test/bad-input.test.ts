@@ -3,13 +3,15 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { onEvent } from '../lambda/index';
-import { HsmCluster, HsmClusterProps, HsmOptions, HsmType } from '../src';
+import { BackupCopy, BackupCopyProps, HsmCluster, HsmClusterProps, HsmOptions, HsmType } from '../src';
 
 process.env.CDK_CLOUDHSM_QUIET = '1';
 
 const AZ_RULE = '^[a-z]{2}(-(gov))?-(east|west|north|south|central){1,2}-\\d[a-z]$';
 const HSM_TYPE_RULE = '^(p|)hsm[0-9][a-z.]*\\.[a-zA-Z]+$';
 const SOURCE_BACKUP_RULE = '^(arn:aws(-(us-gov))?:cloudhsm:([a-z]{2}(-(gov|isob|iso))?-(east|west|north|south|central){1,2}-[0-9]{1}):[0-9]{12}:backup\\/)?backup-[2-7a-zA-Z]{11,16}$';
+const REGION_RULE = '^[a-z]{2}(-(gov))?-(east|west|north|south|central){1,2}-\\d$';
+const BACKUP_ID_RULE = '^backup-[2-7a-zA-Z]{11,16}$';
 const CLUSTER_ID_RULE = '^cluster-[2-7a-zA-Z]{11,16}$';
 const TAG_CHARS = 'letters, digits, spaces and _ . : / + = - @ only';
 const RETENTION_RULE = 'CloudHSM keeps backups for a whole number of days from 7 to 379';
@@ -62,9 +64,17 @@ const hsmCase = (options: (c: Ctx) => HsmOptions) => () => {
   return thrown(() => cluster.addHsm('Hsm1', options(ctx)));
 };
 
+const copyCase = (props: (c: Ctx) => Partial<BackupCopyProps>) => () => {
+  const ctx = setup();
+  return thrown(() => new BackupCopy(ctx.stack, 'Copy', { destinationRegion: 'us-west-2', ...props(ctx) } as BackupCopyProps));
+};
+
 const many = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']));
 
 const C = 'HsmCluster Stack/Cluster: ';
+const B = 'BackupCopy Stack/Copy: ';
+const BOTH = 'backupId and cluster: both are given; give exactly one (a backup to copy, or a cluster whose newest READY backup is copied)';
+const NEITHER = 'backupId and cluster: neither is given; give exactly one (a backup to copy, or a cluster whose newest READY backup is copied)';
 const H = 'Hsm Stack/Cluster/Hsm1: ';
 
 const SYNTH_CASES: [string, () => string, string][] = [
@@ -130,15 +140,37 @@ const SYNTH_CASES: [string, () => string, string][] = [
   ['hsm: IPv6 address', hsmCase(() => ({ ipAddress: 'fd00::1' })), `${H}ipAddress: "fd00::1" is not an IPv4 address`],
   ['hsm: IP outside the subnet', hsmCase(() => ({ availabilityZone: 'us-east-1b', ipAddress: '10.0.0.9' })),
     `${H}ipAddress: "10.0.0.9" is not in 10.0.1.0/24, the CIDR block of subnet Stack/Vpc/hsmSubnet2 where the HSM is placed`],
+  ['copy: neither backupId nor cluster', copyCase(() => ({})), `${B}${NEITHER}`],
+  ['copy: both backupId and cluster', copyCase(({ stack }) => ({
+    backupId: 'backup-abcdefghijk', cluster: HsmCluster.fromClusterAttributes(stack, 'I', { clusterId: 'cluster-abcdefghijk' }),
+  })), `${B}${BOTH}`],
+  ['copy: destination is the stack region', copyCase(() => ({ backupId: 'backup-abcdefghijk', destinationRegion: 'us-east-1' })),
+    `${B}destinationRegion: "us-east-1" is the region of the source backup (the stack's region); a backup copy must go to another region`],
+  ['copy: destination is an AZ', copyCase(() => ({ backupId: 'backup-abcdefghijk', destinationRegion: 'us-west-2a' })),
+    `${B}destinationRegion: "us-west-2a" is not an AWS region name (must match ${REGION_RULE})`],
+  ['copy: destination upper case', copyCase(() => ({ backupId: 'backup-abcdefghijk', destinationRegion: 'US-WEST-2' })),
+    `${B}destinationRegion: "US-WEST-2" is not an AWS region name (must match ${REGION_RULE})`],
+  ['copy: backup id of a cluster', copyCase(() => ({ backupId: 'cluster-abcdefghijk' })),
+    `${B}backupId: "cluster-abcdefghijk" is not a CloudHSM backup id (must match ${BACKUP_ID_RULE})`],
+  ['copy: backup ARN where an id is expected', copyCase(() => ({ backupId: 'arn:aws:cloudhsm:us-east-1:123456789012:backup/backup-abcdefghijk' })),
+    `${B}backupId: "arn:aws:cloudhsm:us-east-1:123456789012:backup/backup-abcdefghijk" is not a CloudHSM backup id (must match ${BACKUP_ID_RULE})`],
 ];
 
 const clusterEvent = (props: Record<string, unknown>) => ({
-  RequestType: 'Create' as const, RequestId: 'r', ResourceType: 'Custom::CloudHsmCluster', LogicalResourceId: 'Cluster',
-  StackId: 's', ResourceProperties: { HsmType: 'hsm2m.medium', SubnetIds: ['subnet-00000000'], ...props },
+  RequestType: 'Create' as const,
+  RequestId: 'r',
+  ResourceType: 'Custom::CloudHsmCluster',
+  LogicalResourceId: 'Cluster',
+  StackId: 's',
+  ResourceProperties: { HsmType: 'hsm2m.medium', SubnetIds: ['subnet-00000000'], ...props },
 });
 const hsmEvent = (props: Record<string, unknown>) => ({
-  RequestType: 'Create' as const, RequestId: 'r', ResourceType: 'Custom::CloudHsmHsm', LogicalResourceId: 'Hsm1',
-  StackId: 's', ResourceProperties: { ClusterId: 'cluster-abcdefghijk', ...props },
+  RequestType: 'Create' as const,
+  RequestId: 'r',
+  ResourceType: 'Custom::CloudHsmHsm',
+  LogicalResourceId: 'Hsm1',
+  StackId: 's',
+  ResourceProperties: { ClusterId: 'cluster-abcdefghijk', ...props },
 });
 
 // Values that were tokens (parameters, imports) at synth time and resolve to bad values at deploy time.
@@ -173,5 +205,5 @@ describe('bad input at deploy time: exact messages, before any API call', () => 
 });
 
 test('the suite covers at least 40 cases', () => {
-  expect(SYNTH_CASES.length + DEPLOY_CASES.length).toBeGreaterThanOrEqual(40);
+  expect(SYNTH_CASES.length + DEPLOY_CASES.length).toBeGreaterThanOrEqual(45);
 });

@@ -3,7 +3,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { HsmCluster } from '../src';
+import { BackupCopy, HsmCluster } from '../src';
 
 /** Actions whose reference lists no resource type: they can only be granted on `*`. */
 const NO_RESOURCE_LEVEL = new Set([
@@ -24,6 +24,7 @@ function fullStack(): Stack {
   const cluster = new HsmCluster(stack, 'Cluster', { vpc });
   cluster.addHsm('Hsm1');
   HsmCluster.fromClusterAttributes(stack, 'Imported', { clusterId: 'cluster-abcdefghijk' }).addHsm('Hsm2');
+  new BackupCopy(stack, 'Copy', { cluster, destinationRegion: 'us-west-2' });
   return stack;
 }
 
@@ -52,7 +53,7 @@ describe('provider role', () => {
   test('only Allow statements, each with a Sid a reviewer can read', () => {
     for (const s of statements) {
       expect(s.Effect).toBe('Allow');
-      expect(s.Sid).toMatch(/^[A-Za-z]+$/);
+      expect(s.Sid).toMatch(/^[A-Za-z0-9]+$/);
     }
   });
 
@@ -60,7 +61,9 @@ describe('provider role', () => {
     for (const s of statements) {
       for (const r of asList(s.Resource)) {
         const text = JSON.stringify(r);
-        if (text.includes(':cloudhsm:')) expect(text).toContain(':cloudhsm:us-east-1:123456789012:');
+        // Backup copies are managed in their destination region only.
+        if (text.includes(':cloudhsm:')) expect(text).toMatch(/:cloudhsm:(us-east-1|us-west-2):123456789012:/);
+        if (text.includes(':cloudhsm:us-west-2:')) expect(asList(s.Action).every((a: string) => a !== 'cloudhsm:DeleteCluster')).toBe(true);
       }
     }
   });

@@ -160,6 +160,31 @@ export class CloudHsmProvider extends Construct {
     this.once('describe-clusters', () => this.allow('DescribeClusters', ['cloudhsm:DescribeClusters'], ['*']));
   }
 
+  /**
+   * Permissions to copy this stack's region's backups to `destinationRegion` and to manage the
+   * copies there (and only there). Call once per BackupCopy; statements are added once per region.
+   */
+  public enableBackupCopies(destinationRegion: string): void {
+    this.once('backup-copies', () => {
+      // DescribeBackups supports no resource-level permissions (service authorization reference).
+      this.allow('DescribeBackups', ['cloudhsm:DescribeBackups'], ['*']);
+      // The copy carries the create-request tag, so CopyBackupToRegion is allowed only with it.
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+        sid: 'CopyBackupsToRegion',
+        actions: ['cloudhsm:CopyBackupToRegion'],
+        resources: [this.cloudHsmArn('backup')],
+        conditions: { Null: { 'aws:RequestTag/cdk-cloudhsm:create-request': 'false' } },
+      }));
+    });
+    this.once(`backup-copies:${destinationRegion}`, () => {
+      const n = [...this.enabled].filter((k) => k.startsWith('backup-copies:')).length;
+      // TagResource is also what CopyBackupToRegion needs to tag the new copy.
+      this.allow(`ManageBackupCopies${n}`, [
+        'cloudhsm:DeleteBackup', 'cloudhsm:ModifyBackupAttributes', 'cloudhsm:TagResource', 'cloudhsm:UntagResource',
+      ], [this.cloudHsmArn('backup', destinationRegion)]);
+    });
+  }
+
   private allow(sid: string, actions: string[], resources: string[]): void {
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources }));
   }

@@ -155,3 +155,17 @@ export const NOT_ACTIVATED_PATTERN = /not (yet )?been fully activated|not been a
 export const ACTIVATION_RULE_ADVICE = 'A CloudHSM cluster holds only one HSM until it is initialized and activated. '
   + 'Deploy with one HSM, initialize the cluster with its CSR (InitializeCluster) and activate it with the CloudHSM CLI, '
   + 'then add more HSMs (and set activated: true on the cluster)';
+
+/** BackupCopy: CopyBackupToRegion refuses the backup's own region. */
+export function checkDestinationRegion(prop: string, destination: string, source: string): string | undefined {
+  if (destination !== source) return undefined;
+  return `${prop}: ${q(destination)} is the region of the source backup (the stack's region); a backup copy must go to another region`;
+}
+
+/** BackupCopy: exactly one of a backup id or a cluster says what to copy. */
+export function checkOneBackupSource(hasBackupId: boolean, hasCluster: boolean): string | undefined {
+  if (hasBackupId !== hasCluster) return undefined;
+  return hasBackupId
+    ? 'backupId and cluster: both are given; give exactly one (a backup to copy, or a cluster whose newest READY backup is copied)'
+    : 'backupId and cluster: neither is given; give exactly one (a backup to copy, or a cluster whose newest READY backup is copied)';
+}

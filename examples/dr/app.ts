@@ -1,0 +1,118 @@
+/**
+ * examples/dr: cross-region disaster recovery with a backup copy.
+ *
+ *   Primary (us-east-1): a VPC, an HsmCluster and a BackupCopy of the cluster's newest backup to us-west-2.
+ *   Dr (us-west-2):      a VPC and an HsmCluster restored from that copy (sourceBackupId).
+ *
+ * The copy's id flows from Primary to Dr through a cross-region reference (crossRegionReferences:
+ * true: CDK writes it to an SSM parameter in us-west-2 and Dr reads it from there).
+ * See docs/disaster-recovery.md.
+ *
+ *   npx ts-node examples/dr/app.ts   # synthesizes into examples/dr/cdk.out
+ */
+import { App, CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Construct } from 'constructs';
+import { BackupCopy, HsmCluster } from '../../src';
+
+/** What deployments of the example vary. */
+export interface DrAppProps {
+  /** The account of both stacks. */
+  readonly account?: string;
+  /** The region of the primary cluster. */
+  readonly primaryRegion?: string;
+  /** The region of the copy and of the restored cluster. */
+  readonly drRegion?: string;
+  /**
+   * Copy this backup instead of the primary cluster's newest READY backup (for example while the
+   * new primary cluster has no backup yet).
+   */
+  readonly backupId?: string;
+  /** Delete the clusters and the copy with their stacks (the library's default keeps them). */
+  readonly destroyOnRemoval?: boolean;
+}
+
+function isolatedVpc(scope: Construct): ec2.Vpc {
+  return new ec2.Vpc(scope, 'Vpc', {
+    maxAzs: 2,
+    natGateways: 0,
+    subnetConfiguration: [{ name: 'hsm', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
+  });
+}
+
+export interface PrimaryStackProps extends StackProps {
+  readonly drRegion: string;
+  readonly backupId?: string;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/** The primary region: the cluster in use and a copy of its backup in the DR region. */
+export class PrimaryStack extends Stack {
+  public readonly cluster: HsmCluster;
+  public readonly copy: BackupCopy;
+
+  constructor(scope: Construct, id: string, props: PrimaryStackProps) {
+    super(scope, id, props);
+    this.cluster = new HsmCluster(this, 'Cluster', { vpc: isolatedVpc(this), removalPolicy: props.removalPolicy });
+    this.copy = new BackupCopy(this, 'DrCopy', {
+      destinationRegion: props.drRegion,
+      // Exactly one source: a given backup, or the cluster's newest READY backup at deploy time.
+      ...(props.backupId ? { backupId: props.backupId } : { cluster: this.cluster }),
+      neverExpires: true,
+      tags: { purpose: 'disaster-recovery' },
+      removalPolicy: props.removalPolicy,
+    });
+    new CfnOutput(this, 'ClusterId', { value: this.cluster.clusterId });
+    new CfnOutput(this, 'SourceBackupId', { value: this.copy.sourceBackupId });
+    new CfnOutput(this, 'DrBackupId', { value: this.copy.destinationBackupId });
+  }
+}
+
+export interface DrStackProps extends StackProps {
+  /** The backup copy in this stack's region to restore from. */
+  readonly backupId: string;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/** The DR region: a cluster restored from the copy (ACTIVE once restored, with the primary's keys and users). */
+export class DrStack extends Stack {
+  public readonly cluster: HsmCluster;
+
+  constructor(scope: Construct, id: string, props: DrStackProps) {
+    super(scope, id, props);
+    this.cluster = new HsmCluster(this, 'Cluster', {
+      vpc: isolatedVpc(this),
+      sourceBackupId: props.backupId,
+      removalPolicy: props.removalPolicy,
+    });
+    new CfnOutput(this, 'ClusterId', { value: this.cluster.clusterId });
+  }
+}
+
+/** The example app; `outdir` defaults to examples/dr/cdk.out. */
+export function drApp(props: DrAppProps = {}, outdir?: string): { app: App; primary: PrimaryStack; dr: DrStack } {
+  const app = new App({ outdir: outdir ?? `${__dirname}/cdk.out` });
+  const account = props.account ?? '123456789012';
+  const drRegion = props.drRegion ?? 'us-west-2';
+  const removalPolicy = props.destroyOnRemoval ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+  const primary = new PrimaryStack(app, 'CloudHsmDrPrimary', {
+    env: { account, region: props.primaryRegion ?? 'us-east-1' },
+    crossRegionReferences: true,
+    drRegion,
+    backupId: props.backupId,
+    removalPolicy,
+  });
+  const dr = new DrStack(app, 'CloudHsmDrRestore', {
+    env: { account, region: drRegion },
+    crossRegionReferences: true,
+    backupId: primary.copy.destinationBackupId,
+    removalPolicy,
+  });
+  return { app, primary, dr };
+}
+
+if (require.main === module) {
+  const { app } = drApp();
+  const assembly = app.synth();
+  console.log(`synthesized ${assembly.stacks.map((s) => s.stackName).join(', ')} into ${assembly.directory}`);
+}

@@ -1,0 +1,174 @@
+import { Arn, CustomResource, ITaggable, Lazy, RemovalPolicy, Resource, Stack, TagManager, TagType, Token } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { IHsmCluster } from './cluster';
+import { CloudHsmProvider, SERVICE_TIMEOUT } from './private/provider';
+import { checkBackupId, checkDestinationRegion, checkOneBackupSource, checkRegion } from './private/rules';
+import { validateTags } from './validation';
+
+/** Properties of a `BackupCopy`. */
+export interface BackupCopyProps {
+  /**
+   * The region to copy the backup to, such as `us-west-2`. It must differ from the region of the
+   * stack, which is where the source backup lives. Changing it makes a new copy (the old one is
+   * kept or deleted according to `removalPolicy`).
+   */
+  readonly destinationRegion: string;
+
+  /**
+   * The backup to copy, such as `backup-2bgw5ybvs7x`, in the stack's region.
+   * Give exactly one of `backupId` and `cluster`. Changing it makes a new copy.
+   *
+   * @default - the newest READY backup of `cluster`
+   */
+  readonly backupId?: string;
+
+  /**
+   * A cluster in the stack's region whose newest READY backup is copied when the BackupCopy is
+   * created. The backup is chosen once: later deployments keep that copy until the BackupCopy is
+   * replaced (for example by changing `destinationRegion` or giving a new construct id).
+   * The deployment fails with a clear error if the cluster has no READY backup yet; CloudHSM makes
+   * backups of initialized clusters that have HSMs (daily, and when an HSM is deleted).
+   * Give exactly one of `backupId` and `cluster`.
+   *
+   * @default - the backup given by `backupId`
+   */
+  readonly cluster?: IHsmCluster;
+
+  /**
+   * Tags of the copy in the destination region, in addition to those set with `Tags.of(...)`.
+   * At most 49 tags (CloudHSM allows 50; cdk-cloudhsm uses one). Tags are updated in place.
+   *
+   * @default - no tags
+   */
+  readonly tags?: { [key: string]: string };
+
+  /**
+   * Exempts the copy from the backup retention policy of the destination region, so it is never
+   * deleted automatically. Updated in place (ModifyBackupAttributes).
+   *
+   * @default false
+   */
+  readonly neverExpires?: boolean;
+
+  /**
+   * What happens to the copy when it is removed from the stack or replaced. The copy holds the
+   * cluster's key material (encrypted), so the default keeps it. With `RemovalPolicy.DESTROY` the
+   * copy is deleted with DeleteBackup: CloudHSM then keeps it in the `PENDING_DELETION` state for
+   * 7 days, during which it can be restored (RestoreBackup), before deleting it for good.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * A copy of a CloudHSM cluster backup in another region, for disaster recovery: a cluster can be
+ * restored from it in the destination region (`HsmCluster` with `sourceBackupId`).
+ *
+ * Created by a custom resource (`Custom::CloudHsmBackupCopy`) that calls CopyBackupToRegion in
+ * the stack's region and waits until the copy is READY in the destination region. Copied backups
+ * get no retention policy of their own; set `neverExpires` to exempt the copy from the destination
+ * region's retention. Tags (`tags` and `Tags.of(...)`) and `neverExpires` are updated in place; a
+ * different source or destination region makes a new copy.
+ *
+ * The copy is retained by default when removed from the stack. When it is deleted (removal policy
+ * DESTROY), CloudHSM keeps it `PENDING_DELETION` for 7 days, during which RestoreBackup brings it back.
+ *
+ * @example
+ * const copy = new BackupCopy(stack, 'DrCopy', {
+ *   cluster,
+ *   destinationRegion: 'us-west-2',
+ *   neverExpires: true,
+ * });
+ * new CfnOutput(stack, 'DrBackupId', { value: copy.destinationBackupId });
+ */
+export class BackupCopy extends Resource implements ITaggable {
+  /**
+   * The id of the copy in the destination region, such as `backup-4xbk3jkbfso`.
+   * @attribute
+   */
+  public readonly destinationBackupId: string;
+
+  /**
+   * The ARN of the copy in the destination region.
+   * @attribute
+   */
+  public readonly destinationBackupArn: string;
+
+  /**
+   * The id of the backup that was copied (with `cluster`, the backup chosen at deploy time).
+   * @attribute
+   */
+  public readonly sourceBackupId: string;
+
+  /** The region the copy is in. */
+  public readonly destinationRegion: string;
+
+  /** Tags of the copy; use `Tags.of(copy)` to add them. */
+  public readonly tags: TagManager;
+
+  private readonly resource: CustomResource;
+
+  constructor(scope: Construct, id: string, props: BackupCopyProps) {
+    super(scope, id);
+    const errors = validateBackupCopy(this, props);
+    if (errors.length > 0) throw new Error(`BackupCopy ${this.node.path}: ${errors.join('; ')}`);
+
+    this.destinationRegion = props.destinationRegion;
+    this.tags = new TagManager(TagType.KEY_VALUE, 'Custom::CloudHsmBackupCopy', props.tags);
+
+    const provider = CloudHsmProvider.of(this);
+    provider.enableBackupCopies(props.destinationRegion);
+
+    this.resource = new CustomResource(this, 'Resource', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::CloudHsmBackupCopy',
+      serviceTimeout: SERVICE_TIMEOUT,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      properties: {
+        DestinationRegion: props.destinationRegion,
+        BackupId: props.backupId,
+        ClusterId: props.cluster?.clusterId,
+        NeverExpires: props.neverExpires ?? false,
+        Tags: Lazy.any({ produce: () => this.tags.renderTags() }, { omitEmptyArray: true }),
+      },
+    });
+
+    this.destinationBackupId = this.resource.getAttString('DestinationBackupId');
+    this.sourceBackupId = props.backupId ?? this.resource.getAttString('SourceBackupId');
+    this.destinationBackupArn = Arn.format({
+      service: 'cloudhsm', resource: 'backup', resourceName: this.destinationBackupId, region: props.destinationRegion,
+    }, Stack.of(this));
+    // Tags arrive through aspects after construction, so they are checked at validation time.
+    this.node.addValidation({ validate: () => validateTags('tags', this.tags.tagValues()) });
+  }
+
+  /**
+   * Sets what happens to the copy when it is removed from the stack or replaced (see `removalPolicy`).
+   *
+   * @param policy the removal policy
+   */
+  public applyRemovalPolicy(policy: RemovalPolicy): void {
+    // The CloudFormation resource is the custom resource's child, not this construct's default child.
+    this.resource.applyRemovalPolicy(policy);
+  }
+}
+
+const known = (value: string | undefined): value is string => value !== undefined && !Token.isUnresolved(value);
+
+/** The synth-time checks of a BackupCopy; values that are tokens are left to the handler. */
+function validateBackupCopy(scope: Construct, props: BackupCopyProps): string[] {
+  const sourceRegion = Stack.of(scope).region;
+  const errors = [checkOneBackupSource(props.backupId !== undefined, props.cluster !== undefined)];
+  if (known(props.destinationRegion)) {
+    errors.push(checkRegion('destinationRegion', props.destinationRegion));
+    if (known(sourceRegion)) errors.push(checkDestinationRegion('destinationRegion', props.destinationRegion, sourceRegion));
+  }
+  if (known(props.backupId)) errors.push(checkBackupId('backupId', props.backupId));
+  const clusterRegion = props.cluster?.env.region;
+  if (known(clusterRegion) && known(sourceRegion) && clusterRegion !== sourceRegion) {
+    errors.push(`cluster: ${props.cluster!.node.path} is in ${clusterRegion}, but the BackupCopy's stack is in ${sourceRegion}; `
+      + 'declare the BackupCopy in a stack of the cluster\'s region (the copy is made from there)');
+  }
+  return errors.filter((e): e is string => e !== undefined);
+}
