@@ -46,7 +46,7 @@ export interface ClusterProperties {
 }
 
 /** Parses and checks the properties; values that were tokens at synth time are first seen here. */
-export function parseClusterProperties(raw: Record<string, any>): ClusterProperties {
+export function parseClusterProperties(raw: Record<string, any>, validate = true): ClusterProperties {
   const subnetIds: string[] = Array.isArray(raw.SubnetIds) ? raw.SubnetIds.map(String) : [];
   const retention = raw.BackupRetentionDays === undefined || raw.BackupRetentionDays === ''
     ? undefined : Number(raw.BackupRetentionDays);
@@ -69,7 +69,7 @@ export function parseClusterProperties(raw: Record<string, any>): ClusterPropert
     props.networkType === undefined ? undefined : checkOneOf('networkType', props.networkType, NETWORK_TYPES),
     ...checkTags('tags', props.tags),
   ].filter((e): e is string => e !== undefined);
-  if (errors.length > 0) throw new Error(errors.join('; '));
+  if (validate && errors.length > 0) throw new Error(errors.join('; '));
   return props;
 }
 
@@ -271,7 +271,8 @@ export const clusterHandler: ResourceHandler = {
         return createCluster(event, parseClusterProperties(event.ResourceProperties));
       case 'Update': {
         const props = parseClusterProperties(event.ResourceProperties);
-        const oldProps = parseClusterProperties(event.OldResourceProperties ?? {});
+        // Not validated: in a rollback the old properties are the ones that were just refused.
+        const oldProps = parseClusterProperties(event.OldResourceProperties ?? {}, false);
         const changed = createOnlyChanges(oldProps, props);
         if (changed.length > 0) {
           if (!props.allowReplacement) {

@@ -52,11 +52,12 @@ export interface BackupCopyProps {
 
   /**
    * What happens to the copy when it is removed from the stack or replaced. The copy holds the
-   * cluster's key material (encrypted), so the default keeps it. With `RemovalPolicy.DESTROY` the
+   * cluster's key material (encrypted), so the default keeps it (except when the deployment that
+   * created it fails and rolls back, which deletes it). With `RemovalPolicy.DESTROY` the
    * copy is deleted with DeleteBackup: CloudHSM then keeps it in the `PENDING_DELETION` state for
    * 7 days, during which it can be restored (RestoreBackup), before deleting it for good.
    *
-   * @default RemovalPolicy.RETAIN
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
    */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -124,7 +125,7 @@ export class BackupCopy extends Resource implements ITaggable {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::CloudHsmBackupCopy',
       serviceTimeout: SERVICE_TIMEOUT,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       properties: {
         DestinationRegion: props.destinationRegion,
         BackupId: props.backupId,

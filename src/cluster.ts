@@ -160,9 +160,11 @@ export interface HsmClusterProps {
 
   /**
    * What happens to the cluster when it is removed from the stack or replaced.
-   * The cluster holds key material, so the default keeps it.
+   * The cluster holds key material, so the default keeps it; only when the stack's first
+   * deployment fails and rolls back is a cluster that deployment made deleted, so a failed
+   * deployment leaves no empty cluster behind.
    *
-   * @default RemovalPolicy.RETAIN
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
    */
   readonly removalPolicy?: RemovalPolicy;
 
@@ -393,7 +395,7 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::CloudHsmCluster',
       serviceTimeout: SERVICE_TIMEOUT,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       properties: {
         HsmType: this.hsmType.name,
         SubnetIds: this.subnets.map((s) => s.subnetId),

@@ -34,7 +34,7 @@ describe('BackupCopy resource', () => {
     const copy = new BackupCopy(s, 'Copy', { backupId: BACKUP, destinationRegion: 'us-west-2', neverExpires: true });
     const template = Template.fromStack(s);
     template.hasResource('Custom::CloudHsmBackupCopy', {
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
       UpdateReplacePolicy: 'Retain',
       Properties: {
         DestinationRegion: 'us-west-2',

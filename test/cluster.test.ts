@@ -28,7 +28,7 @@ describe('HsmCluster resource', () => {
     });
     const template = Template.fromStack(stack);
     template.hasResource('Custom::CloudHsmCluster', {
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
       UpdateReplacePolicy: 'Retain',
       Properties: {
         HsmType: 'hsm1.medium',

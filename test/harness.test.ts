@@ -117,7 +117,7 @@ describe('examples/basic lifecycle', () => {
     expect(sim.listResources()).toEqual([{ region: REGION, type: 'cluster', id: clusterId, state: 'DELETED' }]);
   });
 
-  test('default RETAIN: destroy keeps exactly the cluster, and says so', async () => {
+  test('default policy: destroy keeps exactly the cluster, and says so', async () => {
     const h = harness();
     const v1 = template();
     const id = clusterLogicalId(v1);
@@ -157,10 +157,25 @@ describe('rollback', () => {
     expect(h.state.size).toBe(0);
   });
 
-  test('create with default RETAIN: CloudFormation keeps the Retain cluster on rollback; it is reported, not orphaned', async () => {
+  test('create with the default policy (RetainExceptOnCreate): the rollback of a failed first deploy deletes the cluster', async () => {
     const h = harness();
-    const t = withSecond(template(), { BackupRetentionDays: '3' });
-    const id = clusterLogicalId(t);
+    // examples/basic sets RETAIN explicitly; this is what HsmCluster renders without a removalPolicy.
+    const base = withSecond(template(), { BackupRetentionDays: '3' });
+    const id = clusterLogicalId(base);
+    const t = { ...base, Resources: { ...base.Resources, [id]: { ...base.Resources![id], DeletionPolicy: 'RetainExceptOnCreate' } } };
+
+    const report = await h.deploy(t);
+    expect(report.stackStatus).toBe('ROLLBACK_COMPLETE');
+    expect(report.retained).toEqual([]);
+    expect(report.leftInSimulator).toEqual([]);
+    expect(report.orphans).toEqual([]);
+  });
+
+  test('a Retain cluster is kept on rollback of a failed create; it is reported, not orphaned', async () => {
+    const h = harness();
+    const base = withSecond(template(), { BackupRetentionDays: '3' });
+    const id = clusterLogicalId(base);
+    const t = { ...base, Resources: { ...base.Resources, [id]: { ...base.Resources![id], DeletionPolicy: 'Retain' } } };
 
     const report = await h.deploy(t);
     expect(report.stackStatus).toBe('ROLLBACK_COMPLETE');
@@ -282,22 +297,10 @@ describe('the provider as synthesized', () => {
   });
 });
 
-// What the harness finds in today's handler. These describe the wanted behaviour and are marked
-// `failing`: jest reports them as passing while they fail, and as failing once the handler is fixed
-// (then drop `.failing`).
-describe('known handler limitations', () => {
-  test.failing('onEvent delivered twice AT THE SAME TIME for one create still leaves no cluster behind', async () => {
-    // Both invocations look for the request's tag before either has created a cluster, so both
-    // create one; the framework fails the resource, and neither id reaches the rollback.
-    const t = template({ destroyOnRemoval: true });
-    const id = clusterLogicalId(t);
-    const report = await harness({ faults: { duplicateOnEvent: { logicalId: id, requestType: 'Create' }, duplicateConcurrently: true } }).deploy(t);
-    expect(report.orphans).toEqual([]);
-  });
-
-  test.failing('an update with a value the handler refuses rolls back cleanly', async () => {
-    // CloudFormation's rollback Update carries the refused properties as OldResourceProperties,
-    // which the handler parses as strictly as new ones, so the rollback fails too.
+// An update the handler refuses must roll back: the rollback Update carries the refused values as
+// OldResourceProperties, which the handler must not reject again.
+describe('rollback of a refused update', () => {
+  test('an update with a value the handler refuses rolls back cleanly', async () => {
     const v1 = template({ destroyOnRemoval: true });
     const id = clusterLogicalId(v1);
     const res = v1.Resources![id];
