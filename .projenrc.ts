@@ -40,6 +40,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   devDeps: [
     // The newest release of the client the registry offers here; the Lambda runtime brings its own.
     '@aws-sdk/client-cloudhsm-v2@3.332.0',
+    '@aws-sdk/client-acm-pca@3.332.0',
     'aws-sdk-client-mock@2.2.0',
     'esbuild@0.28.2',
   ],
