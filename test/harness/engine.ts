@@ -19,7 +19,7 @@ import { HarnessFaults, FaultMatcher } from './faults';
 import { dependencyMap, dependents, topologicalOrder } from './graph';
 import { ProviderHandler, loadBundledHandler } from './handler';
 import { SeededIds } from './ids';
-import { NativeProvisioner } from './native';
+import { CROSS_REGION_TYPES, NativeProvisioner } from './native';
 import { CREATE_FAILED_MARKER, messageOf, ProviderInfo, providerInfo, ProviderRequest, ProviderTiming, Step } from './provider';
 import { countDelta, inventory, newInvocationCounts } from './report';
 import { runTasks, Task, VirtualTime } from './scheduler';
@@ -60,6 +60,7 @@ export interface HarnessOptions {
 }
 
 export function isCustomResourceType(type: string): boolean {
+  if (CROSS_REGION_TYPES.has(type)) return false; // modelled natively, see native.ts
   return type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource';
 }
 

@@ -40,6 +40,35 @@ export function availabilityZoneFor(value: unknown, region: string): string {
   return az === '' ? `${region}a` : az;
 }
 
+/**
+ * CDK's cross-region references (`crossRegionReferences: true`) are custom resources of CDK's own
+ * provider that write and read SSM parameters in the consumer's region. The harness models them as
+ * native resources over this store, shared by every harness in the process (one per stack/region).
+ */
+export const CROSS_REGION_TYPES = new Set(['Custom::CrossRegionExportWriter', 'Custom::CrossRegionExportReader']);
+const crossRegionParameters = new Map<string, string>();
+
+/** Forget the cross-region parameters (between tests). */
+export function resetCrossRegionParameters(): void {
+  crossRegionParameters.clear();
+}
+
+function crossRegionAttributes(logicalId: string, type: string, props: Record<string, any>): Record<string, unknown> {
+  if (type === 'Custom::CrossRegionExportWriter') {
+    const { region, exports = {} } = props.WriterProps ?? {};
+    for (const [name, value] of Object.entries(exports)) crossRegionParameters.set(`${region}|${name}`, String(value));
+    return {};
+  }
+  const { region, imports = {} } = props.ReaderProps ?? {};
+  const attributes: Record<string, unknown> = {};
+  for (const name of Object.keys(imports)) {
+    const value = crossRegionParameters.get(`${region}|${name}`);
+    if (value === undefined) throw new Error(`${logicalId}: no exported parameter ${name} in ${region} (deploy the exporting stack first)`);
+    attributes[name] = value;
+  }
+  return attributes;
+}
+
 export class NativeProvisioner {
   constructor(
     private readonly ids: SeededIds,
@@ -58,7 +87,9 @@ export class NativeProvisioner {
   public provision(logicalId: string, type: string, props: Record<string, unknown>, generation: number): NativeResult {
     const physicalId = this.physicalId(logicalId, type, generation);
     const attributes: Record<string, unknown> = { Arn: this.arn(type, physicalId) };
-    if (type === 'AWS::EC2::Subnet') {
+    if (CROSS_REGION_TYPES.has(type)) {
+      Object.assign(attributes, crossRegionAttributes(logicalId, type, props));
+    } else if (type === 'AWS::EC2::Subnet') {
       const az = availabilityZoneFor(props.AvailabilityZone, this.env.region);
       const vpcId = String(props.VpcId ?? '');
       const cidr = String(props.CidrBlock ?? '10.0.0.0/24');

@@ -1,0 +1,94 @@
+// examples/dr through the deploy harness on the simulator: the primary stack (us-east-1) copies a
+// backup to us-west-2, the DR stack there restores a cluster from the copy (read through CDK's
+// cross-region reference), then both are destroyed according to their removal policies.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { DeployHarness } from './harness/engine';
+import { resetCrossRegionParameters } from './harness/native';
+import { CfnTemplate } from './harness/types';
+import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from './sim';
+import { drApp } from '../examples/dr/app';
+
+const PRIMARY = 'us-east-1';
+const DR = 'us-west-2';
+
+function templates(props: { backupId?: string; destroyOnRemoval?: boolean }): { primary: CfnTemplate; dr: CfnTemplate } {
+  const { app } = drApp(props, mkdtempSync(path.join(tmpdir(), 'cdk-cloudhsm-dr-')));
+  const assembly = app.synth();
+  return {
+    primary: assembly.getStackByName('CloudHsmDrPrimary').template as CfnTemplate,
+    dr: assembly.getStackByName('CloudHsmDrRestore').template as CfnTemplate,
+  };
+}
+
+let server: SimulatorServer;
+let sim: CloudHsmSimulator;
+beforeAll(async () => {
+  sim = new CloudHsmSimulator({ seed: 5 });
+  server = await startSimulatorServer(sim);
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  sim.reset();
+  resetCrossRegionParameters();
+});
+
+/** A READY backup in the primary region to copy (a new cluster has none until it has HSMs). */
+function sourceBackup(): string {
+  const api = sim as any;
+  const seed = api.handle(PRIMARY, 'CreateCluster', { HsmType: 'hsm2m.medium', SubnetIds: ['subnet-00000000'] });
+  const clusterId = seed.Cluster.ClusterId;
+  sim.advance(10 * 60_000);
+  const backup = sim.createBackup(PRIMARY, clusterId) as any;
+  sim.advance(10 * 60_000);
+  api.handle(PRIMARY, 'DeleteCluster', { ClusterId: clusterId });
+  sim.advance(10 * 60_000);
+  return backup.BackupId;
+}
+
+test('DR example: copy READY in the destination region, restored cluster ACTIVE there, destroyed with nothing orphaned', async () => {
+  const backupId = sourceBackup();
+  const t = templates({ backupId, destroyOnRemoval: true });
+  const primary = new DeployHarness({ sim, endpoint: server.url, stackName: 'CloudHsmDrPrimary', region: PRIMARY });
+  const dr = new DeployHarness({ sim, endpoint: server.url, stackName: 'CloudHsmDrRestore', region: DR });
+
+  const p = await primary.deploy(t.primary);
+  expect(p.outcome).toEqual({ status: 'success' });
+  const copy = Object.values(p.resources).find((r) => r.type === 'Custom::CloudHsmBackupCopy')!;
+  const copyId = copy.attributes.DestinationBackupId as string;
+  expect(copyId).toMatch(/^backup-[2-7a-zA-Z]{11,16}$/);
+  expect(sim.peekBackup(DR, copyId)).toMatchObject({ BackupState: 'READY', SourceBackup: backupId, SourceRegion: PRIMARY });
+
+  const d = await dr.deploy(t.dr);
+  expect(d.outcome).toEqual({ status: 'success' });
+  const restored = sim.peekCluster(DR, d.outputs.ClusterId) as any;
+  expect(restored).toMatchObject({ State: 'ACTIVE', SourceBackupId: copyId });
+
+  expect((await dr.destroy()).outcome).toEqual({ status: 'success' });
+  expect((await primary.destroy()).outcome).toEqual({ status: 'success' });
+  const live = sim.listResources().filter((r) => r.type !== 'backup' && r.state !== 'DELETED');
+  expect(live).toEqual([]);
+  // The copy was deleted (DESTROY): CloudHSM keeps it PENDING_DELETION for 7 days.
+  expect(sim.peekBackup(DR, copyId)).toMatchObject({ BackupState: 'PENDING_DELETION' });
+});
+
+test('DR example with the default policies: the copy and both clusters are kept, and reported as retained', async () => {
+  const backupId = sourceBackup();
+  const t = templates({ backupId });
+  const primary = new DeployHarness({ sim, endpoint: server.url, stackName: 'CloudHsmDrPrimary', region: PRIMARY });
+  const dr = new DeployHarness({ sim, endpoint: server.url, stackName: 'CloudHsmDrRestore', region: DR });
+  await primary.deploy(t.primary);
+  await dr.deploy(t.dr);
+  const d = await dr.destroy();
+  const p = await primary.destroy();
+  expect(d.retained.map((r) => r.type)).toEqual(['Custom::CloudHsmCluster']);
+  expect(p.retained.map((r) => r.type).sort()).toEqual(['Custom::CloudHsmBackupCopy', 'Custom::CloudHsmCluster']);
+  // Left in the simulator: the two retained clusters, the retained copy, and the backup this test made.
+  const left = sim.listResources().filter((r) => r.state !== 'DELETED');
+  const clusters = [...p.retained, ...d.retained].filter((r) => r.type === 'Custom::CloudHsmCluster').map((r) => r.physicalId);
+  expect(left.filter((r) => r.type === 'cluster').map((r) => r.id).sort()).toEqual(clusters.sort());
+  const backups = left.filter((r) => r.type === 'backup');
+  expect(backups.map((b) => [b.region, b.region === PRIMARY ? b.id : (sim.peekBackup(DR, b.id) as any).SourceBackup]).sort())
+    .toEqual([[PRIMARY, backupId], [DR, backupId]]);
+});
