@@ -3,25 +3,35 @@ import { clusterHandler } from './cluster';
 import { hsmHandler } from './hsm';
 import { IsCompleteResponse, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
 
-/** The custom resource types this handler serves, by CloudFormation resource type. */
-const HANDLERS: Record<string, ResourceHandler> = {
-  'Custom::CloudHsmCluster': clusterHandler,
-  'Custom::CloudHsmHsm': hsmHandler,
-  'Custom::CloudHsmBackupCopy': backupCopyHandler,
+/** The custom resource types this handler serves, by CloudFormation resource type, with their construct names. */
+const HANDLERS: Record<string, { handler: ResourceHandler; construct: string }> = {
+  'Custom::CloudHsmCluster': { handler: clusterHandler, construct: 'HsmCluster' },
+  'Custom::CloudHsmHsm': { handler: hsmHandler, construct: 'Hsm' },
+  'Custom::CloudHsmBackupCopy': { handler: backupCopyHandler, construct: 'BackupCopy' },
 };
 
-function handlerFor(event: ResourceEvent): ResourceHandler {
-  const handler = HANDLERS[event.ResourceType];
-  if (!handler) throw new Error(`Unsupported resource type ${event.ResourceType} (${event.LogicalResourceId})`);
-  return handler;
+/**
+ * Runs one step; an error that does not already say which resource failed gets its construct and
+ * logical id in front, so every failure CloudFormation shows names the resource and the cause.
+ */
+async function run<T>(event: ResourceEvent, step: (h: ResourceHandler) => Promise<T>): Promise<T> {
+  const entry = HANDLERS[event.ResourceType];
+  if (!entry) throw new Error(`Unsupported resource type ${event.ResourceType} (${event.LogicalResourceId})`);
+  try {
+    return await step(entry.handler);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (message.includes(event.LogicalResourceId)) throw err;
+    throw new Error(`${entry.construct} ${event.LogicalResourceId}: ${message}`);
+  }
 }
 
 /** Provider framework onEvent: starts the change and returns the physical id. */
 export async function onEvent(event: ResourceEvent): Promise<OnEventResponse> {
-  return handlerFor(event).onEvent(event);
+  return run(event, (h) => h.onEvent(event));
 }
 
 /** Provider framework isComplete: polled until the change has settled. */
 export async function isComplete(event: ResourceEvent): Promise<IsCompleteResponse> {
-  return handlerFor(event).isComplete(event);
+  return run(event, (h) => h.isComplete(event));
 }

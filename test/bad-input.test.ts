@@ -200,7 +200,8 @@ describe('bad input at synth time: exact messages', () => {
 
 describe('bad input at deploy time: exact messages, before any API call', () => {
   test.each(DEPLOY_CASES)('%s', async (_name, event, message) => {
-    expect(await rejected(() => onEvent(event))).toBe(message);
+    const construct = event.ResourceType === 'Custom::CloudHsmHsm' ? 'Hsm' : 'HsmCluster';
+    expect(await rejected(() => onEvent(event))).toBe(`${construct} ${event.LogicalResourceId}: ${message}`);
   });
 });
 
