@@ -118,5 +118,10 @@ project.addTask('demo', {
   description: 'Deploy, update and destroy examples/basic against the local CloudHSM simulator (no AWS account)',
   exec: 'ts-node --transpile-only test/demo/main.ts',
 });
+project.addTask('fault-suite', {
+  description: 'Seeded randomized lifecycles with injected faults (default 500; -- --count N --seed S to replay)',
+  receiveArgs: true,
+  exec: 'ts-node --transpile-only test/fault/main.ts',
+});
 
 project.synth();

@@ -227,8 +227,35 @@ async function converge(event: ResourceEvent, clusterId: string): Promise<IsComp
     log(event, 'ModifyCluster', { clusterId, change: Object.keys(modification).filter((k) => k !== 'ClusterId') });
     return NOT_COMPLETE;
   }
+  if (fromTagList(cluster.TagList)[CREATE_REQUEST_TAG] === event.RequestId && await discardDuplicates(event, clusterId, event.RequestId)) {
+    return NOT_COMPLETE;
+  }
   log(event, 'stable', { clusterId, state });
   return { IsComplete: true, Data: attributes(cluster) };
+}
+
+/**
+ * A CreateCluster whose response was lost is retried by the SDK and makes a second cluster with the
+ * same request tag. Once ours is stable, the others are deleted; true while one is still settling.
+ */
+async function discardDuplicates(event: ResourceEvent, keep: string, requestId: string): Promise<boolean> {
+  let waiting = false;
+  let NextToken: string | undefined;
+  do {
+    const out = await cloudHsm().send(new DescribeClustersCommand({ NextToken }));
+    for (const c of out.Clusters ?? []) {
+      if (c.ClusterId === keep || fromTagList(c.TagList)[CREATE_REQUEST_TAG] !== requestId) continue;
+      if (c.State === 'DELETED' || c.State === 'DELETE_IN_PROGRESS') continue;
+      if (TRANSITIONAL_STATES.has(c.State ?? '') || (c.Hsms?.length ?? 0) > 0) {
+        waiting = true;
+        continue;
+      }
+      await cloudHsm().send(new DeleteClusterCommand({ ClusterId: c.ClusterId }));
+      log(event, 'deleted a duplicate cluster of this request', { clusterId: c.ClusterId, kept: keep });
+    }
+    NextToken = out.NextToken;
+  } while (NextToken);
+  return waiting;
 }
 
 /** A cluster this very request created and that failed is deleted, so a failed create leaves nothing behind. */
@@ -245,7 +272,12 @@ async function discardIfCreatedBy(event: ResourceEvent, cluster: Cluster): Promi
 /** Calls DeleteCluster unless the cluster is gone or already going; true when nothing is left to wait for. */
 async function deleteStep(event: ResourceEvent, clusterId: string): Promise<boolean> {
   const cluster = await describeCluster(clusterId);
-  if (!cluster || cluster.State === 'DELETED') return true;
+  if (!cluster) return true;
+  if (cluster.State === 'DELETED') {
+    // A create whose CreateCluster response was lost may have left a twin with the same request tag.
+    const requestId = fromTagList(cluster.TagList)[CREATE_REQUEST_TAG];
+    return !requestId || !(await discardDuplicates(event, clusterId, requestId));
+  }
   const state = cluster.State ?? '';
   if (TRANSITIONAL_STATES.has(state)) return false;
   const hsms = cluster.Hsms ?? [];

@@ -166,6 +166,26 @@ describe('create', () => {
   });
 });
 
+describe('a CreateCluster retried after its response was lost', () => {
+  test('the twin cluster with the same request tag is deleted before the create completes', async () => {
+    const twin = cluster({ ClusterId: 'cluster-twintwintwin' });
+    hsm.on(DescribeClustersCommand, { Filters: { clusterIds: [CLUSTER_ID] } }).resolves({ Clusters: [cluster()] });
+    hsm.on(DescribeClustersCommand, { NextToken: undefined }).resolves({ Clusters: [cluster(), twin] });
+    hsm.on(DeleteClusterCommand).resolves({});
+    const res = await isComplete(event('Create', { PhysicalResourceId: CLUSTER_ID }));
+    expect(res.IsComplete).toBe(true);
+    expect(hsm.commandCalls(DeleteClusterCommand).map((c) => c.args[0].input.ClusterId)).toEqual(['cluster-twintwintwin']);
+  });
+
+  test('a twin still being created is waited for', async () => {
+    const twin = cluster({ ClusterId: 'cluster-twintwintwin', State: 'CREATE_IN_PROGRESS' });
+    hsm.on(DescribeClustersCommand, { Filters: { clusterIds: [CLUSTER_ID] } }).resolves({ Clusters: [cluster()] });
+    hsm.on(DescribeClustersCommand, { NextToken: undefined }).resolves({ Clusters: [cluster(), twin] });
+    expect(await isComplete(event('Create', { PhysicalResourceId: CLUSTER_ID }))).toEqual({ IsComplete: false });
+    expect(hsm.commandCalls(DeleteClusterCommand)).toHaveLength(0);
+  });
+});
+
 describe('update', () => {
   const update = (newProps: Record<string, any>, oldProps: Record<string, any> = props()) =>
     event('Update', { PhysicalResourceId: CLUSTER_ID, ResourceProperties: newProps, OldResourceProperties: oldProps });
@@ -365,7 +385,9 @@ describe('the SDK retry policy', () => {
     try {
       const res = await isComplete(event('Create', { PhysicalResourceId: CLUSTER_ID }));
       expect(res.IsComplete).toBe(true);
-      expect(calls).toBe(3);
+      // Two throttled attempts, the DescribeClusters that succeeds, and the one listing a completed
+      // create makes to find twins of itself (a retried CreateCluster whose response was lost).
+      expect(calls).toBe(4);
     } finally {
       delete process.env.AWS_ENDPOINT_URL_CLOUDHSM_V2;
       setClientFactory();

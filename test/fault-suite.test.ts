@@ -1,0 +1,32 @@
+// The CI slice of the fault-injection suite (npm run fault-suite runs 500 lifecycles).
+import { FAULTS, figures, LifecycleResult, runLifecycle } from './fault/suite';
+import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from './sim';
+
+let server: SimulatorServer;
+let sim: CloudHsmSimulator;
+beforeAll(async () => {
+  process.env.CDK_CLOUDHSM_QUIET = '1';
+  sim = new CloudHsmSimulator({ seed: 1 });
+  server = await startSimulatorServer(sim);
+});
+afterAll(() => server.close());
+
+test('a seeded slice of randomized lifecycles leaves nothing orphaned or stuck, and names every failure', async () => {
+  const results: LifecycleResult[] = [];
+  for (let seed = 1; seed <= 16; seed++) results.push(await runLifecycle(seed, sim, server.url));
+  const f = figures(results);
+  console.log(`fault-suite slice: ${JSON.stringify(f)}`);
+  expect(f.badSeeds).toEqual([]);
+  expect(f.orphans).toBe(0);
+  expect(f.stuck).toBe(0);
+  // The slice does inject faults and does see failed deployments (it is not a run of happy paths).
+  expect(Object.values(f.byFault).reduce((a, b) => a + b, 0)).toBeGreaterThan(10);
+  expect(f.failedDeployments).toBeGreaterThan(0);
+}, 600_000);
+
+test('the same seed replays the same lifecycle', async () => {
+  const a = await runLifecycle(7, sim, server.url);
+  const b = await runLifecycle(7, sim, server.url);
+  expect(b).toEqual(a);
+  expect(FAULTS.length).toBe(7);
+}, 120_000);

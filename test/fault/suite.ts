@@ -1,0 +1,187 @@
+// Seeded, randomized lifecycles through the deploy harness and the simulator with injected faults.
+// Each lifecycle picks a stack (cluster; cluster + HSM; cluster + HSM + backup copy), a story
+// (create-update-destroy, create failing late, update failing) and faults (throttling, 500s, latency,
+// dropped responses, duplicate onEvent, onEvent killed after its API calls, DEGRADED states), then
+// checks the invariants: nothing orphaned, nothing stuck, every failure names its resource.
+// A failing seed is replayed with `npm run fault-suite -- --seed N --count 1`.
+
+import { App, CfnParameter, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { BackupCopy, HsmCluster } from '../../src';
+import { DeployHarness } from '../harness/engine';
+import { HarnessFaults } from '../harness/faults';
+import { CfnTemplate, DeploymentReport } from '../harness/types';
+import { CloudHsmSimulator } from '../sim';
+
+const REGION = 'us-east-1';
+export const STACKS = ['cluster', 'cluster+hsm', 'cluster+hsm+copy'] as const;
+export const STORIES = ['create-update-destroy', 'create-fails-late', 'update-fails'] as const;
+export const FAULTS = ['throttle', 'internalError', 'latency', 'dropResponse', 'duplicateOnEvent', 'killAfterOnEvent', 'degraded'] as const;
+type StackKind = typeof STACKS[number];
+type Story = typeof STORIES[number];
+type Fault = typeof FAULTS[number];
+
+export interface LifecycleResult {
+  readonly seed: number;
+  readonly stack: StackKind;
+  readonly story: Story;
+  readonly faults: Fault[];
+  readonly orphans: string[];
+  readonly stuck: boolean;
+  readonly unnamedFailures: string[];
+  readonly failures: number;
+}
+
+/** Park–Miller generator: the same seed gives the same lifecycle. */
+class Rng {
+  private state: number;
+  constructor(seed: number) { this.state = (seed % 2147483646) + 1; }
+  public next(): number {
+    this.state = (this.state * 16807) % 2147483647;
+    return (this.state - 1) / 2147483646;
+  }
+  public pick<T>(items: readonly T[]): T { return items[Math.floor(this.next() * items.length)]; }
+}
+
+/** Templates per stack kind and retention, synthesized once per process. */
+const templates = new Map<string, CfnTemplate>();
+export function template(kind: StackKind, retentionDays: number, breaker = false): CfnTemplate {
+  const key = `${kind}/${retentionDays}/${breaker}`;
+  const cached = templates.get(key);
+  if (cached) return cached;
+  const app = new App();
+  const stack = new Stack(app, 'Fault', { env: { account: '123456789012', region: REGION } });
+  const vpc = new ec2.Vpc(stack, 'Vpc', {
+    availabilityZones: ['us-east-1a', 'us-east-1b'],
+    natGateways: 0,
+    subnetConfiguration: [{ name: 'hsm', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
+  });
+  const cluster = new HsmCluster(stack, 'Cluster', { vpc, removalPolicy: RemovalPolicy.DESTROY, backupRetention: Duration.days(retentionDays) });
+  if (kind !== 'cluster') cluster.addHsm('Hsm');
+  if (kind === 'cluster+hsm+copy') {
+    const source = new CfnParameter(stack, 'SourceBackup', { type: 'String' });
+    const copy = new BackupCopy(stack, 'Copy', { backupId: source.valueAsString, destinationRegion: 'us-west-2', removalPolicy: RemovalPolicy.DESTROY });
+    copy.node.addDependency(cluster);
+  }
+  const t = app.synth().getStackByName('Fault').template as CfnTemplate;
+  if (breaker) {
+    // A later resource that fails: a second cluster with a retention the handler refuses.
+    const [id, res] = Object.entries(t.Resources ?? {}).find(([, r]) => r.Type === 'Custom::CloudHsmCluster')!;
+    t.Resources!.Breaker = { ...res, DependsOn: Object.keys(t.Resources!).filter((k) => k.startsWith('ClusterHsm') || k.startsWith('Copy')).concat(id), Properties: { ...res.Properties, BackupRetentionDays: '3' } };
+  }
+  templates.set(key, t);
+  return t;
+}
+
+/** A READY backup in the stack's region to copy. */
+function seedBackup(sim: CloudHsmSimulator): string {
+  const api = sim as unknown as { handle(region: string, op: string, input: unknown): any };
+  const clusterId = api.handle(REGION, 'CreateCluster', { HsmType: 'hsm2m.medium', SubnetIds: ['subnet-00000000'] }).Cluster.ClusterId;
+  sim.advance(10 * 60_000);
+  const backupId = (sim.createBackup(REGION, clusterId) as any).BackupId as string;
+  sim.advance(10 * 60_000);
+  api.handle(REGION, 'DeleteCluster', { ClusterId: clusterId });
+  sim.advance(10 * 60_000);
+  return backupId;
+}
+
+function injectApiFaults(sim: CloudHsmSimulator, rng: Rng, faults: Fault[]): void {
+  for (const f of faults) {
+    if (f === 'throttle') sim.injectFault({ kind: 'throttle', rate: 0.05 + rng.next() * 0.1 });
+    if (f === 'internalError') sim.injectFault({ kind: 'internalError', rate: 0.03 + rng.next() * 0.07 });
+    if (f === 'latency') sim.injectFault({ kind: 'latency', rate: 0.2, latencyMs: 1 + Math.floor(rng.next() * 20) });
+    if (f === 'dropResponse') sim.injectFault({ kind: 'dropResponse', operation: rng.pick(['CreateCluster', 'CreateHsm', 'CopyBackupToRegion', 'DeleteHsm', 'DeleteCluster'] as const), nthCall: 1 });
+  }
+}
+
+function harnessFaults(sim: CloudHsmSimulator, rng: Rng, faults: Fault[]): HarnessFaults {
+  let degraded = false;
+  const degradeAt = 2 + Math.floor(rng.next() * 4);
+  return {
+    duplicateOnEvent: faults.includes('duplicateOnEvent') ? { requestType: 'Create', rate: 0.5, times: 2 } : undefined,
+    killAfterOnEvent: faults.includes('killAfterOnEvent') ? { rate: 0.3, times: 2 } : undefined,
+    beforeInvoke: faults.includes('degraded') ? (info) => {
+      // Once, while a create is polled: the resource in progress turns DEGRADED.
+      if (degraded || info.fn !== 'isComplete' || info.event.RequestType !== 'Create' || info.attempt !== degradeAt) return;
+      const id = info.event.PhysicalResourceId ?? '';
+      const live = sim.listResources().find((r) => r.region === REGION && (r.id === id || (r.type === 'hsm' && r.state === 'CREATE_IN_PROGRESS')));
+      if (!live) return;
+      degraded = true;
+      if (live.type === 'cluster') sim.degradeCluster(REGION, live.id, 'Injected: cluster degraded');
+      else if (live.type === 'hsm') sim.degradeHsm(REGION, live.id, 'Injected: HSM degraded');
+    } : undefined,
+  };
+}
+
+const NAMED = /(HsmCluster|Hsm|BackupCopy) [A-Za-z0-9]+/;
+
+function check(reports: DeploymentReport[], result: { unnamed: string[]; stuck: boolean; failures: number }): void {
+  for (const r of reports) {
+    if (r.outcome.status !== 'failed') continue;
+    result.failures++;
+    if (/timed out|did not complete|waiter/i.test(r.outcome.message)) result.stuck = true;
+    if (!NAMED.test(r.outcome.message)) result.unnamed.push(r.outcome.message);
+  }
+}
+
+/** Runs one lifecycle on a fresh simulator state. */
+export async function runLifecycle(seed: number, sim: CloudHsmSimulator, endpoint: string): Promise<LifecycleResult> {
+  const rng = new Rng(seed);
+  sim.reset();
+  const stack = rng.pick(STACKS);
+  const story = rng.pick(STORIES);
+  const faults = FAULTS.filter(() => rng.next() < 0.3);
+  const parameters = stack === 'cluster+hsm+copy' ? { SourceBackup: seedBackup(sim) } : undefined;
+  const seeded = new Set(sim.listResources().map((r) => r.id));
+
+  injectApiFaults(sim, rng, faults);
+  const h = new DeployHarness({ sim, endpoint, stackName: 'Fault', seed, parameters, faults: harnessFaults(sim, rng, faults) });
+  const reports: DeploymentReport[] = [];
+  if (story === 'create-fails-late') {
+    reports.push(await h.deploy(template(stack, 30, true)));
+  } else {
+    reports.push(await h.deploy(template(stack, 30)));
+    if (reports[0].outcome.status === 'success') {
+      reports.push(await h.deploy(story === 'update-fails' ? template(stack, 30, true) : template(stack, 60)));
+    }
+  }
+  reports.push(await h.destroy());
+  sim.clearFaults();
+  // Let the service finish deletions the last poll saw starting.
+  sim.advance(2 * 60 * 60_000);
+
+  const result = { unnamed: [] as string[], stuck: false, failures: 0 };
+  check(reports, result);
+  // Orphans: any cluster or HSM left, any backup copy left READY (DESTROY deletes it); backups the
+  // service makes when HSMs are deleted and the seeded source backup are the service's own.
+  const orphans = sim.listResources()
+    .filter((r) => !seeded.has(r.id) && r.state !== 'DELETED')
+    .filter((r) => r.type !== 'backup' || (r.region !== REGION && r.state !== 'PENDING_DELETION'))
+    .map((r) => `${r.region} ${r.type} ${r.id} ${r.state}`);
+  return { seed, stack, story, faults, orphans, stuck: result.stuck, unnamedFailures: result.unnamed, failures: result.failures };
+}
+
+export interface SuiteFigures {
+  readonly lifecycles: number;
+  readonly byFault: Record<string, number>;
+  readonly failedDeployments: number;
+  readonly orphans: number;
+  readonly stuck: number;
+  readonly unnamedFailures: number;
+  readonly badSeeds: number[];
+}
+
+export function figures(results: LifecycleResult[]): SuiteFigures {
+  const byFault: Record<string, number> = Object.fromEntries(FAULTS.map((f) => [f, 0]));
+  for (const r of results) for (const f of r.faults) byFault[f]++;
+  const bad = results.filter((r) => r.orphans.length > 0 || r.stuck || r.unnamedFailures.length > 0);
+  return {
+    lifecycles: results.length,
+    byFault,
+    failedDeployments: results.reduce((n, r) => n + r.failures, 0),
+    orphans: results.reduce((n, r) => n + r.orphans.length, 0),
+    stuck: results.filter((r) => r.stuck).length,
+    unnamedFailures: results.reduce((n, r) => n + r.unnamedFailures.length, 0),
+    badSeeds: bad.map((r) => r.seed),
+  };
+}
