@@ -118,4 +118,9 @@ project.addTask('demo', {
   exec: 'ts-node --transpile-only test/demo/main.ts',
 });
 
+project.addTask('bench', {
+  description: 'Benchmarks on the simulator and synth: writes docs/benchmarks.md and docs/benchmarks.json',
+  exec: 'ts-node --transpile-only test/bench/main.ts',
+});
+
 project.synth();
