@@ -60,6 +60,8 @@ export async function runDeploy(scenario: DeployScenario, timings: ServiceTiming
   const invocations: InvocationCalls[] = [];
   const inFlight = new Map<string, { before: Record<string, number>; overlap: number }>();
   const key = (i: InvocationInfo) => `${i.fn}/${i.event.LogicalResourceId}/${i.event.RequestId}/${i.attempt}`;
+  const requestKey = (i: InvocationInfo) => `${i.event.LogicalResourceId}/${i.event.RequestId}`;
+  const createdByOnEvent = new Set<string>();
   try {
     const harness = new DeployHarness({
       sim,
@@ -68,8 +70,9 @@ export async function runDeploy(scenario: DeployScenario, timings: ServiceTiming
       seed,
       faults: {
         beforeInvoke: (info) => {
-          if (scenario.delayFirstCheck && info.fn === 'isComplete' && info.attempt === 1) {
-            // A fixed-interval poller sleeps one interval before its first check.
+          if (scenario.delayFirstCheck && info.fn === 'isComplete' && info.attempt === 1 && createdByOnEvent.has(requestKey(info))) {
+            // A fixed-interval poller sleeps one interval after the create call before its first check.
+            // (Where the handler makes the create call in isComplete, the next check is one interval later anyway.)
             sim.advance(scenario.intervalS * 1000);
           }
           for (const v of inFlight.values()) v.overlap++;
@@ -79,8 +82,10 @@ export async function runDeploy(scenario: DeployScenario, timings: ServiceTiming
           const rec = inFlight.get(key(info));
           inFlight.delete(key(info));
           if (!rec) return;
+          const calls = delta(rec.before, sim.callCounts());
+          if (info.fn === 'onEvent' && Object.keys(calls).some((op) => op.startsWith('Create'))) createdByOnEvent.add(requestKey(info));
           invocations.push({
-            logicalId: info.event.LogicalResourceId, fn: info.fn, calls: delta(rec.before, sim.callCounts()), overlapping: rec.overlap,
+            logicalId: info.event.LogicalResourceId, fn: info.fn, calls, overlapping: rec.overlap,
           });
         },
       },
@@ -102,8 +107,15 @@ export async function runDeploy(scenario: DeployScenario, timings: ServiceTiming
 }
 
 /** Per logical id: invocations and API calls over the two deployments of a run. */
-export function costByResource(run: DeployRun): Record<string, { onEvent: number; isComplete: number; calls: Record<string, number>; total: number }> {
-  const out: Record<string, { onEvent: number; isComplete: number; calls: Record<string, number>; total: number }> = {};
+export interface ResourceCost {
+  onEvent: number;
+  isComplete: number;
+  calls: Record<string, number>;
+  total: number;
+}
+
+export function costByResource(run: DeployRun): Record<string, ResourceCost> {
+  const out: Record<string, ResourceCost> = {};
   for (const inv of run.invocations) {
     const r = out[inv.logicalId] ??= { onEvent: 0, isComplete: 0, calls: {}, total: 0 };
     r[inv.fn]++;

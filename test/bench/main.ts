@@ -25,7 +25,7 @@ export const SCENARIOS: readonly DeployScenario[] = [
   { name: 'library, 5 s', intervalS: 5, delayFirstCheck: false },
   { name: 'library, 10 s (default)', intervalS: 10, delayFirstCheck: false },
   { name: 'library, 30 s', intervalS: 30, delayFirstCheck: false },
-  { name: 'baseline: fixed 30 s, first check after 30 s', intervalS: 30, delayFirstCheck: true },
+  { name: 'baseline: fixed 30 s, first check 30 s after the create call', intervalS: 30, delayFirstCheck: true },
 ];
 
 /** Seeded jitter so service times do not fall on whole multiples of the intervals. */
@@ -73,11 +73,17 @@ async function main(): Promise<void> {
       ratioMedian: median(runs.map((r) => r.ratio)),
       ratioMax: Math.max(...runs.map((r) => r.ratio)),
       extraSecondsMedian: median(runs.map((r) => (r.deployMs - r.provisioningMs) / 1000)),
-      samples: runs.map((r) => ({ timings: r.timings, provisioningMs: r.provisioningMs, deployMs: r.deployMs, ratio: r.ratio, apiCalls: apiCallsOf(r) })),
+      samples: runs.map((r) => ({
+        timings: r.timings, provisioningMs: r.provisioningMs, deployMs: r.deployMs, ratio: r.ratio, apiCalls: apiCallsOf(r),
+      })),
       invocationsMedian: median(inv),
       describeClustersMedian: median(describes),
       maxDescribePerInvocation,
       maxOverlap: Math.max(...runs.flatMap((r) => r.invocations.map((i) => i.overlapping))),
+      createCallsBy: first.invocations.reduce((acc, i) => {
+        for (const [op, n] of Object.entries(i.calls)) if (op.startsWith('Create')) acc[`${op} in ${i.fn}`] = (acc[`${op} in ${i.fn}`] ?? 0) + n;
+        return acc;
+      }, {} as Record<string, number>),
       perResourceFirstSample: costByResource(first),
     };
   });
@@ -107,9 +113,17 @@ export type BenchResult = {
   machine: { cpus: number; node: string; platform: string };
   params: { clusterMinutes: number; hsmMinutes: number; samples: number; synthRuns: number; importRuns: number; synthSizes: number[] };
   deploy: Array<{
-    scenario: DeployScenario; ratios: number[]; ratioMedian: number; ratioMax: number; extraSecondsMedian: number;
+    scenario: DeployScenario;
+    ratios: number[];
+    ratioMedian: number;
+    ratioMax: number;
+    extraSecondsMedian: number;
     samples: Array<{ timings: ServiceTimings; provisioningMs: number; deployMs: number; ratio: number; apiCalls: Record<string, number> }>;
-    invocationsMedian: number; describeClustersMedian: number; maxDescribePerInvocation: number; maxOverlap: number;
+    invocationsMedian: number;
+    describeClustersMedian: number;
+    maxDescribePerInvocation: number;
+    maxOverlap: number;
+    createCallsBy: Record<string, number>;
     perResourceFirstSample: ReturnType<typeof costByResource>;
   }>;
   synth: ReturnType<typeof synthScaling>;

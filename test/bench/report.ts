@@ -31,10 +31,13 @@ export function renderMarkdown(r: BenchResult): string {
   L.push(`Service timings: cluster ${p.clusterMinutes} min + U(0, 60 s), HSM ${p.hsmMinutes} min ± 60 s, ${p.samples} seeded samples, the same samples ` +
     'for every scenario (jitter keeps the service times off whole multiples of the query intervals, where polling would look free). ' +
     'Parameters: `BENCH_CLUSTER_MIN`, `BENCH_HSM_MIN`, `BENCH_SAMPLES`.', '');
+  const creates = Object.entries(def.createCallsBy).map(([k, v]) => `${k}: ${v}`).join(', ');
   L.push('The query interval is set with the context key `@cdk-cloudhsm/provider:queryIntervalSeconds`; the harness reads it from the ' +
     'synthesized waiter state machine. The library checks at once after onEvent, then every interval. The baseline is a fixed 30-s ' +
-    'poller that sleeps 30 s before its first check and then checks every 30 s (the Delay/MinTimeout pattern of other tools\' ' +
-    'CloudHSM waiters), run through the same harness and handler: a `beforeInvoke` hook advances the virtual clock 30 s before each first isComplete.', '');
+    'poller that sleeps 30 s after the create call before its first check, then checks every 30 s, run through the same harness and ' +
+    'handler: a `beforeInvoke` hook advances the virtual clock 30 s before the first isComplete of a request whose onEvent made the create call. ' +
+    `Where the create calls happen (default interval, first sample): ${creates}. An HSM is created by its first isComplete (one at a time, ` +
+    'after the previous HSM), so its next check is one interval after the create call in both models.', '');
   L.push('| scenario | deploy / provisioning (median) | worst sample | extra time (median) | Lambda invocations | DescribeClusters |');
   L.push('| --- | --- | --- | --- | --- | --- |');
   for (const d of r.deploy) {
@@ -43,8 +46,11 @@ export function renderMarkdown(r: BenchResult): string {
   L.push('');
   const s0 = def.samples[0];
   L.push(`Example (first sample, default interval): provisioning ${min(s0.provisioningMs)}, deploy ${min(s0.deployMs)}.`, '');
+  const lib30 = r.deploy.find((d) => d.scenario.intervalS === 30 && !d.scenario.delayFirstCheck)!;
   L.push(`Against the baseline the default interval takes ${f(def.ratioMedian / base.ratioMedian, 4)}x the baseline's time ` +
-    `at ${f(def.describeClustersMedian / base.describeClustersMedian, 2)}x its DescribeClusters calls.`, '');
+    `at ${f(def.describeClustersMedian / base.describeClustersMedian, 2)}x its DescribeClusters calls. At the same 30-s interval the library ` +
+    `takes ${f(lib30.ratioMedian / base.ratioMedian, 4)}x the baseline's time with ${lib30.describeClustersMedian - base.describeClustersMedian} more ` +
+    'DescribeClusters (the immediate check after onEvent, which a 5-min cluster creation never satisfies): the time saved comes from the shorter default interval, not from the polling scheme.', '');
   if (def.ratioMedian <= TARGET_OVERHEAD && def.ratioMax <= TARGET_OVERHEAD) {
     L.push(`Target (<= ${TARGET_OVERHEAD}x at the default interval): met in every sample (worst ${f(def.ratioMax, 4)}x). ` +
       'Each wait costs at most one interval after the service finishes (half of one on average); the handler itself takes no virtual time here, ' +
@@ -58,7 +64,8 @@ export function renderMarkdown(r: BenchResult): string {
   L.push('## 2. Cost: API calls and Lambda invocations', '');
   L.push('How: the simulator counts every API call by operation; the harness counts onEvent and isComplete invocations per logical id. ' +
     'Per-resource API calls come from `beforeInvoke`/`afterInvoke` hooks taking the simulator\'s counts around each invocation ' +
-    `(exact: at most ${def.maxOverlap} other invocation ran at the same time in any sample). Figures below: default interval, first sample, both deployments.`, '');
+    (def.maxOverlap === 0 ? '(exact: no two invocations overlapped in any sample). ' : `(approximate: up to ${def.maxOverlap} invocations overlapped). `) +
+    'Figures below: default interval, first sample, both deployments.', '');
   L.push('| resource | onEvent | isComplete | API calls |');
   L.push('| --- | --- | --- | --- |');
   for (const [id, c] of Object.entries(def.perResourceFirstSample)) {
@@ -72,7 +79,7 @@ export function renderMarkdown(r: BenchResult): string {
   }
   L.push('');
   L.push('Every invocation makes at most one DescribeClusters call (asserted in test/bench.test.ts). Calls and invocations scale with ' +
-    'provisioning time / interval: halving the interval doubles them and saves half an interval per wait.', '');
+    'provisioning time / interval: halving the interval doubles them and saves, on average, a quarter of the old interval per wait.', '');
 
   // ---------------------------------------------------------------- synth
   L.push('## 3. Synth scaling', '');
@@ -103,7 +110,7 @@ export function renderMarkdown(r: BenchResult): string {
   } else {
     L.push(`Target (synth of ${big.clusters} clusters <= ${TARGET_SYNTH}x native): missed, ${f(big.ratioMedian)}x (median). Why:`, '');
     L.push(`- The two stacks do not hold the same thing. The library's has ${big.libraryResources} resources to the native ${big.nativeResources}: 3 custom resources per cluster ` +
-      `(a native stack cannot express the HSMs at all) and the provider (roles, policies, log group, 5 functions, a state machine, the handler asset staged into the assembly). ` +
+      '(a native stack cannot express the HSMs at all) and the provider (roles, policies, log group, 5 functions, a state machine, the handler asset staged into the assembly). ' +
       `Dividing by the 3 resources per cluster gives about ${f(perResource)}x.`);
     L.push(`- The marginal cost from ${small.clusters} to ${big.clusters} clusters is ${f(marginal)}x native's: each HsmCluster is an L2 construct with a custom resource, ` +
       'its synth-time validation, IAM statements and dependencies, where CfnCluster is a bare L1. Where the time goes inside was not profiled.');
@@ -114,7 +121,7 @@ export function renderMarkdown(r: BenchResult): string {
   // ---------------------------------------------------------------- asset
   const a = r.asset;
   L.push('## 4. Handler asset', '');
-  L.push(`How: size on disk of assets/handler/index.js (built by \`npx projen bundle\`: esbuild, \`--external:@aws-sdk/*\`, minified syntax and whitespace) against ` +
+  L.push('How: size on disk of assets/handler/index.js (built by `npx projen bundle`: esbuild, `--external:@aws-sdk/*`, minified syntax and whitespace) against ' +
     `the same entry point (lambda/index.ts) built by esbuild ${a.esbuild} with the same flags but the SDK bundled in, into a temporary folder. Cold import: ` +
     `wall time of a fresh \`node -e "require(file)"\` process, ${a.runs} runs each, alternating, median; an empty \`node -e 0\` is measured alongside as the process-start floor. ` +
     'The shipped handler loads `@aws-sdk/client-cloudhsm-v2` from node_modules (as the Lambda runtime provides it); the other loads nothing outside its file.', '');
@@ -134,5 +141,11 @@ export function renderMarkdown(r: BenchResult): string {
       'SDK version of this repository\'s devDependencies; in Lambda the SDK comes from the runtime, whose load time was not measured ' +
       '(nothing here calls AWS). What the small asset buys is the package and upload size, not import time.', '');
   }
+  L.push('## Not measured', '');
+  L.push('- Real AWS: nothing here calls it. Lambda cold starts, Step Functions and CloudFormation latencies are not in the deploy figures.');
+  L.push('- Destroy time and cost, backup copies (`BackupCopy`) and restores: the figures cover create + HSM update only.');
+  L.push('- Synth through the `cdk` CLI (process start, assembly reading): only `app.synth()` in process.', '');
+  L.push('Rerun: `npm run bench` (about a minute here; environment `BENCH_CLUSTER_MIN`, `BENCH_HSM_MIN`, `BENCH_SAMPLES`, `BENCH_SYNTH_RUNS`, ' +
+    '`BENCH_IMPORT_RUNS`, `BENCH_OUT`). Structural facts behind these figures are asserted in test/bench.test.ts.', '');
   return L.join('\n');
 }
