@@ -124,4 +124,9 @@ project.addTask('fault-suite', {
   exec: 'ts-node --transpile-only test/fault/main.ts',
 });
 
+project.addTask('bench', {
+  description: 'Benchmarks on the simulator and synth: writes docs/benchmarks.md and docs/benchmarks.json',
+  exec: 'ts-node --transpile-only test/bench/main.ts',
+});
+
 project.synth();

@@ -1,0 +1,139 @@
+// `npm run bench`: deploy overhead and API cost on the simulator's virtual clock, synth scaling
+// against native CfnCluster, and the handler asset against an SDK-bundling build. Writes
+// docs/benchmarks.json (raw figures) and docs/benchmarks.md. Options (environment):
+//   BENCH_CLUSTER_MIN (5), BENCH_HSM_MIN (12): service timings in minutes before jitter
+//   BENCH_SAMPLES (4): deploy samples per scenario; BENCH_SYNTH_RUNS (5); BENCH_IMPORT_RUNS (7)
+//   BENCH_OUT (docs): output folder
+// The default CloudFormation template validation of aws-cdk-lib is switched off (CDK_VALIDATION=false):
+// it prints warnings for the hard-coded AZs of the benchmark VPC and is no part of either side.
+process.env.CDK_VALIDATION = process.env.CDK_VALIDATION ?? 'false';
+
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { assetFigures } from './asset';
+import { apiCallsOf, costByResource, DeployRun, DeployScenario, runDeploy, ServiceTimings } from './deploy';
+import { renderMarkdown } from './report';
+import { median, synthScaling } from './synth';
+
+const num = (name: string, dflt: number) => {
+  const v = Number(process.env[name]);
+  return Number.isFinite(v) && v > 0 ? v : dflt;
+};
+
+export const SCENARIOS: readonly DeployScenario[] = [
+  { name: 'library, 5 s', intervalS: 5, delayFirstCheck: false },
+  { name: 'library, 10 s (default)', intervalS: 10, delayFirstCheck: false },
+  { name: 'library, 30 s', intervalS: 30, delayFirstCheck: false },
+  { name: 'baseline: fixed 30 s, first check 30 s after the create call', intervalS: 30, delayFirstCheck: true },
+];
+
+/** Seeded jitter so service times do not fall on whole multiples of the intervals. */
+function sampleTimings(clusterMin: number, hsmMin: number, samples: number): ServiceTimings[] {
+  let s = 12345;
+  const rnd = () => {
+    s = (s * 16807) % 2147483647;
+    return (s - 1) / 2147483646;
+  };
+  return Array.from({ length: samples }, () => ({
+    clusterCreateMs: Math.round((clusterMin * 60 + rnd() * 60) * 1000),
+    hsmCreateMs: Math.round((hsmMin * 60 + (rnd() - 0.5) * 120) * 1000),
+  }));
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const out = path.resolve(process.env.BENCH_OUT ?? path.join(__dirname, '..', '..', 'docs'));
+  const params = {
+    clusterMinutes: num('BENCH_CLUSTER_MIN', 5),
+    hsmMinutes: num('BENCH_HSM_MIN', 12),
+    samples: num('BENCH_SAMPLES', 4),
+    synthRuns: num('BENCH_SYNTH_RUNS', 5),
+    importRuns: num('BENCH_IMPORT_RUNS', 7),
+    synthSizes: [1, 10, 100],
+  };
+  const log = (m: string) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(1)} s] ${m}`);
+
+  const timings = sampleTimings(params.clusterMinutes, params.hsmMinutes, params.samples);
+  const deploy: Array<{ scenario: DeployScenario; runs: DeployRun[] }> = [];
+  for (const scenario of SCENARIOS) {
+    const runs: DeployRun[] = [];
+    for (const t of timings) runs.push(await runDeploy(scenario, t));
+    log(`deploy: ${scenario.name}: median ratio ${median(runs.map((r) => r.ratio)).toFixed(4)}`);
+    deploy.push({ scenario, runs });
+  }
+  const deployFigures = deploy.map(({ scenario, runs }) => {
+    const first = runs[0];
+    const inv = runs.map((r) => r.reports.reduce((a, rep) => a + rep.invocations.onEvent + rep.invocations.isComplete, 0));
+    const describes = runs.map((r) => apiCallsOf(r).DescribeClusters ?? 0);
+    const maxDescribePerInvocation = Math.max(...runs.flatMap((r) => r.invocations.map((i) => i.calls.DescribeClusters ?? 0)));
+    return {
+      scenario,
+      ratios: runs.map((r) => r.ratio),
+      ratioMedian: median(runs.map((r) => r.ratio)),
+      ratioMax: Math.max(...runs.map((r) => r.ratio)),
+      extraSecondsMedian: median(runs.map((r) => (r.deployMs - r.provisioningMs) / 1000)),
+      samples: runs.map((r) => ({
+        timings: r.timings, provisioningMs: r.provisioningMs, deployMs: r.deployMs, ratio: r.ratio, apiCalls: apiCallsOf(r),
+      })),
+      invocationsMedian: median(inv),
+      describeClustersMedian: median(describes),
+      maxDescribePerInvocation,
+      maxOverlap: Math.max(...runs.flatMap((r) => r.invocations.map((i) => i.overlapping))),
+      createCallsBy: first.invocations.reduce((acc, i) => {
+        for (const [op, n] of Object.entries(i.calls)) if (op.startsWith('Create')) acc[`${op} in ${i.fn}`] = (acc[`${op} in ${i.fn}`] ?? 0) + n;
+        return acc;
+      }, {} as Record<string, number>),
+      perResourceFirstSample: costByResource(first),
+    };
+  });
+
+  log('synth scaling');
+  const synth = synthScaling(params.synthSizes, params.synthRuns);
+  log('handler asset');
+  const asset = assetFigures(params.importRuns);
+
+  const result = {
+    generated: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.arch()}` },
+    params,
+    deploy: deployFigures,
+    synth,
+    asset,
+    wallSeconds: (Date.now() - started) / 1000,
+  };
+  fs.mkdirSync(out, { recursive: true });
+  fs.writeFileSync(path.join(out, 'benchmarks.json'), JSON.stringify(result, undefined, 2) + '\n');
+  fs.writeFileSync(path.join(out, 'benchmarks.md'), renderMarkdown(result));
+  log(`wrote ${path.join(out, 'benchmarks.md')} and benchmarks.json`);
+}
+
+export type BenchResult = {
+  generated: string;
+  machine: { cpus: number; node: string; platform: string };
+  params: { clusterMinutes: number; hsmMinutes: number; samples: number; synthRuns: number; importRuns: number; synthSizes: number[] };
+  deploy: Array<{
+    scenario: DeployScenario;
+    ratios: number[];
+    ratioMedian: number;
+    ratioMax: number;
+    extraSecondsMedian: number;
+    samples: Array<{ timings: ServiceTimings; provisioningMs: number; deployMs: number; ratio: number; apiCalls: Record<string, number> }>;
+    invocationsMedian: number;
+    describeClustersMedian: number;
+    maxDescribePerInvocation: number;
+    maxOverlap: number;
+    createCallsBy: Record<string, number>;
+    perResourceFirstSample: ReturnType<typeof costByResource>;
+  }>;
+  synth: ReturnType<typeof synthScaling>;
+  asset: ReturnType<typeof assetFigures>;
+  wallSeconds: number;
+};
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
