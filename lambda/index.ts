@@ -1,6 +1,7 @@
 import { backupCopyHandler } from './backup-copy';
 import { clusterHandler } from './cluster';
 import { hsmHandler } from './hsm';
+import { initializationHandler } from './initialization';
 import { IsCompleteResponse, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
 
 /** The custom resource types this handler serves, by CloudFormation resource type. */
@@ -8,6 +9,7 @@ const HANDLERS: Record<string, ResourceHandler> = {
   'Custom::CloudHsmCluster': clusterHandler,
   'Custom::CloudHsmHsm': hsmHandler,
   'Custom::CloudHsmBackupCopy': backupCopyHandler,
+  'Custom::CloudHsmClusterInitialization': initializationHandler,
 };
 
 function handlerFor(event: ResourceEvent): ResourceHandler {
