@@ -1,4 +1,4 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as acmpca from 'aws-cdk-lib/aws-acmpca';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -102,7 +102,7 @@ describe('certificates form', () => {
 
   test('tokens are not checked at synth time', () => {
     const { stack } = setup();
-    const param = new (require('aws-cdk-lib').CfnParameter)(stack, 'Cert');
+    const param = new CfnParameter(stack, 'Cert');
     expect(() => ClusterInitialization.fromCertificates({ signedCertificate: param.valueAsString, trustAnchor: ANCHOR })).not.toThrow();
   });
 });
