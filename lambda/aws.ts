@@ -1,3 +1,4 @@
+import { ACMPCAClient } from '@aws-sdk/client-acm-pca';
 import { CloudHSMV2Client } from '@aws-sdk/client-cloudhsm-v2';
 
 /**
@@ -64,4 +65,23 @@ export function isInvalidRequest(err: unknown): boolean {
 /** The message of an error, whatever was thrown. */
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+let pcaClient: ACMPCAClient | undefined;
+
+/** The AWS Private CA client (endpoint override: AWS_ENDPOINT_URL_ACM_PCA or AWS_ENDPOINT_URL). */
+export function acmPca(): ACMPCAClient {
+  if (!pcaClient) {
+    pcaClient = new ACMPCAClient({
+      endpoint: process.env.AWS_ENDPOINT_URL_ACM_PCA || process.env.AWS_ENDPOINT_URL || undefined,
+      maxAttempts: MAX_ATTEMPTS,
+      retryMode: 'standard',
+    });
+  }
+  return pcaClient;
+}
+
+/** Forget the Private CA client (tests that change the endpoint). */
+export function resetPcaClient(): void {
+  pcaClient = undefined;
 }

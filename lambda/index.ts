@@ -1,6 +1,7 @@
 import { backupCopyHandler } from './backup-copy';
 import { clusterHandler } from './cluster';
 import { hsmHandler } from './hsm';
+import { initializationHandler } from './initialization';
 import { IsCompleteResponse, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
 
 /** The custom resource types this handler serves, by CloudFormation resource type, with their construct names. */
@@ -8,6 +9,7 @@ const HANDLERS: Record<string, { handler: ResourceHandler; construct: string }> 
   'Custom::CloudHsmCluster': { handler: clusterHandler, construct: 'HsmCluster' },
   'Custom::CloudHsmHsm': { handler: hsmHandler, construct: 'Hsm' },
   'Custom::CloudHsmBackupCopy': { handler: backupCopyHandler, construct: 'BackupCopy' },
+  'Custom::CloudHsmClusterInitialization': { handler: initializationHandler, construct: 'ClusterInitialization' },
 };
 
 /**

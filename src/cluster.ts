@@ -1,5 +1,5 @@
 import {
-  Arn, CustomResource, Duration, IResource, ITaggable, Lazy, RemovalPolicy, Resource, Stack,
+  Arn, CfnOutput, CustomResource, Duration, IResource, ITaggable, Lazy, RemovalPolicy, Resource, Stack,
   TagManager, TagType,
 } from 'aws-cdk-lib';
 import * as cloudhsm from 'aws-cdk-lib/aws-cloudhsm';
@@ -8,6 +8,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { Hsm, HsmOptions } from './hsm';
+import { ClusterInitialization } from './initialization';
 import { hsmChainOf } from './private/hsm-chain';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './private/provider';
 import { ClusterMode, HsmType, NetworkType } from './types';
@@ -186,6 +187,15 @@ export interface HsmClusterProps {
    * @default - true when `sourceBackupId` is set, otherwise false
    */
   readonly activated?: boolean;
+
+  /**
+   * Initializes the cluster once its first HSM is there: its CSR is signed and InitializeCluster
+   * called, so one deployment takes the cluster to INITIALIZED. Same as calling `initialize`.
+   * The cluster must have at least one HSM (`addHsm`).
+   *
+   * @default - the cluster stays UNINITIALIZED; initialize it yourself with its first HSM's `clusterCsr`
+   */
+  readonly initialization?: ClusterInitialization;
 }
 
 /** The metrics CloudHSM publishes, with the statistic that summarises each best. */
@@ -378,6 +388,9 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
   /** The custom resource behind the cluster. */
   private readonly resource: CustomResource;
 
+  /** The `Custom::CloudHsmClusterInitialization` resource, once `initialize` was called. */
+  private initResource?: CustomResource;
+
   constructor(scope: Construct, id: string, props: HsmClusterProps) {
     super(scope, id);
     this.vpc = props.vpc;
@@ -424,6 +437,64 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
     if (errors.length > 0) throw new Error(`HsmCluster ${this.node.path}: ${errors.join('; ')}`);
     // Tags arrive through aspects after construction, so they are checked at validation time.
     this.node.addValidation({ validate: () => validateTags('tags', this.tags.tagValues()) });
+    if (props.initialization) this.initialize(props.initialization);
+  }
+
+  /**
+   * Initializes the cluster from the stack: a `Custom::CloudHsmClusterInitialization` resource that
+   * depends on the cluster's first HSM, waits for its CSR, has it signed (or takes the certificates
+   * given), calls InitializeCluster and waits until the cluster is INITIALIZED. A cluster that is
+   * already initialized (or active) counts as done.
+   *
+   * Initialization cannot be undone: removing the resource (or the stack) changes nothing in AWS.
+   * Activation is left to you (CloudHSM CLI, from a client in the VPC); the stack output
+   * `...InitializationNextStep` says so. After activation, set `activated: true` and add HSMs.
+   *
+   * @param initialization how the CSR is signed
+   */
+  public initialize(initialization: ClusterInitialization): void {
+    if (this.initResource) throw new Error(`HsmCluster ${this.node.path}: the cluster is already initialized by this stack`);
+    const chain = hsmChainOf(this);
+    const config = initialization.bind();
+    const provider = CloudHsmProvider.of(this);
+    provider.enableInitialization(undefined, config.certificateAuthorityArn);
+
+    const resource = new CustomResource(this, 'Initialization', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::CloudHsmClusterInitialization',
+      serviceTimeout: SERVICE_TIMEOUT,
+      properties: {
+        ClusterId: this.clusterId,
+        CertificateAuthorityArn: config.certificateAuthorityArn,
+        ValidityDays: config.validityDays,
+        SignedCert: config.signedCertificate,
+        TrustAnchor: config.trustAnchor,
+      },
+    });
+    this.initResource = resource;
+    // The CSR appears with the first HSM; HSMs declared later are created after initialization only if activated.
+    chain.onFirstHsm((hsm) => resource.node.addDependency(hsm));
+    this.node.addValidation({
+      validate: () => (chain.count === 0
+        ? [`HsmCluster ${this.node.path}: initialization needs an HSM in the cluster (its CSR appears with the first HSM); add one with addHsm`]
+        : []),
+    });
+    new CfnOutput(this, 'InitializationNextStep', {
+      description: `What is left to do for the CloudHSM cluster ${this.node.path}`,
+      value: resource.getAttString('NextStep'),
+    });
+  }
+
+  /**
+   * The cluster certificate (PEM) once the stack initialized the cluster.
+   * Only for a cluster with `initialization` (or `initialize`).
+   * @attribute
+   */
+  public get clusterCertificate(): string {
+    if (!this.initResource) {
+      throw new Error(`HsmCluster ${this.node.path}: clusterCertificate is known only for a cluster this stack initializes (initialization)`);
+    }
+    return this.initResource.getAttString('ClusterCertificate');
   }
 
   /**

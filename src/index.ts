@@ -1,4 +1,5 @@
 export * from './types';
 export * from './cluster';
+export * from './initialization';
 export * from './hsm';
 export * from './backup-copy';

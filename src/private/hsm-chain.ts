@@ -14,7 +14,9 @@ export class HsmChain {
    */
   public createdByProvider = false;
   private last?: CustomResource;
+  private first?: CustomResource;
   private members: IConstruct[] = [];
+  private readonly firstListeners: Array<(resource: CustomResource) => void> = [];
 
   /** How many HSMs are declared for the cluster. */
   public get count(): number {
@@ -25,6 +27,16 @@ export class HsmChain {
     if (this.last) resource.node.addDependency(this.last);
     this.last = resource;
     this.members.push(hsm);
+    if (!this.first) {
+      this.first = resource;
+      this.firstListeners.forEach((f) => f(resource));
+    }
+  }
+
+  /** Calls `f` with the resource of the cluster's first HSM: now if it is declared, otherwise when it is. */
+  public onFirstHsm(f: (resource: CustomResource) => void): void {
+    if (this.first) f(this.first);
+    else this.firstListeners.push(f);
   }
 }
 

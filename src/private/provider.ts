@@ -48,6 +48,10 @@ export class CloudHsmProvider extends Construct {
   private readonly enabled = new Set<string>();
   private hsmStatement?: iam.PolicyStatement;
   private readonly hsmClusterArns = new Set<string>();
+  private initStatement?: iam.PolicyStatement;
+  private readonly initClusterArns = new Set<string>();
+  private pcaStatement?: iam.PolicyStatement;
+  private readonly caArns = new Set<string>();
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -152,6 +156,39 @@ export class CloudHsmProvider extends Construct {
     if (!this.hsmClusterArns.has(arn)) {
       this.hsmClusterArns.add(arn);
       this.hsmStatement!.addResources(arn);
+    }
+  }
+
+  /**
+   * Permissions to initialize clusters: InitializeCluster scoped like ManageHsms (the ARN of an
+   * imported cluster, or the account's cluster ARNs for a cluster this provider creates) and, for
+   * the Private CA form, issuing and reading certificates of that one CA only.
+   *
+   * @param clusterArn the ARN of an imported cluster; undefined for a cluster this provider creates
+   * @param certificateAuthorityArn the ARN of the AWS Private CA that signs the cluster's CSR
+   */
+  public enableInitialization(clusterArn?: string, certificateAuthorityArn?: string): void {
+    this.once('initialization', () => {
+      this.allowDescribeClusters();
+      this.initStatement = new iam.PolicyStatement({ sid: 'InitializeClusters', actions: ['cloudhsm:InitializeCluster'] });
+      this.role.addToPrincipalPolicy(this.initStatement);
+    });
+    const arn = clusterArn ?? this.cloudHsmArn('cluster');
+    if (!this.initClusterArns.has(arn)) {
+      this.initClusterArns.add(arn);
+      this.initStatement!.addResources(arn);
+    }
+    if (certificateAuthorityArn === undefined) return;
+    this.once('private-ca', () => {
+      this.pcaStatement = new iam.PolicyStatement({
+        sid: 'SignClusterCsr',
+        actions: ['acm-pca:IssueCertificate', 'acm-pca:GetCertificate', 'acm-pca:GetCertificateAuthorityCertificate'],
+      });
+      this.role.addToPrincipalPolicy(this.pcaStatement);
+    });
+    if (!this.caArns.has(certificateAuthorityArn)) {
+      this.caArns.add(certificateAuthorityArn);
+      this.pcaStatement!.addResources(certificateAuthorityArn);
     }
   }
 

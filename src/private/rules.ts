@@ -169,3 +169,30 @@ export function checkOneBackupSource(hasBackupId: boolean, hasCluster: boolean):
     ? 'backupId and cluster: both are given; give exactly one (a backup to copy, or a cluster whose newest READY backup is copied)'
     : 'backupId and cluster: neither is given; give exactly one (a backup to copy, or a cluster whose newest READY backup is copied)';
 }
+
+/** InitializeCluster SignedCert and TrustAnchor: at most 5000 characters (API reference, InitializeCluster). */
+export const MAX_CERTIFICATE_LENGTH = 5000;
+/** The characters InitializeCluster allows in SignedCert and TrustAnchor (API reference: `[a-zA-Z0-9+ -/=\s]*`). */
+export const CERTIFICATE_PATTERN = /^[a-zA-Z0-9+ -/=\s]*$/;
+const PEM_CERTIFICATE = /^\s*(-----BEGIN CERTIFICATE-----\s+[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----\s*)+$/;
+
+/** A PEM certificate as InitializeCluster takes it: PEM shape, allowed characters, at most 5000 characters. */
+export function checkCertificatePem(prop: string, value: string): string[] {
+  const errors: string[] = [];
+  const shown = value.length > 40 ? `${q(value.slice(0, 37))}...` : q(value);
+  if (value.length > MAX_CERTIFICATE_LENGTH) {
+    errors.push(`${prop}: the certificate is ${value.length} characters long; InitializeCluster takes at most ${MAX_CERTIFICATE_LENGTH}`);
+  }
+  if (!CERTIFICATE_PATTERN.test(value)) {
+    errors.push(`${prop}: ${shown} has characters InitializeCluster does not allow (must match ${CERTIFICATE_PATTERN.source})`);
+  } else if (!PEM_CERTIFICATE.test(value)) {
+    errors.push(`${prop}: ${shown} is not a PEM certificate (-----BEGIN CERTIFICATE----- base64 -----END CERTIFICATE-----)`);
+  }
+  return errors;
+}
+
+/** What is left once the cluster is INITIALIZED: activation is done with the CloudHSM CLI, not the API. */
+export function activationNextStep(clusterId: string): string {
+  return `Cluster ${clusterId} is initialized. Left to do: activate it with the CloudHSM CLI from a client in the cluster's VPC `
+    + '(cloudhsm-cli interactive; cluster activate), then set activated: true and add more HSMs (docs/initialization.md).';
+}

@@ -11,6 +11,7 @@ import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { serialization, SimError } from './errors';
 import { FaultSpec } from './faults';
+import { PCA_TARGET_PREFIX, PcaError, PrivateCaFake } from './pca';
 import { CloudHsmSimulator } from './simulator';
 import { ClusterState, Tag } from './types';
 
@@ -104,8 +105,18 @@ function sendError(res: http.ServerResponse, error: SimError): void {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function handleApi(sim: CloudHsmSimulator, req: http.IncomingMessage, res: http.ServerResponse, text: string): Promise<void> {
+async function handleApi(sim: CloudHsmSimulator, req: http.IncomingMessage, res: http.ServerResponse, text: string,
+  pca?: PrivateCaFake): Promise<void> {
   const target = String(req.headers['x-amz-target'] ?? '');
+  if (pca && target.startsWith(PCA_TARGET_PREFIX)) {
+    try {
+      send(res, 200, pca.handle(target.slice(PCA_TARGET_PREFIX.length), text.trim() === '' ? {} : JSON.parse(text)) ?? {});
+    } catch (e) {
+      if (!(e instanceof PcaError)) throw e;
+      send(res, 400, { __type: e.type, message: e.message }, { 'x-amzn-errortype': e.type });
+    }
+    return;
+  }
   if (!target.startsWith(TARGET_PREFIX)) {
     throw new SimError('UnknownOperationException', `Unknown X-Amz-Target '${target}'; expected ${TARGET_PREFIX}<Operation>`);
   }
@@ -135,8 +146,12 @@ function handleControl(sim: CloudHsmSimulator, command: string, res: http.Server
   }
 }
 
-/** Starts the simulator's HTTP server on 127.0.0.1 (port 0: any free port). */
-export async function startSimulatorServer(sim: CloudHsmSimulator = new CloudHsmSimulator(), port = 0): Promise<SimulatorServer> {
+/**
+ * Starts the simulator's HTTP server on 127.0.0.1 (port 0: any free port). With `pca`, requests
+ * with an `ACMPrivateCA.` target go to that AWS Private CA fake.
+ */
+export async function startSimulatorServer(sim: CloudHsmSimulator = new CloudHsmSimulator(), port = 0,
+  pca?: PrivateCaFake): Promise<SimulatorServer> {
   const server = http.createServer((req, res) => {
     void (async () => {
       try {
@@ -145,7 +160,7 @@ export async function startSimulatorServer(sim: CloudHsmSimulator = new CloudHsm
         if (path.startsWith('/_sim/')) {
           handleControl(sim, path.slice('/_sim/'.length), res, text);
         } else if (req.method === 'POST' && path === '/') {
-          await handleApi(sim, req, res, text);
+          await handleApi(sim, req, res, text, pca);
         } else {
           send(res, 404, { error: `no route for ${req.method} ${path}; the API is POST / with X-Amz-Target, control is POST /_sim/<command>` });
         }

@@ -1,0 +1,78 @@
+// Cluster initialization through the deploy harness with the bundled handler, on the simulator
+// and the AWS Private CA fake: VPC + cluster + HSM + initialization reaches INITIALIZED in one
+// deployment; after simulated activation an update adds two HSMs.
+import { App, CfnOutput, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as acmpca from 'aws-cdk-lib/aws-acmpca';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { DeployHarness } from './harness/engine';
+import { CfnTemplate } from './harness/types';
+import { CloudHsmSimulator, PrivateCaFake, SimulatorServer, startSimulatorServer } from './sim';
+import { ClusterInitialization, HsmCluster } from '../src';
+
+const REGION = 'us-east-1';
+const CA_ARN = 'arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/11111111-2222-3333-4444-555555555555';
+
+function template(hsms: number, activated = false): CfnTemplate {
+  const app = new App();
+  const stack = new Stack(app, 'Init', { env: { account: '123456789012', region: REGION } });
+  const vpc = new ec2.Vpc(stack, 'Vpc', {
+    availabilityZones: ['us-east-1a', 'us-east-1b'],
+    natGateways: 0,
+    subnetConfiguration: [{ name: 'hsm', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
+  });
+  const ca = acmpca.CertificateAuthority.fromCertificateAuthorityArn(stack, 'Ca', CA_ARN);
+  const cluster = new HsmCluster(stack, 'Cluster', {
+    vpc, removalPolicy: RemovalPolicy.DESTROY, activated, initialization: ClusterInitialization.fromPrivateCa(ca),
+  });
+  for (let i = 1; i <= hsms; i++) cluster.addHsm(`Hsm${i}`);
+  new CfnOutput(stack, 'ClusterId', { value: cluster.clusterId });
+  new CfnOutput(stack, 'ClusterCertificate', { value: cluster.clusterCertificate });
+  return app.synth().getStackByName('Init').template as CfnTemplate;
+}
+
+let server: SimulatorServer;
+let sim: CloudHsmSimulator;
+let pca: PrivateCaFake;
+beforeAll(async () => {
+  sim = new CloudHsmSimulator({ seed: 12 });
+  pca = new PrivateCaFake();
+  server = await startSimulatorServer(sim, 0, pca);
+});
+afterAll(() => server.close());
+beforeEach(() => sim.reset());
+
+test('VPC + cluster + HSM + Private CA initialization: INITIALIZED in one deployment; after activation an update adds two HSMs', async () => {
+  pca.addCertificateAuthority(CA_ARN);
+  pca.pendingPolls = 2;
+  const h = new DeployHarness({ sim, endpoint: server.url, stackName: 'Init' });
+
+  const first = await h.deploy(template(1));
+  expect(first.outcome).toEqual({ status: 'success' });
+  const clusterId = first.outputs.ClusterId;
+  const cluster = sim.peekCluster(REGION, clusterId) as any;
+  expect(cluster.State).toBe('INITIALIZED');
+  expect(cluster.Hsms).toHaveLength(1);
+  // The cluster certificate is the one the CA issued for the cluster's CSR, with the subordinate template.
+  const issued = pca.issuedCertificates();
+  expect(issued).toHaveLength(1);
+  expect(issued[0].templateArn).toBe('arn:aws:acm-pca:::template/SubordinateCACertificate_PathLen0/V1');
+  expect(issued[0].csr).toContain('BEGIN CERTIFICATE REQUEST');
+  expect(cluster.Certificates.ClusterCertificate).toBe(issued[0].certificate);
+  expect(first.outputs.ClusterCertificate).toBe(issued[0].certificate);
+  const nextStep = Object.entries(first.outputs).find(([k]) => k.includes('InitializationNextStep'))?.[1];
+  expect(nextStep).toContain('CloudHSM CLI');
+  expect(JSON.stringify(first.outputs)).not.toContain(String(cluster.PreCoPassword ?? 'no-pre-co-password'));
+
+  // What the user does between the deployments: activate the cluster with the CloudHSM CLI.
+  sim.activateCluster(REGION, clusterId);
+  const updated = await h.deploy(template(3, true));
+  expect(updated.outcome).toEqual({ status: 'success' });
+  expect((sim.peekCluster(REGION, clusterId) as any).Hsms).toHaveLength(3);
+  // The initialization saw an ACTIVE cluster and issued nothing more.
+  expect(pca.issuedCertificates()).toHaveLength(1);
+
+  const destroyed = await h.destroy();
+  expect(destroyed.outcome).toEqual({ status: 'success' });
+  // Deleting the initialization changed nothing; the cluster and HSMs went with their own resources.
+  expect(destroyed.leftInSimulator.filter((r) => r.type !== 'backup')).toEqual([]);
+});

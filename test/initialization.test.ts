@@ -1,0 +1,136 @@
+import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as acmpca from 'aws-cdk-lib/aws-acmpca';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { ClusterInitialization, HsmCluster } from '../src';
+
+const ENV = { account: '123456789012', region: 'us-east-1' };
+const CA_ARN = 'arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/11111111-2222-3333-4444-555555555555';
+const CERT = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\nAbC+/=\n-----END CERTIFICATE-----\n';
+const ANCHOR = '-----BEGIN CERTIFICATE-----\nMIIBrootrootroot==\n-----END CERTIFICATE-----';
+
+function setup() {
+  const stack = new Stack(new App(), 'Stack', { env: ENV });
+  const vpc = new ec2.Vpc(stack, 'Vpc', {
+    availabilityZones: ['us-east-1a', 'us-east-1b'],
+    subnetConfiguration: [{ name: 'hsm', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
+  });
+  const ca = acmpca.CertificateAuthority.fromCertificateAuthorityArn(stack, 'Ca', CA_ARN);
+  return { stack, vpc, ca };
+}
+
+const policyStatements = (stack: Stack): any[] => {
+  const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
+  return Object.values(policies).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+};
+
+describe('Private CA form', () => {
+  test('a Custom::CloudHsmClusterInitialization on the cluster id with the CA, depending on the first HSM only', () => {
+    const { stack, vpc, ca } = setup();
+    const cluster = new HsmCluster(stack, 'Cluster', { vpc, initialization: ClusterInitialization.fromPrivateCa(ca) });
+    const first = cluster.addHsm('Hsm1');
+    cluster.addHsm('Hsm2');
+    const template = Template.fromStack(stack);
+    const init = template.findResources('Custom::CloudHsmClusterInitialization');
+    expect(Object.keys(init)).toHaveLength(1);
+    const [resource] = Object.values(init) as any[];
+    expect(resource.Properties).toMatchObject({
+      ClusterId: { Ref: expect.stringMatching(/^Cluster/) },
+      CertificateAuthorityArn: CA_ARN,
+      ValidityDays: 1825,
+    });
+    expect(resource.Properties.SignedCert).toBeUndefined();
+    const firstId = stack.getLogicalId((first.node.findChild('Resource') as any).node.defaultChild);
+    expect(resource.DependsOn).toEqual([firstId]);
+  });
+
+  test('IAM: InitializeCluster on the account\'s cluster ARNs, acm-pca only on the CA ARN', () => {
+    const { stack, vpc, ca } = setup();
+    const cluster = new HsmCluster(stack, 'Cluster', { vpc });
+    cluster.addHsm('Hsm1');
+    cluster.initialize(ClusterInitialization.fromPrivateCa(ca, { validity: Duration.days(365) }));
+    const statements = policyStatements(stack);
+    const init = statements.find((s) => s.Sid === 'InitializeClusters');
+    expect(init.Action).toBe('cloudhsm:InitializeCluster');
+    expect(JSON.stringify(init.Resource)).toContain(':cloudhsm:us-east-1:123456789012:cluster/*');
+    const pca = statements.find((s) => s.Sid === 'SignClusterCsr');
+    expect(pca.Action).toEqual(['acm-pca:IssueCertificate', 'acm-pca:GetCertificate', 'acm-pca:GetCertificateAuthorityCertificate']);
+    expect(pca.Resource).toBe(CA_ARN);
+    // No other statement grants acm-pca.
+    const others = statements.filter((s) => s !== pca && JSON.stringify(s.Action).includes('acm-pca'));
+    expect(others).toEqual([]);
+    Template.fromStack(stack).hasResourceProperties('Custom::CloudHsmClusterInitialization', { ValidityDays: 365 });
+  });
+
+  test('validity must be whole days', () => {
+    const { ca } = setup();
+    expect(() => ClusterInitialization.fromPrivateCa(ca, { validity: Duration.hours(36) }))
+      .toThrow('ClusterInitialization.fromPrivateCa: validity: 1.5 days is not valid; it must be a whole number of days, at least 1');
+  });
+});
+
+describe('certificates form', () => {
+  test('passes the certificates, no acm-pca permissions', () => {
+    const { stack, vpc } = setup();
+    const cluster = new HsmCluster(stack, 'Cluster', {
+      vpc, initialization: ClusterInitialization.fromCertificates({ signedCertificate: CERT, trustAnchor: ANCHOR }),
+    });
+    cluster.addHsm('Hsm1');
+    Template.fromStack(stack).hasResourceProperties('Custom::CloudHsmClusterInitialization', {
+      SignedCert: CERT, TrustAnchor: ANCHOR, CertificateAuthorityArn: Match.absent(),
+    });
+    expect(policyStatements(stack).find((s) => s.Sid === 'SignClusterCsr')).toBeUndefined();
+    expect(policyStatements(stack).find((s) => s.Sid === 'InitializeClusters')).toBeDefined();
+  });
+
+  test('not a PEM certificate: the message names property, value and rule', () => {
+    expect(() => ClusterInitialization.fromCertificates({ signedCertificate: 'MIIBsz', trustAnchor: ANCHOR }))
+      .toThrow('ClusterInitialization.fromCertificates: signedCertificate: "MIIBsz" is not a PEM certificate '
+        + '(-----BEGIN CERTIFICATE----- base64 -----END CERTIFICATE-----)');
+  });
+
+  test('characters outside the API pattern', () => {
+    expect(() => ClusterInitialization.fromCertificates({ signedCertificate: CERT, trustAnchor: 'not_a_cert!' }))
+      .toThrow('trustAnchor: "not_a_cert!" has characters InitializeCluster does not allow (must match ^[a-zA-Z0-9+ -/=\\s]*$)');
+  });
+
+  test('more than 5000 characters', () => {
+    const long = `-----BEGIN CERTIFICATE-----\n${'A'.repeat(5000)}\n-----END CERTIFICATE-----`;
+    expect(() => ClusterInitialization.fromCertificates({ signedCertificate: long, trustAnchor: ANCHOR }))
+      .toThrow(`signedCertificate: the certificate is ${long.length} characters long; InitializeCluster takes at most 5000`);
+  });
+
+  test('tokens are not checked at synth time', () => {
+    const { stack } = setup();
+    const param = new CfnParameter(stack, 'Cert');
+    expect(() => ClusterInitialization.fromCertificates({ signedCertificate: param.valueAsString, trustAnchor: ANCHOR })).not.toThrow();
+  });
+});
+
+describe('cluster', () => {
+  test('a cluster with initialization but no HSM fails synthesis', () => {
+    const { stack, vpc, ca } = setup();
+    new HsmCluster(stack, 'Cluster', { vpc, initialization: ClusterInitialization.fromPrivateCa(ca) });
+    expect(() => Template.fromStack(stack)).toThrow(/initialization needs an HSM in the cluster/);
+  });
+
+  test('initialize twice is refused', () => {
+    const { stack, vpc, ca } = setup();
+    const cluster = new HsmCluster(stack, 'Cluster', { vpc, initialization: ClusterInitialization.fromPrivateCa(ca) });
+    expect(() => cluster.initialize(ClusterInitialization.fromPrivateCa(ca))).toThrow('the cluster is already initialized by this stack');
+  });
+
+  test('clusterCertificate is the resource attribute; an output states the next step', () => {
+    const { stack, vpc, ca } = setup();
+    const cluster = new HsmCluster(stack, 'Cluster', { vpc });
+    expect(() => cluster.clusterCertificate).toThrow(/clusterCertificate is known only/);
+    cluster.addHsm('Hsm1');
+    cluster.initialize(ClusterInitialization.fromPrivateCa(ca));
+    expect(stack.resolve(cluster.clusterCertificate)).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^ClusterInitialization/), 'ClusterCertificate'],
+    });
+    const outputs = Template.fromStack(stack).findOutputs('*');
+    const next = Object.values(outputs).find((o: any) => JSON.stringify(o.Value).includes('NextStep')) as any;
+    expect(next.Value).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ClusterInitialization/), 'NextStep'] });
+  });
+});

@@ -1,0 +1,123 @@
+// A minimal AWS Private CA fake (awsJson1_1, X-Amz-Target: ACMPrivateCA.<Operation>) with the three
+// operations cluster initialization uses: IssueCertificate, GetCertificate (RequestInProgressException
+// for the first `pendingPolls` reads of a new certificate) and GetCertificateAuthorityCertificate.
+// Certificates are PEM-shaped, not real X.509: the CloudHSM simulator checks the PEM shape only.
+
+import { createHash } from 'node:crypto';
+
+export const PCA_TARGET_PREFIX = 'ACMPrivateCA.';
+
+export class PcaError extends Error {
+  constructor(public readonly type: string, message: string) {
+    super(message);
+    this.name = type;
+  }
+}
+
+interface Ca {
+  readonly certificate: string;
+  readonly chain?: string;
+  status: string;
+}
+
+interface IssuedCertificate {
+  readonly certificate: string;
+  readonly chain: string;
+  readonly csr: string;
+  readonly templateArn?: string;
+  readonly validityDays: number;
+  reads: number;
+}
+
+const SIGNING_ALGORITHMS = ['SHA256WITHECDSA', 'SHA384WITHECDSA', 'SHA512WITHECDSA', 'SHA256WITHRSA', 'SHA384WITHRSA', 'SHA512WITHRSA', 'SM3WITHSM2'];
+const CA_ARN = /^arn:[\w+=/,.@-]+:acm-pca:[\w+=/,.@-]*:[0-9]*:certificate-authority\/[\w+=,.@-]+$/;
+
+/** A PEM-shaped certificate whose body is derived from `seed`. */
+export function fakePem(seed: string): string {
+  const body = Buffer.from(`fake-x509:${createHash('sha256').update(seed).digest('hex')}`).toString('base64');
+  return `-----BEGIN CERTIFICATE-----\n${body.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----`;
+}
+
+export class PrivateCaFake {
+  /** How many GetCertificate calls of a new certificate answer RequestInProgressException. */
+  public pendingPolls = 1;
+  /** Every call, in order. */
+  public readonly calls: Array<{ readonly operation: string; readonly input: any }> = [];
+  private readonly cas = new Map<string, Ca>();
+  private readonly issued = new Map<string, IssuedCertificate>();
+  private readonly tokens = new Map<string, string>();
+  private serial = 0;
+
+  /** Adds an ACTIVE root CA (its own certificate, no chain); returns its certificate. */
+  public addCertificateAuthority(arn: string, options: { chain?: string; status?: string } = {}): string {
+    const certificate = fakePem(`ca:${arn}`);
+    this.cas.set(arn, { certificate, chain: options.chain, status: options.status ?? 'ACTIVE' });
+    return certificate;
+  }
+
+  /** The certificates issued so far, by ARN. */
+  public issuedCertificates(): Array<{ arn: string } & IssuedCertificate> {
+    return [...this.issued.entries()].map(([arn, c]) => ({ arn, ...c }));
+  }
+
+  public handle(operation: string, input: any): unknown {
+    this.calls.push({ operation, input });
+    switch (operation) {
+      case 'IssueCertificate': return this.issue(input);
+      case 'GetCertificate': return this.get(input);
+      case 'GetCertificateAuthorityCertificate': {
+        const ca = this.ca(input.CertificateAuthorityArn);
+        return ca.chain ? { Certificate: ca.certificate, CertificateChain: ca.chain } : { Certificate: ca.certificate };
+      }
+      default: throw new PcaError('UnknownOperationException', `The Private CA fake does not implement ${operation}`);
+    }
+  }
+
+  private ca(arn: unknown): Ca {
+    if (typeof arn !== 'string' || !CA_ARN.test(arn)) throw new PcaError('InvalidArnException', `Invalid CertificateAuthorityArn ${JSON.stringify(arn)}`);
+    const ca = this.cas.get(arn);
+    if (!ca) throw new PcaError('ResourceNotFoundException', `Could not find certificate authority ${arn}`);
+    return ca;
+  }
+
+  private issue(input: any): unknown {
+    const caArn = input.CertificateAuthorityArn;
+    const ca = this.ca(caArn);
+    if (ca.status !== 'ACTIVE') throw new PcaError('InvalidStateException', `The certificate authority ${caArn} is ${ca.status}, not ACTIVE`);
+    if (!SIGNING_ALGORITHMS.includes(input.SigningAlgorithm)) {
+      throw new PcaError('ValidationException', `SigningAlgorithm ${JSON.stringify(input.SigningAlgorithm)} is not one of ${SIGNING_ALGORITHMS.join(', ')}`);
+    }
+    const validity = input.Validity;
+    if (!validity || validity.Type !== 'DAYS' || !Number.isInteger(validity.Value) || validity.Value < 1) {
+      throw new PcaError('ValidationException', 'Validity must be { Type: DAYS, Value: a positive whole number } in this fake');
+    }
+    const csr = typeof input.Csr === 'string' ? Buffer.from(input.Csr, 'base64').toString('utf8') : '';
+    if (!/-----BEGIN CERTIFICATE REQUEST-----[\s\S]+-----END CERTIFICATE REQUEST-----/.test(csr)) {
+      throw new PcaError('MalformedCSRException', 'The CSR is not a PEM certificate signing request');
+    }
+    const token = input.IdempotencyToken === undefined ? undefined : `${caArn}|${input.IdempotencyToken}`;
+    if (token && this.tokens.has(token)) return { CertificateArn: this.tokens.get(token) };
+    const arn = `${caArn}/certificate/${(++this.serial).toString(16).padStart(32, '0')}`;
+    this.issued.set(arn, {
+      certificate: fakePem(`cert:${arn}:${csr}`),
+      chain: ca.chain ? `${ca.certificate}\n${ca.chain}` : ca.certificate,
+      csr,
+      templateArn: input.TemplateArn,
+      validityDays: validity.Value,
+      reads: 0,
+    });
+    if (token) this.tokens.set(token, arn);
+    return { CertificateArn: arn };
+  }
+
+  private get(input: any): unknown {
+    this.ca(input.CertificateAuthorityArn);
+    const cert = this.issued.get(input.CertificateArn);
+    if (!cert || !String(input.CertificateArn).startsWith(`${input.CertificateAuthorityArn}/`)) {
+      throw new PcaError('ResourceNotFoundException', `Could not find certificate ${input.CertificateArn}`);
+    }
+    cert.reads++;
+    if (cert.reads <= this.pendingPolls) throw new PcaError('RequestInProgressException', 'The request is still being processed');
+    return { Certificate: cert.certificate, CertificateChain: cert.chain };
+  }
+}
