@@ -146,7 +146,7 @@ testJava.spawn(packageJava, { condition: needsPackage('dist/java') });
 // Maven keeps a copy of a resolved release forever: drop it so the jar just built is the one used.
 testJava.exec('rm -rf build/m2/io/github/cdkcloudhsm');
 // Surefire runs the tests in examples/java: hand it absolute paths.
-testJava.exec(`CDK_CLOUDHSM_TEMPLATE_OUT="$(pwd)/test-reports/templates/java.json" mvn -B -q -f examples/java/pom.xml -Dmaven.repo.local="$(pwd)/build/m2" -DreportsDir="$(pwd)/test-reports/junit" test`);
+testJava.exec('CDK_CLOUDHSM_TEMPLATE_OUT="$(pwd)/test-reports/templates/java.json" mvn -B -q -f examples/java/pom.xml -Dmaven.repo.local="$(pwd)/build/m2" -DreportsDir="$(pwd)/test-reports/junit" test');
 
 const testParity = project.addTask('test:parity', {
   description: 'Compare the CloudHSM resources of the TypeScript, Python and Java example templates',

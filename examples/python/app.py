@@ -18,7 +18,7 @@ ENV = cdk.Environment(account="123456789012", region="us-east-1")
 class BasicStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        # [readme]
+        # [readme] the block between these markers is shown in README.md
         vpc = ec2.Vpc(self, "Vpc",
             max_azs=2,
             nat_gateways=0,

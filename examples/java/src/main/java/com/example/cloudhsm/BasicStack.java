@@ -22,7 +22,7 @@ public class BasicStack extends Stack {
 
     public BasicStack(final Construct scope, final String id, final StackProps props) {
         super(scope, id, props);
-        // [readme]
+        // [readme] the block between these markers is shown in README.md
         Vpc vpc = Vpc.Builder.create(this, "Vpc")
                 .maxAzs(2)
                 .natGateways(0)
