@@ -131,7 +131,8 @@ const testPython = project.addTask('test:python', {
   description: 'Build the wheel if needed, install it in a venv with examples/python/requirements.txt, run pytest',
 });
 testPython.spawn(project.tasks.tryFind('package:python')!, { condition: needsPackage('dist/python') });
-testPython.exec(`python3 -m venv ${venv}`, { condition: `test ! -x ${venv}/bin/python` });
+// Re-running venv on an existing one keeps its packages.
+testPython.exec(`python3 -m venv ${venv}`);
 testPython.exec(`${venv}/bin/python -m pip install --quiet -r examples/python/requirements.txt`);
 // The wheel's version stays 0.0.0 between builds: force the reinstall; its dependencies are pinned above.
 testPython.exec(`${venv}/bin/python -m pip install --quiet --force-reinstall --no-deps dist/python/*.whl`);
