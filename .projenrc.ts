@@ -57,7 +57,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // A machine-readable result for .ci/run's closing `N passed, N failed` line.
     extraCliOptions: ['--json', '--outputFile=test-reports/jest-results.json'],
   },
-  gitignore: ['/.sim-venv/', '/cdk.out/', '**/cdk.out/', '/examples/python/.venv/', '/examples/java/target/'],
+  gitignore: ['/.sim-venv/', '/cdk.out/', '**/cdk.out/', '/examples/python/.venv/', '/examples/java/target/', '/build/'],
   // Handler sources, tests and examples stay out of the tarball; the bundled handler in assets/ ships.
 });
 // The tarball is an allow-list: compiled library, jsii assembly, the prebuilt handler and docs.
@@ -113,6 +113,61 @@ const typecheck = project.addTask('typecheck', {
   ],
 });
 project.testTask.prependSpawn(typecheck);
+
+// --- Python and Java: the jsii packages, proven by the example apps in examples/python and examples/java.
+// `package` builds all languages only when CI is unset (with CI=true only package:js), so the language
+// tests build the wheel / jar themselves when it is missing or older than the jsii assembly.
+const needsPackage = (dir: string) => `node build-tools/needs-package.js ${dir}`;
+
+// Maven for jsii-pacmak and the Java example share one repository in build/m2, seeded first (see the script).
+const mavenSeed = project.addTask('maven:seed', {
+  description: 'Make the pinned aws-cdk-lib resolvable in build/m2 for the Java build',
+  exec: 'bash build-tools/maven-seed.sh',
+});
+const packageJava = project.tasks.tryFind('package:java')!;
+packageJava.reset();
+packageJava.spawn(mavenSeed);
+packageJava.exec('jsii-pacmak -v --target java --maven-local-repository=build/m2');
+
+const venv = 'examples/python/.venv';
+const testPython = project.addTask('test:python', {
+  description: 'Build the wheel if needed, install it in a venv with examples/python/requirements.txt, run pytest',
+});
+testPython.spawn(project.tasks.tryFind('package:python')!, { condition: needsPackage('dist/python') });
+// Re-running venv on an existing one keeps its packages.
+testPython.exec(`python3 -m venv ${venv}`);
+testPython.exec(`${venv}/bin/python -m pip install --quiet -r examples/python/requirements.txt`);
+// The wheel's version stays 0.0.0 between builds: force the reinstall; its dependencies are pinned above.
+testPython.exec(`${venv}/bin/python -m pip install --quiet --force-reinstall --no-deps dist/python/*.whl`);
+testPython.exec(`${venv}/bin/python -m pip check`);
+testPython.exec('CDK_CLOUDHSM_TEMPLATE_OUT=../../test-reports/templates/python.json .venv/bin/python -m pytest -q --junitxml=../../test-reports/junit/python.xml',
+  { cwd: 'examples/python' });
+
+const testJava = project.addTask('test:java', {
+  description: 'Build the jar if needed, run the JUnit tests of examples/java with Maven',
+});
+testJava.spawn(packageJava, { condition: needsPackage('dist/java') });
+// Maven keeps a copy of a resolved release forever: drop it so the jar just built is the one used.
+testJava.exec('rm -rf build/m2/io/github/cdkcloudhsm');
+// Surefire runs the tests in examples/java: hand it absolute paths.
+testJava.exec('CDK_CLOUDHSM_TEMPLATE_OUT="$(pwd)/test-reports/templates/java.json" mvn -B -q -f examples/java/pom.xml -Dmaven.repo.local="$(pwd)/build/m2" -DreportsDir="$(pwd)/test-reports/junit" test');
+
+const testParity = project.addTask('test:parity', {
+  description: 'Compare the CloudHSM resources of the TypeScript, Python and Java example templates',
+  exec: 'ts-node --transpile-only test/parity/main.ts',
+});
+
+const testLangs = project.addTask('test:langs', {
+  description: 'Python and Java: build the wheel and jar, test the example apps, check three-language parity',
+});
+// Templates of an earlier run must not stand in for this one's.
+testLangs.exec('rm -rf test-reports/templates');
+testLangs.spawn(testPython);
+testLangs.spawn(testJava);
+testLangs.spawn(testParity);
+// `build` is locked by projen (no extra phases); `package` is its last phase, so the language tests
+// run at its end, after the packages are built.
+project.packageTask.spawn(testLangs);
 
 project.addTask('demo', {
   description: 'Deploy, update and destroy examples/basic against the local CloudHSM simulator (no AWS account)',

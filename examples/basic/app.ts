@@ -23,6 +23,7 @@ export class BasicStack extends Stack {
 
   constructor(scope: Construct, id: string, props: BasicStackProps = {}) {
     super(scope, id, props);
+    // [readme] the block between these markers is shown in README.md
     const vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: 2,
       natGateways: 0,
@@ -34,6 +35,7 @@ export class BasicStack extends Stack {
       removalPolicy: props.destroyOnRemoval ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
     Tags.of(this.cluster).add('team', props.team ?? 'payments');
+    // [/readme]
     new CfnOutput(this, 'ClusterId', { value: this.cluster.clusterId });
     new CfnOutput(this, 'ClusterSecurityGroupId', { value: this.cluster.securityGroup.securityGroupId });
   }

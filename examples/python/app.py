@@ -1,0 +1,49 @@
+"""examples/python: a VPC with isolated subnets and a CloudHSM cluster in them.
+
+The Python twin of examples/basic/app.ts; test_app.py checks its template and the parity check
+compares it with the TypeScript and Java versions.
+
+    python app.py   # synthesizes into cdk.out
+"""
+import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
+from constructs import Construct
+
+from cdk_cloudhsm import HsmCluster
+
+STACK_NAME = "CloudHsmBasic"
+ENV = cdk.Environment(account="123456789012", region="us-east-1")
+
+
+class BasicStack(cdk.Stack):
+    def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        # [readme] the block between these markers is shown in README.md
+        vpc = ec2.Vpc(self, "Vpc",
+            max_azs=2,
+            nat_gateways=0,
+            subnet_configuration=[ec2.SubnetConfiguration(
+                name="hsm", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=24)],
+        )
+        cluster = HsmCluster(self, "Cluster",
+            vpc=vpc,
+            backup_retention=cdk.Duration.days(90),
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        cdk.Tags.of(cluster).add("team", "payments")
+        # [/readme]
+        self.cluster = cluster
+        cdk.CfnOutput(self, "ClusterId", value=cluster.cluster_id)
+        cdk.CfnOutput(self, "ClusterSecurityGroupId", value=cluster.security_group.security_group_id)
+
+
+def build_app(outdir=None):
+    """The example app and its stack; `outdir` defaults to cdk.out (or CDK_OUTDIR under the CDK CLI)."""
+    app = cdk.App(outdir=outdir)
+    stack = BasicStack(app, STACK_NAME, env=ENV)
+    return app, stack
+
+
+if __name__ == "__main__":
+    app, _ = build_app()
+    app.synth()
