@@ -102,18 +102,29 @@ export async function describeCluster(clusterId: string): Promise<Cluster | unde
   }
 }
 
-/** The live cluster a previous attempt of this create request made, if any (Lambda retries onEvent). */
+/**
+ * The live cluster a previous attempt of this create request made, if any (Lambda retries onEvent).
+ * When one request made several (a lost CreateCluster response retried by the SDK), the oldest is
+ * the request's cluster, so every attempt settles on the same one; the others are deleted later.
+ */
 async function findCreatedBy(requestId: string): Promise<Cluster | undefined> {
+  let oldest: Cluster | undefined;
   let NextToken: string | undefined;
   do {
     const out = await cloudHsm().send(new DescribeClustersCommand({ NextToken }));
-    const found = out.Clusters?.find((c) =>
-      c.State !== 'DELETED' && c.State !== 'DELETE_IN_PROGRESS'
-      && fromTagList(c.TagList)[CREATE_REQUEST_TAG] === requestId);
-    if (found) return found;
+    for (const c of out.Clusters ?? []) {
+      if (c.State === 'DELETED' || c.State === 'DELETE_IN_PROGRESS' || fromTagList(c.TagList)[CREATE_REQUEST_TAG] !== requestId) continue;
+      if (!oldest || olderThan(c, oldest)) oldest = c;
+    }
     NextToken = out.NextToken;
   } while (NextToken);
-  return undefined;
+  return oldest;
+}
+
+function olderThan(a: Cluster, b: Cluster): boolean {
+  const ta = Number(a.CreateTimestamp ?? 0);
+  const tb = Number(b.CreateTimestamp ?? 0);
+  return ta !== tb ? ta < tb : (a.ClusterId ?? '') < (b.ClusterId ?? '');
 }
 
 async function createCluster(event: ResourceEvent, props: ClusterProperties): Promise<OnEventResponse> {
@@ -134,8 +145,12 @@ async function createCluster(event: ResourceEvent, props: ClusterProperties): Pr
     TagList: toTagList({ ...props.tags, [CREATE_REQUEST_TAG]: event.RequestId }),
   };
   const out = await cloudHsm().send(new CreateClusterCommand(input));
-  const clusterId = out.Cluster?.ClusterId;
+  let clusterId = out.Cluster?.ClusterId;
   if (!clusterId) throw new Error(`${label(event)}: CreateCluster returned no cluster id`);
+  if ((out.$metadata?.attempts ?? 1) > 1) {
+    // The SDK retried: an earlier attempt may have created a cluster whose response was lost.
+    clusterId = (await findCreatedBy(event.RequestId))?.ClusterId ?? clusterId;
+  }
   log(event, 'CreateCluster', { clusterId, state: out.Cluster?.State });
   return { PhysicalResourceId: clusterId };
 }

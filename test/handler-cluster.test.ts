@@ -177,6 +177,15 @@ describe('a CreateCluster retried after its response was lost', () => {
     expect(hsm.commandCalls(DeleteClusterCommand).map((c) => c.args[0].input.ClusterId)).toEqual(['cluster-twintwintwin']);
   });
 
+  test('onEvent settles on the oldest cluster of the request when the SDK had to retry CreateCluster', async () => {
+    const original = cluster({ State: 'CREATE_IN_PROGRESS', CreateTimestamp: 1700000000 });
+    const twin = cluster({ ClusterId: 'cluster-twintwintwin', State: 'CREATE_IN_PROGRESS', CreateTimestamp: 1700000005 });
+    hsm.on(DescribeClustersCommand).resolvesOnce({ Clusters: [] }).resolves({ Clusters: [twin, original] });
+    hsm.on(CreateClusterCommand).resolves({ Cluster: twin, $metadata: { attempts: 2 } });
+    const out = await onEvent(event('Create'));
+    expect(out.PhysicalResourceId).toBe(CLUSTER_ID);
+  });
+
   test('a twin still being created is waited for', async () => {
     const twin = cluster({ ClusterId: 'cluster-twintwintwin', State: 'CREATE_IN_PROGRESS' });
     hsm.on(DescribeClustersCommand, { Filters: { clusterIds: [CLUSTER_ID] } }).resolves({ Clusters: [cluster()] });
