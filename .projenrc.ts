@@ -169,6 +169,14 @@ testLangs.spawn(testParity);
 // run at its end, after the packages are built.
 project.packageTask.spawn(testLangs);
 
+// API references as Python and Java users read them (keyword arguments, builders), beside API.md.
+const docgenLangs = project.addTask('docgen:langs', {
+  description: 'Generate docs/API.python.md and docs/API.java.md with jsii-docgen',
+});
+docgenLangs.exec('jsii-docgen -l python -o docs/API.python.md');
+docgenLangs.exec('jsii-docgen -l java -o docs/API.java.md');
+project.postCompileTask.spawn(docgenLangs);
+
 project.addTask('demo', {
   description: 'Deploy, update and destroy examples/basic against the local CloudHSM simulator (no AWS account)',
   exec: 'ts-node --transpile-only test/demo/main.ts',
