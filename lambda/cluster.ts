@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-cloudhsm-v2';
 import { cloudHsm, isInvalidRequest, isNotFound, messageOf } from './aws';
 import { log } from './log';
-import { CREATE_REQUEST_TAG, fromTagList, hasTagChanges, parseTagsProperty, tagChanges, TagChanges, toTagList } from './tags';
+import { CREATE_REQUEST_TAG, fromTagList, INTERNAL_TAG_PREFIX, hasTagChanges, parseTagsProperty, tagChanges, TagChanges, toTagList } from './tags';
 import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
 import {
   checkHsmType,
@@ -24,6 +24,9 @@ import {
   CLUSTER_MODES,
   NETWORK_TYPES,
 } from '../src/private/rules';
+
+/** Set on a cluster whose create request may have made twins (see markTwins). */
+const TWINS_TAG = `${INTERNAL_TAG_PREFIX}twins`;
 
 /** States in which the cluster accepts changes. */
 export const STABLE_STATES = new Set(['UNINITIALIZED', 'INITIALIZED', 'ACTIVE']);
@@ -103,22 +106,36 @@ export async function describeCluster(clusterId: string): Promise<Cluster | unde
 }
 
 /**
- * The live cluster a previous attempt of this create request made, if any (Lambda retries onEvent).
- * When one request made several (a lost CreateCluster response retried by the SDK), the oldest is
- * the request's cluster, so every attempt settles on the same one; the others are deleted later.
+ * The live clusters of a create request (Lambda retries onEvent; the SDK retries a CreateCluster whose
+ * response was lost, which makes a twin). The oldest is the request's cluster, so every attempt
+ * settles on the same one; twins are deleted once they settle.
  */
-async function findCreatedBy(requestId: string): Promise<Cluster | undefined> {
+async function findCreatedBy(requestId: string): Promise<{ oldest?: Cluster; count: number }> {
   let oldest: Cluster | undefined;
+  let count = 0;
   let NextToken: string | undefined;
   do {
     const out = await cloudHsm().send(new DescribeClustersCommand({ NextToken }));
     for (const c of out.Clusters ?? []) {
       if (c.State === 'DELETED' || c.State === 'DELETE_IN_PROGRESS' || fromTagList(c.TagList)[CREATE_REQUEST_TAG] !== requestId) continue;
+      count++;
       if (!oldest || olderThan(c, oldest)) oldest = c;
     }
     NextToken = out.NextToken;
   } while (NextToken);
-  return oldest;
+  return { oldest, count };
+}
+
+/**
+ * Marks a cluster whose request may have made twins, so that only then does completion (and deletion)
+ * spend a listing call on finding them: every other poll stays at one DescribeClusters.
+ */
+async function markTwins(event: ResourceEvent, clusterId: string): Promise<void> {
+  try {
+    await cloudHsm().send(new TagResourceCommand({ ResourceId: clusterId, TagList: [{ Key: TWINS_TAG, Value: 'true' }] }));
+  } catch (err) {
+    log(event, 'could not mark the cluster for twin clean-up', { clusterId, error: messageOf(err) });
+  }
 }
 
 function olderThan(a: Cluster, b: Cluster): boolean {
@@ -128,9 +145,10 @@ function olderThan(a: Cluster, b: Cluster): boolean {
 }
 
 async function createCluster(event: ResourceEvent, props: ClusterProperties): Promise<OnEventResponse> {
-  const existing = await findCreatedBy(event.RequestId);
+  const { oldest: existing, count } = await findCreatedBy(event.RequestId);
   if (existing?.ClusterId) {
     log(event, 'found the cluster an earlier attempt of this request created', { clusterId: existing.ClusterId });
+    if (count > 1) await markTwins(event, existing.ClusterId);
     return { PhysicalResourceId: existing.ClusterId };
   }
   // Mode and NetworkType are newer than some SDK versions' models; the JSON serializer passes them through.
@@ -149,7 +167,8 @@ async function createCluster(event: ResourceEvent, props: ClusterProperties): Pr
   if (!clusterId) throw new Error(`${label(event)}: CreateCluster returned no cluster id`);
   if ((out.$metadata?.attempts ?? 1) > 1) {
     // The SDK retried: an earlier attempt may have created a cluster whose response was lost.
-    clusterId = (await findCreatedBy(event.RequestId))?.ClusterId ?? clusterId;
+    clusterId = (await findCreatedBy(event.RequestId)).oldest?.ClusterId ?? clusterId;
+    await markTwins(event, clusterId);
   }
   log(event, 'CreateCluster', { clusterId, state: out.Cluster?.State });
   return { PhysicalResourceId: clusterId };
@@ -242,7 +261,8 @@ async function converge(event: ResourceEvent, clusterId: string): Promise<IsComp
     log(event, 'ModifyCluster', { clusterId, change: Object.keys(modification).filter((k) => k !== 'ClusterId') });
     return NOT_COMPLETE;
   }
-  if (fromTagList(cluster.TagList)[CREATE_REQUEST_TAG] === event.RequestId && await discardDuplicates(event, clusterId, event.RequestId)) {
+  const own = fromTagList(cluster.TagList);
+  if (own[TWINS_TAG] === 'true' && own[CREATE_REQUEST_TAG] === event.RequestId && await discardDuplicates(event, clusterId, event.RequestId)) {
     return NOT_COMPLETE;
   }
   log(event, 'stable', { clusterId, state });
@@ -290,8 +310,9 @@ async function deleteStep(event: ResourceEvent, clusterId: string): Promise<bool
   if (!cluster) return true;
   if (cluster.State === 'DELETED') {
     // A create whose CreateCluster response was lost may have left a twin with the same request tag.
-    const requestId = fromTagList(cluster.TagList)[CREATE_REQUEST_TAG];
-    return !requestId || !(await discardDuplicates(event, clusterId, requestId));
+    const own = fromTagList(cluster.TagList);
+    const requestId = own[CREATE_REQUEST_TAG];
+    return own[TWINS_TAG] !== 'true' || !requestId || !(await discardDuplicates(event, clusterId, requestId));
   }
   const state = cluster.State ?? '';
   if (TRANSITIONAL_STATES.has(state)) return false;

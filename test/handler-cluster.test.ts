@@ -167,10 +167,12 @@ describe('create', () => {
 });
 
 describe('a CreateCluster retried after its response was lost', () => {
+  const marked = () => cluster({ TagList: [...cluster().TagList, { Key: 'cdk-cloudhsm:twins', Value: 'true' }] });
+
   test('the twin cluster with the same request tag is deleted before the create completes', async () => {
     const twin = cluster({ ClusterId: 'cluster-twintwintwin' });
-    hsm.on(DescribeClustersCommand, { Filters: { clusterIds: [CLUSTER_ID] } }).resolves({ Clusters: [cluster()] });
-    hsm.on(DescribeClustersCommand, { NextToken: undefined }).resolves({ Clusters: [cluster(), twin] });
+    hsm.on(DescribeClustersCommand, { Filters: { clusterIds: [CLUSTER_ID] } }).resolves({ Clusters: [marked()] });
+    hsm.on(DescribeClustersCommand, { NextToken: undefined }).resolves({ Clusters: [marked(), twin] });
     hsm.on(DeleteClusterCommand).resolves({});
     const res = await isComplete(event('Create', { PhysicalResourceId: CLUSTER_ID }));
     expect(res.IsComplete).toBe(true);
@@ -184,12 +186,22 @@ describe('a CreateCluster retried after its response was lost', () => {
     hsm.on(CreateClusterCommand).resolves({ Cluster: twin, $metadata: { attempts: 2 } });
     const out = await onEvent(event('Create'));
     expect(out.PhysicalResourceId).toBe(CLUSTER_ID);
+    // Marked, so that completion looks for the twin (and only such creates spend a listing on it).
+    expect(hsm.commandCalls(TagResourceCommand).map((c) => c.args[0].input)).toEqual([
+      { ResourceId: CLUSTER_ID, TagList: [{ Key: 'cdk-cloudhsm:twins', Value: 'true' }] },
+    ]);
+  });
+
+  test('an unmarked cluster completes with one DescribeClusters and no listing', async () => {
+    hsm.on(DescribeClustersCommand).resolves({ Clusters: [cluster()] });
+    expect((await isComplete(event('Create', { PhysicalResourceId: CLUSTER_ID }))).IsComplete).toBe(true);
+    expect(hsm.commandCalls(DescribeClustersCommand)).toHaveLength(1);
   });
 
   test('a twin still being created is waited for', async () => {
     const twin = cluster({ ClusterId: 'cluster-twintwintwin', State: 'CREATE_IN_PROGRESS' });
-    hsm.on(DescribeClustersCommand, { Filters: { clusterIds: [CLUSTER_ID] } }).resolves({ Clusters: [cluster()] });
-    hsm.on(DescribeClustersCommand, { NextToken: undefined }).resolves({ Clusters: [cluster(), twin] });
+    hsm.on(DescribeClustersCommand, { Filters: { clusterIds: [CLUSTER_ID] } }).resolves({ Clusters: [marked()] });
+    hsm.on(DescribeClustersCommand, { NextToken: undefined }).resolves({ Clusters: [marked(), twin] });
     expect(await isComplete(event('Create', { PhysicalResourceId: CLUSTER_ID }))).toEqual({ IsComplete: false });
     expect(hsm.commandCalls(DeleteClusterCommand)).toHaveLength(0);
   });
@@ -394,9 +406,8 @@ describe('the SDK retry policy', () => {
     try {
       const res = await isComplete(event('Create', { PhysicalResourceId: CLUSTER_ID }));
       expect(res.IsComplete).toBe(true);
-      // Two throttled attempts, the DescribeClusters that succeeds, and the one listing a completed
-      // create makes to find twins of itself (a retried CreateCluster whose response was lost).
-      expect(calls).toBe(4);
+      // Two throttled attempts and the DescribeClusters that succeeds: one call per poll.
+      expect(calls).toBe(3);
     } finally {
       delete process.env.AWS_ENDPOINT_URL_CLOUDHSM_V2;
       setClientFactory();
