@@ -4,6 +4,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { seedBackup } from './fault/suite';
 import { DeployHarness } from './harness/engine';
 import { resetCrossRegionParameters } from './harness/native';
 import { CfnTemplate } from './harness/types';
@@ -34,21 +35,8 @@ beforeEach(() => {
   resetCrossRegionParameters();
 });
 
-/** A READY backup in the primary region to copy (a new cluster has none until it has HSMs). */
-function sourceBackup(): string {
-  const api = sim as any;
-  const seed = api.handle(PRIMARY, 'CreateCluster', { HsmType: 'hsm2m.medium', SubnetIds: ['subnet-00000000'] });
-  const clusterId = seed.Cluster.ClusterId;
-  sim.advance(10 * 60_000);
-  const backup = sim.createBackup(PRIMARY, clusterId) as any;
-  sim.advance(10 * 60_000);
-  api.handle(PRIMARY, 'DeleteCluster', { ClusterId: clusterId });
-  sim.advance(10 * 60_000);
-  return backup.BackupId;
-}
-
 test('DR example: copy READY in the destination region, restored cluster ACTIVE there, destroyed with nothing orphaned', async () => {
-  const backupId = sourceBackup();
+  const backupId = seedBackup(sim, PRIMARY);
   const t = templates({ backupId, destroyOnRemoval: true });
   const primary = new DeployHarness({ sim, endpoint: server.url, stackName: 'CloudHsmDrPrimary', region: PRIMARY });
   const dr = new DeployHarness({ sim, endpoint: server.url, stackName: 'CloudHsmDrRestore', region: DR });
@@ -74,7 +62,7 @@ test('DR example: copy READY in the destination region, restored cluster ACTIVE 
 });
 
 test('DR example with the default policies: the copy and both clusters are kept, and reported as retained', async () => {
-  const backupId = sourceBackup();
+  const backupId = seedBackup(sim, PRIMARY);
   const t = templates({ backupId });
   const primary = new DeployHarness({ sim, endpoint: server.url, stackName: 'CloudHsmDrPrimary', region: PRIMARY });
   const dr = new DeployHarness({ sim, endpoint: server.url, stackName: 'CloudHsmDrRestore', region: DR });

@@ -73,14 +73,14 @@ export function template(kind: StackKind, retentionDays: number, breaker = false
   return t;
 }
 
-/** A READY backup in the stack's region to copy. */
-function seedBackup(sim: CloudHsmSimulator): string {
+/** A READY backup in `region` to copy, left by a cluster made and deleted for it. */
+export function seedBackup(sim: CloudHsmSimulator, region = REGION): string {
   const api = sim as unknown as { handle(region: string, op: string, input: unknown): any };
-  const clusterId = api.handle(REGION, 'CreateCluster', { HsmType: 'hsm2m.medium', SubnetIds: ['subnet-00000000'] }).Cluster.ClusterId;
+  const clusterId = api.handle(region, 'CreateCluster', { HsmType: 'hsm2m.medium', SubnetIds: ['subnet-00000000'] }).Cluster.ClusterId;
   sim.advance(10 * 60_000);
-  const backupId = (sim.createBackup(REGION, clusterId) as any).BackupId as string;
+  const backupId = (sim.createBackup(region, clusterId) as any).BackupId as string;
   sim.advance(10 * 60_000);
-  api.handle(REGION, 'DeleteCluster', { ClusterId: clusterId });
+  api.handle(region, 'DeleteCluster', { ClusterId: clusterId });
   sim.advance(10 * 60_000);
   return backupId;
 }
