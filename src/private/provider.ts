@@ -46,12 +46,8 @@ export class CloudHsmProvider extends Construct {
   public readonly queryInterval: Duration;
 
   private readonly enabled = new Set<string>();
-  private hsmStatement?: iam.PolicyStatement;
-  private readonly hsmClusterArns = new Set<string>();
-  private initStatement?: iam.PolicyStatement;
-  private readonly initClusterArns = new Set<string>();
-  private pcaStatement?: iam.PolicyStatement;
-  private readonly caArns = new Set<string>();
+  /** Statements whose resources grow with the constructs that use them, by Sid, with the ARNs they name. */
+  private readonly scoped = new Map<string, { statement: iam.PolicyStatement; arns: Set<string> }>();
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -139,8 +135,6 @@ export class CloudHsmProvider extends Construct {
   public enableHsms(clusterArn?: string): void {
     this.once('hsms', () => {
       this.allowDescribeClusters();
-      this.hsmStatement = new iam.PolicyStatement({ sid: 'ManageHsms', actions: ['cloudhsm:CreateHsm', 'cloudhsm:DeleteHsm'] });
-      this.role.addToPrincipalPolicy(this.hsmStatement);
       // CreateHsm and DeleteHsm make and remove the HSM's network interface with the caller's rights.
       this.allow('DescribeHsmNetwork', [
         'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups',
@@ -152,11 +146,7 @@ export class CloudHsmProvider extends Construct {
         'ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress', 'ec2:RevokeSecurityGroupEgress',
       ], [this.ec2Arn('security-group')]);
     });
-    const arn = clusterArn ?? this.cloudHsmArn('cluster');
-    if (!this.hsmClusterArns.has(arn)) {
-      this.hsmClusterArns.add(arn);
-      this.hsmStatement!.addResources(arn);
-    }
+    this.allowOn('ManageHsms', ['cloudhsm:CreateHsm', 'cloudhsm:DeleteHsm'], clusterArn ?? this.cloudHsmArn('cluster'));
   }
 
   /**
@@ -168,28 +158,25 @@ export class CloudHsmProvider extends Construct {
    * @param certificateAuthorityArn the ARN of the AWS Private CA that signs the cluster's CSR
    */
   public enableInitialization(clusterArn?: string, certificateAuthorityArn?: string): void {
-    this.once('initialization', () => {
-      this.allowDescribeClusters();
-      this.initStatement = new iam.PolicyStatement({ sid: 'InitializeClusters', actions: ['cloudhsm:InitializeCluster'] });
-      this.role.addToPrincipalPolicy(this.initStatement);
-    });
-    const arn = clusterArn ?? this.cloudHsmArn('cluster');
-    if (!this.initClusterArns.has(arn)) {
-      this.initClusterArns.add(arn);
-      this.initStatement!.addResources(arn);
-    }
+    this.allowDescribeClusters();
+    this.allowOn('InitializeClusters', ['cloudhsm:InitializeCluster'], clusterArn ?? this.cloudHsmArn('cluster'));
     if (certificateAuthorityArn === undefined) return;
-    this.once('private-ca', () => {
-      this.pcaStatement = new iam.PolicyStatement({
-        sid: 'SignClusterCsr',
-        actions: ['acm-pca:IssueCertificate', 'acm-pca:GetCertificate', 'acm-pca:GetCertificateAuthorityCertificate'],
-      });
-      this.role.addToPrincipalPolicy(this.pcaStatement);
-    });
-    if (!this.caArns.has(certificateAuthorityArn)) {
-      this.caArns.add(certificateAuthorityArn);
-      this.pcaStatement!.addResources(certificateAuthorityArn);
+    this.allowOn('SignClusterCsr',
+      ['acm-pca:IssueCertificate', 'acm-pca:GetCertificate', 'acm-pca:GetCertificateAuthorityCertificate'],
+      certificateAuthorityArn);
+  }
+
+  /** Allows `actions` on `arn` in the statement `sid`, made on first use; each ARN is added once. */
+  private allowOn(sid: string, actions: string[], arn: string): void {
+    let entry = this.scoped.get(sid);
+    if (!entry) {
+      entry = { statement: new iam.PolicyStatement({ sid, actions }), arns: new Set() };
+      this.scoped.set(sid, entry);
+      this.role.addToPrincipalPolicy(entry.statement);
     }
+    if (entry.arns.has(arn)) return;
+    entry.arns.add(arn);
+    entry.statement.addResources(arn);
   }
 
   private allowDescribeClusters(): void {
