@@ -87,7 +87,7 @@ const bundle = project.addTask('bundle', {
     { exec: 'tsc --noEmit -p lambda/tsconfig.json' },
     {
       exec: [
-        'esbuild lambda/index.ts --bundle --platform=node --target=node22 --format=cjs',
+        'esbuild lambda/index.ts --bundle --platform=node --target=node24 --format=cjs',
         '--external:@aws-sdk/* --legal-comments=none --minify-syntax --minify-whitespace',
         '--outfile=assets/handler/index.js --log-level=warning',
       ].join(' '),

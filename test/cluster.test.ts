@@ -112,8 +112,8 @@ describe('one provider per stack', () => {
     const { stack, vpc } = stackWithVpc();
     new HsmCluster(stack, 'Cluster', { vpc });
     const template = Template.fromStack(stack);
-    template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.onEvent', Runtime: 'nodejs22.x' });
-    template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.isComplete', Runtime: 'nodejs22.x' });
+    template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.onEvent', Runtime: 'nodejs24.x' });
+    template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.isComplete', Runtime: 'nodejs24.x' });
     const sm = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0];
     expect(JSON.stringify(sm.Properties.DefinitionString)).toContain('\\"IntervalSeconds\\":10');
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });

@@ -70,8 +70,9 @@ test('DR example with the default policies: the copy and both clusters are kept,
   await dr.deploy(t.dr);
   const d = await dr.destroy();
   const p = await primary.destroy();
-  expect(d.retained.map((r) => r.type)).toEqual(['Custom::CloudHsmCluster']);
-  expect(p.retained.map((r) => r.type).sort()).toEqual(['Custom::CloudHsmBackupCopy', 'Custom::CloudHsmCluster']);
+  // The flow logs of each VPC are kept like the cluster (RetainExceptOnCreate).
+  expect(d.retained.map((r) => r.type).sort()).toEqual(['AWS::Logs::LogGroup', 'Custom::CloudHsmCluster']);
+  expect(p.retained.map((r) => r.type).sort()).toEqual(['AWS::Logs::LogGroup', 'Custom::CloudHsmBackupCopy', 'Custom::CloudHsmCluster']);
   // Left in the simulator: the two retained clusters, the retained copy, and the backup this test made.
   const left = sim.listResources().filter((r) => r.state !== 'DELETED');
   const clusters = [...p.retained, ...d.retained].filter((r) => r.type === 'Custom::CloudHsmCluster').map((r) => r.physicalId);

@@ -117,7 +117,7 @@ describe('examples/basic lifecycle', () => {
     expect(sim.listResources()).toEqual([{ region: REGION, type: 'cluster', id: clusterId, state: 'DELETED' }]);
   });
 
-  test('default policy: destroy keeps exactly the cluster, and says so', async () => {
+  test('default policy: destroy keeps exactly the cluster and its VPC\'s flow logs, and says so', async () => {
     const h = harness();
     const v1 = template();
     const id = clusterLogicalId(v1);
@@ -126,7 +126,10 @@ describe('examples/basic lifecycle', () => {
     const destroyed = await h.destroy();
     expect(destroyed.stackStatus).toBe('DELETE_COMPLETE');
     expect(steps(destroyed, id)).toEqual([['resource', 'DELETE_SKIPPED', 0]]);
-    expect(destroyed.retained).toEqual([{ logicalId: id, type: 'Custom::CloudHsmCluster', physicalId: clusterId, reason: 'DeletionPolicy', phase: 'destroy' }]);
+    expect(destroyed.retained).toEqual([
+      { logicalId: id, type: 'Custom::CloudHsmCluster', physicalId: clusterId, reason: 'DeletionPolicy', phase: 'destroy' },
+      expect.objectContaining({ type: 'AWS::Logs::LogGroup', reason: 'DeletionPolicy', phase: 'destroy' }),
+    ]);
     expect(destroyed.leftInSimulator).toEqual([{ region: REGION, type: 'cluster', id: clusterId, state: 'UNINITIALIZED' }]);
     expect(destroyed.orphans).toEqual([]);
     expect(destroyed.apiCalls.DeleteCluster).toBeUndefined();

@@ -5,6 +5,7 @@
  */
 import { App, CfnOutput, Duration, RemovalPolicy, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { HsmCluster } from '../../src';
 
@@ -36,6 +37,14 @@ export class BasicStack extends Stack {
     });
     Tags.of(this.cluster).add('team', props.team ?? 'payments');
     // [/readme]
+    // A record of the traffic to and from the HSMs' network interfaces, kept like the cluster.
+    vpc.addFlowLog('FlowLog', {
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(new logs.LogGroup(this, 'FlowLogs', {
+        retention: logs.RetentionDays.ONE_YEAR,
+        // Kept when the stack is deleted; a failed first deploy leaves nothing behind.
+        removalPolicy: props.destroyOnRemoval ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+      })),
+    });
     new CfnOutput(this, 'ClusterId', { value: this.cluster.clusterId });
     new CfnOutput(this, 'ClusterSecurityGroupId', { value: this.cluster.securityGroup.securityGroupId });
   }

@@ -12,6 +12,7 @@
  */
 import { App, CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { BackupCopy, HsmCluster } from '../../src';
 
@@ -32,12 +33,21 @@ export interface DrAppProps {
   readonly destroyOnRemoval?: boolean;
 }
 
-function isolatedVpc(scope: Construct): ec2.Vpc {
-  return new ec2.Vpc(scope, 'Vpc', {
+function isolatedVpc(scope: Construct, removalPolicy: RemovalPolicy): ec2.Vpc {
+  const vpc = new ec2.Vpc(scope, 'Vpc', {
     maxAzs: 2,
     natGateways: 0,
     subnetConfiguration: [{ name: 'hsm', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
   });
+  // A record of the traffic to and from the HSMs' network interfaces, kept like the cluster.
+  vpc.addFlowLog('FlowLog', {
+    destination: ec2.FlowLogDestination.toCloudWatchLogs(new logs.LogGroup(scope, 'FlowLogs', {
+      retention: logs.RetentionDays.ONE_YEAR,
+      // Kept when the stack is deleted; a failed first deploy leaves nothing behind.
+      removalPolicy: removalPolicy === RemovalPolicy.DESTROY ? removalPolicy : RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    })),
+  });
+  return vpc;
 }
 
 export interface PrimaryStackProps extends StackProps {
@@ -53,7 +63,7 @@ export class PrimaryStack extends Stack {
 
   constructor(scope: Construct, id: string, props: PrimaryStackProps) {
     super(scope, id, props);
-    this.cluster = new HsmCluster(this, 'Cluster', { vpc: isolatedVpc(this), removalPolicy: props.removalPolicy });
+    this.cluster = new HsmCluster(this, 'Cluster', { vpc: isolatedVpc(this, props.removalPolicy), removalPolicy: props.removalPolicy });
     this.copy = new BackupCopy(this, 'DrCopy', {
       destinationRegion: props.drRegion,
       // Exactly one source: a given backup, or the cluster's newest READY backup at deploy time.
@@ -81,7 +91,7 @@ export class DrStack extends Stack {
   constructor(scope: Construct, id: string, props: DrStackProps) {
     super(scope, id, props);
     this.cluster = new HsmCluster(this, 'Cluster', {
-      vpc: isolatedVpc(this),
+      vpc: isolatedVpc(this, props.removalPolicy),
       sourceBackupId: props.backupId,
       removalPolicy: props.removalPolicy,
     });

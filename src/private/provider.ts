@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { addNagSuppressions, resourceFinding } from './nag';
 
 /** Context keys that tune the stack's provider (set in cdk.json or with `node.setContext`). */
 export const QUERY_INTERVAL_CONTEXT = '@cdk-cloudhsm/provider:queryIntervalSeconds';
@@ -48,6 +49,8 @@ export class CloudHsmProvider extends Construct {
   private readonly enabled = new Set<string>();
   /** Statements whose resources grow with the constructs that use them, by Sid, with the ARNs they name. */
   private readonly scoped = new Map<string, { statement: iam.PolicyStatement; arns: Set<string> }>();
+  /** For each wildcard resource of the handler role: the cdk-nag finding and why each statement needs it. */
+  private readonly wildcards = new Map<string, { finding: string | { regex: string }; reasons: Set<string> }>();
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -60,21 +63,18 @@ export class CloudHsmProvider extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
-    this.role = new iam.Role(this, 'HandlerRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'cdk-cloudhsm custom-resource handler',
-    });
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'WriteLogs',
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [logGroup.logGroupArn],
-    }));
+    this.role = lambdaRole(this, 'HandlerRole', 'cdk-cloudhsm custom-resource handler', logGroup);
+    // The framework's functions get roles of their own too: only their invoke rights and log writes,
+    // instead of the managed AWSLambdaBasicExecutionRole (logs on every log group of the account).
+    const frameworkOnEventRole = lambdaRole(this, 'FrameworkOnEventRole', 'cdk-cloudhsm provider framework onEvent', logGroup);
+    // A second role: the waiter's functions must not share the onEvent role (dependency cycle).
+    const frameworkWaiterRole = lambdaRole(this, 'FrameworkWaiterRole', 'cdk-cloudhsm provider framework isComplete and onTimeout', logGroup);
 
     const code = lambda.Code.fromAsset(HANDLER_ASSET_DIR);
     const fn = (name: string, handler: string) => new lambda.Function(this, name, {
       code,
       handler,
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       // Each invocation is one short step; the SDK's retries with backoff fit well within this.
@@ -92,36 +92,52 @@ export class CloudHsmProvider extends Construct {
       queryInterval: this.queryInterval,
       totalTimeout: Duration.minutes(totalTimeoutMinutes),
       logGroup,
+      frameworkOnEventRole,
+      frameworkCompleteAndTimeoutRole: frameworkWaiterRole,
     });
     this.serviceToken = provider.serviceToken;
+    explainFrameworkFindings(provider, [onEvent, isComplete], [frameworkOnEventRole, frameworkWaiterRole]);
   }
 
   /** Permissions to create, update and delete clusters. */
   public enableClusters(): void {
     this.once('clusters', () => {
       this.allowDescribeClusters();
-      // CreateCluster names no existing resource; it is allowed only with the tag every create carries.
-      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      this.allow({
         sid: 'CreateTaggedClusters',
         actions: ['cloudhsm:CreateCluster'],
         resources: ['*'],
         conditions: { Null: { 'aws:RequestTag/cdk-cloudhsm:create-request': 'false' } },
-      }));
-      this.allow('ManageClusters', [
-        'cloudhsm:DeleteCluster', 'cloudhsm:ModifyCluster', 'cloudhsm:TagResource', 'cloudhsm:UntagResource',
-      ], [this.cloudHsmArn('cluster'), this.cloudHsmArn('backup')]);
+        why: 'CreateCluster names no existing resource; it is allowed only with the cdk-cloudhsm:create-request tag every create of this provider carries.',
+      });
+      this.allow({
+        sid: 'ManageClusters',
+        actions: ['cloudhsm:DeleteCluster', 'cloudhsm:ModifyCluster', 'cloudhsm:TagResource', 'cloudhsm:UntagResource'],
+        resources: [this.cloudHsmArn('cluster')],
+        why: CLUSTER_ID_UNKNOWN,
+      });
       // The network side of CreateCluster/DeleteCluster: CloudHSM makes the cluster's security group with the caller's rights.
-      this.allow('DescribeNetwork', ['ec2:DescribeSubnets', 'ec2:DescribeVpcs', 'ec2:DescribeSecurityGroups'], ['*']);
-      this.allow('ClusterSecurityGroup', [
-        'ec2:CreateSecurityGroup', 'ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress',
-        'ec2:RevokeSecurityGroupEgress', 'ec2:DeleteSecurityGroup',
-      ], [this.ec2Arn('security-group'), this.ec2Arn('vpc')]);
-      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      this.allow({
+        sid: 'DescribeNetwork',
+        actions: ['ec2:DescribeSubnets', 'ec2:DescribeVpcs', 'ec2:DescribeSecurityGroups'],
+        resources: ['*'],
+        why: EC2_DESCRIBE,
+      });
+      this.allow({
+        sid: 'ClusterSecurityGroup',
+        actions: [
+          'ec2:CreateSecurityGroup', 'ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress',
+          'ec2:RevokeSecurityGroupEgress', 'ec2:DeleteSecurityGroup',
+        ],
+        resources: [this.ec2Arn('security-group'), this.ec2Arn('vpc')],
+        why: 'CloudHSM creates and deletes the cluster\'s security group with the caller\'s rights during CreateCluster and DeleteCluster (dependent actions in the Service Authorization Reference); its id exists only then. Limited to this account and region.',
+      });
+      this.allow({
         sid: 'CloudHsmServiceLinkedRole',
         actions: ['iam:CreateServiceLinkedRole'],
         resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/aws-service-role/cloudhsm.amazonaws.com/AWSServiceRoleForCloudHSM`],
         conditions: { StringEquals: { 'iam:AWSServiceName': 'cloudhsm.amazonaws.com' } },
-      }));
+      });
     });
   }
 
@@ -136,15 +152,24 @@ export class CloudHsmProvider extends Construct {
     this.once('hsms', () => {
       this.allowDescribeClusters();
       // CreateHsm and DeleteHsm make and remove the HSM's network interface with the caller's rights.
-      this.allow('DescribeHsmNetwork', [
-        'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups',
-      ], ['*']);
-      this.allow('HsmNetworkInterfaces', ['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface'], [
-        this.ec2Arn('network-interface'), this.ec2Arn('subnet'), this.ec2Arn('security-group'),
-      ]);
-      this.allow('HsmSecurityGroupRules', [
-        'ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress', 'ec2:RevokeSecurityGroupEgress',
-      ], [this.ec2Arn('security-group')]);
+      this.allow({
+        sid: 'DescribeHsmNetwork',
+        actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'],
+        resources: ['*'],
+        why: EC2_DESCRIBE,
+      });
+      this.allow({
+        sid: 'HsmNetworkInterfaces',
+        actions: ['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface'],
+        resources: [this.ec2Arn('network-interface'), this.ec2Arn('subnet'), this.ec2Arn('security-group')],
+        why: HSM_NETWORK,
+      });
+      this.allow({
+        sid: 'HsmSecurityGroupRules',
+        actions: ['ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress', 'ec2:RevokeSecurityGroupEgress'],
+        resources: [this.ec2Arn('security-group')],
+        why: HSM_NETWORK,
+      });
     });
     this.allowOn('ManageHsms', ['cloudhsm:CreateHsm', 'cloudhsm:DeleteHsm'], clusterArn ?? this.cloudHsmArn('cluster'));
   }
@@ -166,7 +191,10 @@ export class CloudHsmProvider extends Construct {
       certificateAuthorityArn);
   }
 
-  /** Allows `actions` on `arn` in the statement `sid`, made on first use; each ARN is added once. */
+  /**
+   * Allows `actions` on `arn` in the statement `sid`, made on first use; each ARN is added once.
+   * The only wildcard `arn` can be is the account's `cluster/*`, for clusters of this stack.
+   */
   private allowOn(sid: string, actions: string[], arn: string): void {
     let entry = this.scoped.get(sid);
     if (!entry) {
@@ -177,11 +205,16 @@ export class CloudHsmProvider extends Construct {
     if (entry.arns.has(arn)) return;
     entry.arns.add(arn);
     entry.statement.addResources(arn);
+    this.explainWildcards(sid, [arn], CLUSTER_ID_UNKNOWN);
   }
 
   private allowDescribeClusters(): void {
-    // DescribeClusters supports no resource-level permissions.
-    this.once('describe-clusters', () => this.allow('DescribeClusters', ['cloudhsm:DescribeClusters'], ['*']));
+    this.once('describe-clusters', () => this.allow({
+      sid: 'DescribeClusters',
+      actions: ['cloudhsm:DescribeClusters'],
+      resources: ['*'],
+      why: 'cloudhsm:DescribeClusters supports no resource-level permissions (Service Authorization Reference).',
+    }));
   }
 
   /**
@@ -190,27 +223,61 @@ export class CloudHsmProvider extends Construct {
    */
   public enableBackupCopies(destinationRegion: string): void {
     this.once('backup-copies', () => {
-      // DescribeBackups supports no resource-level permissions (service authorization reference).
-      this.allow('DescribeBackups', ['cloudhsm:DescribeBackups'], ['*']);
+      this.allow({
+        sid: 'DescribeBackups',
+        actions: ['cloudhsm:DescribeBackups'],
+        resources: ['*'],
+        why: 'cloudhsm:DescribeBackups supports no resource-level permissions (Service Authorization Reference).',
+      });
       // The copy carries the create-request tag, so CopyBackupToRegion is allowed only with it.
-      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      this.allow({
         sid: 'CopyBackupsToRegion',
         actions: ['cloudhsm:CopyBackupToRegion'],
         resources: [this.cloudHsmArn('backup')],
         conditions: { Null: { 'aws:RequestTag/cdk-cloudhsm:create-request': 'false' } },
-      }));
+        why: 'The backup to copy is chosen at deploy time (the cluster\'s newest READY backup) or names a backup the service made; backups of this account and region only, and only with the create-request tag.',
+      });
     });
     this.once(`backup-copies:${destinationRegion}`, () => {
       const n = [...this.enabled].filter((k) => k.startsWith('backup-copies:')).length;
       // TagResource is also what CopyBackupToRegion needs to tag the new copy.
-      this.allow(`ManageBackupCopies${n}`, [
-        'cloudhsm:DeleteBackup', 'cloudhsm:ModifyBackupAttributes', 'cloudhsm:TagResource', 'cloudhsm:UntagResource',
-      ], [this.cloudHsmArn('backup', destinationRegion)]);
+      this.allow({
+        sid: `ManageBackupCopies${n}`,
+        actions: ['cloudhsm:DeleteBackup', 'cloudhsm:ModifyBackupAttributes', 'cloudhsm:TagResource', 'cloudhsm:UntagResource'],
+        resources: [this.cloudHsmArn('backup', destinationRegion)],
+        why: 'A copy\'s backup id is assigned by the service in the destination region when CopyBackupToRegion runs; backups of this account in the destination region(s) only.',
+      });
     });
   }
 
-  private allow(sid: string, actions: string[], resources: string[]): void {
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources }));
+  /** Adds a statement to the handler role; `why` explains its wildcard resources (to a reviewer and to cdk-nag). */
+  private allow(statement: { sid: string; actions: string[]; resources: string[]; conditions?: Record<string, unknown>; why?: string }): void {
+    const { why, ...props } = statement;
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement(props));
+    this.explainWildcards(statement.sid, statement.resources, why);
+  }
+
+  /**
+   * Records why `sid` grants wildcard resources and writes the AwsSolutions-IAM5 suppressions of
+   * the handler role's policy, one per wildcard resource, each with the reasons of the statements
+   * that use it.
+   */
+  private explainWildcards(sid: string, resources: string[], why: string | undefined): void {
+    const wildcards = resources.filter((r) => r === '*' || r.endsWith('/*'));
+    if (wildcards.length === 0) return;
+    if (!why) throw new Error(`cdk-cloudhsm: statement ${sid} grants ${wildcards.join(', ')} without a reason`);
+    for (const resource of wildcards) {
+      const finding = resource === '*' ? 'Resource::*' : resourceFinding(this, resource);
+      const key = JSON.stringify(finding);
+      const entry = this.wildcards.get(key) ?? { finding, reasons: new Set<string>() };
+      entry.reasons.add(`${sid}: ${why}`);
+      this.wildcards.set(key, entry);
+    }
+    addNagSuppressions(this.role.node.findChild('DefaultPolicy'), [...this.wildcards.values()].map(({ finding, reasons }) => ({
+      id: 'AwsSolutions-IAM5',
+      reason: [...reasons].join(' '),
+      appliesTo: [finding],
+    })));
   }
 
   private once(kind: string, add: () => void): void {
@@ -227,6 +294,48 @@ export class CloudHsmProvider extends Construct {
   private ec2Arn(type: string): string {
     return Arn.format({ service: 'ec2', resource: type, resourceName: '*' }, Stack.of(this));
   }
+}
+
+const CLUSTER_ID_UNKNOWN = 'The ids of clusters this stack creates exist only after the provider has run, so the role that creates them cannot name them (a dependency cycle); clusters of this account and region only. Imported clusters are named by their exact ARN.';
+const EC2_DESCRIBE = 'EC2 Describe actions support no resource-level permissions (Service Authorization Reference); CloudHSM calls them with the caller\'s rights.';
+const HSM_NETWORK = 'CloudHSM creates and deletes each HSM\'s network interface in the cluster\'s subnets and security group with the caller\'s rights during CreateHsm and DeleteHsm (dependent actions in the Service Authorization Reference); the interface id exists only then. Limited to this account and region.';
+
+/** A role for one of the provider's functions: assumed by Lambda, allowed to write to the provider's log group. */
+function lambdaRole(scope: Construct, id: string, description: string, logGroup: logs.ILogGroup): iam.Role {
+  const role = new iam.Role(scope, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description });
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: 'WriteLogs',
+    actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    resources: [logGroup.logGroupArn],
+  }));
+  return role;
+}
+
+/**
+ * cdk-nag suppressions for what aws-cdk-lib's Provider framework makes: invoke rights on
+ * `<function ARN>:*` (its grantInvoke form) and its waiter state machine's settings.
+ */
+function explainFrameworkFindings(provider: cr.Provider, handlers: lambda.IFunction[], frameworkRoles: iam.Role[]): void {
+  const invokeReason = (fns: lambda.IFunction[]) => ({
+    id: 'AwsSolutions-IAM5',
+    reason: 'lambda:InvokeFunction on `<function ARN>:*` is the form aws-cdk-lib\'s grantInvoke uses: it covers the versions and aliases of one named function of this provider, no other function.',
+    appliesTo: fns.map((fn) => resourceFinding(provider, `${fn.functionArn}:*`)),
+  });
+  for (const role of frameworkRoles) addNagSuppressions(role.node.findChild('DefaultPolicy'), [invokeReason(handlers)]);
+
+  const waiter = provider.node.findChild('waiter-state-machine');
+  const waiterFunctions = ['framework-isComplete', 'framework-onTimeout'].map((id) => provider.node.findChild(id) as lambda.IFunction);
+  addNagSuppressions(waiter.node.findChild('Role').node.findChild('DefaultPolicy'), [invokeReason(waiterFunctions)]);
+  addNagSuppressions(waiter.node.findChild('Resource'), [
+    {
+      id: 'AwsSolutions-SF1',
+      reason: 'The waiter of aws-cdk-lib\'s Provider framework only invokes this provider\'s isComplete function, which logs each CloudHSM call it makes and each state it sees to the provider\'s log group; Step Functions keeps every execution\'s history for 90 days and CloudFormation records each resource\'s outcome. Logging ALL events with execution data would also copy every custom-resource event, including CloudFormation\'s pre-signed response URL, into CloudWatch Logs.',
+    },
+    {
+      id: 'AwsSolutions-SF2',
+      reason: 'The Provider framework offers no tracing for its waiter, whose only calls are invocations of this provider\'s own functions every query interval; the handler logs each CloudHSM call with its outcome instead.',
+    },
+  ]);
 }
 
 function numberContext(scope: Construct, key: string, fallback: number, min: number, max: number): number {

@@ -1,0 +1,109 @@
+// cdk-nag's AwsSolutions pack on the example apps: no unsuppressed finding, and every suppression
+// the library writes is narrow (IAM5 names its findings) and explains itself.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Aspects, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as acmpca from 'aws-cdk-lib/aws-acmpca';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { basicApp } from '../examples/basic/app';
+import { drApp } from '../examples/dr/app';
+import { BackupCopy, ClusterInitialization, HsmCluster } from '../src';
+import { CloudHsmProvider } from '../src/private/provider';
+
+let outdir: string;
+beforeEach(() => { outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-cloudhsm-nag-')); });
+afterEach(() => fs.rmSync(outdir, { recursive: true, force: true }));
+
+/** Runs the AwsSolutions pack over `app` and returns its errors and warnings as `<path> <message>` lines. */
+function nag(app: App, stacks: Stack[]): string[] {
+  Aspects.of(app).add(new AwsSolutionsChecks());
+  app.synth();
+  return stacks.flatMap((stack) => {
+    const a = Annotations.fromStack(stack);
+    return [...a.findError('*', Match.stringLikeRegexp('AwsSolutions-')), ...a.findWarning('*', Match.stringLikeRegexp('AwsSolutions-'))]
+      .map((m) => `${m.id} ${String(m.entry.data).split(': ')[0]}`);
+  });
+}
+
+/** A stack with every kind of resource the library makes: cluster, HSM, initialization, imported cluster, backup copy. */
+function everything(app: App): Stack {
+  const stack = new Stack(app, 'Everything', { env: { account: '123456789012', region: 'us-east-1' } });
+  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, subnetConfiguration: [{ name: 'hsm', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+  vpc.addFlowLog('FlowLog');
+  const cluster = new HsmCluster(stack, 'Cluster', {
+    vpc,
+    initialization: ClusterInitialization.fromPrivateCa(acmpca.CertificateAuthority.fromCertificateAuthorityArn(stack, 'Ca',
+      'arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/11111111-2222-3333-4444-555555555555')),
+  });
+  cluster.addHsm('Hsm');
+  HsmCluster.fromClusterAttributes(stack, 'Imported', { clusterId: 'cluster-abcdefghijk' }).addHsm('ImportedHsm');
+  new BackupCopy(stack, 'Copy', { cluster, destinationRegion: 'us-west-2' });
+  return stack;
+}
+
+/** Every cdk_nag suppression in the stack's template, with the logical id of its resource. */
+function suppressions(stack: Stack): Array<{ logicalId: string; id: string; reason: string; applies_to?: unknown[] }> {
+  const resources = Template.fromStack(stack).toJSON().Resources as Record<string, any>;
+  return Object.entries(resources).flatMap(([logicalId, r]) =>
+    (r.Metadata?.cdk_nag?.rules_to_suppress ?? []).map((s: any) => ({ logicalId, ...s })));
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  test('examples/basic has no unsuppressed finding', () => {
+    const { app, stack } = basicApp({}, outdir);
+    expect(nag(app, [stack])).toEqual([]);
+  });
+
+  test('examples/dr (both regions) has no unsuppressed finding', () => {
+    const { app, primary, dr } = drApp({}, outdir);
+    expect(nag(app, [primary, dr])).toEqual([]);
+  });
+
+  test('a stack with every kind of resource has no unsuppressed finding', () => {
+    const app = new App({ outdir });
+    expect(nag(app, [everything(app)])).toEqual([]);
+  });
+
+  test('without the example\'s flow log the VPC is reported: the check runs', () => {
+    const app = new App({ outdir });
+    const stack = new Stack(app, 'NoFlowLog', { env: { account: '123456789012', region: 'us-east-1' } });
+    new HsmCluster(stack, 'Cluster', { vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, subnetConfiguration: [{ name: 'hsm', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] }) });
+    expect(nag(app, [stack])).toEqual(['/NoFlowLog/Vpc/Resource AwsSolutions-VPC7']);
+  });
+
+  test('the handler role\'s suppressions name their findings: a further wildcard is still reported', () => {
+    const app = new App({ outdir });
+    const stack = everything(app);
+    CloudHsmProvider.of(stack).role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['cloudhsm:DeleteBackup'], resources: ['arn:aws:cloudhsm:eu-west-1:123456789012:backup/*'],
+    }));
+    const findings = nag(app, [stack]);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatch(/^\/Everything\/CdkCloudHsmProvider\/HandlerRole\/DefaultPolicy\/Resource AwsSolutions-IAM5\[Resource::arn:aws:cloudhsm:eu-west-1:123456789012:backup\/\*\]/);
+  });
+
+  test('every suppression is explained, and IAM5 suppressions name the findings they cover', () => {
+    const all = suppressions(everything(new App({ outdir })));
+    expect(all.filter((s) => s.id !== 'AwsSolutions-IAM5').map((s) => s.id).sort()).toEqual(['AwsSolutions-SF1', 'AwsSolutions-SF2']);
+    for (const s of all) {
+      expect(s.reason.length).toBeGreaterThan(80);
+      if (s.id === 'AwsSolutions-IAM5') expect(s.applies_to?.length).toBeGreaterThan(0);
+    }
+    // One IAM5 entry per wildcard resource of the handler role: `*` and the ARN patterns of its statements.
+    const handler = all.filter((s) => s.logicalId.startsWith('CdkCloudHsmProviderHandlerRoleDefaultPolicy'));
+    const covered = handler.flatMap((s) => s.applies_to!.map((a: any) => (typeof a === 'string' ? a : a.regex)));
+    expect(covered).toEqual(expect.arrayContaining([
+      'Resource::*',
+      expect.stringContaining(':cloudhsm:us-east-1:123456789012:cluster\\/\\*$/'),
+      expect.stringContaining(':cloudhsm:us-east-1:123456789012:backup\\/\\*$/'),
+      expect.stringContaining(':cloudhsm:us-west-2:123456789012:backup\\/\\*$/'),
+      expect.stringContaining(':ec2:us-east-1:123456789012:network-interface\\/\\*$/'),
+    ]));
+    expect(handler.find((s) => (s.applies_to as any[]).includes('Resource::*'))!.reason)
+      .toMatch(/DescribeClusters: .*CreateTaggedClusters: .*create-request tag/);
+  });
+});
