@@ -1,12 +1,13 @@
 // Cluster initialization through the deploy harness with the bundled handler, on the simulator
 // and the AWS Private CA fake: VPC + cluster + HSM + initialization reaches INITIALIZED in one
-// deployment; after simulated activation an update adds two HSMs.
+// deployment; after simulated activation an update adds two HSMs. A CA slower than the idempotency
+// token's five minutes, with onEvent delivered twice, still gets exactly one IssueCertificate.
 import { App, CfnOutput, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as acmpca from 'aws-cdk-lib/aws-acmpca';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { DeployHarness } from './harness/engine';
 import { CfnTemplate } from './harness/types';
-import { CloudHsmSimulator, PrivateCaFake, SimulatorServer, startSimulatorServer } from './sim';
+import { CloudHsmSimulator, IDEMPOTENCY_WINDOW_MS, PrivateCaFake, SimulatorServer, startSimulatorServer } from './sim';
 import { ClusterInitialization, HsmCluster } from '../src';
 
 const REGION = 'us-east-1';
@@ -35,11 +36,27 @@ let sim: CloudHsmSimulator;
 let pca: PrivateCaFake;
 beforeAll(async () => {
   sim = new CloudHsmSimulator({ seed: 12 });
-  pca = new PrivateCaFake();
+  pca = new PrivateCaFake({ clock: sim.clock });
   server = await startSimulatorServer(sim, 0, pca);
 });
 afterAll(() => server.close());
-beforeEach(() => sim.reset());
+beforeEach(() => {
+  sim.reset();
+  pca.reset();
+});
+
+test('the Private CA fake: a token reused within five virtual minutes gets the same certificate, after that a new one', () => {
+  pca.addCertificateAuthority(CA_ARN);
+  const csr = Buffer.from('-----BEGIN CERTIFICATE REQUEST-----\nMIIC\n-----END CERTIFICATE REQUEST-----').toString('base64');
+  const request = { CertificateAuthorityArn: CA_ARN, Csr: csr, SigningAlgorithm: 'SHA256WITHRSA', Validity: { Type: 'DAYS', Value: 1 }, IdempotencyToken: 'token' };
+  const issue = () => (pca.handle('IssueCertificate', request) as { CertificateArn: string }).CertificateArn;
+  const first = issue();
+  sim.advance(IDEMPOTENCY_WINDOW_MS - 1);
+  expect(issue()).toBe(first);
+  sim.advance(1);
+  expect(issue()).not.toBe(first);
+  expect(pca.issuedCertificates()).toHaveLength(2);
+});
 
 test('VPC + cluster + HSM + Private CA initialization: INITIALIZED in one deployment; after activation an update adds two HSMs', async () => {
   pca.addCertificateAuthority(CA_ARN);
@@ -59,6 +76,9 @@ test('VPC + cluster + HSM + Private CA initialization: INITIALIZED in one deploy
   expect(issued[0].csr).toContain('BEGIN CERTIFICATE REQUEST');
   expect(cluster.Certificates.ClusterCertificate).toBe(issued[0].certificate);
   expect(first.outputs.ClusterCertificate).toBe(issued[0].certificate);
+  // Issued once by onEvent; the polls only read it.
+  expect(pca.callCount('IssueCertificate')).toBe(1);
+  expect(pca.callCount('GetCertificate')).toBe(3);
   const nextStep = Object.entries(first.outputs).find(([k]) => k.includes('InitializationNextStep'))?.[1];
   expect(nextStep).toContain('CloudHSM CLI');
   expect(JSON.stringify(first.outputs)).not.toContain(String(cluster.PreCoPassword ?? 'no-pre-co-password'));
@@ -75,4 +95,37 @@ test('VPC + cluster + HSM + Private CA initialization: INITIALIZED in one deploy
   expect(destroyed.outcome).toEqual({ status: 'success' });
   // Deleting the initialization changed nothing; the cluster and HSMs went with their own resources.
   expect(destroyed.leftInSimulator.filter((r) => r.type !== 'backup')).toEqual([]);
+});
+
+test('a CA slower than the idempotency window, onEvent delivered twice: one IssueCertificate, one certificate, INITIALIZED', async () => {
+  pca.addCertificateAuthority(CA_ARN);
+  pca.pendingPolls = 0;
+  pca.issueDelayMs = IDEMPOTENCY_WINDOW_MS + 60_000;
+  const duplicateOnEvent = { resourceType: 'Custom::CloudHsmClusterInitialization', requestType: 'Create' } as const;
+  const h = new DeployHarness({ sim, endpoint: server.url, stackName: 'Init', faults: { duplicateOnEvent } });
+  const report = await h.deploy(template(1));
+  expect(report.outcome).toEqual({ status: 'success' });
+  const cluster = sim.peekCluster(REGION, report.outputs.ClusterId) as any;
+  expect(cluster.State).toBe('INITIALIZED');
+  // Both onEvent runs sent the request's token within seconds: one certificate. Polls went on past
+  // the token's five minutes without issuing again.
+  expect(pca.callCount('IssueCertificate')).toBe(2);
+  expect(pca.issuedCertificates()).toHaveLength(1);
+  expect(pca.callCount('GetCertificate')).toBeGreaterThan(5);
+  expect(cluster.Certificates.ClusterCertificate).toBe(pca.issuedCertificates()[0].certificate);
+  expect(report.warnings.some((w) => w.includes('onEvent (Create) ran twice'))).toBe(true);
+});
+
+test('a CA slower than the idempotency window: exactly one IssueCertificate over the whole lifecycle', async () => {
+  pca.addCertificateAuthority(CA_ARN);
+  pca.pendingPolls = 0;
+  pca.issueDelayMs = IDEMPOTENCY_WINDOW_MS + 60_000;
+  const h = new DeployHarness({ sim, endpoint: server.url, stackName: 'Init' });
+  const created = await h.deploy(template(1));
+  expect(created.outcome).toEqual({ status: 'success' });
+  expect((sim.peekCluster(REGION, created.outputs.ClusterId) as any).State).toBe('INITIALIZED');
+  const destroyed = await h.destroy();
+  expect(destroyed.outcome).toEqual({ status: 'success' });
+  expect(pca.callCount('IssueCertificate')).toBe(1);
+  expect(pca.issuedCertificates()).toHaveLength(1);
 });
