@@ -9,12 +9,13 @@ import { DeployHarness } from './harness/engine';
 import { CfnTemplate } from './harness/types';
 import { CloudHsmSimulator, IDEMPOTENCY_WINDOW_MS, PrivateCaFake, SimulatorServer, startSimulatorServer } from './sim';
 import { ClusterInitialization, HsmCluster } from '../src';
+import { TOTAL_TIMEOUT_CONTEXT } from '../src/private/provider';
 
 const REGION = 'us-east-1';
 const CA_ARN = 'arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/11111111-2222-3333-4444-555555555555';
 
-function template(hsms: number, activated = false): CfnTemplate {
-  const app = new App();
+function template(hsms: number, activated = false, context: Record<string, unknown> = {}): CfnTemplate {
+  const app = new App({ context });
   const stack = new Stack(app, 'Init', { env: { account: '123456789012', region: REGION } });
   const vpc = new ec2.Vpc(stack, 'Vpc', {
     availabilityZones: ['us-east-1a', 'us-east-1b'],
@@ -128,4 +129,28 @@ test('a CA slower than the idempotency window: exactly one IssueCertificate over
   expect(destroyed.outcome).toEqual({ status: 'success' });
   expect(pca.callCount('IssueCertificate')).toBe(1);
   expect(pca.issuedCertificates()).toHaveLength(1);
+});
+
+test('a CA that never issues: the deployment times out, the rollback deletes the pending initialization without calling AWS', async () => {
+  pca.addCertificateAuthority(CA_ARN);
+  pca.pendingPolls = 0;
+  pca.issueDelayMs = 24 * 3600_000;
+  const h = new DeployHarness({ sim, endpoint: server.url, stackName: 'Init' });
+  // A 15-minute provider time-out (HSMs take 12 in the simulator) keeps the polling short (the default is 50 minutes).
+  const report = await h.deploy(template(1, false, { [TOTAL_TIMEOUT_CONTEXT]: 15 }));
+  expect(report.outcome).toMatchObject({
+    status: 'failed',
+    resourceType: 'Custom::CloudHsmClusterInitialization',
+    requestType: 'Create',
+    message: 'Operation timed out',
+    rolledBack: true,
+  });
+  const [certificate] = pca.issuedCertificates();
+  const deleted = report.transitions.find((t) => t.kind === 'resource' && t.resourceType === 'Custom::CloudHsmClusterInitialization'
+    && t.requestType === 'Delete' && t.status === 'DELETE_COMPLETE');
+  expect(deleted?.physicalId).toMatch(new RegExp(`^cdk-cloudhsm:pending-initialization:cluster-[^:]+:${certificate.arn}$`));
+  expect(pca.callCount('IssueCertificate')).toBe(1);
+  expect(pca.issuedCertificates()).toHaveLength(1);
+  expect(report.apiCalls.InitializeCluster ?? 0).toBe(0);
+  expect(report.leftInSimulator.filter((r) => r.type !== 'backup')).toEqual([]);
 });
