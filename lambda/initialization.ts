@@ -1,15 +1,10 @@
-import {
-  GetCertificateAuthorityCertificateCommand, GetCertificateCommand, IssueCertificateCommand,
-} from '@aws-sdk/client-acm-pca';
 import { Cluster, InitializeClusterCommand } from '@aws-sdk/client-cloudhsm-v2';
-import { acmPca, cloudHsm, messageOf } from './aws';
+import { cloudHsm, messageOf } from './aws';
 import { describeCluster, TRANSITIONAL_STATES } from './cluster';
 import { log } from './log';
+import { issueCertificate, IssueRequest, readCertificate, trustAnchorOf } from './private-ca';
 import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
 import { activationNextStep, checkCertificatePem, checkClusterId } from '../src/private/rules';
-
-/** The template the Private CA issues the cluster certificate with (a CA certificate that signs no further CAs). */
-export const SUBORDINATE_CA_TEMPLATE = 'arn:aws:acm-pca:::template/SubordinateCACertificate_PathLen0/V1';
 const CA_ARN_PATTERN = /^arn:[\w+=/,.@-]+:acm-pca:[\w+=/,.@-]*:[0-9]*:certificate-authority\/[\w+=,.@-]+$/;
 
 /** The `Custom::CloudHsmClusterInitialization` properties: one of the two forms. */
@@ -52,13 +47,41 @@ function label(event: ResourceEvent, clusterId: string): string {
   return `ClusterInitialization ${event.LogicalResourceId} (${clusterId})`;
 }
 
-/** The physical id: initialization belongs to its cluster. */
-const physicalId = (clusterId: string) => `cdk-cloudhsm:initialization:${clusterId}`;
+/**
+ * Physical ids. Once done, and whenever onEvent issued nothing: `cdk-cloudhsm:initialization:<clusterId>`,
+ * the id this resource has always had, so stacks deployed with earlier versions see no replacement.
+ * While the certificate onEvent had issued is awaited:
+ * `cdk-cloudhsm:pending-initialization:<clusterId>:<certificateArn>`. The Provider framework hands
+ * every isComplete poll the event as onEvent left it (what an unfinished isComplete returns is
+ * dropped), so onEvent's physical id is the one place the certificate ARN survives between polls.
+ */
+const PENDING_PREFIX = 'cdk-cloudhsm:pending-initialization:';
+const CERTIFICATE_ARN_PATTERN =
+  /^arn:[\w+=/,.@-]+:acm-pca:[\w+=/,.@-]*:[0-9]*:certificate-authority\/[\w+=,.@-]+\/certificate\/[\w+=,.@-]+$/;
 
-/** Attributes: the cluster certificate and what is left; never the PreCoPassword. */
-function done(cluster: Cluster): IsCompleteResponse {
+export const physicalId = (clusterId: string) => `cdk-cloudhsm:initialization:${clusterId}`;
+
+export const pendingId = (clusterId: string, certificateArn: string) => `${PENDING_PREFIX}${clusterId}:${certificateArn}`;
+
+export interface PendingInitialization {
+  readonly clusterId: string;
+  readonly certificateArn: string;
+}
+
+export function parsePendingId(id: string | undefined): PendingInitialization | undefined {
+  if (!id?.startsWith(PENDING_PREFIX)) return undefined;
+  const rest = id.slice(PENDING_PREFIX.length);
+  const colon = rest.indexOf(':');
+  const certificateArn = rest.slice(colon + 1);
+  if (colon < 1 || !CERTIFICATE_ARN_PATTERN.test(certificateArn)) return undefined;
+  return { clusterId: rest.slice(0, colon), certificateArn };
+}
+
+/** Attributes: the cluster certificate and what is left; never the PreCoPassword. The final physical id. */
+function done(cluster: Cluster, clusterId: string): IsCompleteResponse {
   return {
     IsComplete: true,
+    PhysicalResourceId: physicalId(clusterId),
     Data: {
       ClusterCertificate: cluster.Certificates?.ClusterCertificate ?? '',
       State: cluster.State ?? '',
@@ -69,55 +92,78 @@ function done(cluster: Cluster): IsCompleteResponse {
   };
 }
 
-/** The last certificate of a PEM chain (the root, for a chain in the order Private CA returns it). */
-export function lastPem(chain: string): string | undefined {
-  const all = chain.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
-  return all?.[all.length - 1];
+function issueRequest(event: ResourceEvent, props: InitializationProperties): IssueRequest {
+  return {
+    caArn: props.certificateAuthorityArn!,
+    validityDays: props.validityDays,
+    requestId: event.RequestId,
+    label: label(event, props.clusterId),
+  };
 }
 
-/** Certificates from AWS Private CA: issues (idempotently per request) and reads the cluster certificate. */
-async function signWithPrivateCa(event: ResourceEvent, props: InitializationProperties, csr: string)
-  : Promise<{ signedCert: string; trustAnchor: string } | undefined> {
-  const caArn = props.certificateAuthorityArn!;
-  const pca = acmPca();
-  let certificateArn: string | undefined;
-  try {
-    const issued = await pca.send(new IssueCertificateCommand({
-      CertificateAuthorityArn: caArn,
-      Csr: Buffer.from(csr, 'utf8'),
-      SigningAlgorithm: 'SHA256WITHRSA',
-      TemplateArn: SUBORDINATE_CA_TEMPLATE,
-      Validity: { Type: 'DAYS', Value: props.validityDays },
-      // Every poll of one request issues at most one certificate.
-      IdempotencyToken: event.RequestId.replace(/[^\w]/g, '').slice(0, 36),
-    }));
-    certificateArn = issued.CertificateArn;
-  } catch (err) {
-    throw new Error(`${label(event, props.clusterId)}: IssueCertificate with ${caArn} failed: ${messageOf(err)}`);
+/**
+ * Create (or Update) of the Private CA form: the certificate is issued here, once per request. The
+ * CSR is normally there: the resource depends on the cluster's first HSM, which completes only once
+ * the cluster has its CSR. If it is not (or the cluster is initialized already), nothing is issued
+ * and isComplete decides.
+ */
+async function begin(event: ResourceEvent, props: InitializationProperties): Promise<OnEventResponse> {
+  if (!props.certificateAuthorityArn) return { PhysicalResourceId: physicalId(props.clusterId) };
+  const cluster = await describeCluster(props.clusterId);
+  const csr = cluster?.State === 'UNINITIALIZED' ? cluster.Certificates?.ClusterCsr : undefined;
+  if (!csr) {
+    log(event, 'not issuing a certificate now', { clusterId: props.clusterId, state: cluster?.State ?? 'not found' });
+    return { PhysicalResourceId: physicalId(props.clusterId) };
   }
-  if (!certificateArn) throw new Error(`${label(event, props.clusterId)}: IssueCertificate with ${caArn} returned no certificate ARN`);
+  const certificateArn = await issueCertificate(issueRequest(event, props), csr);
+  log(event, 'IssueCertificate', { clusterId: props.clusterId, certificateArn });
+  return { PhysicalResourceId: pendingId(props.clusterId, certificateArn) };
+}
+
+/** How long isComplete waits, within one invocation, for a certificate it had to issue itself (Lambda time-out: 2 min). */
+export const LATE_ISSUE_WAIT_MS = 60_000;
+const LATE_ISSUE_POLL_MS = 3_000;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Fallback for a CSR that was not there when onEvent ran. isComplete cannot hand a certificate ARN
+ * to its next poll, so it issues the certificate and waits for it within this one invocation. A CA
+ * slower than that fails the resource: issuing again on a later poll could, once the idempotency
+ * token has expired (5 minutes), make a second certificate.
+ */
+async function issueLate(event: ResourceEvent, props: InitializationProperties, csr: string): Promise<string> {
+  const req = issueRequest(event, props);
+  const certificateArn = await issueCertificate(req, csr);
+  log(event, 'IssueCertificate (the CSR was not there when onEvent ran)', { clusterId: props.clusterId, certificateArn });
+  for (let waited = 0; ; waited += LATE_ISSUE_POLL_MS) {
+    const cert = await readCertificate(req.label, req.caArn, certificateArn);
+    if (cert) return cert;
+    if (waited >= LATE_ISSUE_WAIT_MS) break;
+    await sleep(LATE_ISSUE_POLL_MS);
+  }
+  throw new Error(`${req.label}: AWS Private CA did not issue certificate ${certificateArn} within ${LATE_ISSUE_WAIT_MS / 1000} s. `
+    + 'The cluster had no CSR when this request began, so the certificate could only be awaited within one poll; '
+    + 'to issue no second certificate the initialization stops here. Deploy again: the CSR is there now.');
+}
+
+/** The certificates for InitializeCluster, or undefined while the Private CA is still issuing. */
+async function certificatesFor(event: ResourceEvent, props: InitializationProperties, csr: string)
+  : Promise<{ signedCert: string; trustAnchor: string } | undefined> {
+  const caArn = props.certificateAuthorityArn;
+  if (!caArn) return { signedCert: props.signedCert!, trustAnchor: props.trustAnchor! };
+  const who = label(event, props.clusterId);
+  const pending = parsePendingId(event.PhysicalResourceId);
   let signedCert: string | undefined;
-  try {
-    const cert = await pca.send(new GetCertificateCommand({ CertificateAuthorityArn: caArn, CertificateArn: certificateArn }));
-    signedCert = cert.Certificate;
-  } catch (err) {
-    if ((err as { name?: string }).name === 'RequestInProgressException') {
-      log(event, 'waiting for the Private CA to issue the cluster certificate', { certificateArn });
+  if (pending) {
+    signedCert = await readCertificate(who, caArn, pending.certificateArn);
+    if (!signedCert) {
+      log(event, 'waiting for the Private CA to issue the cluster certificate', { certificateArn: pending.certificateArn });
       return undefined;
     }
-    throw new Error(`${label(event, props.clusterId)}: GetCertificate ${certificateArn} failed: ${messageOf(err)}`);
+  } else {
+    signedCert = await issueLate(event, props, csr);
   }
-  if (!signedCert) return undefined;
-  let trustAnchor: string | undefined;
-  try {
-    const ca = await pca.send(new GetCertificateAuthorityCertificateCommand({ CertificateAuthorityArn: caArn }));
-    // A root CA has no chain and is its own anchor; a subordinate CA's chain ends with the root.
-    trustAnchor = (ca.CertificateChain ? lastPem(ca.CertificateChain) : undefined) ?? ca.Certificate;
-  } catch (err) {
-    throw new Error(`${label(event, props.clusterId)}: GetCertificateAuthorityCertificate of ${caArn} failed: ${messageOf(err)}`);
-  }
-  if (!trustAnchor) throw new Error(`${label(event, props.clusterId)}: the CA ${caArn} has no certificate (is it ACTIVE?)`);
-  return { signedCert, trustAnchor };
+  return { signedCert, trustAnchor: await trustAnchorOf(who, caArn) };
 }
 
 async function step(event: ResourceEvent, props: InitializationProperties): Promise<IsCompleteResponse> {
@@ -126,7 +172,7 @@ async function step(event: ResourceEvent, props: InitializationProperties): Prom
     throw new Error(`${label(event, props.clusterId)}: the cluster does not exist (or is being deleted)`);
   }
   const state = cluster.State ?? '';
-  if (state === 'INITIALIZED' || state === 'ACTIVE') return done(cluster);
+  if (state === 'INITIALIZED' || state === 'ACTIVE') return done(cluster, props.clusterId);
   if (state === 'INITIALIZE_IN_PROGRESS' || TRANSITIONAL_STATES.has(state)) return NOT_COMPLETE;
   if (state !== 'UNINITIALIZED') {
     throw new Error(`${label(event, props.clusterId)}: the cluster is ${state}: ${cluster.StateMessage ?? 'no state message'}`);
@@ -136,9 +182,7 @@ async function step(event: ResourceEvent, props: InitializationProperties): Prom
     log(event, 'waiting for the cluster CSR (it appears with the first HSM)', { clusterId: props.clusterId });
     return NOT_COMPLETE;
   }
-  const certs = props.certificateAuthorityArn
-    ? await signWithPrivateCa(event, props, csr)
-    : { signedCert: props.signedCert!, trustAnchor: props.trustAnchor! };
+  const certs = await certificatesFor(event, props, csr);
   if (!certs) return NOT_COMPLETE;
   try {
     await cloudHsm().send(new InitializeClusterCommand({
@@ -154,11 +198,14 @@ async function step(event: ResourceEvent, props: InitializationProperties): Prom
 export const initializationHandler: ResourceHandler = {
   async onEvent(event): Promise<OnEventResponse> {
     if (event.RequestType === 'Delete') {
-      // Initialization cannot be undone: deleting the resource leaves the cluster as it is.
+      // Initialization cannot be undone: deleting the resource leaves the cluster as it is. A create
+      // that never finished leaves its certificate in the CA (it may already be the cluster's, so it is
+      // not revoked); the log names it.
+      const pending = parsePendingId(event.PhysicalResourceId);
+      if (pending) log(event, 'initialization did not finish; its certificate stays in the CA', { ...pending });
       return { PhysicalResourceId: event.PhysicalResourceId };
     }
-    const props = parseInitializationProperties(event.ResourceProperties);
-    return { PhysicalResourceId: physicalId(props.clusterId) };
+    return begin(event, parseInitializationProperties(event.ResourceProperties));
   },
 
   async isComplete(event) {

@@ -3,7 +3,8 @@
 export { DEFAULT_START_MS, VirtualClock } from './clock';
 export type { PendingTimer } from './clock';
 export { SimError } from './errors';
-export { fakePem, PcaError, PCA_TARGET_PREFIX, PrivateCaFake } from './pca';
+export { fakePem, IDEMPOTENCY_WINDOW_MS, PcaError, PCA_TARGET_PREFIX, PrivateCaFake } from './pca';
+export type { PrivateCaFakeOptions } from './pca';
 export type { ErrorType } from './errors';
 export { FAULT_KINDS } from './faults';
 export type { CallOutcome, CallRecord, FaultKind, FaultSpec, FaultStatus } from './faults';

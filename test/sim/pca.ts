@@ -1,6 +1,8 @@
 // A minimal AWS Private CA fake (awsJson1_1, X-Amz-Target: ACMPrivateCA.<Operation>) with the three
 // operations cluster initialization uses: IssueCertificate, GetCertificate (RequestInProgressException
-// for the first `pendingPolls` reads of a new certificate) and GetCertificateAuthorityCertificate.
+// for the first `pendingPolls` reads of a new certificate, and, given a clock, until `issueDelayMs`
+// have passed) and GetCertificateAuthorityCertificate. Given a clock, idempotency tokens expire after
+// five minutes as the service's do, so a handler that re-issues on a slow CA gets a second certificate.
 // Certificates are PEM-shaped, not real X.509: the CloudHSM simulator checks the PEM shape only.
 
 import { createHash } from 'node:crypto';
@@ -26,7 +28,16 @@ interface IssuedCertificate {
   readonly csr: string;
   readonly templateArn?: string;
   readonly validityDays: number;
+  readonly issuedAtMs: number;
   reads: number;
+}
+
+/** IssueCertificate idempotency tokens time out after five minutes (API reference). */
+export const IDEMPOTENCY_WINDOW_MS = 5 * 60_000;
+
+export interface PrivateCaFakeOptions {
+  /** Virtual time (the simulator's clock): enables `issueDelayMs` and token expiry. Without it tokens never expire. */
+  readonly clock?: { now(): number };
 }
 
 const SIGNING_ALGORITHMS = ['SHA256WITHECDSA', 'SHA384WITHECDSA', 'SHA512WITHECDSA', 'SHA256WITHRSA', 'SHA384WITHRSA', 'SHA512WITHRSA', 'SM3WITHSM2'];
@@ -41,12 +52,36 @@ export function fakePem(seed: string): string {
 export class PrivateCaFake {
   /** How many GetCertificate calls of a new certificate answer RequestInProgressException. */
   public pendingPolls = 1;
+  /** With a clock: a new certificate answers RequestInProgressException until this much virtual time has passed. */
+  public issueDelayMs = 0;
   /** Every call, in order. */
   public readonly calls: Array<{ readonly operation: string; readonly input: any }> = [];
   private readonly cas = new Map<string, Ca>();
   private readonly issued = new Map<string, IssuedCertificate>();
-  private readonly tokens = new Map<string, string>();
+  private readonly tokens = new Map<string, { readonly arn: string; readonly atMs: number }>();
   private serial = 0;
+
+  constructor(private readonly options: PrivateCaFakeOptions = {}) {}
+
+  /** Back to no CAs, certificates, tokens or calls, and the default timings. */
+  public reset(): void {
+    this.calls.length = 0;
+    this.cas.clear();
+    this.issued.clear();
+    this.tokens.clear();
+    this.serial = 0;
+    this.pendingPolls = 1;
+    this.issueDelayMs = 0;
+  }
+
+  /** How many calls of `operation` were made. */
+  public callCount(operation: string): number {
+    return this.calls.filter((c) => c.operation === operation).length;
+  }
+
+  private now(): number {
+    return this.options.clock?.now() ?? 0;
+  }
 
   /** Adds an ACTIVE root CA (its own certificate, no chain); returns its certificate. */
   public addCertificateAuthority(arn: string, options: { chain?: string; status?: string } = {}): string {
@@ -96,7 +131,9 @@ export class PrivateCaFake {
       throw new PcaError('MalformedCSRException', 'The CSR is not a PEM certificate signing request');
     }
     const token = input.IdempotencyToken === undefined ? undefined : `${caArn}|${input.IdempotencyToken}`;
-    if (token && this.tokens.has(token)) return { CertificateArn: this.tokens.get(token) };
+    const earlier = token ? this.tokens.get(token) : undefined;
+    const expired = earlier !== undefined && this.options.clock !== undefined && this.now() - earlier.atMs >= IDEMPOTENCY_WINDOW_MS;
+    if (earlier && !expired) return { CertificateArn: earlier.arn };
     const arn = `${caArn}/certificate/${(++this.serial).toString(16).padStart(32, '0')}`;
     this.issued.set(arn, {
       certificate: fakePem(`cert:${arn}:${csr}`),
@@ -104,9 +141,10 @@ export class PrivateCaFake {
       csr,
       templateArn: input.TemplateArn,
       validityDays: validity.Value,
+      issuedAtMs: this.now(),
       reads: 0,
     });
-    if (token) this.tokens.set(token, arn);
+    if (token) this.tokens.set(token, { arn, atMs: this.now() });
     return { CertificateArn: arn };
   }
 
@@ -117,7 +155,8 @@ export class PrivateCaFake {
       throw new PcaError('ResourceNotFoundException', `Could not find certificate ${input.CertificateArn}`);
     }
     cert.reads++;
-    if (cert.reads <= this.pendingPolls) throw new PcaError('RequestInProgressException', 'The request is still being processed');
+    const early = this.options.clock !== undefined && this.now() < cert.issuedAtMs + this.issueDelayMs;
+    if (cert.reads <= this.pendingPolls || early) throw new PcaError('RequestInProgressException', 'The request is still being processed');
     return { Certificate: cert.certificate, CertificateChain: cert.chain };
   }
 }
