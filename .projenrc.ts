@@ -181,6 +181,8 @@ project.postCompileTask.spawn(docgenLangs);
 
 project.addTask('demo', {
   description: 'Deploy, update and destroy examples/basic against the local CloudHSM simulator (no AWS account)',
+  // `npm run demo -- --retain` keeps the library's default removal policy for the cluster.
+  receiveArgs: true,
   exec: 'ts-node --transpile-only test/demo/main.ts',
 });
 project.addTask('fault-suite', {

@@ -11,7 +11,7 @@ const at = (ms: number): string => {
   return `[+${`${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`.padStart(7)}]`;
 };
 
-test('deploys, updates and destroys examples/basic, one line per state change, nothing left', async () => {
+test('deploys, updates and destroys examples/basic (cluster and HSM), one line per state change, nothing left', async () => {
   const lines: string[] = [];
   const started = Date.now();
   const result = await runDemo({ print: (l) => lines.push(l) });
@@ -29,8 +29,23 @@ test('deploys, updates and destroys examples/basic, one line per state change, n
   expect(progress).toHaveLength(transitions.length);
   const clusterId = result.reports[0].outputs.ClusterId;
   const created = at(DEFAULT_TIMINGS.clusterCreateMs);
-  expect(progress).toContain(`${created} Cluster  Custom::CloudHsmCluster  CREATE_IN_PROGRESS -> UNINITIALIZED  ${clusterId}`);
+  expect(progress).toContain(`${created} Cluster    Custom::CloudHsmCluster  CREATE_IN_PROGRESS -> UNINITIALIZED  ${clusterId}`);
   expect(progress[progress.length - 1]).toMatch(/DELETE_COMPLETE/);
+
+  // The HSM: created once the cluster is, ACTIVE after the service's HSM time; deleted before the cluster.
+  const hsmId = result.reports[0].outputs.HsmId;
+  expect(hsmId).toMatch(/^hsm-[2-7a-z]{11}$/);
+  const hsmActive = at(DEFAULT_TIMINGS.clusterCreateMs + DEFAULT_TIMINGS.hsmCreateMs);
+  expect(progress).toContain(`${created} ClusterHsm Custom::CloudHsmHsm      CREATE_IN_PROGRESS`);
+  expect(progress).toContain(`${hsmActive} ClusterHsm Custom::CloudHsmHsm      (new) -> ACTIVE  ${hsmId}`);
+  expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^HSM ${hsmId} ACTIVE in us-east-1a at 10\\.0\\.\\d+\\.\\d+; `)));
+  expect(result.reports[0].apiCalls).toMatchObject({ CreateCluster: 1, CreateHsm: 1 });
+  expect(result.reports[0].outputs.ClusterCsr).toContain('BEGIN CERTIFICATE REQUEST');
+  const hsmDeleted = progress.findIndex((l) => l.includes(`Custom::CloudHsmHsm      DELETE_COMPLETE  ${hsmId}`));
+  const clusterDeleting = progress.findIndex((l) => l.includes(`Custom::CloudHsmCluster  DELETE_IN_PROGRESS  ${clusterId}`));
+  expect(hsmDeleted).toBeGreaterThan(0);
+  expect(clusterDeleting).toBeGreaterThan(hsmDeleted);
+  expect(result.reports[2].apiCalls).toMatchObject({ DeleteHsm: 1, DeleteCluster: 1 });
 
   // The update reached the service.
   const updated = result.reports[1];
@@ -40,13 +55,18 @@ test('deploys, updates and destroys examples/basic, one line per state change, n
   expect(lines[lines.length - 1]).toBe('demo OK');
 });
 
-test('with --retain only the retained cluster is left, and that is fine', async () => {
-  const result = await runDemo({ retain: true, print: () => undefined });
+test('with --retain only the retained cluster is left, without its HSM, and that is fine', async () => {
+  const sim = new CloudHsmSimulator({ seed: 1 });
+  const result = await runDemo({ retain: true, sim, print: () => undefined });
   expect(result.ok).toBe(true);
   const retained = result.reports.flatMap((r) => r.retained);
   // The cluster, and the flow logs of its VPC (not CloudHSM resources: nothing of them in the simulator).
   expect(retained.map((r) => r.type).sort()).toEqual(['AWS::Logs::LogGroup', 'Custom::CloudHsmCluster']);
-  expect(result.leftBehind.map((r) => r.id)).toEqual(retained.filter((r) => r.type === 'Custom::CloudHsmCluster').map((r) => r.physicalId));
+  const clusterId = retained.find((r) => r.type === 'Custom::CloudHsmCluster')!.physicalId;
+  expect(result.leftBehind.map((r) => [r.type, r.id])).toEqual([['cluster', clusterId]]);
+  // The HSM's removal policy is DESTROY: it was deleted, the cluster kept.
+  expect(result.reports[2].apiCalls.DeleteHsm).toBe(1);
+  expect(sim.peekCluster('us-east-1', clusterId)).toMatchObject({ State: 'UNINITIALIZED', Hsms: [] });
 });
 
 test('fails when something is left that the stack does not account for', async () => {

@@ -1,5 +1,5 @@
 // The deploy harness with the real bundled handler (assets/handler/index.js) against the simulator:
-// examples/basic created, updated and destroyed, removal policies, and CloudFormation-style
+// examples/basic (a cluster and its first HSM) created, updated and destroyed, removal policies, and CloudFormation-style
 // rollback after injected failures. Everything runs on the simulator's virtual clock.
 
 import { basicTemplate } from './demo/example';
@@ -24,6 +24,12 @@ function template(props: BasicStackProps = {}): CfnTemplate {
 
 function clusterLogicalId(t: CfnTemplate): string {
   const ids = Object.entries(t.Resources ?? {}).filter(([lid, r]) => r.Type === 'Custom::CloudHsmCluster' && lid !== 'Second').map(([id]) => id);
+  expect(ids).toHaveLength(1);
+  return ids[0];
+}
+
+function hsmLogicalId(t: CfnTemplate): string {
+  const ids = Object.entries(t.Resources ?? {}).filter(([, r]) => r.Type === 'Custom::CloudHsmHsm').map(([id]) => id);
   expect(ids).toHaveLength(1);
   return ids[0];
 }
@@ -67,6 +73,7 @@ describe('examples/basic lifecycle', () => {
     const h = harness();
     const v1 = template({ destroyOnRemoval: true });
     const id = clusterLogicalId(v1);
+    const hsm = hsmLogicalId(v1);
 
     const created = await h.deploy(v1);
     expect(created.outcome).toEqual({ status: 'success' });
@@ -79,14 +86,28 @@ describe('examples/basic lifecycle', () => {
       ['service', 'UNINITIALIZED', seenAt(T.clusterCreateMs)],
       ['resource', 'CREATE_COMPLETE', seenAt(T.clusterCreateMs)],
     ]);
+    // The HSM is created once the cluster is complete, and complete once it is ACTIVE.
+    const hsmCreated = seenAt(T.clusterCreateMs) + seenAt(T.hsmCreateMs);
+    const hsmId = created.resources[hsm].physicalId;
+    expect(hsmId).toMatch(/^hsm-[2-7a-z]{11}$/);
+    expect(steps(created, hsm)).toEqual([
+      ['resource', 'CREATE_IN_PROGRESS', seenAt(T.clusterCreateMs)],
+      ['service', 'ACTIVE', hsmCreated],
+      ['resource', 'CREATE_COMPLETE', hsmCreated],
+    ]);
     // The example's defaults reached the service; its outputs resolve to the handler's attributes.
     const live = sim.peekCluster(REGION, clusterId) as Record<string, any>;
     expect(live.BackupRetentionPolicy).toEqual({ Type: 'DAYS', Value: '90' });
     expect(tagsOf(live)).toMatchObject({ team: 'payments' });
     expect(live.SubnetMapping).toEqual({ 'us-east-1a': expect.stringMatching(/^subnet-/), 'us-east-1b': expect.stringMatching(/^subnet-/) });
+    expect(live.Hsms).toEqual([expect.objectContaining({ HsmId: hsmId, State: 'ACTIVE', AvailabilityZone: 'us-east-1a', SubnetId: live.SubnetMapping['us-east-1a'] })]);
+    expect(live.State).toBe('UNINITIALIZED');
     expect(created.outputs.ClusterId).toBe(clusterId);
     expect(created.outputs.ClusterSecurityGroupId).toBe(live.SecurityGroup);
-    expect(created.apiCalls.CreateCluster).toBe(1);
+    expect(created.outputs.HsmId).toBe(hsmId);
+    expect(created.outputs.ClusterCsr).toBe(live.Certificates.ClusterCsr);
+    expect(created.outputs.ClusterCsr).toContain('BEGIN CERTIFICATE REQUEST');
+    expect(created.apiCalls).toMatchObject({ CreateCluster: 1, CreateHsm: 1 });
 
     const updated = await h.deploy(template({ destroyOnRemoval: true, retentionDays: 30, team: 'risk' }));
     expect(updated.outcome).toEqual({ status: 'success' });
@@ -103,33 +124,52 @@ describe('examples/basic lifecycle', () => {
     expect(tagsOf(changed)).toMatchObject({ team: 'risk' });
     expect(updated.apiCalls).toMatchObject({ ModifyCluster: 1, TagResource: 1 });
     expect(updated.apiCalls.CreateCluster).toBeUndefined();
+    // The HSM is not touched by a change of its cluster's retention or tags.
+    expect(steps(updated, hsm)).toEqual([]);
+    expect(updated.resources[hsm].physicalId).toBe(hsmId);
+    expect(updated.apiCalls.CreateHsm).toBeUndefined();
 
+    // Destroy: the HSM first (a cluster with HSMs cannot be deleted), then the cluster.
     const destroyed = await h.destroy();
     expect(destroyed.stackStatus).toBe('DELETE_COMPLETE');
-    expect(steps(destroyed, id)).toEqual([
+    const hsmGone = seenAt(T.hsmDeleteMs);
+    expect(steps(destroyed, hsm)).toEqual([
       ['resource', 'DELETE_IN_PROGRESS', 0],
       ['service', 'DELETE_IN_PROGRESS', 0],
-      ['service', 'DELETED', seenAt(T.clusterDeleteMs)],
-      ['resource', 'DELETE_COMPLETE', seenAt(T.clusterDeleteMs)],
+      ['resource', 'DELETE_COMPLETE', hsmGone],
     ]);
+    expect(steps(destroyed, id)).toEqual([
+      ['resource', 'DELETE_IN_PROGRESS', hsmGone],
+      ['service', 'DELETE_IN_PROGRESS', hsmGone],
+      ['service', 'DELETED', hsmGone + seenAt(T.clusterDeleteMs)],
+      ['resource', 'DELETE_COMPLETE', hsmGone + seenAt(T.clusterDeleteMs)],
+    ]);
+    expect(destroyed.apiCalls).toMatchObject({ DeleteHsm: 1, DeleteCluster: 1 });
     expect(destroyed.leftInSimulator).toEqual([]);
     expect(destroyed.orphans).toEqual([]);
     expect(sim.listResources()).toEqual([{ region: REGION, type: 'cluster', id: clusterId, state: 'DELETED' }]);
   });
 
-  test('default policy: destroy keeps exactly the cluster and its VPC\'s flow logs, and says so', async () => {
+  test('default policy: destroy deletes the HSM and keeps exactly the cluster and its VPC\'s flow logs, and says so', async () => {
     const h = harness();
     const v1 = template();
     const id = clusterLogicalId(v1);
+    const hsm = hsmLogicalId(v1);
     const clusterId = (await h.deploy(v1)).resources[id].physicalId;
 
     const destroyed = await h.destroy();
     expect(destroyed.stackStatus).toBe('DELETE_COMPLETE');
-    expect(steps(destroyed, id)).toEqual([['resource', 'DELETE_SKIPPED', 0]]);
-    expect(destroyed.retained).toEqual([
+    // The HSM's own default is DESTROY: it is deleted before the cluster is skipped.
+    expect(steps(destroyed, hsm).map(([kind, status]) => `${kind} ${status}`))
+      .toEqual(['resource DELETE_IN_PROGRESS', 'service DELETE_IN_PROGRESS', 'resource DELETE_COMPLETE']);
+    expect(steps(destroyed, id)).toEqual([['resource', 'DELETE_SKIPPED', seenAt(sim.timings.hsmDeleteMs)]]);
+    expect(destroyed.apiCalls.DeleteHsm).toBe(1);
+    expect((sim.peekCluster(REGION, clusterId) as Record<string, any>).Hsms).toEqual([]);
+    expect(destroyed.retained).toHaveLength(2);
+    expect(destroyed.retained).toEqual(expect.arrayContaining([
       { logicalId: id, type: 'Custom::CloudHsmCluster', physicalId: clusterId, reason: 'DeletionPolicy', phase: 'destroy' },
       expect.objectContaining({ type: 'AWS::Logs::LogGroup', reason: 'DeletionPolicy', phase: 'destroy' }),
-    ]);
+    ]));
     expect(destroyed.leftInSimulator).toEqual([{ region: REGION, type: 'cluster', id: clusterId, state: 'UNINITIALIZED' }]);
     expect(destroyed.orphans).toEqual([]);
     expect(destroyed.apiCalls.DeleteCluster).toBeUndefined();
@@ -141,17 +181,20 @@ describe('rollback', () => {
     const h = harness();
     const t = withSecond(template({ destroyOnRemoval: true }), { BackupRetentionDays: '3' });
     const id = clusterLogicalId(t);
+    const hsm = hsmLogicalId(t);
 
     const report = await h.deploy(t);
     expect(report.outcome).toMatchObject({ status: 'failed', logicalId: 'Second', requestType: 'Create', rolledBack: true });
     expect(report.outcome.status === 'failed' && report.outcome.message).toMatch(/backupRetention/);
     expect(report.stackStatus).toBe('ROLLBACK_COMPLETE');
-    // Dependency order: the cluster completed before Second started.
+    // Dependency order: the cluster completed before the HSM and Second started. The HSM's create
+    // runs on when Second fails; the rollback waits for it, then deletes both before the cluster.
     const order = report.transitions.filter((x) => x.kind === 'resource' && x.custom).map((x) => `${x.logicalId} ${x.status}${x.phase === 'rollback' ? ' (rollback)' : ''}`);
     expect(order).toEqual([
       `${id} CREATE_IN_PROGRESS`, `${id} CREATE_COMPLETE`,
-      'Second CREATE_IN_PROGRESS', 'Second CREATE_FAILED',
-      'Second DELETE_IN_PROGRESS (rollback)', 'Second DELETE_COMPLETE (rollback)',
+      `${hsm} CREATE_IN_PROGRESS`, 'Second CREATE_IN_PROGRESS', 'Second CREATE_FAILED', `${hsm} CREATE_COMPLETE`,
+      `${hsm} DELETE_IN_PROGRESS (rollback)`, 'Second DELETE_IN_PROGRESS (rollback)',
+      'Second DELETE_COMPLETE (rollback)', `${hsm} DELETE_COMPLETE (rollback)`,
       `${id} DELETE_IN_PROGRESS (rollback)`, `${id} DELETE_COMPLETE (rollback)`,
     ]);
     expect(report.leftInSimulator).toEqual([]);

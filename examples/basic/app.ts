@@ -1,13 +1,14 @@
 /**
- * examples/basic: a VPC with isolated subnets and a CloudHSM cluster in them.
+ * examples/basic: a VPC with isolated subnets in two Availability Zones, a CloudHSM cluster in
+ * them and the cluster's first HSM.
  *
  *   npx ts-node examples/basic/app.ts   # synthesizes into examples/basic/cdk.out
  */
-import { App, CfnOutput, Duration, RemovalPolicy, Stack, StackProps, Tags } from 'aws-cdk-lib';
+import { App, CfnOutput, Duration, RemovalPolicy, Stack, StackProps, Tags, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { HsmCluster } from '../../src';
+import { Hsm, HsmCluster } from '../../src';
 
 /** What the demo and tests vary between deployments of the example. */
 export interface BasicStackProps extends StackProps {
@@ -21,12 +22,16 @@ export interface BasicStackProps extends StackProps {
 
 export class BasicStack extends Stack {
   public readonly cluster: HsmCluster;
+  public readonly hsm: Hsm;
 
   constructor(scope: Construct, id: string, props: BasicStackProps = {}) {
     super(scope, id, props);
+    // CDK warns about AZ names written into the template; an HSM's subnet and AZ have to be named ones.
+    Validations.of(this).acknowledge({ id: 'CloudFormation-Validate::W3010', reason: 'CloudHSM places each HSM in a named Availability Zone' });
     // [readme] the block between these markers is shown in README.md
     const vpc = new ec2.Vpc(this, 'Vpc', {
-      maxAzs: 2,
+      // Real AZ names for the HSM: without an AZ lookup the stack's AZs are placeholders (dummy1a, ...).
+      availabilityZones: ['us-east-1a', 'us-east-1b'],
       natGateways: 0,
       subnetConfiguration: [{ name: 'hsm', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
     });
@@ -36,6 +41,8 @@ export class BasicStack extends Stack {
       removalPolicy: props.destroyOnRemoval ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
     Tags.of(this.cluster).add('team', props.team ?? 'payments');
+    // One HSM: CloudHSM refuses a second one until the cluster is initialized and activated.
+    this.hsm = this.cluster.addHsm('Hsm', { availabilityZone: vpc.availabilityZones[0] });
     // [/readme]
     // A record of the traffic to and from the HSMs' network interfaces, kept like the cluster.
     vpc.addFlowLog('FlowLog', {
@@ -47,6 +54,9 @@ export class BasicStack extends Stack {
     });
     new CfnOutput(this, 'ClusterId', { value: this.cluster.clusterId });
     new CfnOutput(this, 'ClusterSecurityGroupId', { value: this.cluster.securityGroup.securityGroupId });
+    new CfnOutput(this, 'HsmId', { value: this.hsm.hsmId });
+    // Sign this certificate signing request to initialize the cluster (docs/initialization.md).
+    new CfnOutput(this, 'ClusterCsr', { value: this.hsm.clusterCsr });
   }
 }
 

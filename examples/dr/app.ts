@@ -8,6 +8,11 @@
  * true: CDK writes it to an SSM parameter in us-west-2 and Dr reads it from there).
  * See docs/disaster-recovery.md.
  *
+ * Neither cluster declares an HSM: the restored cluster is ACTIVE with the primary's keys and gets
+ * HSMs (`cluster.addHsm`) when the DR region has to serve from it, and the primary's first HSM and
+ * its initialization are those of examples/basic and docs/initialization.md. A VPC for HSMs names
+ * its Availability Zones (`availabilityZones`), as examples/basic does.
+ *
  *   npx ts-node examples/dr/app.ts   # synthesizes into examples/dr/cdk.out
  */
 import { App, CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';

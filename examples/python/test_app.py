@@ -11,10 +11,11 @@ from app import STACK_NAME, build_app
 from cdk_cloudhsm import HsmCluster
 
 CLUSTER = "Custom::CloudHsmCluster"
+HSM = "Custom::CloudHsmHsm"
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory):
+def synthesized(tmp_path_factory):
     app, stack = build_app(outdir=str(tmp_path_factory.mktemp("cdk.out")))
     assembly = app.synth()
     # The parity check compares this template with the TypeScript and Java ones.
@@ -22,7 +23,12 @@ def template(tmp_path_factory):
     if out:
         os.makedirs(os.path.dirname(out), exist_ok=True)
         shutil.copyfile(assembly.get_stack_by_name(STACK_NAME).template_full_path, out)
-    return assertions.Template.from_stack(stack)
+    return stack
+
+
+@pytest.fixture(scope="module")
+def template(synthesized):
+    return assertions.Template.from_stack(synthesized)
 
 
 def cluster_id(template):
@@ -31,15 +37,49 @@ def cluster_id(template):
     return next(iter(clusters))
 
 
+def hsm_id(template):
+    hsms = template.find_resources(HSM)
+    assert len(hsms) == 1
+    return next(iter(hsms))
+
+
 def test_declares_one_cluster(template):
     template.resource_count_is(CLUSTER, 1)
 
 
 def test_cluster_spans_the_isolated_subnets(template):
     subnets = template.find_resources("AWS::EC2::Subnet")
-    assert len(subnets) == 2  # maxAzs=2, one isolated subnet group
+    assert len(subnets) == 2  # two named AZs, one isolated subnet group
     props = template.find_resources(CLUSTER)[cluster_id(template)]["Properties"]
     assert sorted(ref["Ref"] for ref in props["SubnetIds"]) == sorted(subnets)
+
+
+def test_subnets_are_in_the_named_availability_zones(template):
+    subnets = template.find_resources("AWS::EC2::Subnet")
+    assert sorted(s["Properties"]["AvailabilityZone"] for s in subnets.values()) == ["us-east-1a", "us-east-1b"]
+
+
+def test_declares_one_hsm_in_the_cluster_in_the_first_zone(template):
+    template.resource_count_is(HSM, 1)
+    props = template.find_resources(HSM)[hsm_id(template)]["Properties"]
+    assert props["ClusterId"] == {"Ref": cluster_id(template)}
+    assert props["AvailabilityZone"] == "us-east-1a"
+    assert "IpAddress" not in props
+
+
+def test_hsm_is_deleted_with_the_stack(template):
+    template.has_resource(HSM, {"DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"})
+
+
+def test_vpc_flow_logs_are_kept_for_a_year(template):
+    template.resource_count_is("AWS::EC2::FlowLog", 1)
+    template.has_resource("AWS::Logs::LogGroup", {
+        "Properties": {"RetentionInDays": 365}, "DeletionPolicy": "RetainExceptOnCreate"})
+
+
+def test_one_hsm_raises_no_activation_warning(synthesized):
+    assertions.Annotations.from_stack(synthesized).has_no_warning(
+        "*", assertions.Match.string_like_regexp("hsmBeforeActivation"))
 
 
 def test_retention_and_tag_reach_the_cluster(template):
@@ -57,6 +97,12 @@ def test_outputs_name_the_cluster_and_its_security_group(template):
     logical_id = cluster_id(template)
     template.has_output("ClusterId", {"Value": {"Ref": logical_id}})
     template.has_output("ClusterSecurityGroupId", {"Value": {"Fn::GetAtt": [logical_id, "SecurityGroupId"]}})
+
+
+def test_outputs_name_the_hsm_and_the_cluster_csr(template):
+    logical_id = hsm_id(template)
+    template.has_output("HsmId", {"Value": {"Ref": logical_id}})
+    template.has_output("ClusterCsr", {"Value": {"Fn::GetAtt": [logical_id, "ClusterCsr"]}})
 
 
 def test_synth_time_validation_reaches_python():

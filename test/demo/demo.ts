@@ -1,6 +1,7 @@
 // `npm run demo`: examples/basic deployed, updated and destroyed by the deploy harness with the
 // real bundled handler against an in-process simulator on a virtual clock. One line per state
-// change; a summary; `ok` is false when a step failed or something is left that should not be.
+// change; a summary; `ok` is false when a step failed, the example's HSM did not become ACTIVE, or
+// something is left that should not be.
 
 import { BasicStackProps } from '../../examples/basic/app';
 import { DeployHarness } from '../harness/engine';
@@ -32,12 +33,15 @@ export interface DemoResult {
 /** The update the demo applies: a shorter backup retention and a new owner tag. */
 export const DEMO_UPDATE: BasicStackProps = { retentionDays: 30, team: 'risk' };
 
-/** `[+ 5m00s] Cluster  Custom::CloudHsmCluster  CREATE_IN_PROGRESS -> UNINITIALIZED  cluster-…` */
+/** The region of the example's stack (and the harness's default). */
+const REGION = 'us-east-1';
+
+/** `[+  5m00s] Cluster    Custom::CloudHsmCluster  CREATE_IN_PROGRESS -> UNINITIALIZED  cluster-…` */
 export function progressLine(t: Transition, sinceStartMs: number): string {
   const what = t.kind === 'service' ? `${t.previousStatus ?? '(new)'} -> ${t.status}` : t.status;
   const phase = t.phase === 'rollback' || t.phase === 'cleanup' ? ` (${t.phase})` : '';
   const extra = [t.physicalId, t.reason].filter(Boolean).join('  ');
-  return `[+${formatDuration(sinceStartMs).padStart(7)}] ${displayName(t.logicalId).padEnd(8)} ${t.resourceType.padEnd(24)} `
+  return `[+${formatDuration(sinceStartMs).padStart(7)}] ${displayName(t.logicalId).padEnd(10)} ${t.resourceType.padEnd(24)} `
     + `${what}${phase}${extra ? `  ${extra}` : ''}`;
 }
 
@@ -76,6 +80,11 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
         problems.push(formatOutcome(report));
         break;
       }
+      if (report.operation === 'create') {
+        const hsm = describeHsm(sim, report);
+        if (hsm.problem) problems.push(hsm.problem);
+        print(hsm.line);
+      }
     }
   } finally {
     await server.close();
@@ -84,7 +93,9 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const last = reports[reports.length - 1];
   const retainedIds = reports.flatMap((r) => r.retained.map((x) => x.physicalId));
   const leftBehind = last?.leftInSimulator ?? [];
-  const unexpected = leftBehind.filter((r) => !retainedIds.includes(r.id) && !(r.clusterId && retainedIds.includes(r.clusterId)));
+  // Backups of a retained cluster stay with it; an HSM is left only if it was retained itself.
+  const unexpected = leftBehind.filter((r) => !retainedIds.includes(r.id)
+    && !(r.type !== 'hsm' && r.clusterId && retainedIds.includes(r.clusterId)));
   for (const r of unexpected) problems.push(`left behind: ${r.type} ${r.id} (${r.state}) in ${r.region}`);
   if (opts.retain && retainedIds.length === 0) problems.push('the RETAIN policy kept nothing');
 
@@ -100,4 +111,20 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const ok = problems.length === 0 && reports.length === 3;
   print(ok ? 'demo OK' : `demo FAILED:\n  ${problems.join('\n  ')}`);
   return { ok, problems, reports, leftBehind, retainedIds };
+}
+
+/** The example's HSM (outputs HsmId, ClusterId) as the simulator holds it after the deploy. */
+function describeHsm(sim: CloudHsmSimulator, report: DeploymentReport): { line: string; problem?: string } {
+  const { ClusterId: clusterId, HsmId: hsmId } = report.outputs;
+  const cluster = sim.peekCluster(REGION, clusterId) as { Hsms?: Record<string, string>[]; Certificates?: Record<string, string> } | undefined;
+  const hsm = cluster?.Hsms?.find((h) => h.HsmId === hsmId);
+  if (!hsm || hsm.State !== 'ACTIVE') {
+    const problem = `the example's HSM ${hsmId ?? '(no HsmId output)'} is ${hsm?.State ?? 'not in the cluster'} after the deploy, not ACTIVE`;
+    return { line: problem, problem };
+  }
+  const csr = report.outputs.ClusterCsr && report.outputs.ClusterCsr === cluster?.Certificates?.ClusterCsr;
+  return {
+    line: `HSM ${hsm.HsmId} ACTIVE in ${hsm.AvailabilityZone} at ${hsm.EniIp}; the cluster's CSR is the output ClusterCsr`,
+    problem: csr ? undefined : 'the output ClusterCsr is not the cluster\'s certificate signing request',
+  };
 }

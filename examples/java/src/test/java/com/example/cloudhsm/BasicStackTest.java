@@ -1,6 +1,7 @@
 package com.example.cloudhsm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,6 +20,8 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awscdk.App;
 import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.assertions.Annotations;
+import software.amazon.awscdk.assertions.Match;
 import software.amazon.awscdk.assertions.Template;
 import software.amazon.awscdk.cxapi.CloudAssembly;
 import software.amazon.awscdk.services.ec2.Vpc;
@@ -26,12 +29,14 @@ import software.amazon.awscdk.services.ec2.Vpc;
 /** Synthesizes the example app with the built cdk-cloudhsm jar and checks its template. */
 class BasicStackTest {
     private static final String CLUSTER = "Custom::CloudHsmCluster";
+    private static final String HSM = "Custom::CloudHsmHsm";
+    private static BasicStack stack;
     private static Template template;
 
     @BeforeAll
     static void synthesize() throws IOException {
         App app = App.Builder.create().outdir(Files.createTempDirectory("cdk.out").toString()).build();
-        BasicStack stack = BasicApp.addStack(app);
+        stack = BasicApp.addStack(app);
         CloudAssembly assembly = app.synth();
         // The parity check compares this template with the TypeScript and Python ones.
         String out = System.getenv("CDK_CLOUDHSM_TEMPLATE_OUT");
@@ -50,6 +55,12 @@ class BasicStackTest {
         return clusters.keySet().iterator().next();
     }
 
+    private static String hsmLogicalId() {
+        Map<String, Map<String, Object>> hsms = template.findResources(HSM);
+        assertEquals(1, hsms.size());
+        return hsms.keySet().iterator().next();
+    }
+
     @Test
     void declaresOneCluster() {
         template.resourceCountIs(CLUSTER, 1);
@@ -59,12 +70,49 @@ class BasicStackTest {
     @SuppressWarnings("unchecked")
     void clusterSpansTheIsolatedSubnets() {
         Map<String, Map<String, Object>> subnets = template.findResources("AWS::EC2::Subnet");
-        assertEquals(2, subnets.size()); // maxAzs 2, one isolated subnet group
+        assertEquals(2, subnets.size()); // two named AZs, one isolated subnet group
         Map<String, Object> props = (Map<String, Object>) template.findResources(CLUSTER)
                 .get(clusterLogicalId()).get("Properties");
         List<Map<String, Object>> subnetIds = (List<Map<String, Object>>) props.get("SubnetIds");
         assertEquals(new TreeSet<>(subnets.keySet()),
                 subnetIds.stream().map(ref -> (String) ref.get("Ref")).collect(Collectors.toCollection(TreeSet::new)));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void subnetsAreInTheNamedAvailabilityZones() {
+        TreeSet<String> zones = template.findResources("AWS::EC2::Subnet").values().stream()
+                .map(subnet -> (String) ((Map<String, Object>) subnet.get("Properties")).get("AvailabilityZone"))
+                .collect(Collectors.toCollection(TreeSet::new));
+        assertEquals(new TreeSet<>(List.of("us-east-1a", "us-east-1b")), zones);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void declaresOneHsmInTheClusterInTheFirstZone() {
+        template.resourceCountIs(HSM, 1);
+        Map<String, Object> props = (Map<String, Object>) template.findResources(HSM)
+                .get(hsmLogicalId()).get("Properties");
+        assertEquals(Map.of("Ref", clusterLogicalId()), props.get("ClusterId"));
+        assertEquals("us-east-1a", props.get("AvailabilityZone"));
+        assertFalse(props.containsKey("IpAddress"));
+    }
+
+    @Test
+    void hsmIsDeletedWithTheStack() {
+        template.hasResource(HSM, Map.of("DeletionPolicy", "Delete", "UpdateReplacePolicy", "Delete"));
+    }
+
+    @Test
+    void vpcFlowLogsAreKeptForAYear() {
+        template.resourceCountIs("AWS::EC2::FlowLog", 1);
+        template.hasResource("AWS::Logs::LogGroup", Map.of(
+                "Properties", Map.of("RetentionInDays", 365), "DeletionPolicy", "RetainExceptOnCreate"));
+    }
+
+    @Test
+    void oneHsmRaisesNoActivationWarning() {
+        Annotations.fromStack(stack).hasNoWarning("*", Match.stringLikeRegexp("hsmBeforeActivation"));
     }
 
     @Test
@@ -85,6 +133,13 @@ class BasicStackTest {
         template.hasOutput("ClusterId", Map.of("Value", Map.of("Ref", id)));
         template.hasOutput("ClusterSecurityGroupId",
                 Map.of("Value", Map.of("Fn::GetAtt", List.of(id, "SecurityGroupId"))));
+    }
+
+    @Test
+    void outputsNameTheHsmAndTheClusterCsr() {
+        String id = hsmLogicalId();
+        template.hasOutput("HsmId", Map.of("Value", Map.of("Ref", id)));
+        template.hasOutput("ClusterCsr", Map.of("Value", Map.of("Fn::GetAtt", List.of(id, "ClusterCsr"))));
     }
 
     @Test
