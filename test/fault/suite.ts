@@ -32,10 +32,17 @@ export interface LifecycleResult {
   readonly failures: number;
 }
 
-/** Park–Miller generator: the same seed gives the same lifecycle. */
+/**
+ * Park–Miller generator: the same seed gives the same lifecycle. Its first output is
+ * (seed + 1) * 16807 / 2^31, under 0.004 for every seed up to 500, so it is dropped: kept, it made
+ * every lifecycle of seeds 1-500 pick the first stack shape (cluster only).
+ */
 class Rng {
   private state: number;
-  constructor(seed: number) { this.state = (seed % 2147483646) + 1; }
+  constructor(seed: number) {
+    this.state = (seed % 2147483646) + 1;
+    this.next();
+  }
   public next(): number {
     this.state = (this.state * 16807) % 2147483647;
     return (this.state - 1) / 2147483646;
