@@ -10,6 +10,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { BackupCopy, HsmCluster } from '../../src';
 import { DeployHarness } from '../harness/engine';
 import { HarnessFaults } from '../harness/faults';
+import { serviceResourceOf } from '../harness/physical';
 import { CfnTemplate, DeploymentReport } from '../harness/types';
 import { CloudHsmSimulator } from '../sim';
 
@@ -110,8 +111,10 @@ function harnessFaults(sim: CloudHsmSimulator, rng: Rng, faults: Fault[]): Harne
     beforeInvoke: faults.includes('degraded') ? (info) => {
       // Once, while a create is polled: the resource in progress turns DEGRADED.
       if (degraded || info.fn !== 'isComplete' || info.event.RequestType !== 'Create' || info.attempt !== degradeAt) return;
-      const id = info.event.PhysicalResourceId ?? '';
-      const live = sim.listResources().find((r) => r.region === REGION && (r.id === id || (r.type === 'hsm' && r.state === 'CREATE_IN_PROGRESS')));
+      // The resource behind the physical id (a pending cluster id stands for its request's cluster), else an HSM being created.
+      const own = serviceResourceOf(sim, info.event.PhysicalResourceId);
+      const live = own?.region === REGION ? own
+        : sim.listResources().find((r) => r.region === REGION && r.type === 'hsm' && r.state === 'CREATE_IN_PROGRESS');
       if (!live) return;
       degraded = true;
       if (live.type === 'cluster') sim.degradeCluster(REGION, live.id, 'Injected: cluster degraded');
