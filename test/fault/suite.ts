@@ -1,8 +1,9 @@
 // Seeded, randomized lifecycles through the deploy harness and the simulator with injected faults.
 // Each lifecycle picks a stack (cluster; cluster + HSM; cluster + HSM + backup copy), a story
 // (create-update-destroy, create failing late, update failing) and faults (throttling, 500s, latency,
-// dropped responses, duplicate onEvent, onEvent killed after its API calls, DEGRADED states), then
-// checks the invariants: nothing orphaned, nothing stuck, every failure names its resource.
+// dropped responses, duplicate onEvent one after the other or at the same moment, onEvent killed after
+// its API calls, DEGRADED states), then checks the invariants: nothing orphaned, nothing stuck, every
+// failure names its resource.
 // A failing seed is replayed with `npm run fault-suite -- --seed N --count 1`.
 
 import { App, CfnParameter, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
@@ -17,7 +18,7 @@ import { CloudHsmSimulator } from '../sim';
 const REGION = 'us-east-1';
 export const STACKS = ['cluster', 'cluster+hsm', 'cluster+hsm+copy'] as const;
 export const STORIES = ['create-update-destroy', 'create-fails-late', 'update-fails'] as const;
-export const FAULTS = ['throttle', 'internalError', 'latency', 'dropResponse', 'duplicateOnEvent', 'killAfterOnEvent', 'degraded'] as const;
+export const FAULTS = ['throttle', 'internalError', 'latency', 'dropResponse', 'duplicateOnEvent', 'duplicateConcurrently', 'killAfterOnEvent', 'degraded'] as const;
 type StackKind = typeof STACKS[number];
 type Story = typeof STORIES[number];
 type Fault = typeof FAULTS[number];
@@ -106,7 +107,10 @@ function harnessFaults(sim: CloudHsmSimulator, rng: Rng, faults: Fault[]): Harne
   let degraded = false;
   const degradeAt = 2 + Math.floor(rng.next() * 4);
   return {
-    duplicateOnEvent: faults.includes('duplicateOnEvent') ? { requestType: 'Create', rate: 0.5, times: 2 } : undefined,
+    // A duplicate delivery: one after the other, or both at the same moment (each starts its own waiter execution).
+    duplicateOnEvent: faults.includes('duplicateOnEvent') || faults.includes('duplicateConcurrently')
+      ? { requestType: 'Create', rate: 0.5, times: 2 } : undefined,
+    duplicateConcurrently: faults.includes('duplicateConcurrently'),
     killAfterOnEvent: faults.includes('killAfterOnEvent') ? { rate: 0.3, times: 2 } : undefined,
     beforeInvoke: faults.includes('degraded') ? (info) => {
       // Once, while a create is polled: the resource in progress turns DEGRADED.
