@@ -149,7 +149,16 @@ async function createStep(event: ResourceEvent, pending: PendingHsm, props: HsmP
       }));
       log(event, 'CreateHsm', { clusterId: pending.clusterId, hsmId: out.Hsm?.HsmId, availabilityZone: zone });
     } catch (err) {
-      if (isInvalidRequest(err) && NOT_ACTIVATED_PATTERN.test(messageOf(err))) throw activationError(event, cluster);
+      if (isInvalidRequest(err) && NOT_ACTIVATED_PATTERN.test(messageOf(err))) {
+        // The cluster had no HSM when described just now, so one has appeared since: another waiter
+        // execution of this request (a duplicated onEvent starts one each) created it at the same moment.
+        // The next poll finds it as this resource's HSM.
+        if ((cluster.Hsms?.length ?? 0) === 0) {
+          log(event, 'an HSM appeared while CreateHsm was being called; waiting for it', { clusterId: pending.clusterId });
+          return NOT_COMPLETE;
+        }
+        throw activationError(event, cluster);
+      }
       throw new Error(`${label(event)}: CreateHsm in ${zone} of cluster ${pending.clusterId} failed: ${messageOf(err)}`);
     }
     return NOT_COMPLETE;

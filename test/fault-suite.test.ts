@@ -28,5 +28,5 @@ test('the same seed replays the same lifecycle', async () => {
   const a = await runLifecycle(7, sim, server.url);
   const b = await runLifecycle(7, sim, server.url);
   expect(b).toEqual(a);
-  expect(FAULTS.length).toBe(7);
+  expect(FAULTS.length).toBe(8);
 }, 120_000);

@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-cloudhsm-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { cloudHsm, MAX_ATTEMPTS, setClientFactory } from '../lambda/aws';
+import { LATE_CREATE_MS, parsePendingClusterId, pendingClusterId } from '../lambda/cluster';
 import { isComplete, onEvent } from '../lambda/index';
 import { ResourceEvent } from '../lambda/types';
 
@@ -13,6 +14,10 @@ const hsm = mockClient(CloudHSMV2Client);
 const REQUEST_TAG = 'cdk-cloudhsm:create-request';
 const CLUSTER_ID = 'cluster-abcdefghijk';
 const SUBNETS = ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'];
+const VPC = 'vpc-0123456789abcdef0';
+const TWINS_TAG = 'cdk-cloudhsm:twins';
+/** The physical id of the create request req-1 until its cluster is settled. */
+const PENDING = pendingClusterId(VPC, 'req-1');
 
 process.env.AWS_REGION = 'us-east-1';
 process.env.AWS_ACCESS_KEY_ID = 'test';
@@ -49,7 +54,8 @@ function cluster(overrides: Record<string, any> = {}): any {
     State: 'UNINITIALIZED',
     HsmType: 'hsm2m.medium',
     SecurityGroup: 'sg-0123456789abcdef0',
-    VpcId: 'vpc-0123456789abcdef0',
+    VpcId: VPC,
+    CreateTimestamp: 1700000000,
     BackupRetentionPolicy: { Type: 'DAYS', Value: '30' },
     PreCoPassword: 'secret-pre-co-password',
     Hsms: [],
@@ -72,13 +78,14 @@ beforeEach(() => {
 });
 
 describe('create', () => {
-  test('calls CreateCluster with every property, the tags and the request tag', async () => {
+  test('calls CreateCluster with every property, the tags and the request tag; the physical id names the request until it settles', async () => {
     describes();
-    hsm.on(CreateClusterCommand).resolves({ Cluster: { ClusterId: CLUSTER_ID, State: 'CREATE_IN_PROGRESS' } });
+    hsm.on(CreateClusterCommand).resolves({ Cluster: { ClusterId: CLUSTER_ID, State: 'CREATE_IN_PROGRESS', VpcId: VPC } });
     const res = await onEvent(event('Create', {
       ResourceProperties: props({ Mode: 'NON_FIPS', NetworkType: 'DUALSTACK', SourceBackupId: undefined }),
     }));
-    expect(res.PhysicalResourceId).toBe(CLUSTER_ID);
+    expect(res.PhysicalResourceId).toBe(`cdk-cloudhsm:pending-cluster:${VPC}:req-1`);
+    expect(parsePendingClusterId(res.PhysicalResourceId)).toEqual({ vpcId: VPC, requestId: 'req-1' });
     const calls = hsm.commandCalls(CreateClusterCommand);
     expect(calls).toHaveLength(1);
     expect(calls[0].args[0].input).toEqual({
@@ -90,19 +97,22 @@ describe('create', () => {
       SourceBackupId: undefined,
       TagList: [{ Key: 'team', Value: 'payments' }, { Key: REQUEST_TAG, Value: 'req-1' }],
     });
+    // One listing (an earlier attempt's cluster?) and the create: no second look when the create was quick.
+    expect(hsm.commandCalls(DescribeClustersCommand)).toHaveLength(1);
   });
 
-  test('waits while CREATE_IN_PROGRESS, completes at UNINITIALIZED without the PreCoPassword', async () => {
+  test('waits while CREATE_IN_PROGRESS, completes at UNINITIALIZED with the cluster id and without the PreCoPassword', async () => {
     describes(cluster({ State: 'CREATE_IN_PROGRESS' }));
-    const ev = event('Create', { PhysicalResourceId: CLUSTER_ID });
+    const ev = event('Create', { PhysicalResourceId: PENDING });
     expect(await isComplete(ev)).toEqual({ IsComplete: false });
     describes(cluster());
     const done = await isComplete(ev);
     expect(done.IsComplete).toBe(true);
+    expect(done.PhysicalResourceId).toBe(CLUSTER_ID);
     expect(done.Data).toEqual({
       ClusterId: CLUSTER_ID,
       SecurityGroupId: 'sg-0123456789abcdef0',
-      VpcId: 'vpc-0123456789abcdef0',
+      VpcId: VPC,
       State: 'UNINITIALIZED',
       HsmType: 'hsm2m.medium',
       BackupRetentionDays: '30',
@@ -112,34 +122,62 @@ describe('create', () => {
     expect(hsm.commandCalls(TagResourceCommand)).toHaveLength(0);
   });
 
+  test('each poll is one DescribeClusters of the cluster\'s VPC', async () => {
+    describes(cluster({ State: 'CREATE_IN_PROGRESS' }), cluster({ ClusterId: 'cluster-someoneelses', TagList: [] }));
+    await isComplete(event('Create', { PhysicalResourceId: PENDING }));
+    describes(cluster(), cluster({ ClusterId: 'cluster-someoneelses', TagList: [] }));
+    expect(await isComplete(event('Create', { PhysicalResourceId: PENDING }))).toMatchObject({ IsComplete: true, PhysicalResourceId: CLUSTER_ID });
+    const inputs = hsm.commandCalls(DescribeClustersCommand).map((c) => c.args[0].input);
+    expect(inputs).toEqual([{ Filters: { vpcIds: [VPC] } }, { Filters: { vpcIds: [VPC] } }]);
+    expect(hsm.commandCalls(DeleteClusterCommand)).toHaveLength(0); // another request's cluster is no twin
+  });
+
   test('restore from a backup passes SourceBackupId and completes when ACTIVE', async () => {
     describes();
-    hsm.on(CreateClusterCommand).resolves({ Cluster: { ClusterId: CLUSTER_ID } });
+    hsm.on(CreateClusterCommand).resolves({ Cluster: { ClusterId: CLUSTER_ID, VpcId: VPC } });
     await onEvent(event('Create', { ResourceProperties: props({ SourceBackupId: 'backup-abcdefghijk' }) }));
     expect(hsm.commandCalls(CreateClusterCommand)[0].args[0].input.SourceBackupId).toBe('backup-abcdefghijk');
     describes(cluster({ State: 'ACTIVE', SourceBackupId: 'backup-abcdefghijk' }));
-    const done = await isComplete(event('Create', { PhysicalResourceId: CLUSTER_ID }));
-    expect(done).toMatchObject({ IsComplete: true, Data: { State: 'ACTIVE' } });
+    const done = await isComplete(event('Create', { PhysicalResourceId: PENDING }));
+    expect(done).toMatchObject({ IsComplete: true, PhysicalResourceId: CLUSTER_ID, Data: { State: 'ACTIVE' } });
   });
 
-  test('a retried create finds the cluster of the first attempt by its request tag', async () => {
+  test('a retried create finds the cluster of the first attempt by its request tag and returns the same physical id', async () => {
     describes(cluster({ ClusterId: 'cluster-otherclusters', TagList: [{ Key: REQUEST_TAG, Value: 'req-0' }] }),
       cluster({ State: 'CREATE_IN_PROGRESS' }));
     const res = await onEvent(event('Create'));
-    expect(res.PhysicalResourceId).toBe(CLUSTER_ID);
+    expect(res.PhysicalResourceId).toBe(PENDING);
     expect(hsm.commandCalls(CreateClusterCommand)).toHaveLength(0);
   });
 
-  test('a retried create ignores a deleted cluster of the same request', async () => {
-    describes(cluster({ State: 'DELETED' }));
-    hsm.on(CreateClusterCommand).resolves({ Cluster: { ClusterId: 'cluster-newnewnewnew' } });
-    expect((await onEvent(event('Create'))).PhysicalResourceId).toBe('cluster-newnewnewnew');
+  test('a retried create ignores a deleted (or deleting) cluster of the same request', async () => {
+    describes(cluster({ State: 'DELETED' }), cluster({ ClusterId: 'cluster-deletingdele', State: 'DELETE_IN_PROGRESS' }));
+    hsm.on(CreateClusterCommand).resolves({ Cluster: { ClusterId: 'cluster-newnewnewnew', VpcId: VPC } });
+    expect((await onEvent(event('Create'))).PhysicalResourceId).toBe(PENDING);
+    expect(hsm.commandCalls(CreateClusterCommand)).toHaveLength(1);
+  });
+
+  test('a CreateCluster answer without a VPC id gives a physical id that lists the region\'s clusters', async () => {
+    describes();
+    hsm.on(CreateClusterCommand).resolves({ Cluster: { ClusterId: CLUSTER_ID } });
+    const res = await onEvent(event('Create'));
+    expect(res.PhysicalResourceId).toBe('cdk-cloudhsm:pending-cluster::req-1');
+    hsm.reset();
+    describes(cluster());
+    expect(await isComplete(event('Create', { PhysicalResourceId: res.PhysicalResourceId }))).toMatchObject({ IsComplete: true, PhysicalResourceId: CLUSTER_ID });
+    expect(hsm.commandCalls(DescribeClustersCommand)[0].args[0].input.Filters).toBeUndefined();
+  });
+
+  test('no cluster of the request any more is an error that names the resource', async () => {
+    describes(cluster({ ClusterId: 'cluster-someoneelses', TagList: [] }));
+    await expect(isComplete(event('Create', { PhysicalResourceId: PENDING })))
+      .rejects.toThrow('HsmCluster Cluster: no cluster of this request exists any more (deleted outside this stack?)');
   });
 
   test('DEGRADED fails with the state message and deletes the cluster this request made', async () => {
     describes(cluster({ State: 'DEGRADED', StateMessage: 'subnet ran out of addresses' }));
     hsm.on(DeleteClusterCommand).resolves({});
-    await expect(isComplete(event('Create', { PhysicalResourceId: CLUSTER_ID })))
+    await expect(isComplete(event('Create', { PhysicalResourceId: PENDING })))
       .rejects.toThrow('HsmCluster Cluster (cluster-abcdefghijk) is DEGRADED: subnet ran out of addresses');
     expect(hsm.commandCalls(DeleteClusterCommand)).toHaveLength(1);
   });
@@ -153,7 +191,7 @@ describe('create', () => {
 
   test('an unexpected state fails with it', async () => {
     describes(cluster({ State: 'SOMETHING_NEW', StateMessage: 'why' }));
-    await expect(isComplete(event('Create', { PhysicalResourceId: CLUSTER_ID })))
+    await expect(isComplete(event('Create', { PhysicalResourceId: PENDING })))
       .rejects.toThrow('HsmCluster Cluster (cluster-abcdefghijk) is in the unexpected state SOMETHING_NEW: why');
   });
 
@@ -166,44 +204,192 @@ describe('create', () => {
   });
 });
 
-describe('a CreateCluster retried after its response was lost', () => {
-  const marked = () => cluster({ TagList: [...cluster().TagList, { Key: 'cdk-cloudhsm:twins', Value: 'true' }] });
+/**
+ * One create, several attempts: the framework's onEvent retried while the first still runs (each
+ * framework invocation starts its own waiter execution), or the SDK retrying a CreateCluster whose
+ * response was lost. Every attempt may make a cluster with the request's tag; the orderings below
+ * are named by what each attempt and each waiter execution saw.
+ */
+describe('one create, several clusters of its request (twins)', () => {
+  const A = CLUSTER_ID; // the oldest: the request's cluster
+  const B = 'cluster-twintwintwin';
+  const older = (o: Record<string, any> = {}) => cluster({ ClusterId: A, CreateTimestamp: 1700000000, ...o });
+  const newer = (o: Record<string, any> = {}) => cluster({ ClusterId: B, CreateTimestamp: 1700000003, ...o });
+  const inProgress = (id: string) => serviceError('CloudHsmInvalidRequestException',
+    `DeleteCluster is not allowed while cluster '${id}' is in state DELETE_IN_PROGRESS; retry when the current operation has finished`);
 
-  test('the twin cluster with the same request tag is deleted before the create completes', async () => {
-    const twin = cluster({ ClusterId: 'cluster-twintwintwin' });
-    hsm.on(DescribeClustersCommand, { Filters: { clusterIds: [CLUSTER_ID] } }).resolves({ Clusters: [marked()] });
-    hsm.on(DescribeClustersCommand, { NextToken: undefined }).resolves({ Clusters: [marked(), twin] });
-    hsm.on(DeleteClusterCommand).resolves({});
-    const res = await isComplete(event('Create', { PhysicalResourceId: CLUSTER_ID }));
-    expect(res.IsComplete).toBe(true);
-    expect(hsm.commandCalls(DeleteClusterCommand).map((c) => c.args[0].input.ClusterId)).toEqual(['cluster-twintwintwin']);
+  test('two attempts at the same moment, neither seeing the other\'s cluster: both create, both return the same physical id', async () => {
+    describes(); // each attempt's listing happens before either cluster exists
+    hsm.on(CreateClusterCommand)
+      .resolvesOnce({ Cluster: { ClusterId: A, VpcId: VPC, State: 'CREATE_IN_PROGRESS' } })
+      .resolvesOnce({ Cluster: { ClusterId: B, VpcId: VPC, State: 'CREATE_IN_PROGRESS' } });
+    const [first, second] = await Promise.all([onEvent(event('Create')), onEvent(event('Create'))]);
+    expect(hsm.commandCalls(CreateClusterCommand)).toHaveLength(2);
+    expect(first).toEqual({ PhysicalResourceId: PENDING });
+    expect(second).toEqual(first);
   });
 
-  test('onEvent settles on the oldest cluster of the request when the SDK had to retry CreateCluster', async () => {
-    const original = cluster({ State: 'CREATE_IN_PROGRESS', CreateTimestamp: 1700000000 });
-    const twin = cluster({ ClusterId: 'cluster-twintwintwin', State: 'CREATE_IN_PROGRESS', CreateTimestamp: 1700000005 });
-    hsm.on(DescribeClustersCommand).resolvesOnce({ Clusters: [] }).resolves({ Clusters: [twin, original] });
-    hsm.on(CreateClusterCommand).resolves({ Cluster: twin, $metadata: { attempts: 2 } });
-    const out = await onEvent(event('Create'));
-    expect(out.PhysicalResourceId).toBe(CLUSTER_ID);
-    // Marked, so that completion looks for the twin (and only such creates spend a listing on it).
-    expect(hsm.commandCalls(TagResourceCommand).map((c) => c.args[0].input)).toEqual([
-      { ResourceId: CLUSTER_ID, TagList: [{ Key: 'cdk-cloudhsm:twins', Value: 'true' }] },
-    ]);
-  });
-
-  test('an unmarked cluster completes with one DescribeClusters and no listing', async () => {
-    hsm.on(DescribeClustersCommand).resolves({ Clusters: [cluster()] });
-    expect((await isComplete(event('Create', { PhysicalResourceId: CLUSTER_ID }))).IsComplete).toBe(true);
-    expect(hsm.commandCalls(DescribeClustersCommand)).toHaveLength(1);
-  });
-
-  test('a twin still being created is waited for', async () => {
-    const twin = cluster({ ClusterId: 'cluster-twintwintwin', State: 'CREATE_IN_PROGRESS' });
-    hsm.on(DescribeClustersCommand, { Filters: { clusterIds: [CLUSTER_ID] } }).resolves({ Clusters: [marked()] });
-    hsm.on(DescribeClustersCommand, { NextToken: undefined }).resolves({ Clusters: [marked(), twin] });
-    expect(await isComplete(event('Create', { PhysicalResourceId: CLUSTER_ID }))).toEqual({ IsComplete: false });
+  test('both clusters creating: every execution waits, nothing is deleted yet', async () => {
+    describes(newer({ State: 'CREATE_IN_PROGRESS' }), older({ State: 'CREATE_IN_PROGRESS' }));
+    expect(await isComplete(event('Create', { PhysicalResourceId: PENDING }))).toEqual({ IsComplete: false });
     expect(hsm.commandCalls(DeleteClusterCommand)).toHaveLength(0);
+  });
+
+  test('the request\'s cluster settled, the twin still creating: it is waited for, then deleted, and the create completes on the oldest', async () => {
+    describes(older(), newer({ State: 'CREATE_IN_PROGRESS' }));
+    expect(await isComplete(event('Create', { PhysicalResourceId: PENDING }))).toEqual({ IsComplete: false });
+    expect(hsm.commandCalls(DeleteClusterCommand)).toHaveLength(0);
+    describes(older(), newer());
+    hsm.on(DeleteClusterCommand).resolves({});
+    expect(await isComplete(event('Create', { PhysicalResourceId: PENDING }))).toMatchObject({ IsComplete: true, PhysicalResourceId: A });
+    expect(hsm.commandCalls(DeleteClusterCommand).map((c) => c.args[0].input)).toEqual([{ ClusterId: B }]);
+  });
+
+  test('the twin settled first: it is deleted at once while the request\'s cluster is still creating', async () => {
+    describes(older({ State: 'CREATE_IN_PROGRESS' }), newer());
+    hsm.on(DeleteClusterCommand).resolves({});
+    expect(await isComplete(event('Create', { PhysicalResourceId: PENDING }))).toEqual({ IsComplete: false });
+    expect(hsm.commandCalls(DeleteClusterCommand).map((c) => c.args[0].input)).toEqual([{ ClusterId: B }]);
+    describes(older(), newer({ State: 'DELETE_IN_PROGRESS' }));
+    expect(await isComplete(event('Create', { PhysicalResourceId: PENDING }))).toMatchObject({ IsComplete: true, PhysicalResourceId: A });
+  });
+
+  test('two waiter executions polling at the same moment: both settle on the oldest; the second DeleteCluster refused as in progress is no error', async () => {
+    describes(newer(), older());
+    hsm.on(DeleteClusterCommand).resolvesOnce({}).rejects(inProgress(B));
+    const [one, two] = await Promise.all([
+      isComplete(event('Create', { PhysicalResourceId: PENDING })),
+      isComplete(event('Create', { PhysicalResourceId: PENDING })),
+    ]);
+    const results = [one, two].sort((x, y) => Number(y.IsComplete) - Number(x.IsComplete));
+    expect(results[0]).toMatchObject({ IsComplete: true, PhysicalResourceId: A });
+    expect(results[1]).toEqual({ IsComplete: false }); // its DeleteCluster was refused: it looks again
+    describes(newer({ State: 'DELETE_IN_PROGRESS' }), older());
+    expect(await isComplete(event('Create', { PhysicalResourceId: PENDING }))).toMatchObject({ IsComplete: true, PhysicalResourceId: A });
+    expect(hsm.commandCalls(DeleteClusterCommand).every((c) => c.args[0].input.ClusterId === B)).toBe(true);
+  });
+
+  test('same CreateTimestamp: the smaller cluster id is the request\'s cluster, for every execution', async () => {
+    const a = cluster({ ClusterId: 'cluster-zzzzzzzzzzz', CreateTimestamp: 1700000000 });
+    const b = cluster({ ClusterId: 'cluster-aaaaaaaaaaa', CreateTimestamp: 1700000000 });
+    hsm.on(DeleteClusterCommand).resolves({});
+    describes(a, b);
+    expect(await isComplete(event('Create', { PhysicalResourceId: PENDING }))).toMatchObject({ PhysicalResourceId: 'cluster-aaaaaaaaaaa' });
+    hsm.reset();
+    hsm.on(DeleteClusterCommand).resolves({});
+    describes(b, a);
+    expect(await isComplete(event('Create', { PhysicalResourceId: PENDING }))).toMatchObject({ PhysicalResourceId: 'cluster-aaaaaaaaaaa' });
+    expect(hsm.commandCalls(DeleteClusterCommand).map((c) => c.args[0].input.ClusterId)).toEqual(['cluster-zzzzzzzzzzz']);
+  });
+
+  test('the oldest cluster DEGRADED: the create fails and deletes it and the settled twins', async () => {
+    describes(older({ State: 'DEGRADED', StateMessage: 'hardware' }), newer());
+    hsm.on(DeleteClusterCommand).resolves({});
+    await expect(isComplete(event('Create', { PhysicalResourceId: PENDING }))).rejects.toThrow('is DEGRADED: hardware');
+    expect(hsm.commandCalls(DeleteClusterCommand).map((c) => c.args[0].input.ClusterId).sort()).toEqual([A, B].sort());
+  });
+
+  test('a twin with HSMs is someone\'s: left alone, not waited for', async () => {
+    describes(older(), newer({ State: 'ACTIVE', Hsms: [{ HsmId: 'hsm-abcdefghijk' }] }));
+    expect(await isComplete(event('Create', { PhysicalResourceId: PENDING }))).toMatchObject({ IsComplete: true, PhysicalResourceId: A });
+    expect(hsm.commandCalls(DeleteClusterCommand)).toHaveLength(0);
+  });
+
+  test('a VPC with more clusters than a page: every page is read, the twin on the second one is found', async () => {
+    hsm.on(DescribeClustersCommand, { NextToken: undefined }).resolves({ Clusters: [older()], NextToken: 'page-2' });
+    hsm.on(DescribeClustersCommand, { NextToken: 'page-2' }).resolves({ Clusters: [newer()] });
+    hsm.on(DeleteClusterCommand).resolves({});
+    expect(await isComplete(event('Create', { PhysicalResourceId: PENDING }))).toMatchObject({ IsComplete: true, PhysicalResourceId: A });
+    expect(hsm.commandCalls(DescribeClustersCommand).map((c) => c.args[0].input)).toEqual([
+      { Filters: { vpcIds: [VPC] } }, { Filters: { vpcIds: [VPC] }, NextToken: 'page-2' },
+    ]);
+    expect(hsm.commandCalls(DeleteClusterCommand).map((c) => c.args[0].input.ClusterId)).toEqual([B]);
+  });
+
+  test('an SDK-retried CreateCluster (lost response) needs no extra call in onEvent: the polls see both clusters', async () => {
+    describes();
+    hsm.on(CreateClusterCommand).resolves({ Cluster: { ClusterId: B, VpcId: VPC }, $metadata: { attempts: 2 } });
+    expect(await onEvent(event('Create'))).toEqual({ PhysicalResourceId: PENDING });
+    expect(hsm.commandCalls(DescribeClustersCommand)).toHaveLength(1);
+    expect(hsm.commandCalls(TagResourceCommand)).toHaveLength(0);
+    hsm.reset();
+    describes(newer(), older());
+    hsm.on(DeleteClusterCommand).resolves({});
+    expect(await isComplete(event('Create', { PhysicalResourceId: PENDING }))).toMatchObject({ IsComplete: true, PhysicalResourceId: A });
+    expect(hsm.commandCalls(DeleteClusterCommand).map((c) => c.args[0].input.ClusterId)).toEqual([B]);
+  });
+
+  describe('an execution completed before the other attempt created its twin (late create)', () => {
+    let now = 0;
+    beforeEach(() => {
+      now = 1_000_000;
+      jest.spyOn(Date, 'now').mockImplementation(() => now);
+    });
+    afterEach(() => jest.restoreAllMocks());
+
+    test('a late attempt (slower than LATE_CREATE_MS) looks again, sees the older cluster and marks both for clean-up', async () => {
+      hsm.on(DescribeClustersCommand).resolvesOnce({ Clusters: [] }).resolves({ Clusters: [older(), newer({ State: 'CREATE_IN_PROGRESS' })] });
+      hsm.on(CreateClusterCommand).callsFake(() => {
+        now += LATE_CREATE_MS + 1; // throttled and retried for a long time
+        return { Cluster: { ClusterId: B, VpcId: VPC, State: 'CREATE_IN_PROGRESS' } };
+      });
+      hsm.on(TagResourceCommand).resolves({});
+      expect(await onEvent(event('Create'))).toEqual({ PhysicalResourceId: PENDING });
+      expect(hsm.commandCalls(DescribeClustersCommand).map((c) => c.args[0].input.Filters)).toEqual([undefined, { vpcIds: [VPC] }]);
+      expect(hsm.commandCalls(TagResourceCommand).map((c) => c.args[0].input)).toEqual([
+        { ResourceId: A, TagList: [{ Key: TWINS_TAG, Value: 'true' }] },
+        { ResourceId: B, TagList: [{ Key: TWINS_TAG, Value: 'true' }] },
+      ]);
+    });
+
+    test('a late attempt that finds no other cluster marks nothing', async () => {
+      hsm.on(DescribeClustersCommand).resolvesOnce({ Clusters: [] }).resolves({ Clusters: [newer({ State: 'CREATE_IN_PROGRESS' })] });
+      hsm.on(CreateClusterCommand).callsFake(() => {
+        now += LATE_CREATE_MS + 1;
+        return { Cluster: { ClusterId: B, VpcId: VPC } };
+      });
+      await onEvent(event('Create'));
+      expect(hsm.commandCalls(TagResourceCommand)).toHaveLength(0);
+    });
+
+    test('the late attempt\'s own waiter execution settles on the older cluster (the first execution\'s answer) and deletes its twin', async () => {
+      describes(older({ Hsms: [{ HsmId: 'hsm-abcdefghijk' }], State: 'UNINITIALIZED' }), newer({ State: 'CREATE_IN_PROGRESS' }));
+      expect(await isComplete(event('Create', { PhysicalResourceId: PENDING }))).toEqual({ IsComplete: false });
+      describes(older({ Hsms: [{ HsmId: 'hsm-abcdefghijk' }] }), newer());
+      hsm.on(DeleteClusterCommand).resolves({});
+      expect(await isComplete(event('Create', { PhysicalResourceId: PENDING }))).toMatchObject({ IsComplete: true, PhysicalResourceId: A });
+      expect(hsm.commandCalls(DeleteClusterCommand).map((c) => c.args[0].input.ClusterId)).toEqual([B]);
+    });
+
+    test('with no waiter for the late attempt, the marked cluster\'s next update deletes the twin and drops the mark', async () => {
+      const marked = older({ TagList: [...cluster().TagList, { Key: TWINS_TAG, Value: 'true' }] });
+      hsm.on(DescribeClustersCommand, { Filters: { clusterIds: [A] } }).resolves({ Clusters: [marked] });
+      hsm.on(DescribeClustersCommand, { Filters: { vpcIds: [VPC] } }).resolves({ Clusters: [marked, newer()] });
+      hsm.on(DeleteClusterCommand).resolves({});
+      hsm.on(UntagResourceCommand).resolves({});
+      const update = event('Update', { RequestId: 'req-2', PhysicalResourceId: A, OldResourceProperties: props() });
+      expect(await isComplete(update)).toMatchObject({ IsComplete: true });
+      expect(hsm.commandCalls(DeleteClusterCommand).map((c) => c.args[0].input.ClusterId)).toEqual([B]);
+      expect(hsm.commandCalls(UntagResourceCommand).map((c) => c.args[0].input)).toEqual([{ ResourceId: A, TagKeyList: [TWINS_TAG] }]);
+    });
+
+    test('... or its deletion does', async () => {
+      const marked = older({ State: 'DELETED', TagList: [...cluster().TagList, { Key: TWINS_TAG, Value: 'true' }] });
+      hsm.on(DescribeClustersCommand, { Filters: { clusterIds: [A] } }).resolves({ Clusters: [marked] });
+      hsm.on(DescribeClustersCommand, { Filters: { vpcIds: [VPC] } }).resolves({ Clusters: [newer({ State: 'CREATE_IN_PROGRESS' })] });
+      const del = event('Delete', { RequestId: 'req-3', PhysicalResourceId: A });
+      expect(await isComplete(del)).toEqual({ IsComplete: false });
+      hsm.on(DescribeClustersCommand, { Filters: { vpcIds: [VPC] } }).resolves({ Clusters: [newer()] });
+      hsm.on(DeleteClusterCommand).resolves({});
+      expect(await isComplete(del)).toEqual({ IsComplete: true });
+      expect(hsm.commandCalls(DeleteClusterCommand).map((c) => c.args[0].input.ClusterId)).toEqual([B]);
+    });
+  });
+
+  test('an unmarked cluster\'s update completes with one DescribeClusters and no listing', async () => {
+    describes(cluster());
+    expect((await isComplete(event('Update', { PhysicalResourceId: A, OldResourceProperties: props() }))).IsComplete).toBe(true);
+    expect(hsm.commandCalls(DescribeClustersCommand)).toHaveLength(1);
   });
 });
 
@@ -287,12 +473,15 @@ describe('update', () => {
     expect(res.PhysicalResourceId).toBe(CLUSTER_ID);
   });
 
-  test('with allowReplacement a create-only change creates a new cluster', async () => {
+  test('with allowReplacement a create-only change creates a new cluster, whose id becomes the physical id', async () => {
     describes(cluster({ TagList: [{ Key: REQUEST_TAG, Value: 'req-0' }] }));
-    hsm.on(CreateClusterCommand).resolves({ Cluster: { ClusterId: 'cluster-replacement1' } });
-    const res = await onEvent(update(props({ Mode: 'NON_FIPS', AllowReplacement: 'true' })));
-    expect(res.PhysicalResourceId).toBe('cluster-replacement1');
+    hsm.on(CreateClusterCommand).resolves({ Cluster: { ClusterId: 'cluster-replacement1', VpcId: VPC } });
+    const ev = update(props({ Mode: 'NON_FIPS', AllowReplacement: 'true' }));
+    const res = await onEvent(ev);
+    expect(res.PhysicalResourceId).toBe(PENDING);
     expect(hsm.commandCalls(CreateClusterCommand)[0].args[0].input).toMatchObject({ Mode: 'NON_FIPS' });
+    describes(cluster({ TagList: [{ Key: REQUEST_TAG, Value: 'req-0' }] }), cluster({ ClusterId: 'cluster-replacement1', Mode: 'NON_FIPS' }));
+    expect(await isComplete({ ...ev, PhysicalResourceId: res.PhysicalResourceId })).toMatchObject({ IsComplete: true, PhysicalResourceId: 'cluster-replacement1' });
   });
 });
 
@@ -317,6 +506,21 @@ describe('delete', () => {
     hsm.on(DescribeClustersCommand).resolves({ Clusters: [cluster()] });
     hsm.on(DeleteClusterCommand).rejects(serviceError('CloudHsmResourceNotFoundException', 'no such cluster'));
     expect(await isComplete(del())).toEqual({ IsComplete: true });
+  });
+
+  test('a create that failed before it settled (pending physical id): every cluster of its request is deleted', async () => {
+    const twin = cluster({ ClusterId: 'cluster-twintwintwin', State: 'CREATE_IN_PROGRESS', CreateTimestamp: 1700000003 });
+    const ev = event('Delete', { RequestId: 'req-9', PhysicalResourceId: PENDING });
+    describes(cluster(), twin, cluster({ ClusterId: 'cluster-someoneelses', TagList: [] }));
+    hsm.on(DeleteClusterCommand).resolves({});
+    await onEvent(ev);
+    expect(hsm.commandCalls(DeleteClusterCommand).map((c) => c.args[0].input.ClusterId)).toEqual([CLUSTER_ID]);
+    describes(cluster({ State: 'DELETE_IN_PROGRESS' }), cluster({ ClusterId: 'cluster-twintwintwin' }));
+    expect(await isComplete(ev)).toEqual({ IsComplete: false });
+    expect(hsm.commandCalls(DeleteClusterCommand).map((c) => c.args[0].input.ClusterId)).toEqual([CLUSTER_ID, 'cluster-twintwintwin']);
+    describes(cluster({ ClusterId: 'cluster-someoneelses', TagList: [] }));
+    expect(await isComplete(ev)).toEqual({ IsComplete: true });
+    expect(hsm.commandCalls(DescribeClustersCommand).every((c) => c.args[0].input.Filters?.vpcIds?.[0] === VPC)).toBe(true);
   });
 
   test('a physical id that is no cluster id (failed create) deletes nothing', async () => {
@@ -423,13 +627,13 @@ describe('the bundled asset', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundled JavaScript file itself is under test
     const asset = require(path.join(__dirname, '..', 'assets', 'handler', 'index.js'));
     describes();
-    hsm.on(CreateClusterCommand).resolves({ Cluster: { ClusterId: CLUSTER_ID } });
+    hsm.on(CreateClusterCommand).resolves({ Cluster: { ClusterId: CLUSTER_ID, VpcId: VPC } });
     const res = await asset.onEvent(event('Create', { RequestId: 'req-asset' }));
-    expect(res).toEqual({ PhysicalResourceId: CLUSTER_ID });
+    expect(res).toEqual({ PhysicalResourceId: pendingClusterId(VPC, 'req-asset') });
     expect(hsm.commandCalls(CreateClusterCommand)[0].args[0].input.TagList)
       .toContainEqual({ Key: REQUEST_TAG, Value: 'req-asset' });
-    describes(cluster());
-    expect(await asset.isComplete(event('Create', { PhysicalResourceId: CLUSTER_ID })))
-      .toMatchObject({ IsComplete: true, Data: { ClusterId: CLUSTER_ID } });
+    describes(cluster({ TagList: [{ Key: REQUEST_TAG, Value: 'req-asset' }] }));
+    expect(await asset.isComplete(event('Create', { RequestId: 'req-asset', PhysicalResourceId: res.PhysicalResourceId })))
+      .toMatchObject({ IsComplete: true, PhysicalResourceId: CLUSTER_ID, Data: { ClusterId: CLUSTER_ID } });
   });
 });

@@ -184,11 +184,23 @@ describe('create', () => {
   });
 
   test('the service refusing a second HSM becomes the activation error', async () => {
-    describeReturns(cluster({ State: 'ACTIVE' }));
+    describeReturns(cluster({ State: 'ACTIVE', Hsms: [hsm('hsm-before222222')] }));
     mock.on(CreateHsmCommand).rejects(Object.assign(new Error(
       `Cluster '${CLUSTER_ID}' already contains an HSM but has not yet been fully activated`), { name: 'CloudHsmInvalidRequestException' }));
-    await expect(isComplete(event('Create', { PhysicalResourceId: pendingId(CLUSTER_ID, []) })))
+    await expect(isComplete(event('Create', { PhysicalResourceId: pendingId(CLUSTER_ID, ['hsm-before222222']) })))
       .rejects.toThrow(/cannot take another one yet\. A CloudHSM cluster holds only one HSM until it is initialized and activated/);
+  });
+
+  test('two waiter executions of one create (a duplicated onEvent) calling CreateHsm at the same moment on an empty cluster: '
+    + 'the one the service refuses waits, and both settle on the one HSM', async () => {
+    const pending = pendingId(CLUSTER_ID, []);
+    // Both executions described the cluster with no HSM; the other one's CreateHsm went first.
+    describeReturns(cluster(), cluster({ Hsms: [hsm('hsm-theotherone22', { State: 'CREATE_IN_PROGRESS' })] }));
+    mock.on(CreateHsmCommand).rejects(Object.assign(new Error(
+      `Cluster '${CLUSTER_ID}' already contains an HSM but has not yet been fully activated`), { name: 'CloudHsmInvalidRequestException' }));
+    expect(await isComplete(event('Create', { PhysicalResourceId: pending }))).toEqual({ IsComplete: false });
+    expect(await isComplete(event('Create', { PhysicalResourceId: pending }))).toEqual({ IsComplete: false });
+    expect(mock.commandCalls(CreateHsmCommand)).toHaveLength(1);
   });
 
   test('other CreateHsm failures name the AZ, the cluster and the cause', async () => {

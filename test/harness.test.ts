@@ -4,6 +4,7 @@
 
 import { basicTemplate } from './demo/example';
 import { DeployHarness, HarnessOptions } from './harness/engine';
+import { serviceResourceOf } from './harness/physical';
 import { CfnTemplate, DeploymentReport, Transition } from './harness/types';
 import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from './sim';
 import { BasicStackProps } from '../examples/basic/app';
@@ -237,7 +238,8 @@ describe('rollback', () => {
         // the third isComplete of the create finds the cluster degraded
         beforeInvoke: ({ fn, attempt, event }) => {
           if (fn === 'isComplete' && attempt === 3 && event.RequestType === 'Create') {
-            sim.degradeCluster(REGION, event.PhysicalResourceId!, 'Hardware failure in us-east-1a');
+            // Until the create settles the physical id names the request; the harness finds its cluster.
+            sim.degradeCluster(REGION, serviceResourceOf(sim, event.PhysicalResourceId)!.id, 'Hardware failure in us-east-1a');
           }
         },
       },
@@ -320,6 +322,52 @@ describe('faults the handler rides out', () => {
     expect(report.apiCalls.CreateCluster).toBe(1);
     expect(sim.listResources().filter((r) => r.type === 'cluster').map((r) => r.id)).toEqual([report.resources[id].physicalId]);
     expect(report.warnings).toEqual([expect.stringContaining('ran twice')]);
+  });
+});
+
+describe('one create delivered twice at the same moment (each delivery starts its own waiter execution)', () => {
+  test('cluster: both attempts create, both return the same physical id, both executions settle on the oldest cluster and delete the twin; nothing is orphaned', async () => {
+    const t = template({ destroyOnRemoval: true });
+    const id = clusterLogicalId(t);
+    const h = harness({ faults: { duplicateOnEvent: { logicalId: id, requestType: 'Create' }, duplicateConcurrently: true } });
+
+    const report = await h.deploy(t);
+    expect(report.outcome).toEqual({ status: 'success' });
+    expect(report.invocations.byResource[id].onEvent).toBe(2);
+    // Neither attempt saw the other's cluster: two were made (the limit this covers).
+    expect(report.apiCalls.CreateCluster).toBe(2);
+    // One physical id from both onEvents, and no waiter execution answered differently.
+    expect(report.warnings).toEqual([expect.stringMatching(/ran twice at the same time; both returned cdk-cloudhsm:pending-cluster:vpc-[0-9a-f]+:[0-9a-f-]+; two waiter executions$/)]);
+    const clusterId = report.resources[id].physicalId;
+    expect(clusterId).toMatch(/^cluster-[2-7a-z]{11}$/);
+    expect(report.outputs.ClusterId).toBe(clusterId);
+    // The oldest (CreateTimestamp, then id) is kept; the twin is being deleted before the create completed.
+    const clusters = sim.listResources().filter((r) => r.type === 'cluster');
+    expect(clusters).toHaveLength(2);
+    const byAge = clusters.map((r) => sim.peekCluster(REGION, r.id) as Record<string, any>)
+      .sort((a, b) => a.CreateTimestamp - b.CreateTimestamp || (a.ClusterId < b.ClusterId ? -1 : 1));
+    expect(byAge[0].ClusterId).toBe(clusterId);
+    expect(byAge[0].State).toBe('UNINITIALIZED');
+    expect(byAge[1].State).toBe('DELETE_IN_PROGRESS');
+    // Left over at the end of the deployment: only the twin, on its way out.
+    expect(report.orphans).toEqual([{ region: REGION, type: 'cluster', id: byAge[1].ClusterId, state: 'DELETE_IN_PROGRESS' }]);
+
+    const destroyed = await h.destroy();
+    expect(destroyed.outcome).toEqual({ status: 'success' });
+    sim.advance(2 * 60 * 60_000);
+    expect(sim.listResources().filter((r) => r.state !== 'DELETED')).toEqual([]);
+    expect(destroyed.orphans).toEqual([]);
+  });
+
+  test('cluster, then a later resource fails: the rollback deletes the kept cluster; the twin was already going', async () => {
+    const t = withSecond(template({ destroyOnRemoval: true }), { BackupRetentionDays: '3' });
+    const id = clusterLogicalId(t);
+    const h = harness({ faults: { duplicateOnEvent: { logicalId: id, requestType: 'Create' }, duplicateConcurrently: true } });
+    const report = await h.deploy(t);
+    expect(report.outcome).toMatchObject({ status: 'failed', logicalId: 'Second', rolledBack: true });
+    sim.advance(2 * 60 * 60_000);
+    expect(sim.listResources().filter((r) => r.state !== 'DELETED')).toEqual([]);
+    expect(report.orphans).toEqual([]);
   });
 });
 

@@ -20,6 +20,7 @@ import { dependencyMap, dependents, topologicalOrder } from './graph';
 import { ProviderHandler, loadBundledHandler } from './handler';
 import { SeededIds } from './ids';
 import { CROSS_REGION_TYPES, NativeProvisioner } from './native';
+import { serviceResourceOf } from './physical';
 import { CREATE_FAILED_MARKER, messageOf, ProviderInfo, providerInfo, ProviderRequest, ProviderTiming, Step } from './provider';
 import { countDelta, inventory, newInvocationCounts } from './report';
 import { runTasks, Task, VirtualTime } from './scheduler';
@@ -537,12 +538,11 @@ export class DeployHarness {
 
   /** After each invocation: a changed service-side state of the physical id becomes a transition. */
   private observe(event: ProviderEvent, phase: Phase, physicalId: string | undefined): void {
-    if (!physicalId) return;
-    const found = this.sim.listResources().find((r) => r.id === physicalId);
+    const found = serviceResourceOf(this.sim, physicalId);
     if (!found) return;
-    const previous = this.serviceStates.get(physicalId);
+    const previous = this.serviceStates.get(found.id);
     if (previous === found.state) return;
-    this.serviceStates.set(physicalId, found.state);
+    this.serviceStates.set(found.id, found.state);
     this.transition({
       kind: 'service',
       logicalId: event.LogicalResourceId,
@@ -551,7 +551,7 @@ export class DeployHarness {
       phase,
       status: found.state,
       previousStatus: previous,
-      physicalId,
+      physicalId: found.id,
       custom: true,
     });
   }

@@ -32,11 +32,15 @@ export interface InvocationInfo {
 export interface HarnessFaults {
   /**
    * At-least-once delivery: the user's onEvent runs twice for one request and both runs finish.
-   * As in the framework, both start the waiter under the request id, so differing physical ids
-   * (or an error in either run) fail the resource.
+   * As in the framework (aws-cdk-lib >= 2.268.0 names no waiter execution), each run starts its own
+   * waiter execution with its own result; CloudFormation acts on the first response, and an error
+   * in either run fails the resource.
    */
   readonly duplicateOnEvent?: EventMatcher;
-  /** Run both duplicate onEvent invocations at the same time instead of one after the other. */
+  /**
+   * Run both duplicate onEvent invocations at the same time instead of one after the other, and
+   * then their two waiter executions' isComplete invocations at the same time too.
+   */
   readonly duplicateConcurrently?: boolean;
   /**
    * The onEvent Lambda dies after its API calls: its result (or error) is lost and the

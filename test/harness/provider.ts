@@ -113,11 +113,30 @@ export function messageOf(e: unknown): string {
   return typeof m === 'string' ? m : String(e);
 }
 
-/** One CloudFormation request to a custom resource, driven through the framework's steps. */
+/** One waiter execution (the framework's Step Functions state machine) polling isComplete. */
+interface Waiter {
+  readonly event: ProviderEvent & { Data?: Obj };
+  attempts: number;
+  dueMs: number;
+  result?: Step & { done: true };
+  /** order in which the executions ended: CloudFormation acts on the first response */
+  endedAs?: number;
+}
+
+/**
+ * One CloudFormation request to a custom resource, driven through the framework's steps.
+ *
+ * The framework (aws-cdk-lib 2.268.0, the minimum this library supports) starts its waiter without an
+ * execution name, so every framework onEvent invocation that gets to StartExecution starts its own
+ * waiter execution with its own input: an onEvent delivered twice runs two waiters, each polling
+ * isComplete and each sending a response. CloudFormation acts on the first response; the other
+ * execution still runs (and changes the service) until it ends. Simplification: the request is
+ * reported when every execution has ended, with the first response.
+ */
 export class ProviderRequest {
-  private waitEvent?: ProviderEvent & { Data?: Obj };
+  private waiters: Waiter[] = [];
   private onEventAttempts = 0;
-  private isCompleteAttempts = 0;
+  private ended = 0;
 
   constructor(
     private readonly handler: ProviderHandler,
@@ -136,51 +155,89 @@ export class ProviderRequest {
       // The framework answers this Delete itself: the create never made anything.
       return { done: true, ok: true, physicalId: CREATE_FAILED_MARKER, data: {} };
     }
-    let result: Obj;
+    let results: Obj[];
     try {
-      result = await this.runOnEvent();
+      results = await this.runOnEvent();
     } catch (e) {
       const physicalId = event.PhysicalResourceId ?? (event.RequestType === 'Create' ? CREATE_FAILED_MARKER : undefined);
       return { done: true, ok: false, physicalId, message: messageOf(e) };
     }
-    const physicalId = typeof result.PhysicalResourceId === 'string' && result.PhysicalResourceId !== ''
-      ? result.PhysicalResourceId
-      : event.RequestType === 'Create' ? event.RequestId : event.PhysicalResourceId!;
-    if (event.RequestType === 'Delete' && physicalId !== event.PhysicalResourceId) {
-      return {
-        done: true,
-        ok: false,
-        physicalId: event.PhysicalResourceId,
-        message: `DELETE: cannot change the physical resource ID from "${event.PhysicalResourceId}" to "${physicalId}" during deletion`,
-      };
+    for (const result of results) {
+      const physicalId = typeof result.PhysicalResourceId === 'string' && result.PhysicalResourceId !== ''
+        ? result.PhysicalResourceId
+        : event.RequestType === 'Create' ? event.RequestId : event.PhysicalResourceId!;
+      if (event.RequestType === 'Delete' && physicalId !== event.PhysicalResourceId) {
+        return {
+          done: true,
+          ok: false,
+          physicalId: event.PhysicalResourceId,
+          message: `DELETE: cannot change the physical resource ID from "${event.PhysicalResourceId}" to "${physicalId}" during deletion`,
+        };
+      }
+      if (!this.provider.hasIsComplete) return { done: true, ok: true, physicalId, data: obj(result.Data) ?? {} };
+      const waitEvent = { ...event, ...result, PhysicalResourceId: physicalId } as ProviderEvent & { Data?: Obj };
+      this.waiters.push({ event: waitEvent, attempts: 0, dueMs: this.clock.now() });
     }
-    this.waitEvent = { ...event, ...result, PhysicalResourceId: physicalId } as ProviderEvent & { Data?: Obj };
-    if (!this.provider.hasIsComplete) return { done: true, ok: true, physicalId, data: obj(result.Data) ?? {} };
     return this.poll();
   }
 
-  /** One isComplete invocation (the waiter's task or one of its retries). */
+  /**
+   * One round of isComplete invocations: every waiter execution due now (the executions of a
+   * concurrent duplicate at the same time, otherwise one after the other).
+   */
   public async poll(): Promise<Step> {
-    const event = this.waitEvent!;
-    const physicalId = event.PhysicalResourceId!;
-    this.isCompleteAttempts++;
-    let res: Obj;
-    try {
-      res = obj(await this.invoke('isComplete', event, this.isCompleteAttempts)) ?? {};
-    } catch (e) {
-      return { done: true, ok: false, physicalId, message: messageOf(e) };
+    const now = this.clock.now();
+    const due = this.waiters.filter((w) => !w.result && w.dueMs <= now);
+    if (this.faults.duplicateConcurrently) {
+      await Promise.all(due.map((w) => this.pollWaiter(w)));
+    } else {
+      for (const w of due) await this.pollWaiter(w);
     }
-    if (res.IsComplete !== true) {
-      if (Object.keys(obj(res.Data) ?? {}).length > 0) return { done: true, ok: false, physicalId, message: DATA_NOT_ALLOWED_MESSAGE };
-      if (this.isCompleteAttempts > this.provider.timing.maxAttempts) return { done: true, ok: false, physicalId, message: TIMEOUT_MESSAGE };
-      return { done: false, dueMs: this.clock.now() + this.provider.timing.queryIntervalMs };
+    const running = this.waiters.filter((w) => !w.result);
+    if (running.length > 0) return { done: false, dueMs: Math.min(...running.map((w) => w.dueMs)) };
+    const [first, ...others] = [...this.waiters].sort((a, b) => a.endedAs! - b.endedAs!);
+    for (const other of others) {
+      const a = first.result!;
+      const b = other.result!;
+      if (a.ok !== b.ok || a.physicalId !== b.physicalId) {
+        // The contract: PhysicalResourceId "must be identical for all responses for the same resource".
+        this.observer.note(`${this.event.LogicalResourceId}: waiter executions of one request responded differently `
+          + `(${a.ok ? 'SUCCESS' : 'FAILED'} ${String(a.physicalId)}, then ${b.ok ? 'SUCCESS' : 'FAILED'} ${String(b.physicalId)}); `
+          + 'CloudFormation acted on the first');
+      }
     }
-    const finalId = typeof res.PhysicalResourceId === 'string' ? res.PhysicalResourceId : physicalId;
-    return { done: true, ok: true, physicalId: finalId, data: { ...obj(event.Data), ...obj(res.Data) } };
+    return first.result!;
   }
 
-  /** onEvent with the Lambda-level faults applied; the result the framework goes on with. */
-  private async runOnEvent(): Promise<Obj> {
+  /** One isComplete invocation of one waiter execution (the waiter's task or one of its retries). */
+  private async pollWaiter(w: Waiter): Promise<void> {
+    const physicalId = w.event.PhysicalResourceId!;
+    w.attempts++;
+    const end = (step: Step & { done: true }): void => {
+      w.result = step;
+      w.endedAs = ++this.ended;
+    };
+    let res: Obj;
+    try {
+      res = obj(await this.invoke('isComplete', w.event, w.attempts)) ?? {};
+    } catch (e) {
+      return end({ done: true, ok: false, physicalId, message: messageOf(e) });
+    }
+    if (res.IsComplete !== true) {
+      if (Object.keys(obj(res.Data) ?? {}).length > 0) return end({ done: true, ok: false, physicalId, message: DATA_NOT_ALLOWED_MESSAGE });
+      if (w.attempts > this.provider.timing.maxAttempts) return end({ done: true, ok: false, physicalId, message: TIMEOUT_MESSAGE });
+      w.dueMs = this.clock.now() + this.provider.timing.queryIntervalMs;
+      return;
+    }
+    const finalId = typeof res.PhysicalResourceId === 'string' ? res.PhysicalResourceId : physicalId;
+    return end({ done: true, ok: true, physicalId: finalId, data: { ...obj(w.event.Data), ...obj(res.Data) } });
+  }
+
+  /**
+   * onEvent with the Lambda-level faults applied: the results of the invocations whose framework
+   * invocation went on to start a waiter (two for a duplicate delivery).
+   */
+  private async runOnEvent(): Promise<Obj[]> {
     const event = this.event;
     const phase = this.observer.phase;
     if (this.matcher.matches(this.faults.killAfterOnEvent, event, phase)) {
@@ -192,22 +249,19 @@ export class ProviderRequest {
       }
     }
     if (!this.matcher.matches(this.faults.duplicateOnEvent, event, phase)) {
-      return obj(await this.invoke('onEvent', event, ++this.onEventAttempts)) ?? {};
+      return [obj(await this.invoke('onEvent', event, ++this.onEventAttempts)) ?? {}];
     }
     const runs = this.faults.duplicateConcurrently
       ? await Promise.allSettled([this.invoke('onEvent', event, ++this.onEventAttempts), this.invoke('onEvent', event, ++this.onEventAttempts)])
       : [await settle(this.invoke('onEvent', event, ++this.onEventAttempts)), await settle(this.invoke('onEvent', event, ++this.onEventAttempts))];
+    // A framework invocation whose onEvent failed sends FAILED at once: CloudFormation acts on it.
     const failed = runs.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw new Error(`duplicate onEvent: ${messageOf(failed.reason)}`);
-    const [a, b] = runs.map((r) => obj((r as PromiseFulfilledResult<unknown>).value) ?? {});
-    if (a.PhysicalResourceId !== b.PhysicalResourceId) {
-      // Both framework invocations start the waiter named after the request id; the second one's
-      // input differs, Step Functions refuses it (ExecutionAlreadyExists), and that fails the resource.
-      throw new Error(`duplicate onEvent returned two physical ids (${String(a.PhysicalResourceId)}, ${String(b.PhysicalResourceId)}): `
-        + 'the framework\'s second StartExecution fails with ExecutionAlreadyExists');
-    }
-    this.observer.note(`${event.LogicalResourceId}: onEvent (${event.RequestType}) ran twice; both returned ${String(a.PhysicalResourceId)}`);
-    return a;
+    const results = runs.map((r) => obj((r as PromiseFulfilledResult<unknown>).value) ?? {});
+    const ids = results.map((r) => String(r.PhysicalResourceId));
+    this.observer.note(`${event.LogicalResourceId}: onEvent (${event.RequestType}) ran twice${this.faults.duplicateConcurrently ? ' at the same time' : ''}; `
+      + `${ids[0] === ids[1] ? `both returned ${ids[0]}` : `they returned ${ids.join(' and ')}`}; two waiter executions`);
+    return results;
   }
 
   private async invoke(fn: 'onEvent' | 'isComplete', event: ProviderEvent, attempt: number): Promise<unknown> {

@@ -36,6 +36,8 @@ export interface SimulatorControl {
   registerSubnet(region: string, subnetId: string, info: { az: string; vpcId: string; cidr: string }): unknown;
   listResources(): readonly SimResourceView[];
   callCounts?(region?: string): Record<string, number>;
+  /** a cluster's description without an API call (resolves pending cluster ids, see physical.ts) */
+  peekCluster?(region: string, clusterId: string): Record<string, unknown> | undefined;
 }
 
 export type RequestType = 'Create' | 'Update' | 'Delete';
