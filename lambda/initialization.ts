@@ -1,5 +1,5 @@
 import { Cluster, InitializeClusterCommand } from '@aws-sdk/client-cloudhsm-v2';
-import { cloudHsm, messageOf } from './aws';
+import { cloudHsm, isInvalidRequest, messageOf } from './aws';
 import { describeCluster, TRANSITIONAL_STATES } from './cluster';
 import { log } from './log';
 import { issueCertificate, IssueRequest, readCertificate, trustAnchorOf } from './private-ca';
@@ -190,10 +190,18 @@ async function step(event: ResourceEvent, props: InitializationProperties): Prom
     }));
     log(event, 'InitializeCluster', { clusterId: props.clusterId });
   } catch (err) {
+    // Another waiter execution of this request (a duplicated onEvent starts one each), or an earlier
+    // attempt whose answer was lost, may have initialized the cluster a moment ago: look before failing.
+    if (isInvalidRequest(err) && INITIALIZING_OR_DONE.has((await describeCluster(props.clusterId))?.State ?? '')) {
+      log(event, 'the cluster is already being initialized (by another attempt of this request)', { clusterId: props.clusterId });
+      return NOT_COMPLETE;
+    }
     throw new Error(`${label(event, props.clusterId)}: InitializeCluster failed: ${messageOf(err)}`);
   }
   return NOT_COMPLETE;
 }
+
+const INITIALIZING_OR_DONE = new Set(['INITIALIZE_IN_PROGRESS', 'INITIALIZED', 'ACTIVE']);
 
 export const initializationHandler: ResourceHandler = {
   async onEvent(event): Promise<OnEventResponse> {

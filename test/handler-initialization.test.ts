@@ -256,6 +256,21 @@ describe('isComplete', () => {
     expect(pcaMock.calls()).toHaveLength(0);
   });
 
+  test.each([
+    ['INITIALIZE_IN_PROGRESS', { IsComplete: false }],
+    ['UNINITIALIZED', 'InitializeCluster failed: InitializeCluster is not allowed in this state'],
+  ])('InitializeCluster refused, the cluster now %s: another attempt got there first (wait), or a real failure', async (after, expected) => {
+    hsmMock.on(DescribeClustersCommand)
+      .resolvesOnce({ Clusters: [cluster('UNINITIALIZED', { ClusterCsr: CSR })] })
+      .resolves({ Clusters: [cluster(after, { ClusterCsr: CSR })] });
+    hsmMock.on(InitializeClusterCommand).rejects(Object.assign(new Error('InitializeCluster is not allowed in this state'),
+      { name: 'CloudHsmInvalidRequestException', $fault: 'client', $metadata: {} }));
+    const result = isComplete(polled(CERT_PROPS, FINAL_ID));
+    if (typeof expected === 'string') await expect(result).rejects.toThrow(expected);
+    else await expect(result).resolves.toEqual(expected);
+    expect(hsmMock.commandCalls(DescribeClustersCommand)).toHaveLength(2);
+  });
+
   test('pending id, certificate not issued yet: waits, issues nothing, does not initialize', async () => {
     describeReturns(cluster('UNINITIALIZED', { ClusterCsr: CSR }));
     caIssuing(1);

@@ -117,6 +117,20 @@ test('a CA slower than the idempotency window, onEvent delivered twice: one Issu
   expect(report.warnings.some((w) => w.includes('onEvent (Create) ran twice'))).toBe(true);
 });
 
+test('onEvent delivered twice at the same moment: both waiter executions reach InitializeCluster at one poll; one initialization, success', async () => {
+  pca.addCertificateAuthority(CA_ARN);
+  pca.pendingPolls = 0;
+  const duplicateOnEvent = { resourceType: 'Custom::CloudHsmClusterInitialization', requestType: 'Create' } as const;
+  const h = new DeployHarness({ sim, endpoint: server.url, stackName: 'Init', faults: { duplicateOnEvent, duplicateConcurrently: true } });
+  const report = await h.deploy(template(1));
+  expect(report.outcome).toEqual({ status: 'success' });
+  expect(sim.peekCluster(REGION, report.outputs.ClusterId)).toMatchObject({ State: 'INITIALIZED' });
+  // Both executions asked; the service took the first, and the second's refusal was read as "in progress".
+  expect(report.apiCalls.InitializeCluster).toBe(2);
+  expect(pca.issuedCertificates()).toHaveLength(1);
+  expect(report.warnings.filter((w) => /answered differently/.test(w))).toEqual([]);
+});
+
 test('a CA slower than the idempotency window: exactly one IssueCertificate over the whole lifecycle', async () => {
   pca.addCertificateAuthority(CA_ARN);
   pca.pendingPolls = 0;
