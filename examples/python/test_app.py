@@ -8,6 +8,7 @@ from aws_cdk import assertions
 from aws_cdk import aws_ec2 as ec2
 
 from app import STACK_NAME, build_app
+from cdk_nag import AwsSolutionsChecks
 from cdk_cloudhsm import HsmCluster
 
 CLUSTER = "Custom::CloudHsmCluster"
@@ -110,3 +111,23 @@ def test_synth_time_validation_reaches_python():
     vpc = ec2.Vpc(stack, "Vpc")
     with pytest.raises(Exception, match="backupRetention"):
         HsmCluster(stack, "Cluster", vpc=vpc, backup_retention=cdk.Duration.days(3))
+
+
+def test_cdk_nag_aws_solutions_reports_nothing_unsuppressed(tmp_path):
+    # The library's suppressions travel as resource metadata, so they hold in Python as in TypeScript.
+    app, stack = build_app(outdir=str(tmp_path))
+    cdk.Aspects.of(app).add(AwsSolutionsChecks())
+    app.synth()
+    annotations = assertions.Annotations.from_stack(stack)
+    findings = (annotations.find_error("*", assertions.Match.string_like_regexp("AwsSolutions-"))
+                + annotations.find_warning("*", assertions.Match.string_like_regexp("AwsSolutions-")))
+    assert [f.entry.data for f in findings] == []
+    # The check runs: a VPC without a flow log is reported.
+    bare = cdk.App(outdir=str(tmp_path / "bare"))
+    bare_stack = cdk.Stack(bare, "Bare")
+    HsmCluster(bare_stack, "Cluster", vpc=ec2.Vpc(bare_stack, "Vpc", subnet_configuration=[ec2.SubnetConfiguration(
+        name="hsm", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)]))
+    cdk.Aspects.of(bare).add(AwsSolutionsChecks())
+    bare.synth()
+    errors = assertions.Annotations.from_stack(bare_stack).find_error("*", assertions.Match.string_like_regexp("AwsSolutions-"))
+    assert [str(f.entry.data).split(":")[0] for f in errors] == ["AwsSolutions-VPC7"]
