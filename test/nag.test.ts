@@ -68,6 +68,17 @@ describe('cdk-nag AwsSolutions', () => {
     expect(nag(app, [everything(app)])).toEqual([]);
   });
 
+  test('an environment-agnostic stack (region and account as pseudo parameters) has no unsuppressed finding', () => {
+    const app = new App({ outdir });
+    const stack = new Stack(app, 'Agnostic');
+    const vpc = new ec2.Vpc(stack, 'Vpc', { subnetConfiguration: [{ name: 'hsm', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    vpc.addFlowLog('FlowLog');
+    const cluster = new HsmCluster(stack, 'Cluster', { vpc });
+    cluster.addHsm('Hsm');
+    new BackupCopy(stack, 'Copy', { cluster, destinationRegion: 'us-west-2' });
+    expect(nag(app, [stack])).toEqual([]);
+  });
+
   test('without the example\'s flow log the VPC is reported: the check runs', () => {
     const app = new App({ outdir });
     const stack = new Stack(app, 'NoFlowLog', { env: { account: '123456789012', region: 'us-east-1' } });
