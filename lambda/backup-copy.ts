@@ -11,6 +11,7 @@ import { cloudHsm, isInvalidRequest, isNotFound, messageOf } from './aws';
 import { log } from './log';
 import { CREATE_REQUEST_TAG, fromTagList, hasTagChanges, parseTagsProperty, tagChanges, TagChanges, toTagList } from './tags';
 import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
+import { P } from '../src/private/property-names';
 import {
   BACKUP_ID_PATTERN,
   checkBackupId,
@@ -46,12 +47,12 @@ export function parseBackupCopyProperties(raw: Record<string, any>): BackupCopyP
   };
   const source = sourceRegion();
   const errors = [
-    checkRegion('destinationRegion', props.destinationRegion),
-    source ? checkDestinationRegion('destinationRegion', props.destinationRegion, source) : undefined,
+    checkRegion(P.destinationRegion, props.destinationRegion),
+    source ? checkDestinationRegion(P.destinationRegion, props.destinationRegion, source) : undefined,
     checkOneBackupSource(props.backupId !== undefined, props.clusterId !== undefined),
-    props.backupId === undefined ? undefined : checkBackupId('backupId', props.backupId),
-    props.clusterId === undefined ? undefined : checkClusterId('cluster', props.clusterId),
-    ...checkTags('tags', props.tags),
+    props.backupId === undefined ? undefined : checkBackupId(P.backupId, props.backupId),
+    props.clusterId === undefined ? undefined : checkClusterId(P.cluster, props.clusterId),
+    ...checkTags(P.tags, props.tags),
   ].filter((e): e is string => e !== undefined);
   if (errors.length > 0) throw new Error(errors.join('; '));
   return props;
@@ -156,9 +157,9 @@ export function replacementReasons(oldProps: BackupCopyProperties, props: Backup
   const changed = (name: string, a?: string, b?: string) => {
     if ((a ?? '') !== (b ?? '')) reasons.push(`${name} (${JSON.stringify(a ?? '')} -> ${JSON.stringify(b ?? '')})`);
   };
-  changed('destinationRegion', oldProps.destinationRegion, props.destinationRegion);
-  changed('backupId', oldProps.backupId, props.backupId);
-  changed('cluster', oldProps.clusterId, props.clusterId);
+  changed(P.destinationRegion, oldProps.destinationRegion, props.destinationRegion);
+  changed(P.backupId, oldProps.backupId, props.backupId);
+  changed(P.cluster, oldProps.clusterId, props.clusterId);
   return reasons;
 }
 

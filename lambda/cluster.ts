@@ -13,6 +13,7 @@ import { cloudHsm, isInvalidRequest, isNotFound, messageOf } from './aws';
 import { log } from './log';
 import { CREATE_REQUEST_TAG, fromTagList, INTERNAL_TAG_PREFIX, hasTagChanges, parseTagsProperty, tagChanges, TagChanges, toTagList } from './tags';
 import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
+import { P } from '../src/private/property-names';
 import {
   checkHsmType,
   checkOneOf,
@@ -64,13 +65,13 @@ export function parseClusterProperties(raw: Record<string, any>, validate = true
     allowReplacement: String(raw.AllowReplacement) === 'true',
   };
   const errors = [
-    checkHsmType('hsmType', props.hsmType),
-    checkSubnetCount('vpcSubnets', subnetIds),
-    props.sourceBackupId === undefined ? undefined : checkSourceBackup('sourceBackupId', props.sourceBackupId),
-    retention === undefined ? undefined : checkRetentionDays('backupRetention', retention),
-    props.mode === undefined ? undefined : checkOneOf('mode', props.mode, CLUSTER_MODES),
-    props.networkType === undefined ? undefined : checkOneOf('networkType', props.networkType, NETWORK_TYPES),
-    ...checkTags('tags', props.tags),
+    checkHsmType(P.hsmType, props.hsmType),
+    checkSubnetCount(P.vpcSubnets, subnetIds),
+    props.sourceBackupId === undefined ? undefined : checkSourceBackup(P.sourceBackupId, props.sourceBackupId),
+    retention === undefined ? undefined : checkRetentionDays(P.backupRetention, retention),
+    props.mode === undefined ? undefined : checkOneOf(P.mode, props.mode, CLUSTER_MODES),
+    props.networkType === undefined ? undefined : checkOneOf(P.networkType, props.networkType, NETWORK_TYPES),
+    ...checkTags(P.tags, props.tags),
   ].filter((e): e is string => e !== undefined);
   if (validate && errors.length > 0) throw new Error(errors.join('; '));
   return props;
@@ -78,10 +79,10 @@ export function parseClusterProperties(raw: Record<string, any>, validate = true
 
 /** Properties that CreateCluster alone sets: changing one needs a new cluster. */
 const CREATE_ONLY: { name: string; read: (p: ClusterProperties) => string }[] = [
-  { name: 'vpcSubnets (SubnetIds)', read: (p) => [...p.subnetIds].sort().join(',') },
-  { name: 'mode', read: (p) => p.mode ?? 'FIPS' },
-  { name: 'networkType', read: (p) => p.networkType ?? 'IPV4' },
-  { name: 'sourceBackupId', read: (p) => p.sourceBackupId ?? '' },
+  { name: P.vpcSubnets, read: (p) => [...p.subnetIds].sort().join(',') },
+  { name: P.mode, read: (p) => p.mode ?? 'FIPS' },
+  { name: P.networkType, read: (p) => p.networkType ?? 'IPV4' },
+  { name: P.sourceBackupId, read: (p) => p.sourceBackupId ?? '' },
 ];
 
 /** The create-only properties that differ between two property sets. */
@@ -478,7 +479,7 @@ export const clusterHandler: ResourceHandler = {
         if (changed.length > 0) {
           if (!props.allowReplacement) {
             throw new Error(`${label(event, event.PhysicalResourceId)}: ${changed.join(', ')} can only be set when a cluster `
-              + 'is created, so this change needs a new cluster. Set allowReplacement: true to create one '
+              + `is created, so this change needs a new cluster. Set ${P.allowReplacement} to true to create one `
               + '(the old cluster and its keys are kept or deleted according to its removal policy), or revert the change.');
           }
           log(event, 'replacing the cluster', { changed });

@@ -3,6 +3,7 @@ import { cloudHsm, isInvalidRequest, isNotFound, messageOf } from './aws';
 import { describeCluster, STABLE_STATES, TRANSITIONAL_STATES } from './cluster';
 import { log } from './log';
 import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
+import { P } from '../src/private/property-names';
 import {
   ACTIVATION_RULE_ADVICE, checkAvailabilityZone, checkClusterId, checkIpv4, HSM_ID_PATTERN, NOT_ACTIVATED_PATTERN,
 } from '../src/private/rules';
@@ -21,9 +22,9 @@ export function parseHsmProperties(raw: Record<string, any>): HsmProperties {
     ipAddress: raw.IpAddress || undefined,
   };
   const errors = [
-    checkClusterId('cluster', props.clusterId),
-    props.availabilityZone === undefined ? undefined : checkAvailabilityZone('availabilityZone', props.availabilityZone),
-    props.ipAddress === undefined ? undefined : checkIpv4('ipAddress', props.ipAddress),
+    checkClusterId(P.cluster, props.clusterId),
+    props.availabilityZone === undefined ? undefined : checkAvailabilityZone(P.availabilityZone, props.availabilityZone),
+    props.ipAddress === undefined ? undefined : checkIpv4(P.ipAddress, props.ipAddress),
   ].filter((e): e is string => e !== undefined);
   if (errors.length > 0) throw new Error(errors.join('; '));
   return props;
@@ -85,7 +86,7 @@ async function begin(event: ResourceEvent, props: HsmProperties): Promise<OnEven
   }
   const zones = (Object.keys(cluster.SubnetMapping ?? {}));
   if (props.availabilityZone && zones.length > 0 && !zones.includes(props.availabilityZone)) {
-    throw new Error(`${label(event)}: availabilityZone "${props.availabilityZone}" is not one of the Availability Zones `
+    throw new Error(`${label(event)}: ${P.availabilityZone}: "${props.availabilityZone}" is not one of the Availability Zones `
       + `of cluster ${props.clusterId} (${zones.sort().join(', ')})`);
   }
   log(event, 'placing HSM', { clusterId: props.clusterId, hsmsBefore: existing.length });

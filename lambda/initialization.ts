@@ -4,6 +4,7 @@ import { describeCluster, TRANSITIONAL_STATES } from './cluster';
 import { log } from './log';
 import { issueCertificate, IssueRequest, readCertificate, trustAnchorOf } from './private-ca';
 import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
+import { P } from '../src/private/property-names';
 import { activationNextStep, checkCertificatePem, checkClusterId } from '../src/private/rules';
 const CA_ARN_PATTERN = /^arn:[\w+=/,.@-]+:acm-pca:[\w+=/,.@-]*:[0-9]*:certificate-authority\/[\w+=,.@-]+$/;
 
@@ -25,19 +26,19 @@ export function parseInitializationProperties(raw: Record<string, any>): Initial
     trustAnchor: raw.TrustAnchor || undefined,
   };
   const errors: string[] = [];
-  const idError = checkClusterId('cluster', props.clusterId);
+  const idError = checkClusterId(P.cluster, props.clusterId);
   if (idError) errors.push(idError);
   if (props.certificateAuthorityArn !== undefined) {
     if (!CA_ARN_PATTERN.test(props.certificateAuthorityArn)) {
-      errors.push(`certificateAuthority: ${JSON.stringify(props.certificateAuthorityArn)} is not an AWS Private CA ARN`);
+      errors.push(`${P.ca}: ${JSON.stringify(props.certificateAuthorityArn)} is not an AWS Private CA ARN`);
     }
     if (!Number.isInteger(props.validityDays) || props.validityDays < 1) {
-      errors.push(`validity: ${raw.ValidityDays} days is not valid; it must be a whole number of days, at least 1`);
+      errors.push(`${P.validity}: ${raw.ValidityDays} days is not valid; it must be a whole number of days, at least 1`);
     }
   } else if (props.signedCert === undefined || props.trustAnchor === undefined) {
     errors.push('initialization: give either a Private CA (fromPrivateCa) or both signedCertificate and trustAnchor (fromCertificates)');
   } else {
-    errors.push(...checkCertificatePem('signedCertificate', props.signedCert), ...checkCertificatePem('trustAnchor', props.trustAnchor));
+    errors.push(...checkCertificatePem(P.signedCertificate, props.signedCert), ...checkCertificatePem(P.trustAnchor, props.trustAnchor));
   }
   if (errors.length > 0) throw new Error(`ClusterInitialization: ${errors.join('; ')}`);
   return props;

@@ -1,6 +1,7 @@
 import { Arn, CustomResource, ITaggable, Lazy, RemovalPolicy, Resource, Stack, TagManager, TagType, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { IHsmCluster } from './cluster';
+import { P } from './private/property-names';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './private/provider';
 import { checkBackupId, checkDestinationRegion, checkOneBackupSource, checkRegion } from './private/rules';
 import { validateTags } from './validation';
@@ -141,7 +142,7 @@ export class BackupCopy extends Resource implements ITaggable {
       service: 'cloudhsm', resource: 'backup', resourceName: this.destinationBackupId, region: props.destinationRegion,
     }, Stack.of(this));
     // Tags arrive through aspects after construction, so they are checked at validation time.
-    this.node.addValidation({ validate: () => validateTags('tags', this.tags.tagValues()) });
+    this.node.addValidation({ validate: () => validateTags(P.tags, this.tags.tagValues()) });
   }
 
   /**
@@ -162,13 +163,13 @@ function validateBackupCopy(scope: Construct, props: BackupCopyProps): string[] 
   const sourceRegion = Stack.of(scope).region;
   const errors = [checkOneBackupSource(props.backupId !== undefined, props.cluster !== undefined)];
   if (known(props.destinationRegion)) {
-    errors.push(checkRegion('destinationRegion', props.destinationRegion));
-    if (known(sourceRegion)) errors.push(checkDestinationRegion('destinationRegion', props.destinationRegion, sourceRegion));
+    errors.push(checkRegion(P.destinationRegion, props.destinationRegion));
+    if (known(sourceRegion)) errors.push(checkDestinationRegion(P.destinationRegion, props.destinationRegion, sourceRegion));
   }
-  if (known(props.backupId)) errors.push(checkBackupId('backupId', props.backupId));
+  if (known(props.backupId)) errors.push(checkBackupId(P.backupId, props.backupId));
   const clusterRegion = props.cluster?.env.region;
   if (known(clusterRegion) && known(sourceRegion) && clusterRegion !== sourceRegion) {
-    errors.push(`cluster: ${props.cluster!.node.path} is in ${clusterRegion}, but the BackupCopy's stack is in ${sourceRegion}; `
+    errors.push(`${P.cluster}: ${props.cluster!.node.path} is in ${clusterRegion}, but the BackupCopy's stack is in ${sourceRegion}; `
       + 'declare the BackupCopy in a stack of the cluster\'s region (the copy is made from there)');
   }
   return errors.filter((e): e is string => e !== undefined);

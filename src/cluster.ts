@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { Hsm, HsmOptions } from './hsm';
 import { ClusterInitialization } from './initialization';
 import { hsmChainOf } from './private/hsm-chain';
+import { P } from './private/property-names';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './private/provider';
 import { ClusterMode, HsmType, NetworkType } from './types';
 import {
@@ -429,14 +430,14 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
     this.connections = new ec2.Connections({ securityGroups: [this.securityGroup], defaultPort: HSM_CLIENT_PORT_RANGE });
 
     const errors = [
-      ...validateHsmType('hsmType', this.hsmType.name),
-      ...validateClusterSubnets('vpcSubnets', props.vpc, this.subnets),
-      ...validateRetention('backupRetention', props.backupRetention),
-      ...validateSourceBackupId('sourceBackupId', props.sourceBackupId),
+      ...validateHsmType(P.hsmType, this.hsmType.name),
+      ...validateClusterSubnets(P.vpcSubnets, props.vpc, this.subnets),
+      ...validateRetention(P.backupRetention, props.backupRetention),
+      ...validateSourceBackupId(P.sourceBackupId, props.sourceBackupId),
     ];
     if (errors.length > 0) throw new Error(`HsmCluster ${this.node.path}: ${errors.join('; ')}`);
     // Tags arrive through aspects after construction, so they are checked at validation time.
-    this.node.addValidation({ validate: () => validateTags('tags', this.tags.tagValues()) });
+    this.node.addValidation({ validate: () => validateTags(P.tags, this.tags.tagValues()) });
     if (props.initialization) this.initialize(props.initialization);
   }
 

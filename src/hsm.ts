@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import type { IHsmCluster } from './cluster';
 import { hsmChainOf } from './private/hsm-chain';
+import { P } from './private/property-names';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './private/provider';
 import { ACTIVATION_RULE_ADVICE, checkAvailabilityZone, checkIpInCidr, checkIpv4 } from './private/rules';
 
@@ -144,16 +145,16 @@ function place(props: HsmProps, index: number): Placement {
   let subnet = props.subnet;
 
   if (known(az)) {
-    const e = checkAvailabilityZone('availabilityZone', az);
+    const e = checkAvailabilityZone(P.availabilityZone, az);
     if (e) {errors.push(e);} else if (zones.length > 0 && !zones.includes(az)) {
-      errors.push(`availabilityZone: "${az}" is not one of the cluster's Availability Zones (${zones.join(', ')})`);
+      errors.push(`${P.availabilityZone}: "${az}" is not one of the cluster's Availability Zones (${zones.join(', ')})`);
     }
   }
   if (subnet) {
     const inCluster = subnets.length === 0 || subnets.some((s) => s === subnet || s.subnetId === subnet!.subnetId);
-    if (!inCluster) errors.push(`subnet: ${subnet.node.path} is not one of the cluster's subnets`);
+    if (!inCluster) errors.push(`${P.subnet}: ${subnet.node.path} is not one of the cluster's subnets`);
     if (known(az) && known(subnet.availabilityZone) && subnet.availabilityZone !== az) {
-      errors.push(`subnet: ${subnet.node.path} is in ${subnet.availabilityZone}, not in availabilityZone "${az}"`);
+      errors.push(`${P.subnet}: ${subnet.node.path} is in ${subnet.availabilityZone}, not in ${P.availabilityZone} "${az}"`);
     }
     az = az ?? subnet.availabilityZone;
   }
@@ -165,10 +166,10 @@ function place(props: HsmProps, index: number): Placement {
   if (subnet === undefined && known(az)) subnet = subnets.find((s) => s.availabilityZone === az);
 
   if (known(props.ipAddress)) {
-    const e = checkIpv4('ipAddress', props.ipAddress);
+    const e = checkIpv4(P.ipAddress, props.ipAddress);
     if (e) {errors.push(e);} else {
       const cidr = subnet ? cidrOf(subnet) : undefined;
-      const outside = known(cidr) ? checkIpInCidr('ipAddress', props.ipAddress, cidr, subnet!.node.path) : undefined;
+      const outside = known(cidr) ? checkIpInCidr(P.ipAddress, props.ipAddress, cidr, subnet!.node.path) : undefined;
       if (outside) errors.push(outside);
     }
   }

@@ -1,5 +1,6 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as acmpca from 'aws-cdk-lib/aws-acmpca';
+import { P } from './private/property-names';
 import { checkCertificatePem } from './private/rules';
 
 /** The certificates of `ClusterInitialization.fromCertificates`. */
@@ -79,7 +80,7 @@ export abstract class ClusterInitialization {
     const days = options.validity?.toDays({ integral: false }) ?? 1825;
     const errors: string[] = [];
     if (!Token.isUnresolved(days) && (!Number.isInteger(days) || days < 1)) {
-      errors.push(`validity: ${days} days is not valid; it must be a whole number of days, at least 1`);
+      errors.push(`${P.validity}: ${days} days is not valid; it must be a whole number of days, at least 1`);
     }
     if (errors.length > 0) throw new Error(`ClusterInitialization.fromPrivateCa: ${errors.join('; ')}`);
     return new (class extends ClusterInitialization {
@@ -97,7 +98,7 @@ export abstract class ClusterInitialization {
    */
   public static fromCertificates(certificates: ClusterCertificates): ClusterInitialization {
     const errors: string[] = [];
-    for (const [prop, value] of [['signedCertificate', certificates.signedCertificate], ['trustAnchor', certificates.trustAnchor]]) {
+    for (const [prop, value] of [[P.signedCertificate, certificates.signedCertificate], [P.trustAnchor, certificates.trustAnchor]]) {
       if (!Token.isUnresolved(value)) errors.push(...checkCertificatePem(prop, value));
     }
     if (errors.length > 0) throw new Error(`ClusterInitialization.fromCertificates: ${errors.join('; ')}`);

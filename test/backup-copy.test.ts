@@ -141,41 +141,41 @@ describe('BackupCopy validation', () => {
 
   test('exactly one source', () => {
     expect(make({ destinationRegion: 'us-west-2' }))
-      .toThrow('BackupCopy Stack/Copy: backupId and cluster: neither is given; give exactly one');
+      .toThrow('BackupCopy Stack/Copy: backupId (BackupId) and cluster (ClusterId): neither is given; give exactly one');
     const s = stack();
     const cluster = clusterIn(s);
     expect(make({ destinationRegion: 'us-west-2', backupId: BACKUP, cluster }, s))
-      .toThrow('backupId and cluster: both are given; give exactly one');
+      .toThrow('backupId (BackupId) and cluster (ClusterId): both are given; give exactly one');
   });
 
   test('the destination region must match the API pattern', () => {
     expect(make({ backupId: BACKUP, destinationRegion: 'uswest2' }))
-      .toThrow('destinationRegion: "uswest2" is not an AWS region name (must match ^[a-z]{2}(-(gov))?-(east|west|north|south|central){1,2}-\\d$)');
+      .toThrow('destinationRegion (DestinationRegion): "uswest2" is not an AWS region name (must match ^[a-z]{2}(-(gov))?-(east|west|north|south|central){1,2}-\\d$)');
     expect(make({ backupId: BACKUP, destinationRegion: 'us-west-2a' })).toThrow('is not an AWS region name');
     expect(make({ backupId: BACKUP, destinationRegion: 'us-gov-west-1' })).not.toThrow();
   });
 
   test('the destination region must not be the stack\'s region', () => {
     expect(make({ backupId: BACKUP, destinationRegion: 'us-east-1' }))
-      .toThrow('destinationRegion: "us-east-1" is the region of the source backup (the stack\'s region); a backup copy must go to another region');
+      .toThrow('destinationRegion (DestinationRegion): "us-east-1" is the region of the source backup (the stack\'s region); a backup copy must go to another region');
   });
 
   test('the backup id must match the API pattern', () => {
     expect(make({ backupId: 'backup-123', destinationRegion: 'us-west-2' }))
-      .toThrow('backupId: "backup-123" is not a CloudHSM backup id (must match ^backup-[2-7a-zA-Z]{11,16}$)');
+      .toThrow('backupId (BackupId): "backup-123" is not a CloudHSM backup id (must match ^backup-[2-7a-zA-Z]{11,16}$)');
     expect(make({ backupId: 'cluster-abcdefghijk', destinationRegion: 'us-west-2' })).toThrow('is not a CloudHSM backup id');
   });
 
   test('all errors are reported together', () => {
     expect(make({ backupId: 'bad', destinationRegion: 'us-east-1' }))
-      .toThrow(/destinationRegion: "us-east-1" is the region.*; backupId: "bad" is not a CloudHSM backup id/);
+      .toThrow(/destinationRegion \(DestinationRegion\): "us-east-1" is the region.*; backupId \(BackupId\): "bad" is not a CloudHSM backup id/);
   });
 
   test('tag limits are checked at synth time, Tags.of included', () => {
     const s = stack();
     const copy = new BackupCopy(s, 'Copy', { backupId: BACKUP, destinationRegion: 'us-west-2', tags: { 'aws:owner': 'x' } });
     Tags.of(copy).add('k', 'v'.repeat(257));
-    expect(() => Template.fromStack(s)).toThrow(/tags: tag key "aws:owner" uses the reserved prefix "aws:"/);
+    expect(() => Template.fromStack(s)).toThrow(/tags \(Tags\): tag key "aws:owner" uses the reserved prefix "aws:"/);
     expect(() => Template.fromStack(s)).toThrow(/the value of tag "k" is 257 characters long/);
   });
 
@@ -184,7 +184,7 @@ describe('BackupCopy validation', () => {
     for (let i = 0; i < 50; i++) tags[`k${i}`] = 'v';
     const s = stack();
     new BackupCopy(s, 'Copy', { backupId: BACKUP, destinationRegion: 'us-west-2', tags });
-    expect(() => Template.fromStack(s)).toThrow('tags: 50 tags given; at most 49 are allowed');
+    expect(() => Template.fromStack(s)).toThrow('tags (Tags): 50 tags given; at most 49 are allowed');
   });
 
   test('tokens are left to the handler', () => {
@@ -202,6 +202,6 @@ describe('BackupCopy validation', () => {
     const west = new Stack(app, 'West', { env: { ...ENV, region: 'us-west-2' } });
     const cluster = HsmCluster.fromClusterAttributes(east, 'Cluster', { clusterId: 'cluster-abcdefghijk' });
     expect(() => new BackupCopy(west, 'Copy', { cluster, destinationRegion: 'eu-west-1' }))
-      .toThrow('cluster: East/Cluster is in us-east-1, but the BackupCopy\'s stack is in us-west-2');
+      .toThrow('cluster (ClusterId): East/Cluster is in us-east-1, but the BackupCopy\'s stack is in us-west-2');
   });
 });

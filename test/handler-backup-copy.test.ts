@@ -221,12 +221,12 @@ describe('create', () => {
 
   test('values that were tokens at synth time are checked at deploy time', async () => {
     await expect(onEvent(event('Create', { ResourceProperties: props({ DestinationRegion: 'us-east-1', BackupId: 'backup-1' }) })))
-      .rejects.toThrow('destinationRegion: "us-east-1" is the region of the source backup (the stack\'s region); a backup copy must go to another region; '
-        + 'backupId: "backup-1" is not a CloudHSM backup id');
+      .rejects.toThrow('destinationRegion (DestinationRegion): "us-east-1" is the region of the source backup (the stack\'s region); a backup copy must go to another region; '
+        + 'backupId (BackupId): "backup-1" is not a CloudHSM backup id');
     await expect(onEvent(event('Create', { ResourceProperties: props({ DestinationRegion: 'mars-1' }) })))
-      .rejects.toThrow('destinationRegion: "mars-1" is not an AWS region name');
+      .rejects.toThrow('destinationRegion (DestinationRegion): "mars-1" is not an AWS region name');
     await expect(onEvent(event('Create', { ResourceProperties: props({ ClusterId: CLUSTER }) })))
-      .rejects.toThrow('backupId and cluster: both are given');
+      .rejects.toThrow('backupId (BackupId) and cluster (ClusterId): both are given');
     expect(src.commandCalls(CopyBackupToRegionCommand)).toHaveLength(0);
   });
 });

@@ -197,9 +197,9 @@ describe('create', () => {
 
   test('values that were tokens at synth time are checked at deploy time', async () => {
     await expect(onEvent(event('Create', { ResourceProperties: props({ BackupRetentionDays: '5' }) })))
-      .rejects.toThrow('backupRetention: 5 days is not valid; CloudHSM keeps backups for a whole number of days from 7 to 379');
+      .rejects.toThrow('backupRetention (BackupRetentionDays): 5 days is not valid; CloudHSM keeps backups for a whole number of days from 7 to 379');
     await expect(onEvent(event('Create', { ResourceProperties: props({ SourceBackupId: 'bkp-1' }) })))
-      .rejects.toThrow('sourceBackupId: "bkp-1" is not a CloudHSM backup id or backup ARN');
+      .rejects.toThrow('sourceBackupId (SourceBackupId): "bkp-1" is not a CloudHSM backup id or backup ARN');
     expect(hsm.commandCalls(CreateClusterCommand)).toHaveLength(0);
   });
 });
@@ -432,7 +432,7 @@ describe('update', () => {
     expect(hsm.commandCalls(ModifyClusterCommand)[0].args[0].input).toEqual({ ClusterId: CLUSTER_ID, HsmType: 'hsm2m.medium' });
   });
 
-  test('tags: adds and changes with TagResource, removes only tags the stack had set', async () => {
+  test('tags (Tags): adds and changes with TagResource, removes only tags the stack had set', async () => {
     describes(cluster({
       TagList: [
         { Key: 'a', Value: '1' }, { Key: 'b', Value: '2' }, { Key: 'external', Value: 'x' }, { Key: REQUEST_TAG, Value: 'req-0' },
@@ -463,8 +463,8 @@ describe('update', () => {
     const changed = props({ SubnetIds: [SUBNETS[0]], Mode: 'NON_FIPS' });
     await expect(onEvent(update(changed))).rejects.toThrow(
       'HsmCluster Cluster (cluster-abcdefghijk): vpcSubnets (SubnetIds) ("subnet-0123456789abcdef0,subnet-0123456789abcdef1" -> '
-      + '"subnet-0123456789abcdef0"), mode ("FIPS" -> "NON_FIPS") can only be set when a cluster is created, so this change '
-      + 'needs a new cluster. Set allowReplacement: true');
+      + '"subnet-0123456789abcdef0"), mode (Mode) ("FIPS" -> "NON_FIPS") can only be set when a cluster is created, so this change '
+      + 'needs a new cluster. Set allowReplacement (AllowReplacement) to true');
     expect(hsm.commandCalls(CreateClusterCommand)).toHaveLength(0);
   });
 

@@ -83,7 +83,7 @@ describe('create', () => {
   test('an AZ outside the cluster is refused naming the cluster AZs', async () => {
     describeReturns(cluster());
     await expect(onEvent(event('Create', { ResourceProperties: { ClusterId: CLUSTER_ID, AvailabilityZone: 'us-east-1c' } })))
-      .rejects.toThrow('availabilityZone "us-east-1c" is not one of the Availability Zones of cluster cluster-abcdefghijk (us-east-1a, us-east-1b)');
+      .rejects.toThrow('availabilityZone (AvailabilityZone): "us-east-1c" is not one of the Availability Zones of cluster cluster-abcdefghijk (us-east-1a, us-east-1b)');
   });
 
   test('a missing cluster is named', async () => {
@@ -93,8 +93,8 @@ describe('create', () => {
 
   test('values that were tokens at synth time are checked at deploy time', async () => {
     await expect(onEvent(event('Create', { ResourceProperties: { ClusterId: CLUSTER_ID, AvailabilityZone: 'nowhere', IpAddress: '1.2.3' } })))
-      .rejects.toThrow('availabilityZone: "nowhere" is not an Availability Zone name');
-    await expect(onEvent(event('Create', { ResourceProperties: { ClusterId: 'c-1' } }))).rejects.toThrow(/cluster: "c-1"/);
+      .rejects.toThrow('availabilityZone (AvailabilityZone): "nowhere" is not an Availability Zone name');
+    await expect(onEvent(event('Create', { ResourceProperties: { ClusterId: 'c-1' } }))).rejects.toThrow(/cluster \(ClusterId\): "c-1"/);
   });
 
   test('isComplete waits while the cluster is transitional, then calls CreateHsm once', async () => {

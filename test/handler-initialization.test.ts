@@ -173,7 +173,7 @@ describe('onEvent', () => {
 
   test('bad properties are refused with the rule', async () => {
     await expect(onEvent(event('Create', { ...CERT_PROPS, SignedCert: 'nope' })))
-      .rejects.toThrow('ClusterInitialization: signedCertificate: "nope" is not a PEM certificate');
+      .rejects.toThrow('ClusterInitialization: signedCertificate (SignedCert): "nope" is not a PEM certificate');
     await expect(onEvent(event('Create', { ClusterId: CLUSTER_ID })))
       .rejects.toThrow('give either a Private CA (fromPrivateCa) or both signedCertificate and trustAnchor');
   });

@@ -134,19 +134,19 @@ describe('placement errors at synth time', () => {
   test('an AZ that is not one of the cluster subnets AZs', () => {
     const { cluster } = setup();
     expect(() => cluster.addHsm('Hsm1', { availabilityZone: 'us-east-1d' }))
-      .toThrow('availabilityZone: "us-east-1d" is not one of the cluster\'s Availability Zones (us-east-1a, us-east-1b, us-east-1c)');
+      .toThrow('availabilityZone (AvailabilityZone): "us-east-1d" is not one of the cluster\'s Availability Zones (us-east-1a, us-east-1b, us-east-1c)');
   });
 
   test('an AZ that is not an AZ name', () => {
     const { cluster } = setup();
     expect(() => cluster.addHsm('Hsm1', { availabilityZone: 'east' }))
-      .toThrow(/availabilityZone: "east" .*Availability Zone name/);
+      .toThrow(/availabilityZone \(AvailabilityZone\): "east" .*Availability Zone name/);
   });
 
   test('a subnet in another AZ than availabilityZone', () => {
     const { vpc, cluster } = setup();
     expect(() => cluster.addHsm('Hsm1', { availabilityZone: 'us-east-1a', subnet: vpc.isolatedSubnets[1] }))
-      .toThrow(/subnet: .* is in us-east-1b, not in availabilityZone "us-east-1a"/);
+      .toThrow(/subnet: .* is in us-east-1b, not in availabilityZone \(AvailabilityZone\) "us-east-1a"/);
   });
 
   test('a subnet that is not one of the cluster subnets', () => {
@@ -159,12 +159,12 @@ describe('placement errors at synth time', () => {
   test('an IP address outside the subnet CIDR', () => {
     const { cluster } = setup();
     expect(() => cluster.addHsm('Hsm1', { availabilityZone: 'us-east-1a', ipAddress: '10.0.5.4' }))
-      .toThrow(/ipAddress: "10.0.5.4" is not in 10.0.0.0\/24, the CIDR block of subnet/);
+      .toThrow(/ipAddress \(IpAddress\): "10.0.5.4" is not in 10.0.0.0\/24, the CIDR block of subnet/);
   });
 
   test('an IP address that is not IPv4', () => {
     const { cluster } = setup();
-    expect(() => cluster.addHsm('Hsm1', { ipAddress: '10.0.0.300' })).toThrow('ipAddress: "10.0.0.300" is not an IPv4 address');
+    expect(() => cluster.addHsm('Hsm1', { ipAddress: '10.0.0.300' })).toThrow('ipAddress (IpAddress): "10.0.0.300" is not an IPv4 address');
   });
 });
 

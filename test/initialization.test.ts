@@ -65,7 +65,7 @@ describe('Private CA form', () => {
   test('validity must be whole days', () => {
     const { ca } = setup();
     expect(() => ClusterInitialization.fromPrivateCa(ca, { validity: Duration.hours(36) }))
-      .toThrow('ClusterInitialization.fromPrivateCa: validity: 1.5 days is not valid; it must be a whole number of days, at least 1');
+      .toThrow('ClusterInitialization.fromPrivateCa: validity (ValidityDays): 1.5 days is not valid; it must be a whole number of days, at least 1');
   });
 });
 
@@ -85,19 +85,19 @@ describe('certificates form', () => {
 
   test('not a PEM certificate: the message names property, value and rule', () => {
     expect(() => ClusterInitialization.fromCertificates({ signedCertificate: 'MIIBsz', trustAnchor: ANCHOR }))
-      .toThrow('ClusterInitialization.fromCertificates: signedCertificate: "MIIBsz" is not a PEM certificate '
+      .toThrow('ClusterInitialization.fromCertificates: signedCertificate (SignedCert): "MIIBsz" is not a PEM certificate '
         + '(-----BEGIN CERTIFICATE----- base64 -----END CERTIFICATE-----)');
   });
 
   test('characters outside the API pattern', () => {
     expect(() => ClusterInitialization.fromCertificates({ signedCertificate: CERT, trustAnchor: 'not_a_cert!' }))
-      .toThrow('trustAnchor: "not_a_cert!" has characters InitializeCluster does not allow (must match ^[a-zA-Z0-9+ -/=\\s]*$)');
+      .toThrow('trustAnchor (TrustAnchor): "not_a_cert!" has characters InitializeCluster does not allow (must match ^[a-zA-Z0-9+ -/=\\s]*$)');
   });
 
   test('more than 5000 characters', () => {
     const long = `-----BEGIN CERTIFICATE-----\n${'A'.repeat(5000)}\n-----END CERTIFICATE-----`;
     expect(() => ClusterInitialization.fromCertificates({ signedCertificate: long, trustAnchor: ANCHOR }))
-      .toThrow(`signedCertificate: the certificate is ${long.length} characters long; InitializeCluster takes at most 5000`);
+      .toThrow(`signedCertificate (SignedCert): the certificate is ${long.length} characters long; InitializeCluster takes at most 5000`);
   });
 
   test('tokens are not checked at synth time', () => {

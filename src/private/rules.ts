@@ -6,6 +6,8 @@
  * Each check returns an error message naming the property, the value and the rule, or undefined.
  */
 
+import { P } from './property-names';
+
 export const BACKUP_ID_PATTERN = /^backup-[2-7a-zA-Z]{11,16}$/;
 export const CLUSTER_ID_PATTERN = /^cluster-[2-7a-zA-Z]{11,16}$/;
 export const HSM_ID_PATTERN = /^hsm-[2-7a-zA-Z]{11,16}$/;
@@ -166,8 +168,8 @@ export function checkDestinationRegion(prop: string, destination: string, source
 export function checkOneBackupSource(hasBackupId: boolean, hasCluster: boolean): string | undefined {
   if (hasBackupId !== hasCluster) return undefined;
   return hasBackupId
-    ? 'backupId and cluster: both are given; give exactly one (a backup to copy, or a cluster whose newest READY backup is copied)'
-    : 'backupId and cluster: neither is given; give exactly one (a backup to copy, or a cluster whose newest READY backup is copied)';
+    ? `${P.backupId} and ${P.cluster}: both are given; give exactly one (a backup to copy, or a cluster whose newest READY backup is copied)`
+    : `${P.backupId} and ${P.cluster}: neither is given; give exactly one (a backup to copy, or a cluster whose newest READY backup is copied)`;
 }
 
 /** InitializeCluster SignedCert and TrustAnchor: at most 5000 characters (API reference, InitializeCluster). */
