@@ -7,11 +7,11 @@ import { checkCertificatePem } from './private/rules';
 export interface ClusterCertificates {
   /**
    * The cluster certificate (PEM): the cluster's CSR (the `clusterCsr` attribute of its first HSM)
-   * signed by your issuing certificate authority. At most 5000 characters.
+   * signed by your issuing certificate authority. At most 20000 characters.
    */
   readonly signedCertificate: string;
 
-  /** The certificate of the CA that signed it (PEM), the cluster's trust anchor. At most 5000 characters. */
+  /** The certificate of the CA that signed it (PEM), the cluster's trust anchor. At most 20000 characters. */
   readonly trustAnchor: string;
 }
 

@@ -4,6 +4,7 @@ import {
 } from '@aws-sdk/client-acm-pca';
 import { CloudHSMV2Client, DescribeClustersCommand, InitializeClusterCommand } from '@aws-sdk/client-cloudhsm-v2';
 import { mockClient } from 'aws-sdk-client-mock';
+import { pemChain } from './pem';
 import { setClientFactory } from '../lambda/aws';
 import { isComplete, onEvent } from '../lambda/index';
 import { LATE_ISSUE_WAIT_MS, parsePendingId, pendingId } from '../lambda/initialization';
@@ -254,6 +255,21 @@ describe('isComplete', () => {
       ClusterId: CLUSTER_ID, SignedCert: CLUSTER_CERT, TrustAnchor: ROOT,
     });
     expect(pcaMock.calls()).toHaveLength(0);
+  });
+
+  test('certificates form: a chain of 20000 characters reaches InitializeCluster whole', async () => {
+    const chain = pemChain(20000);
+    describeReturns(cluster('UNINITIALIZED', { ClusterCsr: CSR }));
+    hsmMock.on(InitializeClusterCommand).resolves({ State: 'INITIALIZE_IN_PROGRESS' });
+    expect(await isComplete(polled({ ...CERT_PROPS, SignedCert: chain, TrustAnchor: chain }, FINAL_ID))).toEqual({ IsComplete: false });
+    const input = hsmMock.commandCalls(InitializeClusterCommand)[0].args[0].input;
+    expect([input.SignedCert!.length, input.TrustAnchor!.length]).toEqual([20000, 20000]);
+  });
+
+  test('certificates form: a chain over 20000 characters is refused before any call', async () => {
+    await expect(onEvent(event('Create', { ...CERT_PROPS, SignedCert: pemChain(20001) })))
+      .rejects.toThrow('signedCertificate (SignedCert): the certificate is 20001 characters long; InitializeCluster takes at most 20000');
+    expect(hsmMock.calls()).toHaveLength(0);
   });
 
   test.each([

@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as acmpca from 'aws-cdk-lib/aws-acmpca';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { ClusterInitialization, HsmCluster } from '../src';
+import { pemChain } from './pem';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 const CA_ARN = 'arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/11111111-2222-3333-4444-555555555555';
@@ -94,10 +95,17 @@ describe('certificates form', () => {
       .toThrow('trustAnchor (TrustAnchor): "not_a_cert!" has characters InitializeCluster does not allow (must match ^[a-zA-Z0-9+ -/=\\s]*$)');
   });
 
-  test('more than 5000 characters', () => {
-    const long = `-----BEGIN CERTIFICATE-----\n${'A'.repeat(5000)}\n-----END CERTIFICATE-----`;
+  test('chains up to 20000 characters are taken (current CloudHSM API model), longer ones are refused', () => {
+    for (const length of [5001, 20000]) {
+      const chain = pemChain(length);
+      expect(chain.length).toBe(length);
+      expect(() => ClusterInitialization.fromCertificates({ signedCertificate: chain, trustAnchor: pemChain(length) })).not.toThrow();
+    }
+    const long = pemChain(20001);
     expect(() => ClusterInitialization.fromCertificates({ signedCertificate: long, trustAnchor: ANCHOR }))
-      .toThrow(`signedCertificate (SignedCert): the certificate is ${long.length} characters long; InitializeCluster takes at most 5000`);
+      .toThrow('signedCertificate (SignedCert): the certificate is 20001 characters long; InitializeCluster takes at most 20000');
+    expect(() => ClusterInitialization.fromCertificates({ signedCertificate: CERT, trustAnchor: long }))
+      .toThrow('trustAnchor (TrustAnchor): the certificate is 20001 characters long; InitializeCluster takes at most 20000');
   });
 
   test('tokens are not checked at synth time', () => {

@@ -24,6 +24,7 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-cloudhsm-v2';
+import { pemChain } from './pem';
 import { CloudHsmSimulator, DEFAULT_START_MS, startSimulatorServer, SimulatorServer, VirtualClock } from './sim';
 
 const MIN = 60_000;
@@ -521,12 +522,18 @@ describe('cluster and HSM lifecycle on the virtual clock', () => {
     expect((await describeOne(id)).State).toBe('ACTIVE');
   });
 
-  test('InitializeCluster validation: required, length 5000, certificate characters, PEM', async () => {
+  test('InitializeCluster takes certificates of up to 20000 characters (current API model)', async () => {
+    const { id } = await clusterWithCsr();
+    await expectError(client().send(new InitializeClusterCommand({ ClusterId: id, SignedCert: pemChain(20001), TrustAnchor: ANCHOR })),
+      'CloudHsmInvalidRequestException', "at 'signedCert' failed to satisfy constraint: Member must have length less than or equal to 20000");
+    await client().send(new InitializeClusterCommand({ ClusterId: id, SignedCert: pemChain(20000), TrustAnchor: pemChain(20000) }));
+    expect((await describeOne(id)).State).toBe('INITIALIZE_IN_PROGRESS');
+  });
+
+  test('InitializeCluster validation: required, length, certificate characters, PEM', async () => {
     const { id } = await clusterWithCsr();
     await expectError(client().send(new InitializeClusterCommand({ ClusterId: id } as never)), 'CloudHsmInvalidRequestException',
       "2 validation errors detected: Value null at 'signedCert' failed to satisfy constraint: Member must not be null; Value null at 'trustAnchor'");
-    await expectError(client().send(new InitializeClusterCommand({ ClusterId: id, SignedCert: 'A'.repeat(5001), TrustAnchor: ANCHOR })),
-      'CloudHsmInvalidRequestException', "at 'signedCert' failed to satisfy constraint: Member must have length less than or equal to 5000");
     await expectError(client().send(new InitializeClusterCommand({ ClusterId: id, SignedCert: CERT, TrustAnchor: 'cert$with!bad#chars' })),
       'CloudHsmInvalidRequestException', "Value 'cert$with!bad#chars' at 'trustAnchor' failed to satisfy constraint: Member must satisfy regular expression pattern");
     await expectError(client().send(new InitializeClusterCommand({ ClusterId: id, SignedCert: 'not a pem', TrustAnchor: ANCHOR })),

@@ -172,13 +172,16 @@ export function checkOneBackupSource(hasBackupId: boolean, hasCluster: boolean):
     : `${P.backupId} and ${P.cluster}: neither is given; give exactly one (a backup to copy, or a cluster whose newest READY backup is copied)`;
 }
 
-/** InitializeCluster SignedCert and TrustAnchor: at most 5000 characters (API reference, InitializeCluster). */
-export const MAX_CERTIFICATE_LENGTH = 5000;
+/**
+ * InitializeCluster SignedCert and TrustAnchor: at most 20000 characters. The current CloudHSM v2 API
+ * model (shape `Cert`) allows 20000; the 2017 API reference said 5000, too short for some chains.
+ */
+export const MAX_CERTIFICATE_LENGTH = 20000;
 /** The characters InitializeCluster allows in SignedCert and TrustAnchor (API reference: `[a-zA-Z0-9+ -/=\s]*`). */
 export const CERTIFICATE_PATTERN = /^[a-zA-Z0-9+ -/=\s]*$/;
 const PEM_CERTIFICATE = /^\s*(-----BEGIN CERTIFICATE-----\s+[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----\s*)+$/;
 
-/** A PEM certificate as InitializeCluster takes it: PEM shape, allowed characters, at most 5000 characters. */
+/** A PEM certificate as InitializeCluster takes it: PEM shape, allowed characters, at most MAX_CERTIFICATE_LENGTH characters. */
 export function checkCertificatePem(prop: string, value: string): string[] {
   const errors: string[] = [];
   const shown = value.length > 40 ? `${q(value.slice(0, 37))}...` : q(value);

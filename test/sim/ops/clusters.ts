@@ -175,11 +175,14 @@ export const modifyCluster: OperationHandler = (ctx, region, input) => {
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/;
 
+/** SignedCert and TrustAnchor: shape `Cert` of the current CloudHSM v2 API model, at most 20000 characters. */
+const MAX_CERT_LENGTH = 20000;
+
 export const initializeCluster: OperationHandler = (ctx, region, input) => {
   const v = new Validator(input);
   const clusterId = v.string('ClusterId', { required: true, pattern: PATTERNS.clusterId });
-  const signedCert = v.string('SignedCert', { required: true, max: 5000, pattern: PATTERNS.certificate });
-  const trustAnchor = v.string('TrustAnchor', { required: true, max: 5000, pattern: PATTERNS.certificate });
+  const signedCert = v.string('SignedCert', { required: true, max: MAX_CERT_LENGTH, pattern: PATTERNS.certificate });
+  const trustAnchor = v.string('TrustAnchor', { required: true, max: MAX_CERT_LENGTH, pattern: PATTERNS.certificate });
   v.done();
   const c = findCluster(ctx, region, clusterId!);
   assertNotTransitional(c, 'InitializeCluster');
