@@ -78,13 +78,16 @@ export function parsePendingId(id: string | undefined): PendingInitialization | 
   return { clusterId: rest.slice(0, colon), certificateArn };
 }
 
-/** Attributes: the cluster certificate and what is left; never the PreCoPassword. The final physical id. */
+/**
+ * Attributes: the state and what is left; never the PreCoPassword. The final physical id.
+ * Not the cluster certificate: a chain can be 20000 characters and CloudFormation refuses a
+ * response over 4096 bytes (the construct knows the certificate it was given; DescribeClusters has it).
+ */
 function done(cluster: Cluster, clusterId: string): IsCompleteResponse {
   return {
     IsComplete: true,
     PhysicalResourceId: physicalId(clusterId),
     Data: {
-      ClusterCertificate: cluster.Certificates?.ClusterCertificate ?? '',
       State: cluster.State ?? '',
       NextStep: cluster.State === 'ACTIVE'
         ? `Cluster ${cluster.ClusterId} is initialized and active; add HSMs with activated: true.`

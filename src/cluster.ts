@@ -8,7 +8,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { Hsm, HsmOptions } from './hsm';
-import { ClusterInitialization } from './initialization';
+import { ClusterInitialization, ClusterInitializationConfig } from './initialization';
 import { hsmChainOf } from './private/hsm-chain';
 import { P } from './private/property-names';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './private/provider';
@@ -391,6 +391,7 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
 
   /** The `Custom::CloudHsmClusterInitialization` resource, once `initialize` was called. */
   private initResource?: CustomResource;
+  private initConfig?: ClusterInitializationConfig;
 
   constructor(scope: Construct, id: string, props: HsmClusterProps) {
     super(scope, id);
@@ -473,6 +474,7 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
       },
     });
     this.initResource = resource;
+    this.initConfig = config;
     // The CSR appears with the first HSM; HSMs declared later are created after initialization only if activated.
     chain.onFirstHsm((hsm) => resource.node.addDependency(hsm));
     this.node.addValidation({
@@ -487,15 +489,21 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
   }
 
   /**
-   * The cluster certificate (PEM) once the stack initialized the cluster.
-   * Only for a cluster with `initialization` (or `initialize`).
-   * @attribute
+   * The cluster certificate (PEM): the signed certificate given to `ClusterInitialization.fromCertificates`,
+   * which InitializeCluster makes the cluster's certificate.
+   *
+   * Not available with `ClusterInitialization.fromPrivateCa`: the certificate is issued at deploy time
+   * and CloudFormation limits what a custom resource returns to 4096 bytes, which a certificate chain
+   * can exceed. Read it with DescribeClusters (`Certificates.ClusterCertificate`) or from the Private CA.
    */
   public get clusterCertificate(): string {
-    if (!this.initResource) {
-      throw new Error(`HsmCluster ${this.node.path}: clusterCertificate is known only for a cluster this stack initializes (initialization)`);
+    const certificate = this.initConfig?.signedCertificate;
+    if (certificate === undefined) {
+      throw new Error(`HsmCluster ${this.node.path}: clusterCertificate is known only for a cluster this stack initializes with `
+        + 'ClusterInitialization.fromCertificates. A certificate issued by AWS Private CA is not returned through CloudFormation '
+        + '(custom-resource responses are limited to 4096 bytes); read it with DescribeClusters (Certificates.ClusterCertificate).');
     }
-    return this.initResource.getAttString('ClusterCertificate');
+    return certificate;
   }
 
   /**

@@ -28,7 +28,6 @@ function template(hsms: number, activated = false, context: Record<string, unkno
   });
   for (let i = 1; i <= hsms; i++) cluster.addHsm(`Hsm${i}`);
   new CfnOutput(stack, 'ClusterId', { value: cluster.clusterId });
-  new CfnOutput(stack, 'ClusterCertificate', { value: cluster.clusterCertificate });
   return app.synth().getStackByName('Init').template as CfnTemplate;
 }
 
@@ -76,7 +75,6 @@ test('VPC + cluster + HSM + Private CA initialization: INITIALIZED in one deploy
   expect(issued[0].templateArn).toBe('arn:aws:acm-pca:::template/SubordinateCACertificate_PathLen0/V1');
   expect(issued[0].csr).toContain('BEGIN CERTIFICATE REQUEST');
   expect(cluster.Certificates.ClusterCertificate).toBe(issued[0].certificate);
-  expect(first.outputs.ClusterCertificate).toBe(issued[0].certificate);
   // Issued once by onEvent; the polls only read it.
   expect(pca.callCount('IssueCertificate')).toBe(1);
   expect(pca.callCount('GetCertificate')).toBe(3);

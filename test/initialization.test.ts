@@ -128,15 +128,31 @@ describe('cluster', () => {
     expect(() => cluster.initialize(ClusterInitialization.fromPrivateCa(ca))).toThrow('the cluster is already initialized by this stack');
   });
 
-  test('clusterCertificate is the resource attribute; an output states the next step', () => {
-    const { stack, vpc, ca } = setup();
+  test('clusterCertificate is the certificate given, not a response attribute (responses are limited to 4096 bytes)', () => {
+    const { stack, vpc } = setup();
     const cluster = new HsmCluster(stack, 'Cluster', { vpc });
     expect(() => cluster.clusterCertificate).toThrow(/clusterCertificate is known only/);
     cluster.addHsm('Hsm1');
+    cluster.initialize(ClusterInitialization.fromCertificates({ signedCertificate: CERT, trustAnchor: ANCHOR }));
+    expect(cluster.clusterCertificate).toBe(CERT);
+    expect(JSON.stringify(Template.fromStack(stack).toJSON())).not.toContain('"ClusterCertificate"');
+  });
+
+  test('clusterCertificate of a Private CA initialization is refused at synth time, saying where to read it', () => {
+    const { stack, vpc, ca } = setup();
+    const cluster = new HsmCluster(stack, 'Cluster', { vpc });
+    cluster.addHsm('Hsm1');
     cluster.initialize(ClusterInitialization.fromPrivateCa(ca));
-    expect(stack.resolve(cluster.clusterCertificate)).toEqual({
-      'Fn::GetAtt': [expect.stringMatching(/^ClusterInitialization/), 'ClusterCertificate'],
-    });
+    expect(() => cluster.clusterCertificate).toThrow('HsmCluster Stack/Cluster: clusterCertificate is known only for a cluster this stack '
+      + 'initializes with ClusterInitialization.fromCertificates. A certificate issued by AWS Private CA is not returned through '
+      + 'CloudFormation (custom-resource responses are limited to 4096 bytes); read it with DescribeClusters (Certificates.ClusterCertificate).');
+  });
+
+  test('an output states the next step', () => {
+    const { stack, vpc, ca } = setup();
+    const cluster = new HsmCluster(stack, 'Cluster', { vpc });
+    cluster.addHsm('Hsm1');
+    cluster.initialize(ClusterInitialization.fromPrivateCa(ca));
     const outputs = Template.fromStack(stack).findOutputs('*');
     const next = Object.values(outputs).find((o: any) => JSON.stringify(o.Value).includes('NextStep')) as any;
     expect(next.Value).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ClusterInitialization/), 'NextStep'] });

@@ -73,6 +73,7 @@ const DEFAULT_SERVICE_TIMEOUT_S = 3600;
 class Run {
   public readonly transitions: Transition[] = [];
   public readonly invocations: InvocationCounts = newInvocationCounts();
+  public readonly responseBytes: Record<string, number> = {};
   public readonly warnings: string[] = [];
   public readonly retained: RetainedResource[] = [];
   public readonly startMs: number;
@@ -515,6 +516,9 @@ export class DeployHarness {
       },
       invoked: (physicalId: string | undefined) => this.observe(event, phase, physicalId),
       note: (message: string) => run.warnings.push(message),
+      responded: (bytes: number) => {
+        run.responseBytes[event.LogicalResourceId] = Math.max(bytes, run.responseBytes[event.LogicalResourceId] ?? 0);
+      },
     };
     return new ProviderRequest(this.handlerFor(info), event, info, this.sim.clock, this.options.faults ?? {}, this.matcher, observer);
   }
@@ -584,6 +588,7 @@ export class DeployHarness {
       stackStatus: this.status,
       transitions: run.transitions,
       invocations: run.invocations,
+      responseBytes: run.responseBytes,
       resources: Object.fromEntries(this.resources),
       outputs,
       retained: run.retained,

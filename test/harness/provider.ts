@@ -14,6 +14,9 @@ export const CREATE_FAILED_MARKER = 'AWSCDK::CustomResourceProviderFramework::CR
 /** The framework's own failure messages. */
 export const TIMEOUT_MESSAGE = 'Operation timed out';
 export const DATA_NOT_ALLOWED_MESSAGE = '"Data" is not allowed if "IsComplete" is "False"';
+/** CloudFormation refuses a custom-resource response body over this many bytes, with this message. */
+export const MAX_RESPONSE_BYTES = 4096;
+export const RESPONSE_TOO_LONG_MESSAGE = 'Response object is too long.';
 
 export interface ProviderTiming {
   /** the waiter's Retry IntervalSeconds, in ms */
@@ -105,6 +108,21 @@ export interface RequestObserver {
   /** before and after every invocation: the engine looks at the service-side state of the physical id */
   invoked(physicalId: string | undefined): void;
   note(message: string): void;
+  /** the size in bytes of the SUCCESS response the framework sent to CloudFormation */
+  responded(bytes: number): void;
+}
+
+/** The body the framework's cfn-response sends on success (Reason defaults to the status). */
+export function successResponseBody(event: ProviderEvent, physicalId: string, data: Obj): string {
+  return JSON.stringify({
+    Status: 'SUCCESS',
+    Reason: 'SUCCESS',
+    StackId: event.StackId,
+    RequestId: event.RequestId,
+    PhysicalResourceId: physicalId,
+    LogicalResourceId: event.LogicalResourceId,
+    Data: data,
+  });
 }
 
 /** The message of anything thrown, whatever realm or shape it comes from. */
@@ -174,7 +192,7 @@ export class ProviderRequest {
           message: `DELETE: cannot change the physical resource ID from "${event.PhysicalResourceId}" to "${physicalId}" during deletion`,
         };
       }
-      if (!this.provider.hasIsComplete) return { done: true, ok: true, physicalId, data: obj(result.Data) ?? {} };
+      if (!this.provider.hasIsComplete) return this.deliver({ done: true, ok: true, physicalId, data: obj(result.Data) ?? {} });
       const waitEvent = { ...event, ...result, PhysicalResourceId: physicalId } as ProviderEvent & { Data?: Obj };
       this.waiters.push({ event: waitEvent, attempts: 0, dueMs: this.clock.now() });
     }
@@ -206,7 +224,16 @@ export class ProviderRequest {
           + 'CloudFormation acted on the first');
       }
     }
-    return first.result!;
+    return this.deliver(first.result!);
+  }
+
+  /** The response as CloudFormation takes it: a SUCCESS body over its size limit fails the resource. */
+  private deliver(step: Step & { done: true }): Step {
+    if (!step.ok) return step;
+    const bytes = Buffer.byteLength(successResponseBody(this.event, step.physicalId, step.data), 'utf8');
+    this.observer.responded(bytes);
+    if (bytes <= MAX_RESPONSE_BYTES) return step;
+    return { done: true, ok: false, physicalId: step.physicalId, message: RESPONSE_TOO_LONG_MESSAGE };
   }
 
   /** One isComplete invocation of one waiter execution (the waiter's task or one of its retries). */

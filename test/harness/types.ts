@@ -141,6 +141,8 @@ export interface DeploymentReport {
   readonly stackStatus: string;
   readonly transitions: readonly Transition[];
   readonly invocations: InvocationCounts;
+  /** per custom resource, the largest SUCCESS response body (bytes) the framework sent to CloudFormation */
+  readonly responseBytes: Readonly<Record<string, number>>;
   /** the stack's resources after the operation, by logical id */
   readonly resources: Readonly<Record<string, DeployedResource>>;
   readonly outputs: Readonly<Record<string, string>>;

@@ -76,9 +76,16 @@ export function assertNotTransitional(c: ClusterRecord, operation: string): void
   }
 }
 
-/** A PEM-looking block; the body only has to match the Certificates pattern of the reference. */
+/** Bytes of DER in a CloudHSM cluster CSR or HSM certificate (RSA-2048 key): about 720. */
+const DER_BYTES = 720;
+
+/**
+ * A PEM-looking block of the size of the service's; the body only has to match the Certificates
+ * pattern of the reference. The size matters: the HSM resource returns the CSR to CloudFormation.
+ */
 export function pem(label: 'CERTIFICATE' | 'CERTIFICATE REQUEST', subject: string): string {
-  const body = Buffer.from(`cloudhsm-simulator ${label} ${subject} `.repeat(6), 'utf8').toString('base64');
+  const text = `cloudhsm-simulator ${label} ${subject} `;
+  const body = Buffer.from(text.repeat(Math.ceil(DER_BYTES / text.length)).slice(0, DER_BYTES), 'utf8').toString('base64');
   const lines = body.match(/.{1,64}/g) ?? [];
   return [`-----BEGIN ${label}-----`, ...lines, `-----END ${label}-----`].join('\n');
 }
