@@ -228,8 +228,10 @@ describe('CreateCluster', () => {
   test('required members, HsmType values, subnet list size and pattern', async () => {
     await expectError(client().send(new CreateClusterCommand({} as CreateClusterCommandInput)), 'CloudHsmInvalidRequestException',
       "2 validation errors detected: Value null at 'hsmType' failed to satisfy constraint: Member must not be null; Value null at 'subnetIds' failed to satisfy constraint: Member must not be null");
-    await expectError(client().send(new CreateClusterCommand({ HsmType: 'hsm3.large', SubnetIds: [S0] })),
-      'CloudHsmInvalidRequestException', "Value 'hsm3.large' at 'hsmType' failed to satisfy constraint: Member must satisfy enum value set: [hsm1.medium, hsm2m.medium]");
+    await expectError(client().send(new CreateClusterCommand({ HsmType: 'HSM3.large', SubnetIds: [S0] })),
+      'CloudHsmInvalidRequestException', "Value 'HSM3.large' at 'hsmType' failed to satisfy constraint: Member must satisfy regular expression pattern: ((p|)hsm[0-9][a-z.]*\\.[a-zA-Z]+)");
+    await expectError(client().send(new CreateClusterCommand({ HsmType: `hsm1.${'m'.repeat(28)}`, SubnetIds: [S0] })),
+      'CloudHsmInvalidRequestException', "at 'hsmType' failed to satisfy constraint: Member must have length less than or equal to 32");
     await expectError(client().send(new CreateClusterCommand({ HsmType: 'hsm1.medium', SubnetIds: [] })),
       'CloudHsmInvalidRequestException', 'Member must have length greater than or equal to 1');
     const eleven = Array.from({ length: 11 }, (_, i) => `subnet-0000000${i.toString(16)}`);
@@ -278,11 +280,34 @@ describe('CreateCluster', () => {
     expect(ok.Cluster!.TagList).toHaveLength(50);
   });
 
+  test('HsmType is checked against the model\'s pattern, not a list: a newer type passes', async () => {
+    for (const type of ['hsm2m.large', 'phsm3.xlarge']) {
+      const created = await client().send(new CreateClusterCommand({ HsmType: type, SubnetIds: [S0] }));
+      expect(created.Cluster!.HsmType).toBe(type);
+    }
+  });
+
+  test('SourceBackupId takes a backup ARN, as the model does', async () => {
+    const { id } = await activeCluster();
+    const backup = sim.createBackup(REGION, id);
+    const arn = `arn:aws:cloudhsm:${REGION}:123456789012:backup/${backup.BackupId as string}`;
+    const restored = await client().send(new CreateClusterCommand({ HsmType: 'hsm2m.medium', SubnetIds: [S2], SourceBackupId: arn }));
+    expect(restored.Cluster!.SourceBackupId).toBe(backup.BackupId);
+    sim.advance(5 * MIN);
+    expect((await describeOne(restored.Cluster!.ClusterId!)).State).toBe('ACTIVE');
+    await expectError(client().send(new CreateClusterCommand({
+      HsmType: 'hsm2m.medium', SubnetIds: [S2], SourceBackupId: `arn:aws:cloudhsm:${REGION}:210987654321:backup/${backup.BackupId as string}`,
+    })), 'CloudHsmResourceNotFoundException', `was not found`);
+    await expectError(client().send(new CreateClusterCommand({
+      HsmType: 'hsm2m.medium', SubnetIds: [S2], SourceBackupId: `arn:aws:cloudhsm:${REGION}:123456789012:cluster/${backup.BackupId as string}`,
+    })), 'CloudHsmInvalidRequestException', "at 'sourceBackupId' failed to satisfy constraint: Member must satisfy regular expression pattern");
+  });
+
   test('SourceBackupId must name a READY backup of the region', async () => {
     await expectError(client().send(new CreateClusterCommand({ HsmType: 'hsm1.medium', SubnetIds: [S0], SourceBackupId: 'backup-aaaaaaaaaaa' })),
       'CloudHsmResourceNotFoundException', "Backup 'backup-aaaaaaaaaaa' was not found");
     await expectError(client().send(new CreateClusterCommand({ HsmType: 'hsm1.medium', SubnetIds: [S0], SourceBackupId: 'backup-1' })),
-      'CloudHsmInvalidRequestException', "Value 'backup-1' at 'sourceBackupId' failed to satisfy constraint: Member must satisfy regular expression pattern: backup-[2-7a-zA-Z]{11,16}");
+      'CloudHsmInvalidRequestException', "Value 'backup-1' at 'sourceBackupId' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:aws(-(us-gov))?:cloudhsm:");
   });
 });
 
@@ -516,8 +541,8 @@ describe('cluster and HSM lifecycle on the virtual clock', () => {
     const mod2 = await client().send(new ModifyClusterCommand(typeChange));
     expect(mod2.Cluster!.State).toBe('MODIFY_IN_PROGRESS');
     expect(mod2.Cluster!.HsmType).toBe('hsm1.medium');
-    await expectError(client().send(new ModifyClusterCommand({ ClusterId: id, HsmType: 'hsm9.huge' } as unknown as ModifyClusterCommandInput)),
-      'CloudHsmInvalidRequestException', "Value 'hsm9.huge' at 'hsmType'");
+    await expectError(client().send(new ModifyClusterCommand({ ClusterId: id, HsmType: 'hsm9-huge' } as unknown as ModifyClusterCommandInput)),
+      'CloudHsmInvalidRequestException', "Value 'hsm9-huge' at 'hsmType' failed to satisfy constraint: Member must satisfy regular expression pattern");
     sim.advance(MIN);
     expect((await describeOne(id)).State).toBe('ACTIVE');
   });

@@ -79,7 +79,6 @@ export const TRANSITIONAL_CLUSTER_STATES: readonly ClusterState[] = [
   'DELETE_IN_PROGRESS', 'ROLLBACK_IN_PROGRESS',
 ];
 
-export const HSM_TYPES = ['hsm1.medium', 'hsm2m.medium'] as const;
 export const CLUSTER_MODES = ['FIPS', 'NON_FIPS'] as const;
 export const NETWORK_TYPES = ['IPV4', 'DUALSTACK'] as const;
 

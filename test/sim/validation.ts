@@ -22,6 +22,15 @@ export const PATTERNS = {
   clusterId: p(/^cluster-[2-7a-zA-Z]{11,16}$/, 'cluster-[2-7a-zA-Z]{11,16}'),
   hsmId: p(/^hsm-[2-7a-zA-Z]{11,16}$/, 'hsm-[2-7a-zA-Z]{11,16}'),
   backupId: p(/^backup-[2-7a-zA-Z]{11,16}$/, 'backup-[2-7a-zA-Z]{11,16}'),
+  // CreateCluster SourceBackupId (current API model, shape BackupArn): a backup id, or the ARN of a
+  // backup (shared from another account).
+  sourceBackup: p(
+    /^(arn:aws(-(us-gov))?:cloudhsm:([a-z]{2}(-(gov|isob|iso))?-(east|west|north|south|central){1,2}-[0-9]{1}):[0-9]{12}:backup\/)?backup-[2-7a-zA-Z]{11,16}$/,
+    '(arn:aws(-(us-gov))?:cloudhsm:([a-z]{2}(-(gov|isob|iso))?-(east|west|north|south|central){1,2}-[0-9]{1}):[0-9]{12}:backup/)?backup-[2-7a-zA-Z]{11,16}',
+  ),
+  // HsmType (current API model, shape HsmType): a pattern of at most 32 characters and no enum, so
+  // types newer than the simulator pass.
+  hsmType: p(/^((p|)hsm[0-9][a-z.]*\.[a-zA-Z]+)$/, '((p|)hsm[0-9][a-z.]*\\.[a-zA-Z]+)'),
   resourceId: p(/^(?:cluster|backup)-[2-7a-zA-Z]{11,16}$/, '(?:cluster|backup)-[2-7a-zA-Z]{11,16}'),
   subnetId: p(/^subnet-[0-9a-fA-F]{8,17}$/, 'subnet-[0-9a-fA-F]{8,17}'),
   eniId: p(/^eni-[0-9a-fA-F]{8,17}$/, 'eni-[0-9a-fA-F]{8,17}'),

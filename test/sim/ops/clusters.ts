@@ -9,7 +9,7 @@ import {
 import { invalidRequest, notFound } from '../errors';
 import { paginate } from '../paging';
 import {
-  ClusterRecord, CLUSTER_MODES, HSM_TYPES, JsonObject, NETWORK_TYPES, SubnetInfo,
+  ClusterRecord, CLUSTER_MODES, JsonObject, NETWORK_TYPES, SubnetInfo,
 } from '../types';
 import {
   checkRetentionRange, checkTagSemantics, PATTERNS, Validator,
@@ -48,11 +48,25 @@ function checkSubnets(ctx: SimContext, region: string, subnetIds: string[]): Sub
   return infos;
 }
 
+/** HsmType: at most 32 characters (current API model). */
+const MAX_HSM_TYPE_LENGTH = 32;
+
+/**
+ * The backup id a SourceBackupId names: an id, or an ARN whose region and account are the
+ * simulator's (its only account; a backup shared from another account cannot exist here).
+ */
+function backupIdOf(ctx: SimContext, region: string, sourceBackup: string): string | undefined {
+  if (!sourceBackup.startsWith('arn:')) return sourceBackup;
+  const [, , , arnRegion, account, resource] = sourceBackup.split(':');
+  if (arnRegion !== region || account !== ctx.accountId) return undefined;
+  return resource.slice('backup/'.length);
+}
+
 export const createCluster: OperationHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const hsmType = v.string('HsmType', { required: true, oneOf: HSM_TYPES });
+  const hsmType = v.string('HsmType', { required: true, max: MAX_HSM_TYPE_LENGTH, pattern: PATTERNS.hsmType });
   const subnetIds = v.stringList('SubnetIds', { required: true, min: 1, max: 10 }, { pattern: PATTERNS.subnetId });
-  const sourceBackupId = v.string('SourceBackupId', { pattern: PATTERNS.backupId });
+  const sourceBackup = v.string('SourceBackupId', { pattern: PATTERNS.sourceBackup });
   const retention = readRetention(v);
   const tags = v.tagList('TagList');
   const mode = v.string('Mode', { oneOf: CLUSTER_MODES });
@@ -62,8 +76,10 @@ export const createCluster: OperationHandler = (ctx, region, input) => {
   if (tags) checkTagSemantics(tags);
   const subnets = checkSubnets(ctx, region, subnetIds!);
 
+  const sourceBackupId = sourceBackup ? backupIdOf(ctx, region, sourceBackup) : undefined;
   const source = sourceBackupId ? ctx.store.region(region).backups.get(sourceBackupId) : undefined;
-  if (sourceBackupId) {
+  if (sourceBackup) {
+    if (!sourceBackupId) throw notFound(`Backup '${sourceBackup}' was not found in ${region}`);
     if (!source || source.state === 'DELETED') throw notFound(`Backup '${sourceBackupId}' was not found in ${region}`);
     if (source.state !== 'READY') {
       throw invalidRequest(`Backup '${sourceBackupId}' is in state ${source.state}; only a READY backup can be restored into a cluster`);
@@ -150,7 +166,7 @@ export const modifyCluster: OperationHandler = (ctx, region, input) => {
   const v = new Validator(input);
   const clusterId = v.string('ClusterId', { required: true, pattern: PATTERNS.clusterId });
   const retention = readRetention(v);
-  const hsmType = v.string('HsmType', { oneOf: HSM_TYPES });
+  const hsmType = v.string('HsmType', { max: MAX_HSM_TYPE_LENGTH, pattern: PATTERNS.hsmType });
   v.done();
   if (!retention && hsmType === undefined) {
     throw invalidRequest('ModifyCluster needs BackupRetentionPolicy, HsmType or both');
