@@ -111,14 +111,19 @@ export function leastUsedZone(cluster: Cluster): string | undefined {
   return [...count.entries()].sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))[0]?.[0];
 }
 
-/** Attributes of the HSM: ids and addresses and the cluster's CSR, never credentials. */
+/**
+ * Attributes of the HSM: ids and addresses and the cluster's CSR, never credentials.
+ * HsmType and EniIpV6 (DUALSTACK clusters) are in the current API model's Hsm but not in every SDK's;
+ * the SDK passes a cluster's Hsms through as the service sent them, so they are read from there.
+ */
 function attributes(hsm: Hsm, cluster: Cluster): Record<string, string> {
-  const extra = hsm as Hsm & { EniIpV6?: string };
+  const extra = hsm as Hsm & { EniIpV6?: string; HsmType?: string };
   return {
     HsmId: hsm.HsmId ?? '',
     EniId: hsm.EniId ?? '',
     EniIp: hsm.EniIp ?? '',
     EniIpV6: extra.EniIpV6 ?? '',
+    HsmType: extra.HsmType ?? cluster.HsmType ?? '',
     AvailabilityZone: hsm.AvailabilityZone ?? '',
     SubnetId: hsm.SubnetId ?? '',
     ClusterCsr: cluster.Certificates?.ClusterCsr ?? '',

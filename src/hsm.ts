@@ -74,6 +74,19 @@ export class Hsm extends Resource {
   public readonly eniIp: string;
 
   /**
+   * The IPv6 address of the HSM's elastic network interface, in a cluster whose network type is
+   * `DUALSTACK`; an empty string in an `IPV4` cluster.
+   * @attribute
+   */
+  public readonly eniIpV6: string;
+
+  /**
+   * The type of the HSM, such as `hsm2m.medium`, as the service describes it.
+   * @attribute
+   */
+  public readonly hsmType: string;
+
+  /**
    * The Availability Zone of the HSM.
    * @attribute
    */
@@ -122,6 +135,8 @@ export class Hsm extends Resource {
     this.hsmId = this.resource.ref;
     this.eniId = this.resource.getAttString('EniId');
     this.eniIp = this.resource.getAttString('EniIp');
+    this.eniIpV6 = this.resource.getAttString('EniIpV6');
+    this.hsmType = this.resource.getAttString('HsmType');
     this.availabilityZone = this.resource.getAttString('AvailabilityZone');
     this.clusterCsr = this.resource.getAttString('ClusterCsr');
 

@@ -154,12 +154,30 @@ describe('create', () => {
         EniId: 'eni-hsm-newone222222',
         EniIp: '10.0.0.10',
         EniIpV6: '',
+        HsmType: '',
         AvailabilityZone: 'us-east-1a',
         SubnetId: 'subnet-0a',
         ClusterCsr: CSR,
       },
     });
     expect(JSON.stringify(done)).not.toContain('secret-pre-co-password');
+  });
+
+  test('HsmType and EniIpV6 come from the HSM as the service describes it (fields newer than the SDK model)', async () => {
+    const pending = event('Create', { PhysicalResourceId: pendingId(CLUSTER_ID, []) });
+    describeReturns(cluster({
+      HsmType: 'hsm1.medium',
+      Hsms: [hsm('hsm-newone222222', { HsmType: 'hsm2m.medium', EniIpV6: '2600:1f18:4a3:6b00::10' })],
+      Certificates: { ClusterCsr: CSR },
+    }));
+    const done = await isComplete(pending);
+    expect(done.Data).toMatchObject({ HsmType: 'hsm2m.medium', EniIpV6: '2600:1f18:4a3:6b00::10' });
+  });
+
+  test('an HSM described without HsmType takes its cluster\'s', async () => {
+    const pending = event('Create', { PhysicalResourceId: pendingId(CLUSTER_ID, []) });
+    describeReturns(cluster({ HsmType: 'hsm1.medium', Hsms: [hsm('hsm-newone222222')], Certificates: { ClusterCsr: CSR } }));
+    expect((await isComplete(pending)).Data).toMatchObject({ HsmType: 'hsm1.medium', EniIpV6: '' });
   });
 
   test('HSMs in the snapshot or in another AZ are not taken for this one', async () => {

@@ -52,6 +52,13 @@ describe('Hsm resource', () => {
     expect(stack.resolve(hsm.hsmId)).toEqual({ Ref: expect.stringMatching(/^ClusterHsm1/) });
   });
 
+  test('hsmType and eniIpV6 are GetAtts of the resource', () => {
+    const { stack, cluster } = setup();
+    const hsm = cluster.addHsm('Hsm1');
+    expect(stack.resolve(hsm.hsmType)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ClusterHsm1/), 'HsmType'] });
+    expect(stack.resolve(hsm.eniIpV6)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ClusterHsm1/), 'EniIpV6'] });
+  });
+
   test('removalPolicy RETAIN is honoured', () => {
     const { stack, cluster } = setup();
     cluster.addHsm('Hsm1', { removalPolicy: RemovalPolicy.RETAIN });

@@ -76,7 +76,20 @@ describe('HSMs on the simulator with the bundled handler', () => {
     expect(first.Data.AvailabilityZone).toBe('us-east-1b');
     expect(first.Data.EniIp).toMatch(/^10\.0\.1\.\d+$/); // in subnet-00000001's CIDR
     expect(first.Data.ClusterCsr).toContain('BEGIN CERTIFICATE REQUEST');
+    expect(first.Data.HsmType).toBe('hsm2m.medium');
+    expect(first.Data.EniIpV6).toBe(''); // an IPV4 cluster
     expect(sim.peekCluster(REGION, clusterId)?.Hsms).toHaveLength(1);
+  });
+
+  test('HsmType and EniIpV6 of an HSM in a DUALSTACK cluster pass through SDK 3.332.0, which does not know them', async () => {
+    const cluster = await run('Create', 'Custom::CloudHsmCluster', 'Dual', { ...clusterProps, NetworkType: 'DUALSTACK' });
+    const hsm = await run('Create', 'Custom::CloudHsmHsm', 'DualHsm', { ClusterId: cluster.PhysicalResourceId });
+    const described = (sim.peekCluster(REGION, cluster.PhysicalResourceId)?.Hsms as any[])[0];
+    expect(described.EniIpV6).toMatch(/^[0-9a-f:]+$/);
+    expect(hsm.Data.EniIpV6).toBe(described.EniIpV6);
+    expect(hsm.Data.HsmType).toBe('hsm2m.medium');
+    await run('Delete', 'Custom::CloudHsmHsm', 'DualHsm', { ClusterId: cluster.PhysicalResourceId }, { PhysicalResourceId: hsm.PhysicalResourceId });
+    await run('Delete', 'Custom::CloudHsmCluster', 'Dual', clusterProps, { PhysicalResourceId: cluster.PhysicalResourceId });
   });
 
   test('a second HSM before activation fails clearly and leaves nothing behind', async () => {

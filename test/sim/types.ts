@@ -107,6 +107,10 @@ export interface HsmRecord {
   subnetId: string;
   eniId: string;
   eniIp: string;
+  /** DUALSTACK clusters only */
+  eniIpV6?: string;
+  /** the cluster's HSM type when the HSM was created */
+  hsmType: string;
   state: HsmState;
   stateMessage: string;
   createdMs: number;

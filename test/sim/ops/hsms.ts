@@ -46,6 +46,16 @@ function chooseIp(ctx: SimContext, region: string, subnetId: string, cidr: strin
   throw invalidRequest(`Subnet ${subnetId} (${cidr}) has no free IP address left`);
 }
 
+/**
+ * The IPv6 address of an HSM in a DUALSTACK cluster (Hsm.EniIpV6 of the current API model). Subnets
+ * have no IPv6 block in the simulator: the address is made from the IPv4 one, in the range kept for
+ * documentation (2001:db8::/32), so it is unique per HSM and recognisable.
+ */
+function ipv6Of(ipv4: string): string {
+  const [a, b, c, d] = ipv4.split('.').map(Number);
+  return `2001:db8::${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+}
+
 /** The first HSM of a cluster that becomes ACTIVE brings the CSR and the HSM certificates. */
 function issueCertificates(c: ClusterRecord, h: HsmRecord): void {
   if (c.certificates.ClusterCsr || c.certificates.ClusterCertificate) return;
@@ -69,13 +79,16 @@ export const createHsm: OperationHandler = (ctx, region, input) => {
     throw invalidRequest(`Availability Zone '${az}' is not one of the Availability Zones of cluster '${c.id}' (${Object.keys(c.subnetMapping).join(', ')})`);
   }
   const subnet = ctx.store.subnet(region, subnetId);
+  const eniIp = chooseIp(ctx, region, subnetId, subnet.cidr, ipAddress);
   const h: HsmRecord = {
     id: ctx.ids.base32('hsm'),
     clusterId: c.id,
     az: az!,
     subnetId,
     eniId: ctx.ids.hex17('eni'),
-    eniIp: chooseIp(ctx, region, subnetId, subnet.cidr, ipAddress),
+    eniIp,
+    eniIpV6: c.networkType === 'DUALSTACK' ? ipv6Of(eniIp) : undefined,
+    hsmType: c.hsmType,
     state: 'CREATE_IN_PROGRESS',
     stateMessage: hsmMessage('CREATE_IN_PROGRESS'),
     createdMs: ctx.clock.now(),
