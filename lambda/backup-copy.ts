@@ -29,12 +29,19 @@ export interface BackupCopyProperties {
   readonly clusterId?: string;
   readonly neverExpires: boolean;
   readonly tags: Record<string, string>;
+  /** With `clusterId`: how long to wait for the cluster's first READY backup. */
+  readonly firstBackupWaitMinutes: number;
 }
+
+/** Half of the provider's default total time-out, leaving the other half for the copy itself. */
+export const DEFAULT_FIRST_BACKUP_WAIT_MINUTES = 25;
 
 /** The region the handler runs in: the stack's region, where the source backups live. */
 function sourceRegion(): string {
   return process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? '';
 }
+
+const positiveOr = (n: number, fallback: number): number => (Number.isFinite(n) && n > 0 ? n : fallback);
 
 /** Parses and checks the properties; values that were tokens at synth time are first seen here. */
 export function parseBackupCopyProperties(raw: Record<string, any>): BackupCopyProperties {
@@ -44,6 +51,7 @@ export function parseBackupCopyProperties(raw: Record<string, any>): BackupCopyP
     clusterId: raw.ClusterId || undefined,
     neverExpires: String(raw.NeverExpires) === 'true',
     tags: parseTagsProperty(raw.Tags),
+    firstBackupWaitMinutes: positiveOr(Number(raw.FirstBackupWaitMinutes), DEFAULT_FIRST_BACKUP_WAIT_MINUTES),
   };
   const source = sourceRegion();
   const errors = [
@@ -77,6 +85,30 @@ export function parsePhysicalId(id: string | undefined): CopyRef | undefined {
   const parts = (id ?? '').split('/');
   if (parts.length !== 3 || checkRegion('', parts[0]) || !BACKUP_ID_PATTERN.test(parts[1]) || !parts[2]) return undefined;
   return { destinationRegion: parts[0], sourceBackupId: parts[1], requestId: parts[2] };
+}
+
+/**
+ * A copy of a cluster that has no READY backup yet: the physical id while the handler waits for the
+ * first one, with the time the wait began (the bound is checked against it).
+ */
+export interface PendingCopy {
+  readonly destinationRegion: string;
+  readonly clusterId: string;
+  readonly requestId: string;
+  readonly sinceMs: number;
+}
+
+const PENDING_PREFIX = 'cdk-cloudhsm:pending-copy:';
+
+export function pendingCopyIdOf(p: PendingCopy): string {
+  return `${PENDING_PREFIX}${p.destinationRegion}:${p.clusterId}:${p.requestId}:${Math.floor(p.sinceMs / 1000)}`;
+}
+
+export function parsePendingCopyId(id: string | undefined): PendingCopy | undefined {
+  if (!id?.startsWith(PENDING_PREFIX)) return undefined;
+  const [destinationRegion, clusterId, requestId, since] = id.slice(PENDING_PREFIX.length).split(':');
+  if (checkRegion('', destinationRegion ?? '') || checkClusterId('', clusterId ?? '') || !requestId || !/^\d+$/.test(since ?? '')) return undefined;
+  return { destinationRegion, clusterId, requestId, sinceMs: Number(since) * 1000 };
 }
 
 function label(event: ResourceEvent): string {
@@ -124,18 +156,28 @@ async function createCopy(event: ResourceEvent, props: BackupCopyProperties): Pr
   } else {
     sources = (await readyBackupsOf(props.clusterId!)).map((b) => b.BackupId!);
     if (sources.length === 0) {
-      throw new Error(`${label(event)}: cluster ${props.clusterId} has no READY backup in ${sourceRegion()} to copy yet. `
-        + 'CloudHSM makes backups of initialized clusters with HSMs (daily, and when an HSM is deleted); '
-        + 'deploy the copy once the cluster has one, or copy a given backup with backupId');
+      // A cluster created in the same deployment has no backup until it is activated: wait for it.
+      log(event, 'waiting for the cluster\'s first READY backup', { clusterId: props.clusterId, waitMinutes: props.firstBackupWaitMinutes });
+      return {
+        PhysicalResourceId: pendingCopyIdOf({
+          destinationRegion: props.destinationRegion, clusterId: props.clusterId!, requestId: event.RequestId, sinceMs: Date.now(),
+        }),
+      };
     }
   }
-  // A retried onEvent finds the copy of its first attempt (the cluster form may have a newer backup by now).
+  return { PhysicalResourceId: physicalIdOf(await copyOnce(event, props, sources)) };
+}
+
+/**
+ * The copy this request made of one of `sources` (a retried onEvent or a later poll finds it by its
+ * request tag; the cluster form may have a newer backup by now), or a new copy of the first source.
+ */
+async function copyOnce(event: ResourceEvent, props: BackupCopyProperties, sources: string[]): Promise<CopyRef> {
   const existing = (await copiesMadeBy(props.destinationRegion, sources, event.RequestId))
     .find((b) => !GONE.has(b.BackupState ?? ''));
   if (existing) {
     log(event, 'found the copy an earlier attempt of this request made', { backupId: existing.BackupId });
-    const sourceBackupId = existing.SourceBackup ?? sources[0];
-    return { PhysicalResourceId: physicalIdOf({ destinationRegion: props.destinationRegion, sourceBackupId, requestId: event.RequestId }) };
+    return { destinationRegion: props.destinationRegion, sourceBackupId: existing.SourceBackup ?? sources[0], requestId: event.RequestId };
   }
   const sourceBackupId = sources[0];
   try {
@@ -148,7 +190,32 @@ async function createCopy(event: ResourceEvent, props: BackupCopyProperties): Pr
     throw new Error(`${label(event)}: CopyBackupToRegion of ${sourceBackupId} from ${sourceRegion()} to ${props.destinationRegion} failed: ${messageOf(err)}`);
   }
   log(event, 'CopyBackupToRegion', { sourceBackupId, destinationRegion: props.destinationRegion });
-  return { PhysicalResourceId: physicalIdOf({ destinationRegion: props.destinationRegion, sourceBackupId, requestId: event.RequestId }) };
+  return { destinationRegion: props.destinationRegion, sourceBackupId, requestId: event.RequestId };
+}
+
+/**
+ * One poll of a copy that waits for the cluster's first READY backup: fails once the wait is over,
+ * otherwise copies the backup as soon as there is one and then follows the copy like any other.
+ * A copy not yet visible in the destination at the next poll is made again; `converge` keeps the
+ * oldest and deletes the other once READY.
+ */
+async function awaitFirstBackup(event: ResourceEvent, pending: PendingCopy): Promise<IsCompleteResponse> {
+  const props = parseBackupCopyProperties(event.ResourceProperties);
+  const sources = (await readyBackupsOf(pending.clusterId)).map((b) => b.BackupId!);
+  if (sources.length === 0) {
+    const waitedMinutes = (Date.now() - pending.sinceMs) / 60_000;
+    if (waitedMinutes >= props.firstBackupWaitMinutes) {
+      throw new Error(`${label(event)}: cluster ${pending.clusterId} has no READY backup in ${sourceRegion()} after `
+        + `${props.firstBackupWaitMinutes} minutes, so there is nothing to copy. CloudHSM makes a cluster's first backup when the `
+        + 'cluster is activated (then when HSMs are added or removed, and at least daily). Activate the cluster with the CloudHSM CLI '
+        + '(docs/initialization.md), set activated: true and deploy again, or copy a given backup with backupId.');
+    }
+    log(event, 'waiting for the cluster\'s first READY backup', { clusterId: pending.clusterId, waitedSeconds: Math.round(waitedMinutes * 60) });
+    return NOT_COMPLETE;
+  }
+  const ref = await copyOnce(event, props, sources);
+  const step = await converge(event, ref);
+  return step.IsComplete ? { ...step, PhysicalResourceId: physicalIdOf(ref) } : step;
 }
 
 /** Properties whose change needs a new copy. */
@@ -265,13 +332,22 @@ async function deleteBackup(event: ResourceEvent, region: string, backupId: stri
  * A copy still being created is deleted once READY (the service refuses earlier).
  */
 async function deleteStep(event: ResourceEvent, ref: CopyRef): Promise<boolean> {
-  const copies = await copiesMadeBy(ref.destinationRegion, [ref.sourceBackupId], ref.requestId);
+  return deleteCopies(event, ref.destinationRegion, await copiesMadeBy(ref.destinationRegion, [ref.sourceBackupId], ref.requestId));
+}
+
+/** The Delete of a copy that was still waiting for a first backup: any copy its request made of any of the cluster's backups. */
+async function deletePending(event: ResourceEvent, pending: PendingCopy): Promise<boolean> {
+  const backups = (await describeBackups(undefined, { clusterIds: [pending.clusterId] })).map((b) => b.BackupId!).filter(Boolean);
+  return deleteCopies(event, pending.destinationRegion, await copiesMadeBy(pending.destinationRegion, backups, pending.requestId));
+}
+
+async function deleteCopies(event: ResourceEvent, region: string, copies: Backup[]): Promise<boolean> {
   let done = true;
   for (const b of copies) {
     const state = b.BackupState ?? '';
     if (GONE.has(state)) continue;
     if (state === 'READY') {
-      await deleteBackup(event, ref.destinationRegion, b.BackupId!);
+      await deleteBackup(event, region, b.BackupId!);
     } else {
       done = false;
     }
@@ -297,7 +373,9 @@ export const backupCopyHandler: ResourceHandler = {
       }
       case 'Delete': {
         const ref = parsePhysicalId(event.PhysicalResourceId);
+        const pending = parsePendingCopyId(event.PhysicalResourceId);
         if (ref) await deleteStep(event, ref);
+        else if (pending) await deletePending(event, pending);
         return { PhysicalResourceId: event.PhysicalResourceId };
       }
     }
@@ -305,9 +383,12 @@ export const backupCopyHandler: ResourceHandler = {
 
   async isComplete(event) {
     const ref = parsePhysicalId(event.PhysicalResourceId);
+    const pending = parsePendingCopyId(event.PhysicalResourceId);
     if (event.RequestType === 'Delete') {
+      if (pending) return { IsComplete: await deletePending(event, pending) };
       return { IsComplete: ref === undefined ? true : await deleteStep(event, ref) };
     }
+    if (pending) return awaitFirstBackup(event, pending);
     if (!ref) throw new Error(`${label(event)}: ${JSON.stringify(event.PhysicalResourceId)} is not a backup copy id of cdk-cloudhsm`);
     return converge(event, ref);
   },

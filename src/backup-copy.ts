@@ -1,6 +1,7 @@
-import { Arn, CustomResource, ITaggable, Lazy, RemovalPolicy, Resource, Stack, TagManager, TagType, Token } from 'aws-cdk-lib';
+import { Annotations, Arn, CustomResource, ITaggable, Lazy, RemovalPolicy, Resource, Stack, TagManager, TagType, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { IHsmCluster } from './cluster';
+import { hsmChainOf } from './private/hsm-chain';
 import { P } from './private/property-names';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './private/provider';
 import { checkBackupId, checkDestinationRegion, checkOneBackupSource, checkRegion } from './private/rules';
@@ -27,8 +28,11 @@ export interface BackupCopyProps {
    * A cluster in the stack's region whose newest READY backup is copied when the BackupCopy is
    * created. The backup is chosen once: later deployments keep that copy until the BackupCopy is
    * replaced (for example by changing `destinationRegion` or giving a new construct id).
-   * The deployment fails with a clear error if the cluster has no READY backup yet; CloudHSM makes
-   * backups of initialized clusters that have HSMs (daily, and when an HSM is deleted).
+   * CloudHSM makes a cluster's first backup when the cluster is activated (then when HSMs are added
+   * or removed, and at least daily). A cluster declared in the same app comes first: the copy depends
+   * on its HSMs and initialization, waits for its first READY backup for up to half the provider's
+   * time-out (25 minutes by default) and then fails with a clear error. A cluster of this app that is
+   * not known to be `activated` gets a synth-time warning.
    * Give exactly one of `backupId` and `cluster`.
    *
    * @default - the backup given by `backupId`
@@ -121,6 +125,8 @@ export class BackupCopy extends Resource implements ITaggable {
 
     const provider = CloudHsmProvider.of(this);
     provider.enableBackupCopies(props.destinationRegion);
+    // Half of the provider's time-out: the other half is left for the copy itself.
+    const firstBackupWaitMinutes = Math.floor(provider.totalTimeout.toMinutes() / 2);
 
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
@@ -133,8 +139,10 @@ export class BackupCopy extends Resource implements ITaggable {
         ClusterId: props.cluster?.clusterId,
         NeverExpires: props.neverExpires ?? false,
         Tags: Lazy.any({ produce: () => this.tags.renderTags() }, { omitEmptyArray: true }),
+        FirstBackupWaitMinutes: props.cluster ? firstBackupWaitMinutes : undefined,
       },
     });
+    if (props.cluster) this.awaitFirstBackup(props.cluster, firstBackupWaitMinutes);
 
     this.destinationBackupId = this.resource.getAttString('DestinationBackupId');
     this.sourceBackupId = props.backupId ?? this.resource.getAttString('SourceBackupId');
@@ -143,6 +151,24 @@ export class BackupCopy extends Resource implements ITaggable {
     }, Stack.of(this));
     // Tags arrive through aspects after construction, so they are checked at validation time.
     this.node.addValidation({ validate: () => validateTags(P.tags, this.tags.tagValues()) });
+  }
+
+  /**
+   * A cluster of this app has no backup until it is activated: the copy comes after its HSMs and
+   * initialization, and a cluster not known to be activated gets a warning.
+   */
+  private awaitFirstBackup(cluster: IHsmCluster, waitMinutes: number): void {
+    const chain = hsmChainOf(cluster);
+    if (!chain.createdByProvider) return;
+    chain.onBackupMaker((resource) => this.resource.node.addDependency(resource));
+    if (!chain.activated) {
+      Annotations.of(this).addWarningV2('@cdk-cloudhsm:backupCopyBeforeActivation',
+        `${this.node.path} copies the newest backup of cluster ${cluster.node.path}, which is not known to be activated. `
+        + 'CloudHSM makes the first backup of a cluster when it is activated (then when HSMs are added or removed, and at least daily), '
+        + 'and activation is done with the CloudHSM CLI. A deployment that creates the copy before then waits up to '
+        + `${waitMinutes} minutes for that backup and then fails; the rollback of a first deployment deletes the new cluster. `
+        + 'Deploy the cluster, initialize and activate it and set activated: true before adding the copy, or copy a given backupId.');
+    }
   }
 
   /**

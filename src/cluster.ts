@@ -180,9 +180,10 @@ export interface HsmClusterProps {
   readonly allowReplacement?: boolean;
 
   /**
-   * Whether the cluster has been initialized and activated, so it can hold more than one HSM.
-   * Set it after activating the cluster, when adding the second HSM; it only silences the
-   * synth-time warning about the one-HSM-until-activated rule. A cluster restored from a backup
+   * Whether the cluster has been initialized and activated, so it can hold more than one HSM and
+   * has a backup. Set it after activating the cluster, when adding the second HSM or a `BackupCopy`
+   * of the cluster; it only silences the synth-time warnings about the one-HSM-until-activated rule
+   * and about copying the backup of a cluster that has none yet. A cluster restored from a backup
    * (`sourceBackupId`) is active from the start.
    *
    * @default - true when `sourceBackupId` is set, otherwise false
@@ -475,6 +476,7 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
     });
     this.initResource = resource;
     this.initConfig = config;
+    chain.addBackupMaker(resource);
     // The CSR appears with the first HSM; HSMs declared later are created after initialization only if activated.
     chain.onFirstHsm((hsm) => resource.node.addDependency(hsm));
     this.node.addValidation({

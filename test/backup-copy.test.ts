@@ -1,10 +1,12 @@
 import { App, CfnParameter, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { BackupCopy, HsmCluster } from '../src';
+import { BackupCopy, ClusterInitialization, HsmCluster } from '../src';
+import { TOTAL_TIMEOUT_CONTEXT } from '../src/private/provider';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 const BACKUP = 'backup-abcdefghijk';
+const PEM = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n';
 
 function stack(env: { account?: string; region?: string } | undefined = ENV): Stack {
   return new Stack(new App(), 'Stack', { env });
@@ -94,6 +96,67 @@ describe('BackupCopy resource', () => {
     new BackupCopy(s, 'A', { cluster, destinationRegion: 'us-west-2' });
     new BackupCopy(s, 'B', { backupId: BACKUP, destinationRegion: 'us-west-2' });
     Template.fromStack(s).resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+  });
+});
+
+describe('BackupCopy of a cluster of the same app (it has no backup until it is activated)', () => {
+  const WARNING = /copies the newest backup of cluster Stack\/Cluster, which is not known to be activated/;
+  const warnings = (s: Stack) => Annotations.fromStack(s).findWarning('*', Match.stringLikeRegexp('not known to be activated'));
+  const dependsOn = (s: Stack) => {
+    const t = Template.fromStack(s);
+    const copy = Object.values(t.findResources('Custom::CloudHsmBackupCopy'))[0] as any;
+    return [copy.DependsOn ?? []].flat() as string[];
+  };
+  const idsOf = (s: Stack, type: string) => Object.keys(Template.fromStack(s).findResources(type));
+
+  test('a new cluster not known to be activated: a synth-time warning that says why and what to do', () => {
+    const s = stack();
+    const cluster = clusterIn(s);
+    new BackupCopy(s, 'Copy', { cluster, destinationRegion: 'us-west-2' });
+    const found = warnings(s);
+    expect(found).toHaveLength(1);
+    expect(found[0].id).toBe('/Stack/Copy');
+    expect(String(found[0].entry.data)).toMatch(WARNING);
+    expect(String(found[0].entry.data)).toContain('CloudHSM makes the first backup of a cluster when it is activated');
+  });
+
+  test.each([
+    ['an activated cluster', (s: Stack) => new HsmCluster(s, 'Cluster', { vpc: new ec2.Vpc(s, 'Vpc', { maxAzs: 1 }), activated: true })],
+    ['an imported cluster', (s: Stack) => HsmCluster.fromClusterAttributes(s, 'Cluster', { clusterId: 'cluster-abcdefghijk' })],
+  ])('no warning for %s', (_name, make) => {
+    const s = stack();
+    new BackupCopy(s, 'Copy', { cluster: make(s), destinationRegion: 'us-west-2' });
+    expect(warnings(s)).toHaveLength(0);
+  });
+
+  test('no warning for a given backup id', () => {
+    const s = stack();
+    clusterIn(s);
+    new BackupCopy(s, 'Copy', { backupId: BACKUP, destinationRegion: 'us-west-2' });
+    expect(warnings(s)).toHaveLength(0);
+  });
+
+  test('the copy depends on every HSM and on the initialization, also when they are declared after it', () => {
+    const s = stack();
+    const cluster = clusterIn(s);
+    new BackupCopy(s, 'Copy', { cluster, destinationRegion: 'us-west-2' });
+    cluster.addHsm('Hsm1');
+    cluster.initialize(ClusterInitialization.fromCertificates({ signedCertificate: PEM, trustAnchor: PEM }));
+    const deps = dependsOn(s);
+    for (const id of [...idsOf(s, 'Custom::CloudHsmHsm'), ...idsOf(s, 'Custom::CloudHsmClusterInitialization')]) expect(deps).toContain(id);
+    expect(idsOf(s, 'Custom::CloudHsmHsm')).toHaveLength(1);
+  });
+
+  test('the copy waits for the first backup at most half the provider\'s total time-out', () => {
+    const s = stack();
+    new BackupCopy(s, 'Copy', { cluster: clusterIn(s), destinationRegion: 'us-west-2' });
+    Template.fromStack(s).hasResourceProperties('Custom::CloudHsmBackupCopy', { FirstBackupWaitMinutes: 25 });
+    const short = new Stack(new App({ context: { [TOTAL_TIMEOUT_CONTEXT]: 41 } }), 'Stack', { env: ENV });
+    new BackupCopy(short, 'Copy', { cluster: clusterIn(short), destinationRegion: 'us-west-2' });
+    Template.fromStack(short).hasResourceProperties('Custom::CloudHsmBackupCopy', { FirstBackupWaitMinutes: 20 });
+    const byId = stack();
+    new BackupCopy(byId, 'Copy', { backupId: BACKUP, destinationRegion: 'us-west-2' });
+    Template.fromStack(byId).hasResourceProperties('Custom::CloudHsmBackupCopy', { FirstBackupWaitMinutes: Match.absent() });
   });
 });
 

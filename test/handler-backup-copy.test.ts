@@ -124,13 +124,61 @@ describe('create', () => {
     expect(src.commandCalls(CopyBackupToRegionCommand)[0].args[0].input.BackupId).toBe('backup-newestnewest');
   });
 
-  test('from a cluster without a READY backup: fails saying so, copies nothing', async () => {
-    src.on(DescribeBackupsCommand).resolves({
-      Backups: [{ BackupId: 'backup-creatingcrea', BackupState: 'CREATE_IN_PROGRESS', ClusterId: CLUSTER }],
+  describe('from a cluster that has no READY backup yet (created in the same deployment)', () => {
+    const clusterProps = props({ BackupId: undefined, ClusterId: CLUSTER, FirstBackupWaitMinutes: '25' });
+    const NOW = Date.parse('2026-03-01T12:00:00Z');
+    const pendingId = (sinceMs: number) => `cdk-cloudhsm:pending-copy:us-west-2:${CLUSTER}:req-1:${sinceMs / 1000}`;
+    const polled = (sinceMs: number) => event('Create', { ResourceProperties: clusterProps, PhysicalResourceId: pendingId(sinceMs) });
+    const ready = { BackupId: SOURCE, BackupState: 'READY', ClusterId: CLUSTER, CreateTimestamp: new Date(NOW) };
+    beforeEach(() => jest.useFakeTimers({ now: NOW, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] }));
+    afterEach(() => jest.useRealTimers());
+
+    test('onEvent waits for the first backup: a pending id with the time the wait began, no copy', async () => {
+      src.on(DescribeBackupsCommand).resolves({
+        Backups: [{ BackupId: 'backup-creatingcrea', BackupState: 'CREATE_IN_PROGRESS', ClusterId: CLUSTER }],
+      });
+      expect(await onEvent(event('Create', { ResourceProperties: clusterProps }))).toEqual({ PhysicalResourceId: pendingId(NOW) });
+      expect(src.commandCalls(CopyBackupToRegionCommand)).toHaveLength(0);
     });
-    await expect(onEvent(event('Create', { ResourceProperties: props({ BackupId: undefined, ClusterId: CLUSTER }) })))
-      .rejects.toThrow(`BackupCopy Copy: cluster ${CLUSTER} has no READY backup in us-east-1 to copy yet`);
-    expect(src.commandCalls(CopyBackupToRegionCommand)).toHaveLength(0);
+
+    test('isComplete waits while there is no READY backup, within the wait', async () => {
+      src.on(DescribeBackupsCommand).resolves({ Backups: [] });
+      expect(await isComplete(polled(NOW - 24 * 60_000))).toEqual({ IsComplete: false });
+      expect(src.commandCalls(CopyBackupToRegionCommand)).toHaveLength(0);
+    });
+
+    test('the first READY backup is copied once, followed to READY, and the copy\'s id becomes the physical id', async () => {
+      src.on(DescribeBackupsCommand).resolves({ Backups: [ready] });
+      src.on(CopyBackupToRegionCommand).resolves({});
+      west.on(DescribeBackupsCommand).resolvesOnce({ Backups: [] }).resolvesOnce({ Backups: [] })
+        .resolves({ Backups: [copy()] });
+      expect(await isComplete(polled(NOW - 60_000))).toEqual({ IsComplete: false });
+      const done = await isComplete(polled(NOW - 60_000));
+      expect(done).toMatchObject({ IsComplete: true, PhysicalResourceId: PHYSICAL_ID, Data: { DestinationBackupId: COPY, SourceBackupId: SOURCE } });
+      expect(src.commandCalls(CopyBackupToRegionCommand)).toHaveLength(1);
+      expect(src.commandCalls(CopyBackupToRegionCommand)[0].args[0].input.TagList).toContainEqual({ Key: REQUEST_TAG, Value: 'req-1' });
+    });
+
+    test('no READY backup within the wait fails, naming the cluster, the wait and what makes the first backup', async () => {
+      src.on(DescribeBackupsCommand).resolves({ Backups: [] });
+      await expect(isComplete(polled(NOW - 25 * 60_000))).rejects.toThrow(
+        `BackupCopy Copy: cluster ${CLUSTER} has no READY backup in us-east-1 after 25 minutes, so there is nothing to copy. `
+        + 'CloudHSM makes a cluster\'s first backup when the cluster is activated (then when HSMs are added or removed, and at least '
+        + 'daily). Activate the cluster with the CloudHSM CLI (docs/initialization.md), set activated: true and deploy again, '
+        + 'or copy a given backup with backupId.');
+      expect(src.commandCalls(CopyBackupToRegionCommand)).toHaveLength(0);
+    });
+
+    test('Delete of a pending id (rollback) deletes what the request copied of any backup of the cluster', async () => {
+      src.on(DescribeBackupsCommand).resolves({ Backups: [ready] });
+      west.on(DescribeBackupsCommand).resolves({ Backups: [copy()] });
+      west.on(DeleteBackupCommand).resolves({});
+      const del = event('Delete', { ResourceProperties: clusterProps, PhysicalResourceId: pendingId(NOW) });
+      expect(await onEvent(del)).toEqual({ PhysicalResourceId: pendingId(NOW) });
+      expect(src.commandCalls(DescribeBackupsCommand)[0].args[0].input.Filters).toEqual({ clusterIds: [CLUSTER] });
+      expect(west.commandCalls(DescribeBackupsCommand)[0].args[0].input.Filters).toEqual({ sourceBackupIds: [SOURCE] });
+      expect(west.commandCalls(DeleteBackupCommand)[0].args[0].input).toEqual({ BackupId: COPY });
+    });
   });
 
   test('a failing CopyBackupToRegion is reported with the backup and regions', async () => {

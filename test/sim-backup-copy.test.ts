@@ -166,11 +166,27 @@ describe.each(handlers)('BackupCopy on the simulator (%s)', (_name, load) => {
     expect(west.filter((b) => b.BackupState === 'PENDING_DELETION')).toHaveLength(1);
   });
 
-  test('a cluster without a READY backup fails with a clear error and copies nothing', async () => {
+  test('a cluster without a READY backup: the copy waits for the first one, then copies it', async () => {
     const handler = load();
     const out = await client('us-east-1').send(new CreateClusterCommand({ HsmType: 'hsm2m.medium', SubnetIds: ['subnet-00000000'] }));
-    await expect(handler.onEvent(event('Create', 'req-none', { DestinationRegion: 'us-west-2', ClusterId: out.Cluster!.ClusterId })))
-      .rejects.toThrow(/has no READY backup in us-east-1 to copy yet/);
+    const clusterId = out.Cluster!.ClusterId!;
+    const ev = event('Create', 'req-none', { DestinationRegion: 'us-west-2', ClusterId: clusterId, FirstBackupWaitMinutes: '25' });
+    const pendingId = (await handler.onEvent(ev)).PhysicalResourceId!;
+    expect(pendingId).toMatch(new RegExp(`^cdk-cloudhsm:pending-copy:us-west-2:${clusterId}:req-none:\\d+$`));
+    for (let i = 0; i < 3; i++) {
+      sim.advance(POLL_MS);
+      expect(await handler.isComplete({ ...ev, PhysicalResourceId: pendingId })).toEqual({ IsComplete: false });
+    }
     expect(await backupsIn('us-west-2')).toHaveLength(0);
+    // The simulator's control API stands in for the backup CloudHSM makes when the cluster is activated.
+    const first = String(sim.createBackup('us-east-1', clusterId).BackupId);
+    let done: IsCompleteResponse = { IsComplete: false };
+    for (let polls = 0; !done.IsComplete && polls < 100; polls++) {
+      sim.advance(POLL_MS);
+      done = await handler.isComplete({ ...ev, PhysicalResourceId: pendingId });
+    }
+    expect(done.PhysicalResourceId).toBe(`us-west-2/${first}/req-none`);
+    const west = await backupsIn('us-west-2');
+    expect(west.map((b) => [b.BackupId, b.BackupState, b.SourceBackup])).toEqual([[done.Data!.DestinationBackupId, 'READY', first]]);
   });
 });

@@ -143,10 +143,15 @@ async function clusterWithCsr(region = REGION): Promise<{ id: string; hsmId: str
   return { id, hsmId: hsm.Hsm!.HsmId! };
 }
 
-async function activeCluster(region = REGION): Promise<{ id: string; hsmId: string }> {
+async function initializedCluster(region = REGION): Promise<{ id: string; hsmId: string }> {
   const ids = await clusterWithCsr(region);
   await client(region).send(new InitializeClusterCommand({ ClusterId: ids.id, SignedCert: CERT, TrustAnchor: ANCHOR }));
   sim.advance(2 * MIN);
+  return ids;
+}
+
+async function activeCluster(region = REGION): Promise<{ id: string; hsmId: string }> {
+  const ids = await initializedCluster(region);
   sim.activateCluster(region, ids.id);
   return ids;
 }
@@ -297,7 +302,7 @@ describe('CreateCluster', () => {
     expect((await describeOne(restored.Cluster!.ClusterId!)).State).toBe('ACTIVE');
     await expectError(client().send(new CreateClusterCommand({
       HsmType: 'hsm2m.medium', SubnetIds: [S2], SourceBackupId: `arn:aws:cloudhsm:${REGION}:210987654321:backup/${backup.BackupId as string}`,
-    })), 'CloudHsmResourceNotFoundException', `was not found`);
+    })), 'CloudHsmResourceNotFoundException', 'was not found');
     await expectError(client().send(new CreateClusterCommand({
       HsmType: 'hsm2m.medium', SubnetIds: [S2], SourceBackupId: `arn:aws:cloudhsm:${REGION}:123456789012:cluster/${backup.BackupId as string}`,
     })), 'CloudHsmInvalidRequestException', "at 'sourceBackupId' failed to satisfy constraint: Member must satisfy regular expression pattern");
@@ -491,7 +496,8 @@ describe('cluster and HSM lifecycle on the virtual clock', () => {
     expect(del2.HsmId).toBe(second.Hsm!.HsmId);
     expect((await describeOne(id)).Hsms!.map((h) => h.State)).toEqual(['DELETE_IN_PROGRESS', 'DELETE_IN_PROGRESS']);
     const backups = await client().send(new DescribeBackupsCommand({ Filters: { clusterIds: [id] } }));
-    expect(backups.Backups!.map((b) => b.BackupState)).toEqual(['CREATE_IN_PROGRESS']);
+    // newest first: the one DeleteHsm made, then the one activation made
+    expect(backups.Backups!.map((b) => b.BackupState)).toEqual(['CREATE_IN_PROGRESS', 'CREATE_IN_PROGRESS']);
     expect(backups.Backups![0].BackupId).toMatch(ID.backup);
     await expectError(client().send(new DeleteClusterCommand({ ClusterId: id })), 'CloudHsmInvalidRequestException', 'still has 2 HSM(s)');
 
@@ -510,9 +516,9 @@ describe('cluster and HSM lifecycle on the virtual clock', () => {
     sim.advance(60 * MIN);
     const gone = await client().send(new DescribeClustersCommand({ Filters: { clusterIds: [id] } }));
     expect(gone.Clusters).toEqual([]);
-    // the cluster's backups stay
+    // the cluster's backups (of its activation and of the HSM's deletion) stay
     const kept = await client().send(new DescribeBackupsCommand({ Filters: { clusterIds: [id] } }));
-    expect(kept.Backups!.map((b) => b.BackupState)).toEqual(['READY']);
+    expect(kept.Backups!.map((b) => b.BackupState)).toEqual(['READY', 'READY']);
   });
 
   test('ModifyCluster: UPDATE_IN_PROGRESS for retention, MODIFY_IN_PROGRESS for HsmType, then back', async () => {
@@ -602,7 +608,7 @@ describe('cluster and HSM lifecycle on the virtual clock', () => {
 
 describe('backups', () => {
   test('DescribeBackups filters, sort order and paging', async () => {
-    const { id } = await activeCluster();
+    const { id } = await initializedCluster();
     const made: string[] = [];
     for (let i = 0; i < 5; i++) {
       made.push(sim.createBackup(REGION, id, { neverExpires: i === 2 }).BackupId as string);
@@ -648,7 +654,7 @@ describe('backups', () => {
   });
 
   test('CopyBackupToRegion: READY copy in the destination region, no retention, tags', async () => {
-    const { id } = await activeCluster();
+    const { id } = await initializedCluster();
     const src = sim.createBackup(REGION, id, { tags: [{ Key: 'src', Value: '1' }] });
     const srcId = src.BackupId as string;
     await expectError(client().send(new CopyBackupToRegionCommand({ BackupId: srcId, DestinationRegion: 'us-east-1' })),
@@ -684,6 +690,16 @@ describe('backups', () => {
     expect(copy2.Backups![0].TagList).toEqual([{ Key: 'src', Value: '1' }]);
     // the source region is unchanged
     expect((await client().send(new DescribeBackupsCommand({}))).Backups!.map((b) => b.BackupId)).toEqual([srcId]);
+  });
+
+  test('activating a cluster backs it up (User Guide, cluster backups)', async () => {
+    const { id } = await initializedCluster();
+    const list = async () => (await client().send(new DescribeBackupsCommand({ Filters: { clusterIds: [id] } }))).Backups!;
+    expect(await list()).toEqual([]);
+    sim.activateCluster(REGION, id);
+    expect((await list()).map((b) => b.BackupState)).toEqual(['CREATE_IN_PROGRESS']);
+    sim.advance(2 * MIN);
+    expect((await list()).map((b) => b.BackupState)).toEqual(['READY']);
   });
 
   test('DeleteBackup -> PENDING_DELETION for 7 days; RestoreBackup -> READY; then DELETED', async () => {

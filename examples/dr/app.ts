@@ -8,6 +8,10 @@
  * true: CDK writes it to an SSM parameter in us-west-2 and Dr reads it from there).
  * See docs/disaster-recovery.md.
  *
+ * Without `backupId` the primary cluster is taken as activated (`activated: true`): CloudHSM makes a
+ * cluster's first backup when it is activated, so a copy of a cluster created in the same deployment
+ * would wait for a backup that only activation (CloudHSM CLI) brings; cdk-cloudhsm warns at synth time.
+ *
  * Neither cluster declares an HSM: the restored cluster is ACTIVE with the primary's keys and gets
  * HSMs (`cluster.addHsm`) when the DR region has to serve from it, and the primary's first HSM and
  * its initialization are those of examples/basic and docs/initialization.md. A VPC for HSMs names
@@ -68,7 +72,13 @@ export class PrimaryStack extends Stack {
 
   constructor(scope: Construct, id: string, props: PrimaryStackProps) {
     super(scope, id, props);
-    this.cluster = new HsmCluster(this, 'Cluster', { vpc: isolatedVpc(this, props.removalPolicy), removalPolicy: props.removalPolicy });
+    this.cluster = new HsmCluster(this, 'Cluster', {
+      vpc: isolatedVpc(this, props.removalPolicy),
+      removalPolicy: props.removalPolicy,
+      // CloudHSM backs a cluster up first when it is activated: the copy of its newest backup assumes
+      // a primary cluster that was deployed, initialized and activated before the copy was added.
+      activated: props.backupId === undefined ? true : undefined,
+    });
     this.copy = new BackupCopy(this, 'DrCopy', {
       destinationRegion: props.drRegion,
       // Exactly one source: a given backup, or the cluster's newest READY backup at deploy time.

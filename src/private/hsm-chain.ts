@@ -17,6 +17,8 @@ export class HsmChain {
   private first?: CustomResource;
   private members: IConstruct[] = [];
   private readonly firstListeners: Array<(resource: CustomResource) => void> = [];
+  private readonly backupMakers: CustomResource[] = [];
+  private readonly backupMakerListeners: Array<(resource: CustomResource) => void> = [];
 
   /** How many HSMs are declared for the cluster. */
   public get count(): number {
@@ -31,6 +33,23 @@ export class HsmChain {
       this.first = resource;
       this.firstListeners.forEach((f) => f(resource));
     }
+    this.addBackupMaker(resource);
+  }
+
+  /**
+   * A resource after which the cluster can have a backup: CloudHSM backs a cluster up when it is
+   * activated, when HSMs are added or removed, and daily, so its HSMs and the steps towards
+   * activation (initialization) come before a copy of its backup.
+   */
+  public addBackupMaker(resource: CustomResource): void {
+    this.backupMakers.push(resource);
+    this.backupMakerListeners.forEach((f) => f(resource));
+  }
+
+  /** Calls `f` with every backup maker of the cluster: those declared now and those declared later. */
+  public onBackupMaker(f: (resource: CustomResource) => void): void {
+    this.backupMakers.forEach(f);
+    this.backupMakerListeners.push(f);
   }
 
   /** Calls `f` with the resource of the cluster's first HSM: now if it is declared, otherwise when it is. */

@@ -45,6 +45,8 @@ export class CloudHsmProvider extends Construct {
   public readonly role: iam.Role;
   /** The polling interval of isComplete. */
   public readonly queryInterval: Duration;
+  /** How long the provider waits for one resource before it fails it. */
+  public readonly totalTimeout: Duration;
 
   private readonly enabled = new Set<string>();
   /** Statements whose resources grow with the constructs that use them, by Sid, with the ARNs they name. */
@@ -57,6 +59,7 @@ export class CloudHsmProvider extends Construct {
     const queryIntervalSeconds = numberContext(this, QUERY_INTERVAL_CONTEXT, DEFAULT_QUERY_INTERVAL_SECONDS, 1, 300);
     const totalTimeoutMinutes = numberContext(this, TOTAL_TIMEOUT_CONTEXT, DEFAULT_TOTAL_TIMEOUT_MINUTES, 1, 59);
     this.queryInterval = Duration.seconds(queryIntervalSeconds);
+    this.totalTimeout = Duration.minutes(totalTimeoutMinutes);
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: logs.RetentionDays.ONE_MONTH,
@@ -90,7 +93,7 @@ export class CloudHsmProvider extends Construct {
       onEventHandler: onEvent,
       isCompleteHandler: isComplete,
       queryInterval: this.queryInterval,
-      totalTimeout: Duration.minutes(totalTimeoutMinutes),
+      totalTimeout: this.totalTimeout,
       logGroup,
       frameworkOnEventRole,
       frameworkCompleteAndTimeoutRole: frameworkWaiterRole,

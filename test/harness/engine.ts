@@ -534,6 +534,7 @@ export class DeployHarness {
         path: this.options.handlerPath,
         verbose: this.options.verboseHandler,
         exportNames: info.exportNames,
+        clock: this.sim.clock,
       });
       this.handlers.set(key, h);
     }

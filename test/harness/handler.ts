@@ -24,6 +24,25 @@ export interface LoadHandlerOptions {
   readonly verbose?: boolean;
   /** export names of the two functions (default onEvent / isComplete) */
   readonly exportNames?: { readonly onEvent: string; readonly isComplete: string };
+  /**
+   * The clock the handler's own `Date` reads (the simulator's virtual clock), so that what the
+   * handler measures (how long it has waited) passes as the simulator's time does. Default: real time.
+   */
+  readonly clock?: { now(): number };
+}
+
+/** A `Date` whose current time is the clock's; dates built from values are ordinary dates. */
+function clockDate(clock: { now(): number }): DateConstructor {
+  class ClockDate extends Date {
+    public static now(): number {
+      return clock.now();
+    }
+
+    constructor(...args: unknown[]) {
+      super(...((args.length === 0 ? [clock.now()] : args) as [number]));
+    }
+  }
+  return ClockDate as unknown as DateConstructor;
 }
 
 /**
@@ -31,15 +50,16 @@ export interface LoadHandlerOptions {
  * work under jest (its registry is not `require.cache`), and jest.isolateModules would reload the
  * SDK every time; a fresh wrapper per harness gives fresh handler state and shares the SDK.
  */
-function loadFresh(file: string): Record<string, unknown> {
+function loadFresh(file: string, date: DateConstructor): Record<string, unknown> {
   const source = readFileSync(file, 'utf8');
   const cjs = { exports: {} as Record<string, unknown> };
-  const wrapper = new Function('exports', 'require', 'module', '__filename', '__dirname', source) as
-    (e: unknown, r: (id: string) => unknown, m: unknown, f: string, d: string) => void;
+  // `Date` is a parameter of the wrapper: the handler's code reads it instead of the global one.
+  const wrapper = new Function('exports', 'require', 'module', '__filename', '__dirname', 'Date', source) as
+    (e: unknown, r: (id: string) => unknown, m: unknown, f: string, d: string, date: DateConstructor) => void;
   // Only externals (@aws-sdk/*) and node built-ins are required; resolve them from the asset's folder.
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- this module's require, so jest's registry serves the SDK under jest
   const load = (id: string): unknown => require(require.resolve(id, { paths: [path.dirname(file)] }));
-  wrapper(cjs.exports, load, cjs, file, path.dirname(file));
+  wrapper(cjs.exports, load, cjs, file, path.dirname(file), date);
   return cjs.exports;
 }
 
@@ -78,7 +98,7 @@ class ScopedEnv {
 /** A fresh instance of the bundled handler that talks to the simulator at `endpoint` only. */
 export function loadBundledHandler(opts: LoadHandlerOptions): ProviderHandler {
   const file = opts.path ?? DEFAULT_HANDLER_PATH;
-  const mod = loadFresh(file);
+  const mod = loadFresh(file, opts.clock ? clockDate(opts.clock) : Date);
   const names = opts.exportNames ?? { onEvent: 'onEvent', isComplete: 'isComplete' };
   for (const n of [names.onEvent, names.isComplete]) {
     if (typeof mod[n] !== 'function') throw new Error(`${file} does not export a function ${n}`);

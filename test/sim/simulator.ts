@@ -161,11 +161,16 @@ export class CloudHsmSimulator {
 
   // ---- control: what the API cannot do --------------------------------------------------
 
-  /** INITIALIZED -> ACTIVE (in the service: the crypto officer password is set with the CloudHSM CLI). */
+  /**
+   * INITIALIZED -> ACTIVE (in the service: the crypto officer password is set with the CloudHSM CLI).
+   * The service backs the cluster up when it is activated (User Guide, cluster backups): a backup
+   * CREATE_IN_PROGRESS, READY after backupCreateMs.
+   */
   public activateCluster(region: string, clusterId: string): JsonObject {
     const c = this.cluster(region, clusterId);
     if (c.state !== 'INITIALIZED') throw new Error(`activateCluster: cluster '${clusterId}' is ${c.state}, not INITIALIZED`);
     setClusterState(c, 'ACTIVE');
+    makeClusterBackup(this.ctx, region, c, 'CREATE_IN_PROGRESS');
     return clusterView(c);
   }
 

@@ -53,7 +53,7 @@ function chooseIp(ctx: SimContext, region: string, subnetId: string, cidr: strin
  */
 function ipv6Of(ipv4: string): string {
   const [a, b, c, d] = ipv4.split('.').map(Number);
-  return `2001:db8::${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  return `2001:db8::${(a * 256 + b).toString(16)}:${(c * 256 + d).toString(16)}`;
 }
 
 /** The first HSM of a cluster that becomes ACTIVE brings the CSR and the HSM certificates. */
