@@ -193,6 +193,10 @@ const docgenLangs = project.addTask('docgen:langs', {
 });
 docgenLangs.exec('jsii-docgen -l python -o docs/API.python.md');
 docgenLangs.exec('jsii-docgen -l java -o docs/API.java.md');
+// jsii-docgen shows constants by their TypeScript names (and as getters in Java) and abstract classes
+// with a constructor: correct both from the assembly (checked against the wheel and jar by test:langs).
+docgenLangs.exec('node build-tools/docgen-names.js python docs/API.python.md');
+docgenLangs.exec('node build-tools/docgen-names.js java docs/API.java.md');
 project.postCompileTask.spawn(docgenLangs);
 
 project.addTask('demo', {
