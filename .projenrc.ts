@@ -45,6 +45,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'esbuild@0.28.2',
     // AwsSolutions checks on the examples (test/nag.test.ts). 2.37.55 is the newest that accepts constructs 10.5.0.
     'cdk-nag@2.37.55',
+    // cdk-nag 3 beside 2 (test/nag.test.ts runs both); its import name is cdk-nag-3.
+    'cdk-nag-3@npm:cdk-nag@3.0.2',
+    // The CDK CLI, both majors, synthesizing the examples without credentials (test/cli-synth.test.ts).
+    'aws-cdk@2.1148.1',
+    'aws-cdk-3@npm:aws-cdk@3.0.0',
   ],
 
   jestOptions: {
@@ -65,6 +70,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
 // The tarball is an allow-list: compiled library, jsii assembly, the prebuilt handler and docs.
 // Handler sources, tests, examples and local tool folders never ship.
 project.package.addField('files', ['lib/**/*.js', 'lib/**/*.d.ts', '.jsii', 'assets/**', 'API.md']);
+
+// cdk-nag 3 asks for constructs ^10.5.1 as a peer; the tests run it on the library's minimum
+// (constructs 10.5.0), which apps on cdk-nag 3 have already moved past (README: cdk-nag).
+project.package.addField('overrides', { 'cdk-nag-3': { constructs: '$constructs' } });
 
 // lambda/ is plain TypeScript (not jsii): type-checked by its own tsconfig, linted, bundled by esbuild.
 new JsonFile(project, 'lambda/tsconfig.json', {
@@ -160,13 +169,20 @@ const testParity = project.addTask('test:parity', {
 });
 
 const testLangs = project.addTask('test:langs', {
-  description: 'Python and Java: build the wheel and jar, test the example apps, check three-language parity',
+  description: 'Python and Java: build the wheel and jar, test the example apps, check three-language parity, synth them with the CDK CLI',
 });
 // Templates of an earlier run must not stand in for this one's.
 testLangs.exec('rm -rf test-reports/templates');
 testLangs.spawn(testPython);
 testLangs.spawn(testJava);
 testLangs.spawn(testParity);
+// The Python and Java apps through the real CDK CLI, without credentials (test/cli-synth.test.ts does the TypeScript ones).
+const testCli = project.addTask('test:cli', {
+  description: 'cdk synth of examples/python and examples/java with the aws-cdk CLI and no AWS credentials',
+});
+testCli.exec('ts-node --transpile-only test/cli/main.ts python');
+testCli.exec('ts-node --transpile-only test/cli/main.ts java');
+testLangs.spawn(testCli);
 // `build` is locked by projen (no extra phases); `package` is its last phase, so the language tests
 // run at its end, after the packages are built.
 project.packageTask.spawn(testLangs);
@@ -177,6 +193,10 @@ const docgenLangs = project.addTask('docgen:langs', {
 });
 docgenLangs.exec('jsii-docgen -l python -o docs/API.python.md');
 docgenLangs.exec('jsii-docgen -l java -o docs/API.java.md');
+// jsii-docgen shows constants by their TypeScript names (and as getters in Java) and abstract classes
+// with a constructor: correct both from the assembly (checked against the wheel and jar by test:langs).
+docgenLangs.exec('node build-tools/docgen-names.js python docs/API.python.md');
+docgenLangs.exec('node build-tools/docgen-names.js java docs/API.java.md');
 project.postCompileTask.spawn(docgenLangs);
 
 project.addTask('demo', {

@@ -1,14 +1,16 @@
-// cdk-nag's AwsSolutions pack on the example apps: no unsuppressed finding, and every suppression
-// the library writes is narrow (IAM5 names its findings) and explains itself.
+// cdk-nag's AwsSolutions pack on the example apps, with both majors users install (2.x is an aspect,
+// 3.x a policy validation plugin): no unsuppressed finding, and every suppression the library writes
+// is narrow (IAM5 names its findings) and explains itself.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Aspects, Stack } from 'aws-cdk-lib';
+import { App, Aspects, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as acmpca from 'aws-cdk-lib/aws-acmpca';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks as AwsSolutionsChecks3 } from 'cdk-nag-3';
 import { basicApp } from '../examples/basic/app';
 import { drApp } from '../examples/dr/app';
 import { BackupCopy, ClusterInitialization, HsmCluster } from '../src';
@@ -18,8 +20,8 @@ let outdir: string;
 beforeEach(() => { outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-cloudhsm-nag-')); });
 afterEach(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
-/** Runs the AwsSolutions pack over `app` and returns its errors and warnings as `<path> <message>` lines. */
-function nag(app: App, stacks: Stack[]): string[] {
+/** cdk-nag 2.x as its README says (an aspect): the AwsSolutions errors and warnings as `<path> <finding>` lines. */
+function nag2(app: App, stacks: Stack[]): string[] {
   Aspects.of(app).add(new AwsSolutionsChecks());
   app.synth();
   return stacks.flatMap((stack) => {
@@ -27,6 +29,32 @@ function nag(app: App, stacks: Stack[]): string[] {
     return [...a.findError('*', Match.stringLikeRegexp('AwsSolutions-')), ...a.findWarning('*', Match.stringLikeRegexp('AwsSolutions-'))]
       .map((m) => `${m.id} ${String(m.entry.data).split(': ')[0]}`);
   });
+}
+
+/**
+ * cdk-nag 3.x as its README says (a validation plugin): the AwsSolutions violations the pack
+ * reports to CDK as `<path> <finding>` lines. A violation makes synth throw.
+ */
+function nag3(app: App, stacks: Stack[]): string[] {
+  const pack = new AwsSolutionsChecks3(app);
+  const validate = jest.spyOn(pack, 'validate');
+  Validations.of(app).addPlugins(pack);
+  let failure: unknown;
+  try {
+    app.synth();
+  } catch (e) {
+    failure = e;
+  }
+  // The pack ran (once per validation CDK runs): its own reports are the answer.
+  expect(validate).toHaveBeenCalled();
+  const violations: any[] = validate.mock.results.flatMap((r) => r.value.violations);
+  const inStacks = (constructPath: string) => stacks.some((s) => constructPath.startsWith(`${s.node.path}/`));
+  const findings = violations.flatMap((v) => v.violatingResources
+    .filter((r: any) => inStacks(r.constructPath))
+    .map((r: any) => `/${r.constructPath} ${v.ruleName}`));
+  // Synth fails exactly when the pack reports something.
+  expect(failure !== undefined).toBe(violations.length > 0);
+  return [...new Set<string>(findings)];
 }
 
 /** A stack with every kind of resource the library makes: cluster, HSM, initialization, imported cluster, backup copy. */
@@ -52,7 +80,7 @@ function suppressions(stack: Stack): Array<{ logicalId: string; id: string; reas
     (r.Metadata?.cdk_nag?.rules_to_suppress ?? []).map((s: any) => ({ logicalId, ...s })));
 }
 
-describe('cdk-nag AwsSolutions', () => {
+describe.each([['2.x', nag2], ['3.x', nag3]])('cdk-nag %s AwsSolutions', (_version, nag) => {
   test('examples/basic has no unsuppressed finding', () => {
     const { app, stack } = basicApp({}, outdir);
     expect(nag(app, [stack])).toEqual([]);
@@ -96,7 +124,9 @@ describe('cdk-nag AwsSolutions', () => {
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatch(/^\/Everything\/CdkCloudHsmProvider\/HandlerRole\/DefaultPolicy\/Resource AwsSolutions-IAM5\[Resource::arn:aws:cloudhsm:eu-west-1:123456789012:backup\/\*\]/);
   });
+});
 
+describe('the suppressions the library writes', () => {
   test('every suppression is explained, and IAM5 suppressions name the findings they cover', () => {
     const all = suppressions(everything(new App({ outdir })));
     expect(all.filter((s) => s.id !== 'AwsSolutions-IAM5').map((s) => s.id).sort()).toEqual(['AwsSolutions-SF1', 'AwsSolutions-SF2']);

@@ -1,4 +1,5 @@
 import { execFileSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 
 const root = path.join(__dirname, '..');
@@ -30,4 +31,21 @@ describe('the npm tarball', () => {
   test('ships the jsii assembly and API docs', () => {
     expect(names).toEqual(expect.arrayContaining(['.jsii', 'API.md', 'README.md', 'package.json']));
   });
+
+  // The README is the package page (npm, Construct Hub): a relative link there resolves only
+  // to a file that ships; anything else must link to the repository.
+  test('every relative link of the README names a file in the tarball', () => {
+    const links = readmeLinks(fs.readFileSync(path.join(root, 'README.md'), 'utf8'));
+    expect(links.length).toBeGreaterThan(5);
+    const relative = links.filter((l) => !/^[a-z][a-z0-9+.-]*:/i.test(l) && !l.startsWith('#'));
+    expect(relative.map((l) => l.split('#')[0]).filter((l) => !names.includes(l))).toEqual([]);
+  });
 });
+
+/** The targets of the inline (`[text](target)`) and reference (`[label]: target`) links of a markdown text, outside code blocks. */
+function readmeLinks(markdown: string): string[] {
+  const text = markdown.replace(/^```[\s\S]*?^```/gm, '');
+  const inline = [...text.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((m) => m[1]);
+  const reference = [...text.matchAll(/^\s*\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)/gm)].map((m) => m[1]);
+  return [...inline, ...reference];
+}

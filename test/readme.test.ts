@@ -26,7 +26,9 @@ describe('README', () => {
     try {
       blocks.forEach((code, i) => {
         // The snippets import the published name; compile them against this checkout.
-        fs.writeFileSync(path.join(dir, `snippet${i}.ts`), `${code.replace(/from 'cdk-cloudhsm'/g, "from '../../src'")}\nexport {};\n`);
+        // A block for cdk-nag 3.x (first line `// cdk-nag 3.x`) compiles against the aliased cdk-nag-3.
+        const nag3 = code.startsWith('// cdk-nag 3.x') ? code.replace(/from 'cdk-nag'/g, "from 'cdk-nag-3'") : code;
+        fs.writeFileSync(path.join(dir, `snippet${i}.ts`), `${nag3.replace(/from 'cdk-cloudhsm'/g, "from '../../src'")}\nexport {};\n`);
       });
       fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({
         extends: '../../tsconfig.json',

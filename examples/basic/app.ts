@@ -60,9 +60,12 @@ export class BasicStack extends Stack {
   }
 }
 
-/** The example app; `outdir` defaults to examples/basic/cdk.out. */
+/**
+ * The example app. `outdir` defaults to the CDK CLI's output folder (CDK_OUTDIR) when the CLI runs
+ * the app, else to examples/basic/cdk.out.
+ */
 export function basicApp(props: BasicStackProps = {}, outdir?: string): { app: App; stack: BasicStack } {
-  const app = new App({ outdir: outdir ?? `${__dirname}/cdk.out` });
+  const app = new App({ outdir: outdir ?? process.env.CDK_OUTDIR ?? `${__dirname}/cdk.out` });
   const stack = new BasicStack(app, 'CloudHsmBasic', {
     env: { account: '123456789012', region: 'us-east-1' },
     ...props,

@@ -114,9 +114,12 @@ export class DrStack extends Stack {
   }
 }
 
-/** The example app; `outdir` defaults to examples/dr/cdk.out. */
+/**
+ * The example app. `outdir` defaults to the CDK CLI's output folder (CDK_OUTDIR) when the CLI runs
+ * the app, else to examples/dr/cdk.out.
+ */
 export function drApp(props: DrAppProps = {}, outdir?: string): { app: App; primary: PrimaryStack; dr: DrStack } {
-  const app = new App({ outdir: outdir ?? `${__dirname}/cdk.out` });
+  const app = new App({ outdir: outdir ?? process.env.CDK_OUTDIR ?? `${__dirname}/cdk.out` });
   const account = props.account ?? '123456789012';
   const drRegion = props.drRegion ?? 'us-west-2';
   const removalPolicy = props.destroyOnRemoval ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;

@@ -1,18 +1,20 @@
-import { CfnResource, Stack } from 'aws-cdk-lib';
+import { CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /**
- * cdk-nag suppressions written as resource metadata (the `cdk_nag` key cdk-nag reads), so apps
- * that run cdk-nag see the reasons for the provider's own resources without this library
- * depending on cdk-nag.
+ * cdk-nag suppressions of the provider's own resources, written so that both cdk-nag majors read
+ * them without this library depending on cdk-nag:
+ * - cdk-nag 2 (an aspect) reads the resource's CloudFormation metadata `cdk_nag.rules_to_suppress`;
+ * - cdk-nag 3 (a policy validation plugin) reads the acknowledgments CDK's `Validations` records
+ *   as construct metadata, one `Rule[finding]` id per finding.
  */
 export interface NagSuppression {
   /** The rule, e.g. `AwsSolutions-IAM5`. */
   readonly id: string;
   /** Why the finding is acceptable, for a security reviewer. */
   readonly reason: string;
-  /** The findings of a granular rule this covers (exact ids or `{ regex: '/…/' }`); all when absent. */
-  readonly appliesTo?: Array<string | { regex: string }>;
+  /** The findings of a granular rule this covers, exactly as cdk-nag names them (`Resource::…`); all when absent. */
+  readonly appliesTo?: string[];
 }
 
 const METADATA_KEY = 'cdk_nag';
@@ -25,22 +27,47 @@ export function addNagSuppressions(scope: IConstruct, suppressions: NagSuppressi
   const added = suppressions.map((s) => ({
     id: s.id,
     reason: s.reason,
-    ...(s.appliesTo ? { applies_to: s.appliesTo } : {}),
+    ...(s.appliesTo ? { applies_to: s.appliesTo.map(cdkNag2Finding) } : {}),
   }));
   const replaced = new Set(added.map(key));
   resource.addMetadata(METADATA_KEY, { rules_to_suppress: [...existing.filter((s) => !replaced.has(key(s))), ...added] });
+  acknowledgeForCdkNag3(resource, suppressions);
+}
+
+/** The one acknowledgment entry of each resource, so repeated calls update it rather than pile up entries. */
+const acknowledgments = new WeakMap<CfnResource, Record<string, string>>();
+
+/**
+ * cdk-nag 3's form: `{ 'AwsSolutions-IAM5[Resource::…]': reason }` under the metadata key
+ * `Validations.acknowledge()` uses. Written directly because `acknowledge()` refuses ids with more
+ * than one `::`, which a finding on an ARN (`Resource::arn:<AWS::Partition>:…`) has.
+ */
+function acknowledgeForCdkNag3(resource: CfnResource, suppressions: NagSuppression[]): void {
+  let acknowledged = acknowledgments.get(resource);
+  if (!acknowledged) {
+    acknowledged = {};
+    acknowledgments.set(resource, acknowledged);
+    // The metadata entry keeps this object: entries added below are read at synthesis.
+    resource.node.addMetadata(Validations.ACKNOWLEDGED_RULES_METADATA_KEY, acknowledged);
+  }
+  for (const s of suppressions) {
+    for (const id of s.appliesTo ? s.appliesTo.map((f) => `${s.id}[${f}]`) : [s.id]) acknowledged[id] = s.reason;
+  }
+}
+
+/** cdk-nag 2 matches `applies_to` entries exactly or as `{ regex }`; findings with intrinsic references are written as an anchored regex. */
+function cdkNag2Finding(finding: string): string | { regex: string } {
+  return finding.includes('<') ? { regex: `/^${escapeRegex(finding)}$/` } : finding;
 }
 
 /**
- * The finding id cdk-nag reports for an IAM resource string (`Resource::<value>`), as a regular
- * expression that matches exactly that value: intrinsic references render the way cdk-nag
- * renders them (`<AWS::Partition>`, `<LogicalId.Arn>`).
+ * The finding id cdk-nag reports for an IAM resource string (`Resource::<value>`): intrinsic
+ * references render the way cdk-nag renders them (`<AWS::Partition>`, `<LogicalId.Arn>`).
  */
-export function resourceFinding(scope: IConstruct, value: string): { regex: string } {
+export function resourceFinding(scope: IConstruct, value: string): string {
   const resolved = Stack.of(scope).resolve(value);
   const parts: unknown[] = typeof resolved === 'string' ? [resolved] : resolved?.['Fn::Join']?.[1] ?? [resolved];
-  const body = parts.map((part) => escapeRegex(render(part))).join('');
-  return { regex: `/^Resource::${body}$/` };
+  return `Resource::${parts.map(render).join('')}`;
 }
 
 function render(part: unknown): string {

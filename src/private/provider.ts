@@ -52,7 +52,7 @@ export class CloudHsmProvider extends Construct {
   /** Statements whose resources grow with the constructs that use them, by Sid, with the ARNs they name. */
   private readonly scoped = new Map<string, { statement: iam.PolicyStatement; arns: Set<string> }>();
   /** For each wildcard resource of the handler role: the cdk-nag finding and why each statement needs it. */
-  private readonly wildcards = new Map<string, { finding: string | { regex: string }; reasons: Set<string> }>();
+  private readonly wildcards = new Map<string, { finding: string; reasons: Set<string> }>();
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -270,11 +270,10 @@ export class CloudHsmProvider extends Construct {
     if (wildcards.length === 0) return;
     if (!why) throw new Error(`cdk-cloudhsm: statement ${sid} grants ${wildcards.join(', ')} without a reason`);
     for (const resource of wildcards) {
-      const finding = resource === '*' ? 'Resource::*' : resourceFinding(this, resource);
-      const key = JSON.stringify(finding);
-      const entry = this.wildcards.get(key) ?? { finding, reasons: new Set<string>() };
+      const finding = resourceFinding(this, resource);
+      const entry = this.wildcards.get(finding) ?? { finding, reasons: new Set<string>() };
       entry.reasons.add(`${sid}: ${why}`);
-      this.wildcards.set(key, entry);
+      this.wildcards.set(finding, entry);
     }
     addNagSuppressions(this.role.node.findChild('DefaultPolicy'), [...this.wildcards.values()].map(({ finding, reasons }) => ({
       id: 'AwsSolutions-IAM5',
