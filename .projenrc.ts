@@ -13,19 +13,27 @@ const project = new awscdk.AwsCdkConstructLibrary({
   author: 'cdk-cloudhsm contributors',
   authorAddress: 'cdk-cloudhsm@users.noreply.github.com',
   repositoryUrl: 'https://github.com/cdk-cloudhsm/cdk-cloudhsm.git',
-  keywords: ['cdk', 'aws-cdk', 'cloudhsm', 'hsm', 'kms', 'awscdk'],
+  keywords: ['cdk', 'aws-cdk', 'awscdk', 'cloudhsm', 'hsm', 'kms', 'custom-key-store', 'backup', 'disaster-recovery'],
+  // 0.x: the API may still change between minor releases (Construct Hub shows the badge).
+  stability: 'experimental',
   cdkVersion: CDK_MIN_VERSION,
   constructsVersion: '10.5.0',
   defaultReleaseBranch: 'main',
   jsiiVersion: '~6.0.0',
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
-  // No GitHub workflows: CI is `.ci/run` on a clean clone.
-  github: false,
-  release: false,
-  buildWorkflow: false,
+  // CI is `.ci/run` on a clean clone. The GitHub workflows (build on pull requests, release on
+  // main) are for a maintainer who hosts the repository on GitHub; actionlint checks them here.
+  github: true,
+  buildWorkflow: true,
+  // Semantic versions from conventional commits; dist/changelog.md is the release's entry.
+  release: true,
+  releaseToNpm: true,
   depsUpgrade: false,
   pullRequestTemplate: false,
+  githubOptions: { pullRequestLint: true, mergify: false },
+  // The bump tool runs through npx: pinned here, so a release resolves the installed copy.
+  bumpPackage: 'commit-and-tag-version@13.2.1',
 
   publishToPypi: {
     distName: 'cdk-cloudhsm',
@@ -36,6 +44,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     mavenGroupId: 'io.github.cdkcloudhsm',
     mavenArtifactId: 'cdk-cloudhsm',
   },
+  // Module github.com/cdk-cloudhsm/cdk-cloudhsm-go/cdkcloudhsm, package cdkcloudhsm.
+  publishToGo: {
+    moduleName: 'github.com/cdk-cloudhsm/cdk-cloudhsm-go',
+    packageName: 'cdkcloudhsm',
+  },
 
   devDeps: [
     // The newest release of the client the registry offers here; the Lambda runtime brings its own.
@@ -45,6 +58,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'esbuild@0.28.2',
     // AwsSolutions checks on the examples (test/nag.test.ts). 2.37.55 is the newest that accepts constructs 10.5.0.
     'cdk-nag@2.37.55',
+    // Integration tests (test/integ): snapshots compared in CI, deployed by a maintainer with an account.
+    // 2.245.0-alpha.0 is the newest integ-tests-alpha the registry serves here; it accepts aws-cdk-lib ^2.245.0.
+    '@aws-cdk/integ-runner@2.197.10',
+    '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
   ],
 
   jestOptions: {
@@ -154,18 +171,31 @@ testJava.exec('rm -rf build/m2/io/github/cdkcloudhsm');
 // Surefire runs the tests in examples/java: hand it absolute paths.
 testJava.exec('CDK_CLOUDHSM_TEMPLATE_OUT="$(pwd)/test-reports/templates/java.json" mvn -B -q -f examples/java/pom.xml -Dmaven.repo.local="$(pwd)/build/m2" -DreportsDir="$(pwd)/test-reports/junit" test');
 
+// Go: jsii-pacmak writes the module's source to dist/go (--code-only: pacmak's own `go mod tidy`
+// would ask the Go module proxy for every release aws-cdk-lib's npm package names, and the proxy
+// reachable here lacks some); the Go example compiles and tests it against the pinned aws-cdk-go.
+const packageGo = project.tasks.tryFind('package:go')!;
+packageGo.reset('jsii-pacmak -v --target go --code-only');
+const testGo = project.addTask('test:go', {
+  description: 'Generate the Go module if needed, run the go test suite of examples/go against it',
+});
+testGo.spawn(packageGo, { condition: needsPackage('dist/go') });
+// Modules and build cache in build/go: a clean clone compiles aws-cdk-go once (minutes on 2 cores).
+testGo.exec('bash build-tools/go-test.sh');
+
 const testParity = project.addTask('test:parity', {
-  description: 'Compare the CloudHSM resources of the TypeScript, Python and Java example templates',
+  description: 'Compare the CloudHSM resources of the TypeScript, Python, Java and Go example templates',
   exec: 'ts-node --transpile-only test/parity/main.ts',
 });
 
 const testLangs = project.addTask('test:langs', {
-  description: 'Python and Java: build the wheel and jar, test the example apps, check three-language parity',
+  description: 'Python, Java and Go: build the packages, test the example apps, check four-language parity',
 });
 // Templates of an earlier run must not stand in for this one's.
 testLangs.exec('rm -rf test-reports/templates');
 testLangs.spawn(testPython);
 testLangs.spawn(testJava);
+testLangs.spawn(testGo);
 testLangs.spawn(testParity);
 // `build` is locked by projen (no extra phases); `package` is its last phase, so the language tests
 // run at its end, after the packages are built.
@@ -173,11 +203,35 @@ project.packageTask.spawn(testLangs);
 
 // API references as Python and Java users read them (keyword arguments, builders), beside API.md.
 const docgenLangs = project.addTask('docgen:langs', {
-  description: 'Generate docs/API.python.md and docs/API.java.md with jsii-docgen',
+  description: 'Generate docs/API.python.md, docs/API.java.md and docs/API.go.md with jsii-docgen',
 });
 docgenLangs.exec('jsii-docgen -l python -o docs/API.python.md');
 docgenLangs.exec('jsii-docgen -l java -o docs/API.java.md');
+docgenLangs.exec('jsii-docgen -l go -o docs/API.go.md');
 project.postCompileTask.spawn(docgenLangs);
+
+// The generated GitHub workflows, checked with actionlint (pinned Go module, built into build/go).
+const testWorkflows = project.addTask('test:workflows', {
+  description: 'Check .github/workflows with actionlint',
+  exec: 'bash build-tools/actionlint.sh',
+});
+project.testTask.spawn(testWorkflows);
+
+// Integration tests (test/integ/integ.*.ts): snapshots compared here, deployed by a maintainer (docs/testing.md).
+const testInteg = project.addTask('test:integ', {
+  description: 'Compare the integration tests\' templates with their committed snapshots (no AWS account)',
+  exec: 'ts-node --transpile-only test/integ/snapshots.ts',
+});
+project.testTask.spawn(testInteg);
+project.addTask('integ:snapshot', {
+  description: 'Rewrite the integration-test snapshots after an intended template change',
+  exec: 'ts-node --transpile-only test/integ/snapshots.ts --update',
+});
+project.addTask('integ:deploy', {
+  description: 'Deploy the integration tests to the AWS account of your credentials, run their assertions, destroy them (costs money: docs/testing.md)',
+  receiveArgs: true,
+  exec: 'integ-runner --directory test/integ --language typescript --force --parallel-regions us-east-1',
+});
 
 project.addTask('demo', {
   description: 'Deploy, update and destroy examples/basic against the local CloudHSM simulator (no AWS account)',
