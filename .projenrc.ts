@@ -208,6 +208,8 @@ const docgenLangs = project.addTask('docgen:langs', {
 docgenLangs.exec('jsii-docgen -l python -o docs/API.python.md');
 docgenLangs.exec('jsii-docgen -l java -o docs/API.java.md');
 docgenLangs.exec('jsii-docgen -l go -o docs/API.go.md');
+// jsii-docgen names Go constants and abstract-class constructors differently from the generated package.
+docgenLangs.exec('ts-node --transpile-only build-tools/fix-go-api-doc.ts docs/API.go.md');
 project.postCompileTask.spawn(docgenLangs);
 
 // The generated GitHub workflows, checked with actionlint (pinned Go module, built into build/go).
