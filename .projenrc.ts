@@ -169,7 +169,8 @@ testJava.spawn(packageJava, { condition: needsPackage('dist/java') });
 // Maven keeps a copy of a resolved release forever: drop it so the jar just built is the one used.
 testJava.exec('rm -rf build/m2/io/github/cdkcloudhsm');
 // Surefire runs the tests in examples/java: hand it absolute paths.
-testJava.exec('CDK_CLOUDHSM_TEMPLATE_OUT="$(pwd)/test-reports/templates/java.json" mvn -B -q -f examples/java/pom.xml -Dmaven.repo.local="$(pwd)/build/m2" -DreportsDir="$(pwd)/test-reports/junit" test');
+// The jar carries package.json's version: 0.0.0, or the bumped one during `npx projen release`.
+testJava.exec('CDK_CLOUDHSM_TEMPLATE_OUT="$(pwd)/test-reports/templates/java.json" mvn -B -q -f examples/java/pom.xml -Dmaven.repo.local="$(pwd)/build/m2" -DreportsDir="$(pwd)/test-reports/junit" -Dcdk-cloudhsm.version="$(node -p "require(\'./package.json\').version")" test');
 
 // Go: jsii-pacmak writes the module's source to dist/go (--code-only: pacmak's own `go mod tidy`
 // would ask the Go module proxy for every release aws-cdk-lib's npm package names, and the proxy
