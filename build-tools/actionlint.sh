@@ -8,6 +8,7 @@ bin="$root/build/go/bin/actionlint-$ACTIONLINT_VERSION"
 if [ ! -x "$bin" ]; then
   GOBIN="$root/build/go/bin" go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
   mv "$root/build/go/bin/actionlint" "$bin"
+  echo "actionlint $ACTIONLINT_VERSION built in ${SECONDS}s"
 fi
 cd "$root"
 npx ts-node --transpile-only build-tools/check-workflows.ts "$bin"

@@ -10,4 +10,5 @@ events="$root/test-reports/go/examples-go.json"
   go test -mod=readonly -count=1 -json ./... > "$events")
 status=$?
 npx ts-node --transpile-only "$root/build-tools/go-junit.ts" "$events" "$root/test-reports/junit/go.xml" || status=1
+echo "examples/go: go test (download, compile, run) took ${SECONDS}s"
 exit $status
