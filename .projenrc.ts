@@ -34,6 +34,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   githubOptions: { pullRequestLint: true, mergify: false },
   // The bump tool runs through npx: pinned here, so a release resolves the installed copy.
   bumpPackage: 'commit-and-tag-version@13.2.1',
+  // publib publishes to npm, PyPI, Maven Central and the Go repository in the release workflow.
+  jsiiReleaseVersion: '0.2.1061',
 
   publishToPypi: {
     distName: 'cdk-cloudhsm',
