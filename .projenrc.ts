@@ -125,12 +125,22 @@ new JsonFile(project, 'examples/tsconfig.json', {
   },
 });
 
+// The build scripts in TypeScript (run with ts-node): type-checked and linted like the tests.
+new JsonFile(project, 'build-tools/tsconfig.json', {
+  obj: {
+    extends: '../tsconfig.json',
+    compilerOptions: { rootDir: '..', noEmit: true },
+    include: ['**/*.ts'],
+  },
+});
+
 // Tests, examples and handler sources are type-checked too (ts-jest transpiles without checking).
 const typecheck = project.addTask('typecheck', {
-  description: 'Type-check tests, examples and the handler',
+  description: 'Type-check tests, examples, build scripts and the handler',
   steps: [
     { exec: 'tsc --noEmit -p test/tsconfig.json' },
     { exec: 'tsc --noEmit -p examples/tsconfig.json' },
+    { exec: 'tsc --noEmit -p build-tools/tsconfig.json' },
   ],
 });
 project.testTask.prependSpawn(typecheck);
