@@ -13,19 +13,29 @@ const project = new awscdk.AwsCdkConstructLibrary({
   author: 'cdk-cloudhsm contributors',
   authorAddress: 'cdk-cloudhsm@users.noreply.github.com',
   repositoryUrl: 'https://github.com/cdk-cloudhsm/cdk-cloudhsm.git',
-  keywords: ['cdk', 'aws-cdk', 'cloudhsm', 'hsm', 'kms', 'awscdk'],
+  keywords: ['cdk', 'aws-cdk', 'awscdk', 'cloudhsm', 'hsm', 'kms', 'custom-key-store', 'backup', 'disaster-recovery'],
+  // 0.x: the API may still change between minor releases (Construct Hub shows the badge).
+  stability: 'experimental',
   cdkVersion: CDK_MIN_VERSION,
   constructsVersion: '10.5.0',
   defaultReleaseBranch: 'main',
   jsiiVersion: '~6.0.0',
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
-  // No GitHub workflows: CI is `.ci/run` on a clean clone.
-  github: false,
-  release: false,
-  buildWorkflow: false,
+  // CI is `.ci/run` on a clean clone. The GitHub workflows (build on pull requests, release on
+  // main) are for a maintainer who hosts the repository on GitHub; actionlint checks them here.
+  github: true,
+  buildWorkflow: true,
+  // Semantic versions from conventional commits; dist/changelog.md is the release's entry.
+  release: true,
+  releaseToNpm: true,
   depsUpgrade: false,
   pullRequestTemplate: false,
+  githubOptions: { pullRequestLint: true, mergify: false },
+  // The bump tool runs through npx: pinned here, so a release resolves the installed copy.
+  bumpPackage: 'commit-and-tag-version@13.2.1',
+  // publib publishes to npm, PyPI, Maven Central and the Go repository in the release workflow.
+  jsiiReleaseVersion: '0.2.1061',
 
   publishToPypi: {
     distName: 'cdk-cloudhsm',
@@ -35,6 +45,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     javaPackage: 'io.github.cdkcloudhsm',
     mavenGroupId: 'io.github.cdkcloudhsm',
     mavenArtifactId: 'cdk-cloudhsm',
+  },
+  // Module github.com/cdk-cloudhsm/cdk-cloudhsm-go/cdkcloudhsm, package cdkcloudhsm.
+  publishToGo: {
+    moduleName: 'github.com/cdk-cloudhsm/cdk-cloudhsm-go',
+    packageName: 'cdkcloudhsm',
   },
 
   devDeps: [
@@ -50,6 +65,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // The CDK CLI, both majors, synthesizing the examples without credentials (test/cli-synth.test.ts).
     'aws-cdk@2.1148.1',
     'aws-cdk-3@npm:aws-cdk@3.0.0',
+    // Integration tests (test/integ): snapshots compared in CI, deployed by a maintainer with an account.
+    // 2.245.0-alpha.0 is the newest integ-tests-alpha the registry serves here; it accepts aws-cdk-lib ^2.245.0.
+    '@aws-cdk/integ-runner@2.197.10',
+    '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
   ],
 
   jestOptions: {
@@ -115,12 +134,22 @@ new JsonFile(project, 'examples/tsconfig.json', {
   },
 });
 
+// The build scripts in TypeScript (run with ts-node): type-checked and linted like the tests.
+new JsonFile(project, 'build-tools/tsconfig.json', {
+  obj: {
+    extends: '../tsconfig.json',
+    compilerOptions: { rootDir: '..', noEmit: true },
+    include: ['**/*.ts'],
+  },
+});
+
 // Tests, examples and handler sources are type-checked too (ts-jest transpiles without checking).
 const typecheck = project.addTask('typecheck', {
-  description: 'Type-check tests, examples and the handler',
+  description: 'Type-check tests, examples, build scripts and the handler',
   steps: [
     { exec: 'tsc --noEmit -p test/tsconfig.json' },
     { exec: 'tsc --noEmit -p examples/tsconfig.json' },
+    { exec: 'tsc --noEmit -p build-tools/tsconfig.json' },
   ],
 });
 project.testTask.prependSpawn(typecheck);
@@ -161,20 +190,34 @@ testJava.spawn(packageJava, { condition: needsPackage('dist/java') });
 // Maven keeps a copy of a resolved release forever: drop it so the jar just built is the one used.
 testJava.exec('rm -rf build/m2/io/github/cdkcloudhsm');
 // Surefire runs the tests in examples/java: hand it absolute paths.
-testJava.exec('CDK_CLOUDHSM_TEMPLATE_OUT="$(pwd)/test-reports/templates/java.json" mvn -B -q -f examples/java/pom.xml -Dmaven.repo.local="$(pwd)/build/m2" -DreportsDir="$(pwd)/test-reports/junit" test');
+// The jar carries package.json's version: 0.0.0, or the bumped one during `npx projen release`.
+testJava.exec('CDK_CLOUDHSM_TEMPLATE_OUT="$(pwd)/test-reports/templates/java.json" mvn -B -q -f examples/java/pom.xml -Dmaven.repo.local="$(pwd)/build/m2" -DreportsDir="$(pwd)/test-reports/junit" -Dcdk-cloudhsm.version="$(node -p "require(\'./package.json\').version")" test');
+
+// Go: jsii-pacmak writes the module's source to dist/go (--code-only: pacmak's own `go mod tidy`
+// would ask the Go module proxy for every release aws-cdk-lib's npm package names, and the proxy
+// reachable here lacks some); the Go example compiles and tests it against the pinned aws-cdk-go.
+const packageGo = project.tasks.tryFind('package:go')!;
+packageGo.reset('jsii-pacmak -v --target go --code-only');
+const testGo = project.addTask('test:go', {
+  description: 'Generate the Go module if needed, run the go test suite of examples/go against it',
+});
+testGo.spawn(packageGo, { condition: needsPackage('dist/go') });
+// Modules and build cache in build/go: a clean clone compiles aws-cdk-go once (minutes on 2 cores).
+testGo.exec('bash build-tools/go-test.sh');
 
 const testParity = project.addTask('test:parity', {
-  description: 'Compare the CloudHSM resources of the TypeScript, Python and Java example templates',
+  description: 'Compare the CloudHSM resources of the TypeScript, Python, Java and Go example templates',
   exec: 'ts-node --transpile-only test/parity/main.ts',
 });
 
 const testLangs = project.addTask('test:langs', {
-  description: 'Python and Java: build the wheel and jar, test the example apps, check three-language parity, synth them with the CDK CLI',
+  description: 'Python, Java and Go: build the packages, test the example apps, check four-language parity, synth them with the CDK CLI',
 });
 // Templates of an earlier run must not stand in for this one's.
 testLangs.exec('rm -rf test-reports/templates');
 testLangs.spawn(testPython);
 testLangs.spawn(testJava);
+testLangs.spawn(testGo);
 testLangs.spawn(testParity);
 // The Python and Java apps through the real CDK CLI, without credentials (test/cli-synth.test.ts does the TypeScript ones).
 const testCli = project.addTask('test:cli', {
@@ -189,7 +232,7 @@ project.packageTask.spawn(testLangs);
 
 // API references as Python and Java users read them (keyword arguments, builders), beside API.md.
 const docgenLangs = project.addTask('docgen:langs', {
-  description: 'Generate docs/API.python.md and docs/API.java.md with jsii-docgen',
+  description: 'Generate docs/API.python.md, docs/API.java.md and docs/API.go.md with jsii-docgen',
 });
 docgenLangs.exec('jsii-docgen -l python -o docs/API.python.md');
 docgenLangs.exec('jsii-docgen -l java -o docs/API.java.md');
@@ -197,7 +240,33 @@ docgenLangs.exec('jsii-docgen -l java -o docs/API.java.md');
 // with a constructor: correct both from the assembly (checked against the wheel and jar by test:langs).
 docgenLangs.exec('node build-tools/docgen-names.js python docs/API.python.md');
 docgenLangs.exec('node build-tools/docgen-names.js java docs/API.java.md');
+docgenLangs.exec('jsii-docgen -l go -o docs/API.go.md');
+// jsii-docgen names Go constants and abstract-class constructors differently from the generated package.
+docgenLangs.exec('ts-node --transpile-only build-tools/fix-go-api-doc.ts docs/API.go.md');
 project.postCompileTask.spawn(docgenLangs);
+
+// The generated GitHub workflows, checked with actionlint (pinned Go module, built into build/go).
+const testWorkflows = project.addTask('test:workflows', {
+  description: 'Check .github/workflows with actionlint',
+  exec: 'bash build-tools/actionlint.sh',
+});
+project.testTask.spawn(testWorkflows);
+
+// Integration tests (test/integ/integ.*.ts): snapshots compared here, deployed by a maintainer (docs/testing.md).
+const testInteg = project.addTask('test:integ', {
+  description: 'Compare the integration tests\' templates with their committed snapshots (no AWS account)',
+  exec: 'ts-node --transpile-only test/integ/snapshots.ts',
+});
+project.testTask.spawn(testInteg);
+project.addTask('integ:snapshot', {
+  description: 'Rewrite the integration-test snapshots after an intended template change',
+  exec: 'ts-node --transpile-only test/integ/snapshots.ts --update',
+});
+project.addTask('integ:deploy', {
+  description: 'Deploy the integration tests to the AWS account of your credentials, run their assertions, destroy them (costs money: docs/testing.md)',
+  receiveArgs: true,
+  exec: 'integ-runner --directory test/integ --language typescript --force --parallel-regions us-east-1',
+});
 
 project.addTask('demo', {
   description: 'Deploy, update and destroy examples/basic against the local CloudHSM simulator (no AWS account)',

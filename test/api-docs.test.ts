@@ -18,3 +18,11 @@ test('docs/API.java.md shows builders under io.github.cdkcloudhsm', () => {
   expect(java).toContain('HsmCluster.Builder.create(Construct scope, java.lang.String id)');
   expect(java).toMatch(/\.backupRetention\(Duration\)/);
 });
+
+test('docs/API.go.md shows the Go names of the cdkcloudhsm package, constants as functions', () => {
+  const go = doc('API.go.md');
+  expect(go).toContain('import "github.com/cdk-cloudhsm/cdk-cloudhsm-go/cdkcloudhsm"');
+  expect(go).toContain('cdkcloudhsm.NewHsmCluster(scope Construct, id *string, props HsmClusterProps) HsmCluster');
+  expect(go).toContain('func HsmType_HSM2M_MEDIUM() HsmType');
+  expect(go).not.toMatch(/func Hsm2mMedium\(/);
+});

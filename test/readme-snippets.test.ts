@@ -3,7 +3,12 @@ import * as path from 'path';
 
 const root = path.join(__dirname, '..');
 /** The example apps whose marked region README.md shows, one per language. */
-const EXAMPLES = ['examples/basic/app.ts', 'examples/python/app.py', 'examples/java/src/main/java/com/example/cloudhsm/BasicStack.java'];
+const EXAMPLES = [
+  'examples/basic/app.ts',
+  'examples/python/app.py',
+  'examples/java/src/main/java/com/example/cloudhsm/BasicStack.java',
+  'examples/go/app.go',
+];
 
 /** The lines between the `[readme]` and `[/readme]` marker comments of a file, dedented. */
 function markedRegion(file: string): string {
@@ -29,7 +34,7 @@ function readmeSnippets(): Map<string, string[]> {
 describe('README example snippets', () => {
   const snippets = readmeSnippets();
 
-  test('show the example app in TypeScript, Python and Java, once each', () => {
+  test('show the example app in TypeScript, Python, Java and Go, once each', () => {
     expect([...snippets.keys()].sort()).toEqual([...EXAMPLES].sort());
     for (const file of EXAMPLES) expect(snippets.get(file)).toHaveLength(1);
   });

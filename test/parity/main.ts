@@ -1,5 +1,5 @@
 /**
- * The three-language parity check, run by `npx projen test:parity` after the Python and Java
+ * The four-language parity check, run by `npx projen test:parity` after the Python, Java and Go
  * example tests wrote their templates to test-reports/templates/<lang>.json. Synthesizes the
  * TypeScript example (examples/basic), compares the CloudHSM resources of each other language with
  * it, writes test-reports/junit/parity.xml and exits non-zero on any difference.
@@ -13,7 +13,7 @@ import { basicApp } from '../../examples/basic/app';
 
 const root = path.join(__dirname, '..', '..');
 const templates = path.join(root, 'test-reports', 'templates');
-const OTHER_LANGUAGES = ['python', 'java'];
+const OTHER_LANGUAGES = ['python', 'java', 'go'];
 
 function typescriptTemplate(): Template {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'parity-'));
