@@ -1,6 +1,6 @@
 // HSM lifecycles through the deploy harness with the bundled handler on the simulator: one HSM
 // created and destroyed; two HSMs on a new cluster refused and rolled back; HSMs added by an update
-// after the cluster was initialized and activated.
+// after the cluster was initialized and activated, created and deleted together.
 import { App, CfnOutput, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { DeployHarness } from './harness/engine';
@@ -81,17 +81,47 @@ test('after initialization and activation an update adds a second and third HSM'
   expect(updated.outcome).toEqual({ status: 'success' });
   expect(hsmsOf(clusterId).map((x) => x.AvailabilityZone).sort()).toEqual(['us-east-1a', 'us-east-1a', 'us-east-1b']);
   expect([updated.outputs.Hsm1Az, updated.outputs.Hsm2Az, updated.outputs.Hsm3Az]).toEqual(['us-east-1a', 'us-east-1b', 'us-east-1a']);
-  // One at a time: the third HSM's create starts only after the second completed.
+  // Together: the third HSM's create starts before the second completed.
   const t = updated.transitions.filter((x) => x.kind === 'resource');
   const done2 = t.find((x) => x.logicalId.startsWith('ClusterHsm2') && x.status === 'CREATE_COMPLETE')!;
   const start3 = t.find((x) => x.logicalId.startsWith('ClusterHsm3') && x.status === 'CREATE_IN_PROGRESS')!;
-  expect(start3.seq).toBeGreaterThan(done2.seq);
+  expect(start3.seq).toBeLessThan(done2.seq);
 
   const destroyed = await h.destroy();
   expect(destroyed.outcome).toEqual({ status: 'success' });
   // HSM deletions of an active cluster leave the service's own backups; no cluster or HSM is left.
   expect(destroyed.leftInSimulator.filter((r) => r.type !== 'backup')).toEqual([]);
   expect(destroyed.orphans.filter((r) => r.type !== 'backup')).toEqual([]);
+});
+
+test('3 HSMs added to an activated cluster: created at the same moment, deployed in one HSM creation time, deleted together', async () => {
+  const h = harness();
+  const empty = await h.deploy(template(0));
+  expect(empty.outcome).toEqual({ status: 'success' });
+  const clusterId = empty.outputs.ClusterId;
+  sim.forceClusterState(REGION, clusterId, 'INITIALIZED');
+  sim.activateCluster(REGION, clusterId);
+
+  const added = await h.deploy(template(3, true));
+  expect(added.outcome).toEqual({ status: 'success' });
+  const hsmStarts = added.transitions.filter((x) => x.kind === 'resource' && x.resourceType === 'Custom::CloudHsmHsm' && x.status === 'CREATE_IN_PROGRESS');
+  expect(hsmStarts).toHaveLength(3);
+  expect(new Set(hsmStarts.map((x) => x.elapsedMs)).size).toBe(1);
+  const creates = sim.calls.list().filter((c) => c.operation === 'CreateHsm');
+  expect(creates.map((c) => c.outcome)).toEqual(['ok', 'ok', 'ok']);
+  expect(new Set(creates.map((c) => c.virtualMs)).size).toBe(1);
+  expect(added.simulatedMs).toBeLessThanOrEqual(1.02 * sim.timings.hsmCreateMs);
+  const hsms = hsmsOf(clusterId);
+  expect(hsms.map((x) => x.State)).toEqual(['ACTIVE', 'ACTIVE', 'ACTIVE']);
+  expect(new Set(hsms.map((x) => x.EniIp)).size).toBe(3);
+
+  sim.calls.reset();
+  const destroyed = await h.destroy();
+  expect(destroyed.outcome).toEqual({ status: 'success' });
+  const deletes = sim.calls.list().filter((c) => c.operation === 'DeleteHsm' && c.outcome === 'ok');
+  expect(deletes).toHaveLength(3);
+  expect(new Set(deletes.map((c) => c.virtualMs)).size).toBe(1);
+  expect(destroyed.leftInSimulator.filter((r) => r.type !== 'backup')).toEqual([]);
 });
 
 describe('every create delivered twice at the same moment (each delivery starts its own waiter execution)', () => {
@@ -115,27 +145,30 @@ describe('every create delivered twice at the same moment (each delivery starts 
     expect(sim.listResources().filter((r) => r.state !== 'DELETED')).toEqual([]);
   });
 
-  // Known limit (docs/security.md): an activated cluster takes both HSMs, and HSMs carry no tags that
-  // would tell the request's twin from an HSM someone else added at the same moment.
-  test('known limit: on an ACTIVE cluster both executions\' CreateHsm go through; the second HSM is left, and the cluster\'s deletion names it', async () => {
+  // HSMs carry no tags: the address each resource owns is what lets the second execution find the first's HSM.
+  test('on an ACTIVE cluster, 3 HSMs each delivered twice at the same moment: one HSM each, the cluster deleted at the end', async () => {
     const h = new DeployHarness({
       sim,
       endpoint: server.url,
       stackName: 'Hsms',
-      faults: { duplicateOnEvent: (e) => e.RequestType === 'Create' && e.LogicalResourceId.startsWith('ClusterHsm2'), duplicateConcurrently: true },
+      faults: { duplicateOnEvent: (e) => e.RequestType === 'Create' && e.ResourceType === 'Custom::CloudHsmHsm', duplicateConcurrently: true },
     });
-    const first = await h.deploy(template(1));
-    const clusterId = first.outputs.ClusterId;
+    const empty = await h.deploy(template(0));
+    const clusterId = empty.outputs.ClusterId;
     sim.forceClusterState(REGION, clusterId, 'INITIALIZED');
     sim.activateCluster(REGION, clusterId);
 
-    const updated = await h.deploy(template(2, true));
-    expect(updated.outcome).toEqual({ status: 'success' });
+    const added = await h.deploy(template(3, true));
+    expect(added.outcome).toEqual({ status: 'success' });
+    expect(added.warnings.filter((w) => /responded differently/.test(w))).toEqual([]);
     expect(hsmsOf(clusterId)).toHaveLength(3);
-    const extra = updated.orphans.filter((r) => r.type === 'hsm');
-    expect(extra).toHaveLength(0); // an HSM in the stack's cluster is not told apart by the inventory
+    const creates = sim.calls.list().filter((c) => c.operation === 'CreateHsm');
+    expect(creates.filter((c) => c.outcome === 'ok')).toHaveLength(3);
+    expect(creates.filter((c) => c.outcome === 'error')).toHaveLength(3);
 
     const destroyed = await h.destroy();
-    expect(destroyed.outcome).toMatchObject({ status: 'failed', message: expect.stringMatching(/cannot be deleted: it still has 1 HSM\(s\) \(hsm-\w+\) that this stack does not manage/) });
+    expect(destroyed.outcome).toEqual({ status: 'success' });
+    sim.advance(2 * 60 * 60_000);
+    expect(sim.listResources().filter((r) => r.type !== 'backup' && r.state !== 'DELETED')).toEqual([]);
   });
 });
