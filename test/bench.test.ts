@@ -62,9 +62,11 @@ describe('deploy structure (simulator, virtual clock)', () => {
   });
 
   test('chained() makes each HSM depend on the one before it and leaves the other resources alone', () => {
-    const t = { Resources: {
-      H1: { Type: 'Custom::CloudHsmHsm' }, H2: { Type: 'Custom::CloudHsmHsm', DependsOn: 'X' }, H3: { Type: 'Custom::CloudHsmHsm' }, X: { Type: 'Other' },
-    } } as any;
+    const t = {
+      Resources: {
+        H1: { Type: 'Custom::CloudHsmHsm' }, H2: { Type: 'Custom::CloudHsmHsm', DependsOn: 'X' }, H3: { Type: 'Custom::CloudHsmHsm' }, X: { Type: 'Other' },
+      },
+    } as any;
     const c = chained(t).Resources as any;
     expect([c.H1.DependsOn, c.H2.DependsOn, c.H3.DependsOn, c.X.DependsOn]).toEqual([undefined, ['X', 'H1'], ['H2'], undefined]);
     expect(t.Resources.H2.DependsOn).toBe('X');

@@ -397,9 +397,11 @@ describe('HSMs created together: each resource identifies its HSM by its address
   });
 
   test('a rollback\'s Delete of an unfinished create deletes the HSM at its address only', async () => {
-    mock.on(DescribeClustersCommand).resolves({ Clusters: [ownCluster([
-      hsm('hsm-sibling22222', { EniIp: '10.0.0.253' }), hsm('hsm-mine22222222', { EniIp: '10.0.0.254' }),
-    ])] });
+    mock.on(DescribeClustersCommand).resolves({
+      Clusters: [ownCluster([
+        hsm('hsm-sibling22222', { EniIp: '10.0.0.253' }), hsm('hsm-mine22222222', { EniIp: '10.0.0.254' }),
+      ])],
+    });
     mock.on(DeleteHsmCommand).resolves({ HsmId: 'hsm-mine22222222' });
     await onEvent(event('Delete', { ResourceProperties: placed(0), PhysicalResourceId: pendingId(CLUSTER_ID, [], '10.0.0.254') }));
     expect(mock.commandCalls(DeleteHsmCommand).map((c) => c.args[0].input)).toEqual([{ ClusterId: CLUSTER_ID, HsmId: 'hsm-mine22222222' }]);

@@ -36,7 +36,7 @@ export function renderMarkdown(r: BenchResult): string {
     'synthesized waiter state machine. The library checks at once after onEvent, then every interval. The baseline is a fixed 30-s ' +
     'poller that sleeps 30 s after the create call before its first check, then checks every 30 s, run through the same harness and ' +
     'handler: a `beforeInvoke` hook advances the virtual clock 30 s before the first isComplete of a request whose onEvent made the create call. ' +
-    `Where the create calls happen (default interval, first sample): ${creates}. An HSM is created by its first isComplete, so its next check is one interval after the create call in both models.', '');
+    `Where the create calls happen (default interval, first sample): ${creates}. An HSM is created by its first isComplete, so its next check is one interval after the create call in both models.`, '');
   L.push('| scenario | deploy / provisioning (median) | worst sample | extra time (median) | Lambda invocations | DescribeClusters |');
   L.push('| --- | --- | --- | --- | --- | --- |');
   for (const d of r.deploy) {
