@@ -40,6 +40,16 @@ beforeEach(() => sim.reset());
 const harness = () => new DeployHarness({ sim, endpoint: server.url, stackName: 'Hsms' });
 const hsmsOf = (clusterId: string): any[] => (sim.peekCluster(REGION, clusterId)?.Hsms as any[]) ?? [];
 
+/** Deploys the cluster with `hsms` HSMs, then does what the user does: InitializeCluster, activation with the CloudHSM CLI. */
+async function deployActivated(h: DeployHarness, hsms: number): Promise<string> {
+  const first = await h.deploy(template(hsms));
+  expect(first.outcome).toEqual({ status: 'success' });
+  const clusterId = first.outputs.ClusterId;
+  sim.forceClusterState(REGION, clusterId, 'INITIALIZED');
+  sim.activateCluster(REGION, clusterId);
+  return clusterId;
+}
+
 test('cluster + 1 HSM: created with the CSR as output, destroyed with nothing left', async () => {
   const h = harness();
   const created = await h.deploy(template(1));
@@ -69,14 +79,7 @@ test('cluster + 2 HSMs on an uninitialized cluster: a clear error, rolled back, 
 
 test('after initialization and activation an update adds a second and third HSM', async () => {
   const h = harness();
-  const first = await h.deploy(template(1));
-  expect(first.outcome).toEqual({ status: 'success' });
-  const clusterId = first.outputs.ClusterId;
-
-  // What the user does between the deployments: InitializeCluster, then activate with the CloudHSM CLI.
-  sim.forceClusterState(REGION, clusterId, 'INITIALIZED');
-  sim.activateCluster(REGION, clusterId);
-
+  const clusterId = await deployActivated(h, 1);
   const updated = await h.deploy(template(3, true));
   expect(updated.outcome).toEqual({ status: 'success' });
   expect(hsmsOf(clusterId).map((x) => x.AvailabilityZone).sort()).toEqual(['us-east-1a', 'us-east-1a', 'us-east-1b']);
@@ -96,12 +99,7 @@ test('after initialization and activation an update adds a second and third HSM'
 
 test('3 HSMs added to an activated cluster: created at the same moment, deployed in one HSM creation time, deleted together', async () => {
   const h = harness();
-  const empty = await h.deploy(template(0));
-  expect(empty.outcome).toEqual({ status: 'success' });
-  const clusterId = empty.outputs.ClusterId;
-  sim.forceClusterState(REGION, clusterId, 'INITIALIZED');
-  sim.activateCluster(REGION, clusterId);
-
+  const clusterId = await deployActivated(h, 0);
   const added = await h.deploy(template(3, true));
   expect(added.outcome).toEqual({ status: 'success' });
   const hsmStarts = added.transitions.filter((x) => x.kind === 'resource' && x.resourceType === 'Custom::CloudHsmHsm' && x.status === 'CREATE_IN_PROGRESS');
@@ -153,11 +151,7 @@ describe('every create delivered twice at the same moment (each delivery starts 
       stackName: 'Hsms',
       faults: { duplicateOnEvent: (e) => e.RequestType === 'Create' && e.ResourceType === 'Custom::CloudHsmHsm', duplicateConcurrently: true },
     });
-    const empty = await h.deploy(template(0));
-    const clusterId = empty.outputs.ClusterId;
-    sim.forceClusterState(REGION, clusterId, 'INITIALIZED');
-    sim.activateCluster(REGION, clusterId);
-
+    const clusterId = await deployActivated(h, 0);
     const added = await h.deploy(template(3, true));
     expect(added.outcome).toEqual({ status: 'success' });
     expect(added.warnings.filter((w) => /responded differently/.test(w))).toEqual([]);
