@@ -1,6 +1,8 @@
 import { Cluster, CreateHsmCommand, DeleteHsmCommand, Hsm } from '@aws-sdk/client-cloudhsm-v2';
 import { cloudHsm, isInvalidRequest, isNotFound, messageOf } from './aws';
 import { describeCluster, STABLE_STATES, TRANSITIONAL_STATES } from './cluster';
+import { beginPending, findOurs, parsePendingId, PendingHsm, pendingId } from './hsm-identity';
+export { parsePendingId, pendingId } from './hsm-identity';
 import { log } from './log';
 import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
 import { P } from '../src/private/property-names';
@@ -13,6 +15,10 @@ export interface HsmProperties {
   readonly clusterId: string;
   readonly availabilityZone?: string;
   readonly ipAddress?: string;
+  /** The CIDR block of the HSM's subnet, when the stack knows it: with the slot, it gives the HSM its address. */
+  readonly subnetCidr?: string;
+  /** The HSM's place among its cluster's HSMs in the stack (0, 1, ...). */
+  readonly slot?: number;
 }
 
 export function parseHsmProperties(raw: Record<string, any>): HsmProperties {
@@ -20,36 +26,17 @@ export function parseHsmProperties(raw: Record<string, any>): HsmProperties {
     clusterId: String(raw.ClusterId ?? ''),
     availabilityZone: raw.AvailabilityZone || undefined,
     ipAddress: raw.IpAddress || undefined,
+    subnetCidr: raw.SubnetCidr || undefined,
+    slot: raw.Slot === undefined || raw.Slot === '' ? undefined : Number(raw.Slot),
   };
   const errors = [
+    props.slot === undefined || Number.isInteger(props.slot) ? undefined : `Slot: ${JSON.stringify(raw.Slot)} is not a whole number`,
     checkClusterId(P.cluster, props.clusterId),
     props.availabilityZone === undefined ? undefined : checkAvailabilityZone(P.availabilityZone, props.availabilityZone),
     props.ipAddress === undefined ? undefined : checkIpv4(P.ipAddress, props.ipAddress),
   ].filter((e): e is string => e !== undefined);
   if (errors.length > 0) throw new Error(errors.join('; '));
   return props;
-}
-
-/**
- * Until the HSM exists its physical id records the cluster and the HSMs that were there before,
- * so every poll (and a rollback's Delete) can tell which HSM is this resource's without any state
- * kept between invocations: `cdk-cloudhsm:pending-hsm:<clusterId>:<hsmId>,<hsmId>`.
- */
-const PENDING_PREFIX = 'cdk-cloudhsm:pending-hsm:';
-
-interface PendingHsm {
-  readonly clusterId: string;
-  readonly before: ReadonlySet<string>;
-}
-
-export function pendingId(clusterId: string, hsmsBefore: readonly string[]): string {
-  return `${PENDING_PREFIX}${clusterId}:${[...hsmsBefore].sort().join(',')}`;
-}
-
-export function parsePendingId(physicalId: string | undefined): PendingHsm | undefined {
-  if (!physicalId?.startsWith(PENDING_PREFIX)) return undefined;
-  const [clusterId, list = ''] = physicalId.slice(PENDING_PREFIX.length).split(':');
-  return { clusterId, before: new Set(list.split(',').filter((h) => h.length > 0)) };
 }
 
 function label(event: ResourceEvent, hsmId?: string): string {
@@ -89,17 +76,14 @@ async function begin(event: ResourceEvent, props: HsmProperties): Promise<OnEven
     throw new Error(`${label(event)}: ${P.availabilityZone}: "${props.availabilityZone}" is not one of the Availability Zones `
       + `of cluster ${props.clusterId} (${zones.sort().join(', ')})`);
   }
-  log(event, 'placing HSM', { clusterId: props.clusterId, hsmsBefore: existing.length });
-  return { PhysicalResourceId: pendingId(props.clusterId, existing) };
-}
-
-/** The HSM this resource made: one that was not in the cluster before, in the requested place. */
-function findOurs(cluster: Cluster, pending: PendingHsm, props: HsmProperties): Hsm | undefined {
-  return (cluster.Hsms ?? [])
-    .filter((h) => !pending.before.has(h.HsmId ?? ''))
-    .filter((h) => !props.availabilityZone || h.AvailabilityZone === props.availabilityZone)
-    .filter((h) => !props.ipAddress || h.EniIp === props.ipAddress)
-    .sort((a, b) => (a.HsmId ?? '').localeCompare(b.HsmId ?? ''))[0];
+  let pending: PendingHsm;
+  try {
+    pending = await beginPending(cluster, props);
+  } catch (err) {
+    throw new Error(`${label(event)}: ${messageOf(err)}`);
+  }
+  log(event, 'placing HSM', { clusterId: props.clusterId, hsmsBefore: existing.length, address: pending.address });
+  return { PhysicalResourceId: pendingId(props.clusterId, [...pending.before], pending.address) };
 }
 
 /** The cluster AZ with the fewest HSMs (ties by name), so default placement spreads HSMs out. */
@@ -130,9 +114,14 @@ function attributes(hsm: Hsm, cluster: Cluster): Record<string, string> {
   };
 }
 
-/** Some HSM of the cluster is being created or deleted: the service takes one change at a time. */
-const busy = (cluster: Cluster): boolean =>
-  (cluster.Hsms ?? []).some((h) => h.State === 'CREATE_IN_PROGRESS' || h.State === 'DELETE_IN_PROGRESS');
+/**
+ * Whether to wait for the cluster's other HSMs before creating this one. A resource without an
+ * address recognises its HSM as the one that was not there before, so it waits until no other HSM
+ * is being created. With an address, nothing to wait for: an activated cluster takes several
+ * CreateHsm at once, and one that is not activated refuses the second HSM anyway.
+ */
+const mustWaitForOthers = (cluster: Cluster, pending: PendingHsm): boolean => pending.address === undefined
+  && (cluster.Hsms ?? []).some((h) => h.State === 'CREATE_IN_PROGRESS' || h.State === 'DELETE_IN_PROGRESS');
 
 async function createStep(event: ResourceEvent, pending: PendingHsm, props: HsmProperties): Promise<IsCompleteResponse> {
   const cluster = await requireCluster(event, pending.clusterId);
@@ -140,7 +129,7 @@ async function createStep(event: ResourceEvent, pending: PendingHsm, props: HsmP
   const ours = findOurs(cluster, pending, props);
 
   if (!ours) {
-    if (TRANSITIONAL_STATES.has(state) || busy(cluster)) {
+    if (TRANSITIONAL_STATES.has(state) || mustWaitForOthers(cluster, pending)) {
       log(event, 'waiting for the cluster', { clusterId: pending.clusterId, state });
       return NOT_COMPLETE;
     }
@@ -151,9 +140,9 @@ async function createStep(event: ResourceEvent, pending: PendingHsm, props: HsmP
     const zone = props.availabilityZone ?? leastUsedZone(cluster);
     try {
       const out = await cloudHsm().send(new CreateHsmCommand({
-        ClusterId: pending.clusterId, AvailabilityZone: zone, IpAddress: props.ipAddress,
+        ClusterId: pending.clusterId, AvailabilityZone: zone, IpAddress: pending.address,
       }));
-      log(event, 'CreateHsm', { clusterId: pending.clusterId, hsmId: out.Hsm?.HsmId, availabilityZone: zone });
+      log(event, 'CreateHsm', { clusterId: pending.clusterId, hsmId: out.Hsm?.HsmId, availabilityZone: zone, address: pending.address });
     } catch (err) {
       if (isInvalidRequest(err) && NOT_ACTIVATED_PATTERN.test(messageOf(err))) {
         // The cluster had no HSM when described just now, so one has appeared since: another waiter
@@ -165,7 +154,13 @@ async function createStep(event: ResourceEvent, pending: PendingHsm, props: HsmP
         }
         throw activationError(event, cluster);
       }
-      throw new Error(`${label(event)}: CreateHsm in ${zone} of cluster ${pending.clusterId} failed: ${messageOf(err)}`);
+      if (pending.address && isInvalidRequest(err) && await madeMeanwhile(pending, props)) {
+        // Another waiter execution of this request created the HSM at this address a moment ago.
+        log(event, 'the HSM at this address appeared while CreateHsm was being called; waiting for it', { clusterId: pending.clusterId });
+        return NOT_COMPLETE;
+      }
+      const at = pending.address ? ` at ${pending.address}` : '';
+      throw new Error(`${label(event)}: CreateHsm${at} in ${zone} of cluster ${pending.clusterId} failed: ${messageOf(err)}`);
     }
     return NOT_COMPLETE;
   }
@@ -186,6 +181,12 @@ async function createStep(event: ResourceEvent, pending: PendingHsm, props: HsmP
     default:
       throw new Error(`${label(event, ours.HsmId)} is ${ours.State} while being created: ${ours.StateMessage ?? ''}`);
   }
+}
+
+/** Whether this resource's HSM exists now (another waiter execution made it since the last look). */
+async function madeMeanwhile(pending: PendingHsm, props: HsmProperties): Promise<boolean> {
+  const cluster = await describeCluster(pending.clusterId);
+  return cluster !== undefined && findOurs(cluster, pending, props) !== undefined;
 }
 
 async function deleteHsm(event: ResourceEvent, clusterId: string, hsmId: string): Promise<void> {

@@ -44,13 +44,23 @@ export interface IHsmCluster extends IResource, ec2.IConnectable {
   readonly subnets: ec2.ISubnet[];
 
   /**
-   * Adds an HSM to the cluster. HSMs of one cluster are created one after another.
-   * A cluster takes a second HSM only once it is initialized and activated.
+   * Adds an HSM to the cluster. A cluster takes a second HSM only once it is initialized and
+   * activated; on an activated cluster the HSMs are created at the same time.
    *
    * @param id the construct id of the HSM (a child of the cluster)
    * @param options placement of the HSM
    */
   addHsm(id: string, options?: HsmOptions): Hsm;
+
+  /**
+   * Adds `count` HSMs spread over the cluster's Availability Zones in turn, with construct ids
+   * `<idPrefix>1`, `<idPrefix>2`, ... On an activated cluster they are created at the same time.
+   *
+   * @param count how many HSMs to add (at least 1)
+   * @param idPrefix the start of their construct ids
+   * @default idPrefix 'Hsm'
+   */
+  addHsms(count: number, idPrefix?: string): Hsm[];
 
   /**
    * Grants the given CloudHSM actions (for example `cloudhsm:CreateHsm`) on this cluster.
@@ -223,6 +233,13 @@ abstract class HsmClusterBase extends Resource implements IHsmCluster {
 
   public addHsm(id: string, options: HsmOptions = {}): Hsm {
     return new Hsm(this, id, { ...options, cluster: this });
+  }
+
+  public addHsms(count: number, idPrefix: string = 'Hsm'): Hsm[] {
+    if (!Number.isInteger(count) || count < 1) {
+      throw new Error(`HsmCluster ${this.node.path}: addHsms count: ${count} is not a whole number of at least 1`);
+    }
+    return Array.from({ length: count }, (_, i) => this.addHsm(`${idPrefix}${i + 1}`));
   }
 
   public grant(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {

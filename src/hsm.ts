@@ -1,11 +1,12 @@
-import { Annotations, CustomResource, RemovalPolicy, Resource, Token } from 'aws-cdk-lib';
+import { CustomResource, RemovalPolicy, Resource, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import type { IHsmCluster } from './cluster';
+import { SLOT_STRIDE, slotAddresses } from './private/hsm-address';
 import { hsmChainOf } from './private/hsm-chain';
 import { P } from './private/property-names';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './private/provider';
-import { ACTIVATION_RULE_ADVICE, checkAvailabilityZone, checkIpInCidr, checkIpv4 } from './private/rules';
+import { checkAvailabilityZone, checkIpInCidr, checkIpv4 } from './private/rules';
 
 /** Where and how to create an HSM; used by `cluster.addHsm()`. */
 export interface HsmOptions {
@@ -28,7 +29,13 @@ export interface HsmOptions {
   /**
    * The IPv4 address of the HSM's network interface, inside the subnet's CIDR block.
    *
-   * @default - an address the service chooses
+   * The address is how the deployment tells this HSM from others of the cluster created at the same
+   * moment, so it must be free in the subnet.
+   *
+   * @default - when the subnet's CIDR block is known (subnets of a `Vpc`, or imported with
+   * `ipv4CidrBlock`): an address near the top of the subnet that is this HSM's alone among the
+   * cluster's HSMs in the stack, skipping addresses other HSMs hold. Otherwise the service chooses
+   * one, and the cluster's HSMs are then created one after another.
    */
   readonly ipAddress?: string;
 
@@ -49,10 +56,13 @@ export interface HsmProps extends HsmOptions {
 
 /**
  * A hardware security module in a CloudHSM cluster (`Custom::CloudHsmHsm`). The deployment waits until
- * the HSM is ACTIVE. HSMs of one cluster are created one after another.
+ * the HSM is ACTIVE.
  *
- * A cluster holds only one HSM until it is initialized and activated: declare one HSM, deploy,
- * initialize and activate the cluster, then add more.
+ * A cluster holds only one HSM until it is initialized and activated. On a cluster known to be
+ * activated (`activated: true`, or restored from a backup) the HSMs are created (and deleted) at the
+ * same time; on a new cluster the first HSM comes alone and the others follow the activation
+ * together. Without activation in the stack: declare one HSM, deploy, initialize and activate the
+ * cluster, then add more.
  */
 export class Hsm extends Resource {
   /**
@@ -108,7 +118,8 @@ export class Hsm extends Resource {
     super(scope, id);
     this.cluster = props.cluster;
     const chain = hsmChainOf(props.cluster);
-    const placement = place(props, chain.count);
+    const slot = chain.count;
+    const placement = place(props, slot);
 
     const provider = CloudHsmProvider.of(this);
     provider.enableHsms(chain.createdByProvider ? undefined : props.cluster.clusterArn);
@@ -122,15 +133,13 @@ export class Hsm extends Resource {
         ClusterId: props.cluster.clusterId,
         AvailabilityZone: placement.availabilityZone,
         IpAddress: props.ipAddress,
+        // Without an address, the handler derives this HSM's own from the subnet's CIDR and the slot.
+        SubnetCidr: props.ipAddress === undefined ? placement.subnetCidr : undefined,
+        Slot: props.ipAddress === undefined && placement.subnetCidr !== undefined ? String(slot) : undefined,
       },
     });
-    // One CreateHsm at a time per cluster: the service refuses concurrent changes to a cluster.
-    chain.add(this, this.resource);
-    if (chain.count === 2 && !chain.activated) {
-      Annotations.of(props.cluster).addWarningV2('@cdk-cloudhsm:hsmBeforeActivation',
-        `${props.cluster.node.path} declares more than one HSM but is not known to be activated. `
-        + `${ACTIVATION_RULE_ADVICE}. A deployment that creates the second HSM before that fails.`);
-    }
+    // Order among the cluster's HSMs: see HsmChain (the first alone, then the others together once activated).
+    chain.add(this, this.resource, props.ipAddress !== undefined || placement.subnetCidr !== undefined);
 
     this.hsmId = this.resource.ref;
     this.eniId = this.resource.getAttString('EniId');
@@ -146,6 +155,8 @@ export class Hsm extends Resource {
 
 interface Placement {
   readonly availabilityZone?: string;
+  /** The CIDR block of the HSM's subnet, when known (it may be a token). */
+  readonly subnetCidr?: string;
   readonly errors: string[];
 }
 
@@ -180,15 +191,21 @@ function place(props: HsmProps, index: number): Placement {
   }
   if (subnet === undefined && known(az)) subnet = subnets.find((s) => s.availabilityZone === az);
 
+  const cidr = subnet ? cidrOf(subnet) : undefined;
   if (known(props.ipAddress)) {
     const e = checkIpv4(P.ipAddress, props.ipAddress);
     if (e) {errors.push(e);} else {
-      const cidr = subnet ? cidrOf(subnet) : undefined;
       const outside = known(cidr) ? checkIpInCidr(P.ipAddress, props.ipAddress, cidr, subnet!.node.path) : undefined;
       if (outside) errors.push(outside);
     }
+  } else if (cidr !== undefined) {
+    if (index >= SLOT_STRIDE) {
+      errors.push(`the cluster declares ${index + 1} HSMs without ${P.ipAddress}; at most ${SLOT_STRIDE} get an address of their own (give ${P.ipAddress})`);
+    } else if (known(cidr) && slotAddresses(cidr, index).length === 0) {
+      errors.push(`subnet ${subnet!.node.path} (${cidr}) is too small to give HSM number ${index + 1} of the cluster an address of its own; give ${P.ipAddress}`);
+    }
   }
-  return { availabilityZone: az, errors };
+  return { availabilityZone: az, subnetCidr: cidr, errors };
 }
 
 /** The subnet's IPv4 CIDR block, when it is known (imported subnets may not have one). */

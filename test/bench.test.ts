@@ -1,7 +1,9 @@
 // Structural facts behind docs/benchmarks.md (no timing assertions): one provider and a constant
-// number of Lambda functions per stack whatever the number of clusters, and at most one
-// DescribeClusters call per resource per poll over a whole cluster + 2 HSMs deployment.
+// number of Lambda functions per stack whatever the number of clusters, at most one
+// DescribeClusters call per resource per poll over a whole cluster + 2 HSMs deployment (two in an
+// HSM's onEvent, which also lists the VPC's HSMs), and HSMs added to an activated cluster together.
 import { apiCallsOf, costByResource, runDeploy } from './bench/deploy';
+import { chained, runFleetDeploy } from './bench/fleet';
 import { countType, libraryStack } from './bench/templates';
 
 describe('synth structure', () => {
@@ -25,15 +27,18 @@ describe('synth structure', () => {
 });
 
 describe('deploy structure (simulator, virtual clock)', () => {
-  test('cluster + 2 HSMs: at most one DescribeClusters per invocation, and no call without an invocation', async () => {
+  test('cluster + 2 HSMs: at most one DescribeClusters per invocation (two in an HSM\'s onEvent), and no call without an invocation', async () => {
     const run = await runDeploy({ name: 'test', intervalS: 30, delayFirstCheck: false }, { clusterCreateMs: 130_000, hsmCreateMs: 250_000 });
     // Attribution per invocation is exact only when invocations do not overlap.
     expect(Math.max(...run.invocations.map((i) => i.overlapping))).toBe(0);
-    for (const inv of run.invocations) expect(inv.calls.DescribeClusters ?? 0).toBeLessThanOrEqual(1);
+    for (const inv of run.invocations) {
+      const hsmOnEvent = inv.fn === 'onEvent' && inv.logicalId.startsWith('ClusterHsm');
+      expect(inv.calls.DescribeClusters ?? 0).toBeLessThanOrEqual(hsmOnEvent ? 2 : 1);
+    }
     const perResource = costByResource(run);
     expect(Object.keys(perResource).length).toBe(3);
-    for (const c of Object.values(perResource)) {
-      expect(c.calls.DescribeClusters ?? 0).toBeLessThanOrEqual(c.onEvent + c.isComplete);
+    for (const [id, c] of Object.entries(perResource)) {
+      expect(c.calls.DescribeClusters ?? 0).toBeLessThanOrEqual(c.onEvent * (id.startsWith('ClusterHsm') ? 2 : 1) + c.isComplete);
       expect(c.onEvent).toBe(1);
     }
     // Every API call of the deployment happened inside some invocation.
@@ -43,5 +48,27 @@ describe('deploy structure (simulator, virtual clock)', () => {
     expect(apiCallsOf(run)).toMatchObject({ CreateCluster: 1, CreateHsm: 2 });
     // Nothing finishes before the service does.
     expect(run.deployMs).toBeGreaterThanOrEqual(run.provisioningMs);
+  });
+
+  test('3 HSMs added to an activated cluster start together; chained, one after another', async () => {
+    const timings = { clusterCreateMs: 130_000, hsmCreateMs: 250_000 };
+    const together = await runFleetDeploy({ name: 'together', intervalS: 10, delayFirstCheck: false, serial: false }, timings);
+    expect(together.startSpreadMs).toBe(0);
+    expect(together.apiCalls.CreateHsm).toBe(3);
+    expect(together.deployMs).toBeGreaterThanOrEqual(timings.hsmCreateMs);
+    const serial = await runFleetDeploy({ name: 'serial', intervalS: 10, delayFirstCheck: false, serial: true }, timings);
+    expect(serial.startSpreadMs).toBeGreaterThanOrEqual(2 * timings.hsmCreateMs);
+    expect(serial.deployMs).toBeGreaterThanOrEqual(3 * timings.hsmCreateMs);
+  });
+
+  test('chained() makes each HSM depend on the one before it and leaves the other resources alone', () => {
+    const t = {
+      Resources: {
+        H1: { Type: 'Custom::CloudHsmHsm' }, H2: { Type: 'Custom::CloudHsmHsm', DependsOn: 'X' }, H3: { Type: 'Custom::CloudHsmHsm' }, X: { Type: 'Other' },
+      },
+    } as any;
+    const c = chained(t).Resources as any;
+    expect([c.H1.DependsOn, c.H2.DependsOn, c.H3.DependsOn, c.X.DependsOn]).toEqual([undefined, ['X', 'H1'], ['H2'], undefined]);
+    expect(t.Resources.H2.DependsOn).toBe('X');
   });
 });

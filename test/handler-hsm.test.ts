@@ -335,3 +335,100 @@ describe('helpers', () => {
     expect(parsePendingId('hsm-abcdefghijk')).toBeUndefined();
   });
 });
+
+describe('HSMs created together: each resource identifies its HSM by its address', () => {
+  const VPC = 'vpc-0123456789abcdef0';
+  const placed = (slot: number, extra: Record<string, string> = {}) => ({
+    ServiceToken: 'x', ClusterId: CLUSTER_ID, AvailabilityZone: 'us-east-1a', SubnetCidr: '10.0.0.0/24', Slot: String(slot), ...extra,
+  });
+  const ownCluster = (hsms: any[]) => cluster({ State: 'ACTIVE', VpcId: VPC, Hsms: hsms });
+  const onDescribe = (own: any, vpcClusters: any[] = [own]) => {
+    mock.on(DescribeClustersCommand, { Filters: { clusterIds: [CLUSTER_ID] } }).resolves({ Clusters: [own] });
+    mock.on(DescribeClustersCommand, { Filters: { vpcIds: [VPC] } }).resolves({ Clusters: vpcClusters });
+  };
+
+  test('onEvent derives the slot\'s address from the top of the subnet, skipping addresses HSMs of the VPC hold', async () => {
+    const own = ownCluster([hsm('hsm-existingone22', { EniIp: '10.0.0.253' })]);
+    const neighbour = cluster({ ClusterId: 'cluster-neighbour222', VpcId: VPC, Hsms: [hsm('hsm-neighbour2222', { EniIp: '10.0.0.254' })] });
+    onDescribe(own, [own, neighbour]);
+    const slot0 = await onEvent(event('Create', { ResourceProperties: placed(0) }));
+    expect(parsePendingId(slot0.PhysicalResourceId)).toEqual({ clusterId: CLUSTER_ID, before: new Set(['hsm-existingone22']), address: '10.0.0.222' });
+    const slot1 = await onEvent(event('Create', { ResourceProperties: placed(1) }));
+    expect(parsePendingId(slot1.PhysicalResourceId)?.address).toBe('10.0.0.221');
+    const slot2 = await onEvent(event('Create', { ResourceProperties: placed(2) }));
+    expect(parsePendingId(slot2.PhysicalResourceId)?.address).toBe('10.0.0.252');
+  });
+
+  test('an address given by the user is the identity; no look at the VPC', async () => {
+    mock.on(DescribeClustersCommand).resolves({ Clusters: [ownCluster([])] });
+    const out = await onEvent(event('Create', { ResourceProperties: placed(0, { IpAddress: '10.0.0.77' }) }));
+    expect(parsePendingId(out.PhysicalResourceId)?.address).toBe('10.0.0.77');
+    expect(mock.commandCalls(DescribeClustersCommand)).toHaveLength(1);
+  });
+
+  test('isComplete creates its HSM at its address while other HSMs of the cluster are being created (no waiting)', async () => {
+    onDescribe(ownCluster([hsm('hsm-sibling22222', { State: 'CREATE_IN_PROGRESS', EniIp: '10.0.0.253' })]));
+    mock.on(CreateHsmCommand).resolves({ Hsm: hsm('hsm-mine22222222', { State: 'CREATE_IN_PROGRESS', EniIp: '10.0.0.254' }) });
+    const out = await isComplete(event('Create', { ResourceProperties: placed(0), PhysicalResourceId: pendingId(CLUSTER_ID, [], '10.0.0.254') }));
+    expect(out.IsComplete).toBe(false);
+    expect(mock.commandCalls(CreateHsmCommand).map((c) => c.args[0].input)).toEqual([
+      { ClusterId: CLUSTER_ID, AvailabilityZone: 'us-east-1a', IpAddress: '10.0.0.254' },
+    ]);
+  });
+
+  test('among several new HSMs in one AZ, each resource completes with the HSM at its own address', async () => {
+    onDescribe(ownCluster([
+      hsm('hsm-aaaaaaaaaaa', { EniIp: '10.0.0.253' }),
+      hsm('hsm-bbbbbbbbbbb', { EniIp: '10.0.0.254' }),
+      hsm('hsm-ccccccccccc', { EniIp: '10.0.0.252' }),
+    ]));
+    for (const [address, expected] of [['10.0.0.254', 'hsm-bbbbbbbbbbb'], ['10.0.0.253', 'hsm-aaaaaaaaaaa'], ['10.0.0.252', 'hsm-ccccccccccc']]) {
+      const out = await isComplete(event('Create', { ResourceProperties: placed(0), PhysicalResourceId: pendingId(CLUSTER_ID, [], address) }));
+      expect(out).toMatchObject({ IsComplete: true, PhysicalResourceId: expected, Data: { EniIp: address } });
+    }
+    expect(mock.commandCalls(CreateHsmCommand)).toHaveLength(0);
+  });
+
+  test('a delivery that begins after another delivery of the request created the HSM takes that HSM, not a new address', async () => {
+    const twin = hsm('hsm-twin22222222', { State: 'CREATE_IN_PROGRESS', EniIp: '10.0.0.254' });
+    onDescribe(ownCluster([twin]));
+    const out = await onEvent(event('Create', { ResourceProperties: placed(0) }));
+    expect(parsePendingId(out.PhysicalResourceId)).toEqual({ clusterId: CLUSTER_ID, before: new Set(), address: '10.0.0.254' });
+    expect(await isComplete(event('Create', { ResourceProperties: placed(0), PhysicalResourceId: out.PhysicalResourceId }))).toEqual({ IsComplete: false });
+    expect(mock.commandCalls(CreateHsmCommand)).toHaveLength(0);
+  });
+
+  test('CreateHsm refused because the other delivery\'s HSM took the address a moment ago: wait for it', async () => {
+    mock.on(DescribeClustersCommand)
+      .resolvesOnce({ Clusters: [ownCluster([])] })
+      .resolves({ Clusters: [ownCluster([hsm('hsm-twin22222222', { State: 'CREATE_IN_PROGRESS', EniIp: '10.0.0.254' })])] });
+    mock.on(CreateHsmCommand).rejects(Object.assign(new Error("IpAddress '10.0.0.254' is already in use"), { name: 'CloudHsmInvalidRequestException' }));
+    const out = await isComplete(event('Create', { ResourceProperties: placed(0), PhysicalResourceId: pendingId(CLUSTER_ID, [], '10.0.0.254') }));
+    expect(out).toEqual({ IsComplete: false });
+  });
+
+  test('CreateHsm refused because something else holds the address: an error naming the resource and the address', async () => {
+    mock.on(DescribeClustersCommand).resolves({ Clusters: [ownCluster([])] });
+    mock.on(CreateHsmCommand).rejects(Object.assign(new Error("IpAddress '10.0.0.254' is already in use"), { name: 'CloudHsmInvalidRequestException' }));
+    await expect(isComplete(event('Create', { ResourceProperties: placed(0), PhysicalResourceId: pendingId(CLUSTER_ID, [], '10.0.0.254') })))
+      .rejects.toThrow(`Hsm Hsm1: CreateHsm at 10.0.0.254 in us-east-1a of cluster ${CLUSTER_ID} failed: IpAddress '10.0.0.254' is already in use`);
+  });
+
+  test('a rollback\'s Delete of an unfinished create deletes the HSM at its address only', async () => {
+    mock.on(DescribeClustersCommand).resolves({
+      Clusters: [ownCluster([
+        hsm('hsm-sibling22222', { EniIp: '10.0.0.253' }), hsm('hsm-mine22222222', { EniIp: '10.0.0.254' }),
+      ])],
+    });
+    mock.on(DeleteHsmCommand).resolves({ HsmId: 'hsm-mine22222222' });
+    await onEvent(event('Delete', { ResourceProperties: placed(0), PhysicalResourceId: pendingId(CLUSTER_ID, [], '10.0.0.254') }));
+    expect(mock.commandCalls(DeleteHsmCommand).map((c) => c.args[0].input)).toEqual([{ ClusterId: CLUSTER_ID, HsmId: 'hsm-mine22222222' }]);
+  });
+
+  test('a subnet with no address left for the slot is named', async () => {
+    const full = Array.from({ length: 8 }, (_, i) => hsm(`hsm-full${'abcdefgh'[i]}2222222`, { EniIp: `10.0.0.${254 - 32 * i}` }));
+    onDescribe(ownCluster(full));
+    await expect(onEvent(event('Create', { ResourceProperties: placed(0) })))
+      .rejects.toThrow("Hsm Hsm1: every address of this HSM's slot 0 in 10.0.0.0/24 is held by another HSM; give ipAddress");
+  });
+});

@@ -1,6 +1,6 @@
 // HSM lifecycles through the deploy harness with the bundled handler on the simulator: one HSM
 // created and destroyed; two HSMs on a new cluster refused and rolled back; HSMs added by an update
-// after the cluster was initialized and activated.
+// after the cluster was initialized and activated, created and deleted together.
 import { App, CfnOutput, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { DeployHarness } from './harness/engine';
@@ -40,6 +40,16 @@ beforeEach(() => sim.reset());
 const harness = () => new DeployHarness({ sim, endpoint: server.url, stackName: 'Hsms' });
 const hsmsOf = (clusterId: string): any[] => (sim.peekCluster(REGION, clusterId)?.Hsms as any[]) ?? [];
 
+/** Deploys the cluster with `hsms` HSMs, then does what the user does: InitializeCluster, activation with the CloudHSM CLI. */
+async function deployActivated(h: DeployHarness, hsms: number): Promise<string> {
+  const first = await h.deploy(template(hsms));
+  expect(first.outcome).toEqual({ status: 'success' });
+  const clusterId = first.outputs.ClusterId;
+  sim.forceClusterState(REGION, clusterId, 'INITIALIZED');
+  sim.activateCluster(REGION, clusterId);
+  return clusterId;
+}
+
 test('cluster + 1 HSM: created with the CSR as output, destroyed with nothing left', async () => {
   const h = harness();
   const created = await h.deploy(template(1));
@@ -69,29 +79,47 @@ test('cluster + 2 HSMs on an uninitialized cluster: a clear error, rolled back, 
 
 test('after initialization and activation an update adds a second and third HSM', async () => {
   const h = harness();
-  const first = await h.deploy(template(1));
-  expect(first.outcome).toEqual({ status: 'success' });
-  const clusterId = first.outputs.ClusterId;
-
-  // What the user does between the deployments: InitializeCluster, then activate with the CloudHSM CLI.
-  sim.forceClusterState(REGION, clusterId, 'INITIALIZED');
-  sim.activateCluster(REGION, clusterId);
-
+  const clusterId = await deployActivated(h, 1);
   const updated = await h.deploy(template(3, true));
   expect(updated.outcome).toEqual({ status: 'success' });
   expect(hsmsOf(clusterId).map((x) => x.AvailabilityZone).sort()).toEqual(['us-east-1a', 'us-east-1a', 'us-east-1b']);
   expect([updated.outputs.Hsm1Az, updated.outputs.Hsm2Az, updated.outputs.Hsm3Az]).toEqual(['us-east-1a', 'us-east-1b', 'us-east-1a']);
-  // One at a time: the third HSM's create starts only after the second completed.
+  // Together: the third HSM's create starts before the second completed.
   const t = updated.transitions.filter((x) => x.kind === 'resource');
   const done2 = t.find((x) => x.logicalId.startsWith('ClusterHsm2') && x.status === 'CREATE_COMPLETE')!;
   const start3 = t.find((x) => x.logicalId.startsWith('ClusterHsm3') && x.status === 'CREATE_IN_PROGRESS')!;
-  expect(start3.seq).toBeGreaterThan(done2.seq);
+  expect(start3.seq).toBeLessThan(done2.seq);
 
   const destroyed = await h.destroy();
   expect(destroyed.outcome).toEqual({ status: 'success' });
   // HSM deletions of an active cluster leave the service's own backups; no cluster or HSM is left.
   expect(destroyed.leftInSimulator.filter((r) => r.type !== 'backup')).toEqual([]);
   expect(destroyed.orphans.filter((r) => r.type !== 'backup')).toEqual([]);
+});
+
+test('3 HSMs added to an activated cluster: created at the same moment, deployed in one HSM creation time, deleted together', async () => {
+  const h = harness();
+  const clusterId = await deployActivated(h, 0);
+  const added = await h.deploy(template(3, true));
+  expect(added.outcome).toEqual({ status: 'success' });
+  const hsmStarts = added.transitions.filter((x) => x.kind === 'resource' && x.resourceType === 'Custom::CloudHsmHsm' && x.status === 'CREATE_IN_PROGRESS');
+  expect(hsmStarts).toHaveLength(3);
+  expect(new Set(hsmStarts.map((x) => x.elapsedMs)).size).toBe(1);
+  const creates = sim.calls.list().filter((c) => c.operation === 'CreateHsm');
+  expect(creates.map((c) => c.outcome)).toEqual(['ok', 'ok', 'ok']);
+  expect(new Set(creates.map((c) => c.virtualMs)).size).toBe(1);
+  expect(added.simulatedMs).toBeLessThanOrEqual(1.02 * sim.timings.hsmCreateMs);
+  const hsms = hsmsOf(clusterId);
+  expect(hsms.map((x) => x.State)).toEqual(['ACTIVE', 'ACTIVE', 'ACTIVE']);
+  expect(new Set(hsms.map((x) => x.EniIp)).size).toBe(3);
+
+  sim.calls.reset();
+  const destroyed = await h.destroy();
+  expect(destroyed.outcome).toEqual({ status: 'success' });
+  const deletes = sim.calls.list().filter((c) => c.operation === 'DeleteHsm' && c.outcome === 'ok');
+  expect(deletes).toHaveLength(3);
+  expect(new Set(deletes.map((c) => c.virtualMs)).size).toBe(1);
+  expect(destroyed.leftInSimulator.filter((r) => r.type !== 'backup')).toEqual([]);
 });
 
 describe('every create delivered twice at the same moment (each delivery starts its own waiter execution)', () => {
@@ -115,27 +143,26 @@ describe('every create delivered twice at the same moment (each delivery starts 
     expect(sim.listResources().filter((r) => r.state !== 'DELETED')).toEqual([]);
   });
 
-  // Known limit (docs/security.md): an activated cluster takes both HSMs, and HSMs carry no tags that
-  // would tell the request's twin from an HSM someone else added at the same moment.
-  test('known limit: on an ACTIVE cluster both executions\' CreateHsm go through; the second HSM is left, and the cluster\'s deletion names it', async () => {
+  // HSMs carry no tags: the address each resource owns is what lets the second execution find the first's HSM.
+  test('on an ACTIVE cluster, 3 HSMs each delivered twice at the same moment: one HSM each, the cluster deleted at the end', async () => {
     const h = new DeployHarness({
       sim,
       endpoint: server.url,
       stackName: 'Hsms',
-      faults: { duplicateOnEvent: (e) => e.RequestType === 'Create' && e.LogicalResourceId.startsWith('ClusterHsm2'), duplicateConcurrently: true },
+      faults: { duplicateOnEvent: (e) => e.RequestType === 'Create' && e.ResourceType === 'Custom::CloudHsmHsm', duplicateConcurrently: true },
     });
-    const first = await h.deploy(template(1));
-    const clusterId = first.outputs.ClusterId;
-    sim.forceClusterState(REGION, clusterId, 'INITIALIZED');
-    sim.activateCluster(REGION, clusterId);
-
-    const updated = await h.deploy(template(2, true));
-    expect(updated.outcome).toEqual({ status: 'success' });
+    const clusterId = await deployActivated(h, 0);
+    const added = await h.deploy(template(3, true));
+    expect(added.outcome).toEqual({ status: 'success' });
+    expect(added.warnings.filter((w) => /responded differently/.test(w))).toEqual([]);
     expect(hsmsOf(clusterId)).toHaveLength(3);
-    const extra = updated.orphans.filter((r) => r.type === 'hsm');
-    expect(extra).toHaveLength(0); // an HSM in the stack's cluster is not told apart by the inventory
+    const creates = sim.calls.list().filter((c) => c.operation === 'CreateHsm');
+    expect(creates.filter((c) => c.outcome === 'ok')).toHaveLength(3);
+    expect(creates.filter((c) => c.outcome === 'error')).toHaveLength(3);
 
     const destroyed = await h.destroy();
-    expect(destroyed.outcome).toMatchObject({ status: 'failed', message: expect.stringMatching(/cannot be deleted: it still has 1 HSM\(s\) \(hsm-\w+\) that this stack does not manage/) });
+    expect(destroyed.outcome).toEqual({ status: 'success' });
+    sim.advance(2 * 60 * 60_000);
+    expect(sim.listResources().filter((r) => r.type !== 'backup' && r.state !== 'DELETED')).toEqual([]);
   });
 });

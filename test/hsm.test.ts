@@ -1,8 +1,9 @@
-import { App, CfnOutput, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, CfnOutput, CfnWaitConditionHandle, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudhsm from 'aws-cdk-lib/aws-cloudhsm';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Hsm, HsmCluster } from '../src';
+import { hsmChainOf } from '../src/private/hsm-chain';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 const AZS = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
@@ -19,6 +20,16 @@ function setup(clusterProps: { activated?: boolean; sourceBackupId?: string } = 
 }
 
 const hsmResources = (stack: Stack) => Template.fromStack(stack).findResources('Custom::CloudHsmHsm');
+const dependsOn = (r: any): string[] => (r.DependsOn === undefined ? [] : [r.DependsOn].flat());
+/** Logical ids named by Ref or Fn::GetAtt anywhere in a value. */
+function referencesIn(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(referencesIn);
+  if (value === null || typeof value !== 'object') return [];
+  const o = value as Record<string, unknown>;
+  if (typeof o.Ref === 'string') return [o.Ref];
+  if (Array.isArray(o['Fn::GetAtt'])) return [String(o['Fn::GetAtt'][0])];
+  return Object.values(o).flatMap(referencesIn);
+}
 const activationWarnings = (stack: Stack) =>
   Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('more than one HSM'));
 
@@ -89,16 +100,90 @@ describe('Hsm resource', () => {
 });
 
 describe('order and the activation rule', () => {
-  test('each HSM of a cluster depends on the previous one', () => {
-    const { stack, cluster } = setup({ activated: true });
+  test('activated cluster: no HSM depends on another HSM of the cluster, by DependsOn or by reference', () => {
+    for (const props of [{ activated: true }, { sourceBackupId: 'backup-abcdefghijk' }]) {
+      const { stack, cluster } = setup(props);
+      cluster.addHsm('A');
+      cluster.addHsm('B');
+      cluster.addHsm('C', { ipAddress: '10.0.2.10' });
+      const resources = hsmResources(stack);
+      expect(Object.keys(resources)).toHaveLength(3);
+      for (const [id, r] of Object.entries(resources)) {
+        const others = Object.keys(resources).filter((k) => k !== id);
+        expect(dependsOn(r).filter((d) => others.includes(d))).toEqual([]);
+        expect(referencesIn(r.Properties).filter((d) => others.includes(d))).toEqual([]);
+      }
+    }
+  });
+
+  test('new cluster activated by the stack: the first HSM alone, every other after it and the activation, not after each other', () => {
+    // The activation is declared after some HSMs and before others: the order of declaration does not matter.
+    const { stack, cluster } = setup();
+    cluster.addHsm('A');
+    cluster.addHsm('B');
+    const activation = new CfnWaitConditionHandle(stack, 'Activation');
+    hsmChainOf(cluster).setActivation(activation);
+    cluster.addHsm('C');
+    cluster.addHsm('D');
+    const resources = hsmResources(stack);
+    const logical = (p: string) => Object.keys(resources).find((k) => k.startsWith(`Cluster${p}`))!;
+    const activationId = stack.getLogicalId(activation);
+    expect(dependsOn(resources[logical('A')])).toEqual([]);
+    for (const p of ['B', 'C', 'D']) {
+      expect(dependsOn(resources[logical(p)]).sort()).toEqual([activationId, logical('A')].sort());
+    }
+    expect(activationWarnings(stack)).toHaveLength(0);
+  });
+
+  test('new cluster that the stack does not activate: each HSM after the previous one (the second fails at deploy)', () => {
+    const { stack, cluster } = setup();
     cluster.addHsm('A');
     cluster.addHsm('B');
     cluster.addHsm('C');
     const resources = hsmResources(stack);
     const logical = (p: string) => Object.keys(resources).find((k) => k.startsWith(`Cluster${p}`))!;
-    expect(resources[logical('A')].DependsOn).toBeUndefined();
-    expect(resources[logical('B')].DependsOn).toEqual([logical('A')]);
-    expect(resources[logical('C')].DependsOn).toEqual([logical('B')]);
+    expect(dependsOn(resources[logical('A')])).toEqual([]);
+    expect(dependsOn(resources[logical('B')])).toEqual([logical('A')]);
+    expect(dependsOn(resources[logical('C')])).toEqual([logical('B')]);
+  });
+
+  test('an HSM whose address cannot be derived (subnet CIDR unknown, no ipAddress): the cluster\'s HSMs one after another', () => {
+    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    const cluster = HsmCluster.fromClusterAttributes(stack, 'Imported', {
+      clusterId: 'cluster-abcdefghijk', securityGroupId: 'sg-12345678', activated: true,
+    });
+    cluster.addHsm('A');
+    cluster.addHsm('B');
+    const resources = hsmResources(stack);
+    const [a, b] = Object.keys(resources).sort();
+    expect(dependsOn(resources[b])).toEqual([a]);
+    expect(resources[b].Properties.Slot).toBeUndefined();
+    expect(resources[b].Properties.SubnetCidr).toBeUndefined();
+  });
+
+  test('each HSM gets its slot and its subnet CIDR (the handler derives its address), unless ipAddress is given', () => {
+    const { stack, cluster } = setup({ activated: true });
+    cluster.addHsm('A');
+    cluster.addHsm('B');
+    cluster.addHsm('C', { ipAddress: '10.0.2.10' });
+    const resources = hsmResources(stack);
+    const props = (p: string) => Object.entries(resources).find(([k]) => k.startsWith(`Cluster${p}`))![1].Properties;
+    expect(props('A')).toMatchObject({ Slot: '0', SubnetCidr: '10.0.0.0/24', AvailabilityZone: 'us-east-1a' });
+    expect(props('B')).toMatchObject({ Slot: '1', SubnetCidr: '10.0.1.0/24', AvailabilityZone: 'us-east-1b' });
+    expect(props('C').Slot).toBeUndefined();
+    expect(props('C').SubnetCidr).toBeUndefined();
+    expect(props('C').IpAddress).toBe('10.0.2.10');
+  });
+
+  test('addHsms: N HSMs over the cluster AZs in turn, created together on an activated cluster', () => {
+    const { stack, cluster } = setup({ activated: true });
+    const hsms = cluster.addHsms(4);
+    expect(hsms.map((h) => h.node.id)).toEqual(['Hsm1', 'Hsm2', 'Hsm3', 'Hsm4']);
+    const resources = Object.values(hsmResources(stack));
+    expect(resources.map((r) => r.Properties.AvailabilityZone)).toEqual([...AZS, AZS[0]]);
+    for (const r of resources) expect(dependsOn(r)).toEqual([]);
+    expect(cluster.addHsms(1, 'Extra')[0].node.id).toBe('Extra1');
+    expect(() => cluster.addHsms(0)).toThrow(/addHsms count: 0 is not a whole number of at least 1/);
   });
 
   test('HSMs of different clusters do not wait for each other', () => {

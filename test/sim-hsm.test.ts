@@ -140,3 +140,45 @@ describe('HSMs on the simulator with the bundled handler', () => {
     expect(left).toEqual([]);
   });
 });
+
+describe('CreateHsm concurrency rules of the simulator', () => {
+  const api = (op: string, input: unknown): any => sim.handle(REGION, op, input);
+  const newCluster = (): string => {
+    const id = api('CreateCluster', { HsmType: 'hsm2m.medium', SubnetIds: SUBNETS }).Cluster.ClusterId;
+    sim.advance(sim.timings.clusterCreateMs);
+    return id;
+  };
+  const refusal = (f: () => unknown): string => {
+    try {
+      f();
+    } catch (e) {
+      return `${(e as any).type ?? (e as Error).name}: ${(e as Error).message}`;
+    }
+    return 'no error';
+  };
+
+  test('an ACTIVE cluster takes several CreateHsm at once: created in parallel, ACTIVE together, the cluster stays ACTIVE', () => {
+    const clusterId = newCluster();
+    sim.forceClusterState(REGION, clusterId, 'ACTIVE');
+    const created = ['us-east-1a', 'us-east-1b', 'us-east-1a'].map((az) => api('CreateHsm', { ClusterId: clusterId, AvailabilityZone: az }).Hsm);
+    expect(created.map((h: any) => h.State)).toEqual(['CREATE_IN_PROGRESS', 'CREATE_IN_PROGRESS', 'CREATE_IN_PROGRESS']);
+    expect(sim.peekCluster(REGION, clusterId)!.State).toBe('ACTIVE');
+    sim.advance(sim.timings.hsmCreateMs);
+    expect((sim.peekCluster(REGION, clusterId)!.Hsms as any[]).map((h) => h.State)).toEqual(['ACTIVE', 'ACTIVE', 'ACTIVE']);
+  });
+
+  test('a second CreateHsm for an address in use is refused', () => {
+    const clusterId = newCluster();
+    sim.forceClusterState(REGION, clusterId, 'ACTIVE');
+    const input = { ClusterId: clusterId, AvailabilityZone: 'us-east-1a', IpAddress: '10.0.0.254' };
+    expect(api('CreateHsm', input).Hsm.EniIp).toBe('10.0.0.254');
+    expect(refusal(() => api('CreateHsm', input))).toMatch(/CloudHsmInvalidRequestException: IpAddress '10\.0\.0\.254' is already in use/);
+  });
+
+  test('before activation a second CreateHsm is refused even while the first HSM is still being created', () => {
+    const clusterId = newCluster();
+    api('CreateHsm', { ClusterId: clusterId, AvailabilityZone: 'us-east-1a' });
+    expect(refusal(() => api('CreateHsm', { ClusterId: clusterId, AvailabilityZone: 'us-east-1b' })))
+      .toBe(`CloudHsmInvalidRequestException: ${notYetActivatedMessage(clusterId)}`);
+  });
+});

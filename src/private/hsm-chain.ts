@@ -1,9 +1,28 @@
-import { CustomResource } from 'aws-cdk-lib';
-import { IConstruct } from 'constructs';
+import { Annotations, Aspects, CustomResource, IAspect, Stack } from 'aws-cdk-lib';
+import { IConstruct, IDependable } from 'constructs';
+import { ACTIVATION_RULE_ADVICE } from './rules';
+
+/** One declared HSM: its construct, its resource, and whether its handler can tell its HSM apart. */
+interface Member {
+  readonly hsm: IConstruct;
+  readonly resource: CustomResource;
+  readonly identified: boolean;
+}
 
 /**
- * The HSMs declared for one cluster, in order. Each HSM's resource depends on the previous one,
- * so CloudFormation creates (and deletes, in reverse) one HSM of a cluster at a time.
+ * The HSMs declared for one cluster, and the order CloudFormation must create them in.
+ *
+ * The service takes a second HSM only once the cluster is activated; after that it takes several
+ * CreateHsm at once. So:
+ * - on a cluster known to be activated (`activated: true`, restored from a backup), no HSM depends on another;
+ * - on a new cluster, the first HSM comes alone and every other HSM depends on the first and on the
+ *   activation (`setActivation`), not on each other;
+ * - on a new cluster that this stack does not activate, every HSM depends on the previous one, so
+ *   the deployment fails at the second HSM with the service's rule (and synth warns).
+ * If one HSM's handler cannot tell its HSM from a sibling's (no address given and no subnet CIDR
+ * known), every HSM of the cluster depends on the previous one.
+ *
+ * Dependencies are added when the stack is synthesized, so HSMs and the activation may be declared in any order.
  */
 export class HsmChain {
   /** Whether the cluster is known to be initialized and activated (so it may hold several HSMs). */
@@ -13,25 +32,48 @@ export class HsmChain {
    * cannot name its ARN (that would be a dependency cycle) and uses the account's cluster ARNs.
    */
   public createdByProvider = false;
-  private last?: CustomResource;
-  private first?: CustomResource;
-  private members: IConstruct[] = [];
+  private activation?: IDependable;
+  private readonly members: Member[] = [];
   private readonly firstListeners: Array<(resource: CustomResource) => void> = [];
   private readonly backupMakers: CustomResource[] = [];
   private readonly backupMakerListeners: Array<(resource: CustomResource) => void> = [];
+  private ordered = false;
+
+  /** @param cluster the cluster construct, where the one-HSM warning is shown */
+  constructor(private readonly cluster: IConstruct) {}
 
   /** How many HSMs are declared for the cluster. */
   public get count(): number {
     return this.members.length;
   }
 
-  public add(hsm: IConstruct, resource: CustomResource): void {
-    if (this.last) resource.node.addDependency(this.last);
-    this.last = resource;
-    this.members.push(hsm);
-    if (!this.first) {
-      this.first = resource;
-      this.firstListeners.forEach((f) => f(resource));
+  /** Whether the cluster may hold several HSMs in this deployment: activated before, or by this stack. */
+  public get canHoldSeveral(): boolean {
+    return this.activated || this.activation !== undefined;
+  }
+
+  /**
+   * The resource that activates the cluster in this stack; every HSM after the first depends on it,
+   * and the cluster then counts as activated (so no one-HSM warning).
+   */
+  public setActivation(activation: IDependable): void {
+    this.activation = activation;
+  }
+
+  /**
+   * Declares an HSM of the cluster.
+   * @param identified whether its handler recognises its own HSM among several created at once
+   *   (it has an address: given, or derived from a known subnet CIDR)
+   */
+  public add(hsm: IConstruct, resource: CustomResource, identified = true): void {
+    this.members.push({ hsm, resource, identified });
+    if (this.members.length === 1) this.firstListeners.forEach((f) => f(resource));
+    if (!this.ordered) {
+      this.ordered = true;
+      const chain = this;
+      const stack = Stack.of(resource);
+      const aspect: IAspect = { visit: (node) => { if (node === stack) chain.order(); } };
+      Aspects.of(stack).add(aspect);
     }
     this.addBackupMaker(resource);
   }
@@ -54,18 +96,34 @@ export class HsmChain {
 
   /** Calls `f` with the resource of the cluster's first HSM: now if it is declared, otherwise when it is. */
   public onFirstHsm(f: (resource: CustomResource) => void): void {
-    if (this.first) f(this.first);
+    if (this.members.length > 0) f(this.members[0].resource);
     else this.firstListeners.push(f);
+  }
+
+  /** Adds each HSM's dependencies by the rules above (once, at synthesis). */
+  private order(): void {
+    const [first, ...others] = this.members;
+    if (!first) return;
+    if (others.length > 0 && !this.canHoldSeveral) {
+      Annotations.of(this.cluster).addWarningV2('@cdk-cloudhsm:hsmBeforeActivation',
+        `${this.cluster.node.path} declares more than one HSM but is not known to be activated. `
+        + `${ACTIVATION_RULE_ADVICE}. A deployment that creates the second HSM before that fails.`);
+    }
+    const together = this.canHoldSeveral && this.members.every((m) => m.identified);
+    others.forEach((m, i) => {
+      if (!together) m.resource.node.addDependency(this.members[i].resource);
+      else if (!this.activated) m.resource.node.addDependency(first.resource, this.activation!);
+    });
   }
 }
 
 const chains = new WeakMap<object, HsmChain>();
 
 /** The chain of a cluster object, created on first use. */
-export function hsmChainOf(cluster: object): HsmChain {
+export function hsmChainOf(cluster: IConstruct): HsmChain {
   let chain = chains.get(cluster);
   if (!chain) {
-    chain = new HsmChain();
+    chain = new HsmChain(cluster);
     chains.set(cluster, chain);
   }
   return chain;

@@ -32,7 +32,7 @@ export interface InvocationCalls {
 export interface DeployRun {
   readonly scenario: string;
   readonly timings: ServiceTimings;
-  /** service time on the critical path: cluster, then HSM 1, then HSM 2 (the library adds HSMs one at a time) */
+  /** service time on the critical path: cluster, then HSM 1, then (after activation) HSM 2 */
   readonly provisioningMs: number;
   readonly deployMs: number;
   readonly ratio: number;

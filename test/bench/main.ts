@@ -13,6 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { assetFigures } from './asset';
 import { apiCallsOf, costByResource, DeployRun, DeployScenario, runDeploy, ServiceTimings } from './deploy';
+import { FLEET_HSMS, FleetRun, FleetScenario, runFleetDeploy } from './fleet';
 import { renderMarkdown } from './report';
 import { median, synthScaling } from './synth';
 
@@ -26,6 +27,15 @@ export const SCENARIOS: readonly DeployScenario[] = [
   { name: 'library, 10 s (default)', intervalS: 10, delayFirstCheck: false },
   { name: 'library, 30 s', intervalS: 30, delayFirstCheck: false },
   { name: 'baseline: fixed 30 s, first check 30 s after the create call', intervalS: 30, delayFirstCheck: true },
+];
+
+/** "Add 3 HSMs to an activated cluster": the library at three intervals, serial creation, a fixed 30-s poller. */
+export const FLEET_SCENARIOS: readonly FleetScenario[] = [
+  { name: 'library, 5 s', intervalS: 5, delayFirstCheck: false, serial: false },
+  { name: 'library, 10 s (default)', intervalS: 10, delayFirstCheck: false, serial: false },
+  { name: 'library, 30 s', intervalS: 30, delayFirstCheck: false, serial: false },
+  { name: 'serial creation (each HSM after the previous), 10 s', intervalS: 10, delayFirstCheck: false, serial: true },
+  { name: 'baseline: fixed 30 s poller, HSMs in parallel', intervalS: 30, delayFirstCheck: true, serial: false },
 ];
 
 /** Seeded jitter so service times do not fall on whole multiples of the intervals. */
@@ -88,6 +98,27 @@ async function main(): Promise<void> {
     };
   });
 
+  const fleet: Array<{ scenario: FleetScenario; runs: FleetRun[] }> = [];
+  for (const scenario of FLEET_SCENARIOS) {
+    const runs: FleetRun[] = [];
+    for (const t of timings) runs.push(await runFleetDeploy(scenario, t));
+    log(`add ${FLEET_HSMS} HSMs: ${scenario.name}: median ratio ${median(runs.map((r) => r.ratio)).toFixed(4)}`);
+    fleet.push({ scenario, runs });
+  }
+  const serialRuns = fleet.find((x) => x.scenario.serial)!.runs;
+  const fleetFigures = fleet.map(({ scenario, runs }) => ({
+    scenario,
+    ratioMedian: median(runs.map((r) => r.ratio)),
+    ratioMax: Math.max(...runs.map((r) => r.ratio)),
+    // Against serial creation measured in this run with the same service timings (sample by sample).
+    vsSerialMedian: median(runs.map((r, i) => r.deployMs / serialRuns[i].deployMs)),
+    deployMinutesMedian: median(runs.map((r) => r.deployMs / 60_000)),
+    startSpreadSecondsMax: Math.max(...runs.map((r) => r.startSpreadMs / 1000)),
+    invocationsMedian: median(runs.map((r) => r.invocations)),
+    describeClustersMedian: median(runs.map((r) => r.apiCalls.DescribeClusters ?? 0)),
+    createHsmMedian: median(runs.map((r) => r.apiCalls.CreateHsm ?? 0)),
+  }));
+
   log('synth scaling');
   const synth = synthScaling(params.synthSizes, params.synthRuns);
   log('handler asset');
@@ -98,6 +129,7 @@ async function main(): Promise<void> {
     machine: { cpus: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.arch()}` },
     params,
     deploy: deployFigures,
+    fleet: fleetFigures,
     synth,
     asset,
     wallSeconds: (Date.now() - started) / 1000,
@@ -125,6 +157,17 @@ export type BenchResult = {
     maxOverlap: number;
     createCallsBy: Record<string, number>;
     perResourceFirstSample: ReturnType<typeof costByResource>;
+  }>;
+  fleet: Array<{
+    scenario: FleetScenario;
+    ratioMedian: number;
+    ratioMax: number;
+    vsSerialMedian: number;
+    deployMinutesMedian: number;
+    startSpreadSecondsMax: number;
+    invocationsMedian: number;
+    describeClustersMedian: number;
+    createHsmMedian: number;
   }>;
   synth: ReturnType<typeof synthScaling>;
   asset: ReturnType<typeof assetFigures>;

@@ -1,5 +1,6 @@
 // Seeded, randomized lifecycles through the deploy harness and the simulator with injected faults.
-// Each lifecycle picks a stack (cluster; cluster + HSM; cluster + HSM + backup copy), a story
+// Each lifecycle picks a stack (cluster; cluster + HSM; cluster + HSM + backup copy; a fleet: a cluster
+// restored from a backup, so active, with 3 HSMs created and deleted together), a story
 // (create-update-destroy, create failing late, update failing) and faults (throttling, 500s, latency,
 // dropped responses, duplicate onEvent one after the other or at the same moment, onEvent killed after
 // its API calls, DEGRADED states), then checks the invariants: nothing orphaned, nothing stuck, every
@@ -16,7 +17,9 @@ import { CfnTemplate, DeploymentReport } from '../harness/types';
 import { CloudHsmSimulator } from '../sim';
 
 const REGION = 'us-east-1';
-export const STACKS = ['cluster', 'cluster+hsm', 'cluster+hsm+copy'] as const;
+export const STACKS = ['cluster', 'cluster+hsm', 'cluster+hsm+copy', 'fleet'] as const;
+/** HSMs in a fleet stack. */
+export const FLEET_SIZE = 3;
 export const STORIES = ['create-update-destroy', 'create-fails-late', 'update-fails'] as const;
 export const FAULTS = ['throttle', 'internalError', 'latency', 'dropResponse', 'duplicateOnEvent', 'duplicateConcurrently', 'killAfterOnEvent', 'degraded'] as const;
 type StackKind = typeof STACKS[number];
@@ -66,8 +69,13 @@ export function template(kind: StackKind, retentionDays: number, breaker = false
     natGateways: 0,
     subnetConfiguration: [{ name: 'hsm', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
   });
-  const cluster = new HsmCluster(stack, 'Cluster', { vpc, removalPolicy: RemovalPolicy.DESTROY, backupRetention: Duration.days(retentionDays) });
-  if (kind !== 'cluster') cluster.addHsm('Hsm');
+  // A fleet's cluster is restored from a backup: active from the start, so its HSMs are created together.
+  const sourceBackupId = kind === 'fleet' ? new CfnParameter(stack, 'SourceBackup', { type: 'String' }).valueAsString : undefined;
+  const cluster = new HsmCluster(stack, 'Cluster', {
+    vpc, removalPolicy: RemovalPolicy.DESTROY, backupRetention: Duration.days(retentionDays), sourceBackupId,
+  });
+  if (kind === 'fleet') cluster.addHsms(FLEET_SIZE);
+  else if (kind !== 'cluster') cluster.addHsm('Hsm');
   if (kind === 'cluster+hsm+copy') {
     const source = new CfnParameter(stack, 'SourceBackup', { type: 'String' });
     const copy = new BackupCopy(stack, 'Copy', { backupId: source.valueAsString, destinationRegion: 'us-west-2', removalPolicy: RemovalPolicy.DESTROY });
@@ -146,7 +154,7 @@ export async function runLifecycle(seed: number, sim: CloudHsmSimulator, endpoin
   const stack = rng.pick(STACKS);
   const story = rng.pick(STORIES);
   const faults = FAULTS.filter(() => rng.next() < 0.3);
-  const parameters = stack === 'cluster+hsm+copy' ? { SourceBackup: seedBackup(sim) } : undefined;
+  const parameters = stack === 'cluster+hsm+copy' || stack === 'fleet' ? { SourceBackup: seedBackup(sim) } : undefined;
   const seeded = new Set(sim.listResources().map((r) => r.id));
 
   injectApiFaults(sim, rng, faults);
@@ -178,7 +186,10 @@ export async function runLifecycle(seed: number, sim: CloudHsmSimulator, endpoin
 
 export interface SuiteFigures {
   readonly lifecycles: number;
+  readonly byStack: Record<string, number>;
   readonly byFault: Record<string, number>;
+  /** Lifecycles of fleet stacks per fault kind injected. */
+  readonly fleetByFault: Record<string, number>;
   readonly failedDeployments: number;
   readonly orphans: number;
   readonly stuck: number;
@@ -188,11 +199,21 @@ export interface SuiteFigures {
 
 export function figures(results: LifecycleResult[]): SuiteFigures {
   const byFault: Record<string, number> = Object.fromEntries(FAULTS.map((f) => [f, 0]));
-  for (const r of results) for (const f of r.faults) byFault[f]++;
+  const fleetByFault: Record<string, number> = Object.fromEntries(FAULTS.map((f) => [f, 0]));
+  const byStack: Record<string, number> = Object.fromEntries(STACKS.map((k) => [k, 0]));
+  for (const r of results) {
+    byStack[r.stack]++;
+    for (const f of r.faults) {
+      byFault[f]++;
+      if (r.stack === 'fleet') fleetByFault[f]++;
+    }
+  }
   const bad = results.filter((r) => r.orphans.length > 0 || r.stuck || r.unnamedFailures.length > 0);
   return {
     lifecycles: results.length,
+    byStack,
     byFault,
+    fleetByFault,
     failedDeployments: results.reduce((n, r) => n + r.failures, 0),
     orphans: results.reduce((n, r) => n + r.orphans.length, 0),
     stuck: results.filter((r) => r.stuck).length,

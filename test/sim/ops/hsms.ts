@@ -73,7 +73,15 @@ export const createHsm: OperationHandler = (ctx, region, input) => {
   v.done();
   const c = findCluster(ctx, region, clusterId!);
   assertNotTransitional(c, 'CreateHsm');
+  // Before activation the cluster takes one HSM; the second CreateHsm is refused even while the first
+  // is still being created (hashicorp/terraform-provider-aws #7437: parallel creation fails only on
+  // clusters not yet activated).
   if (c.state !== 'ACTIVE' && c.hsms.length > 0) throw invalidRequest(notYetActivatedMessage(c.id));
+  // An ACTIVE cluster takes several CreateHsm at once, each HSM created in parallel on its own timer,
+  // the cluster staying ACTIVE: the aws-samples CloudHSM CloudFormation template's "align HSM count"
+  // function calls CreateHsm in a loop without waiting for the previous HSM. Two requests for one
+  // address cannot both succeed: the API reference (CreateHsm, IpAddress) asks for "an available
+  // address from the subnet", so the second is refused (chooseIp).
   const subnetId = c.subnetMapping[az!];
   if (!subnetId) {
     throw invalidRequest(`Availability Zone '${az}' is not one of the Availability Zones of cluster '${c.id}' (${Object.keys(c.subnetMapping).join(', ')})`);
