@@ -18,6 +18,11 @@ export interface HsmUser {
 export const UNACTIVATED_ADMIN_PASSWORD = 'password';
 
 export class HsmUsers {
+  /** What `user list` prints for a user: never the password. */
+  public static view(u: HsmUser): Record<string, unknown> {
+    return { 'username': u.username, 'role': u.role, 'locked': String(u.locked), 'mfa': [], 'cluster-coverage': 'full' };
+  }
+
   private readonly byCluster = new Map<string, HsmUser[]>();
 
   /** The cluster's users, created with the built-in ones on first use. */
@@ -42,11 +47,6 @@ export class HsmUsers {
   public add(region: string, clusterId: string, user: HsmUser): void {
     if (this.find(region, clusterId, user.username)) throw new Error(`user ${user.username} already exists`);
     this.of(region, clusterId).push({ ...user });
-  }
-
-  /** What `user list` prints for a user: never the password. */
-  public static view(u: HsmUser): Record<string, unknown> {
-    return { 'username': u.username, 'role': u.role, 'locked': String(u.locked), 'mfa': [], 'cluster-coverage': 'full' };
   }
 
   public clear(): void {
