@@ -1,6 +1,8 @@
 // The CloudHSM CLI (`$CLOUDHSM_DIR/bin/cloudhsm-cli`, installed by the stand-in package) of the
-// host sandbox, in single-command mode: `cloudhsm-cli cluster activate [--password P]`,
-// `cloudhsm-cli user list`, `cloudhsm-cli login --username U --role R --password P`. Like the
+// host sandbox: `cluster activate [--password P]`, `user list`, `login --username U --role R
+// --password P`, `logout`, in single-command mode (`cloudhsm-cli user list`) or in interactive
+// mode (`cloudhsm-cli interactive`, commands read line by line from stdin until `quit`; each
+// prints its JSON after the `aws-cloudhsm > ` prompt, nothing is echoed). Like the
 // real CLI it reads `$CLOUDHSM_DIR/etc/cloudhsm-cli.cfg` (written by configure-cli) for the HSM
 // addresses and needs the trust anchor named there (`hsm_ca_file`); without --password
 // `cluster activate` reads the password and its confirmation from stdin. It prints
@@ -25,7 +27,7 @@ async function main() {
     fail(`${path.join(dir, 'bin', 'cloudhsm-cli')}: error while loading shared libraries: libcloudhsm_cli.so: cannot open shared object file: No such file or directory`, 127);
   }
   const args = process.argv.slice(2);
-  if (args[0] === 'interactive' || args.length === 0) error('Interactive mode needs a terminal; the sandbox runs single commands');
+  if (args.length === 0) error('Usage: cloudhsm-cli <COMMAND> | cloudhsm-cli interactive');
   const cfgFile = path.join(dir, 'etc', 'cloudhsm-cli.cfg');
   let cfg;
   try {
@@ -37,6 +39,23 @@ async function main() {
   const servers = (cluster.servers || []).filter((s) => s.enable !== false).map((s) => String(s.hostname));
   const ca = cluster.hsm_ca_file || path.join(dir, 'etc', 'customerCA.crt');
   if (!fs.existsSync(ca)) error(`Unable to establish a TLS connection: the trust anchor ${ca} was not found`);
+  if (args[0] === 'interactive') {
+    const lines = fs.readFileSync(0, 'utf8').split('\n');
+    for (const line of lines) {
+      const words = line.trim().split(/\s+/).filter((w) => w !== '');
+      if (words.length === 0) continue;
+      if (words[0] === 'quit' || words[0] === 'exit') break;
+      process.stdout.write('aws-cloudhsm > ');
+      if (words[0] === 'logout') {
+        process.stdout.write(`${JSON.stringify({ error_code: 0, data: 'Logout successful' }, null, 2)}\n`);
+        continue;
+      }
+      const p = words.indexOf('--password');
+      const outcome = await control('hsm-cli', { region, servers, args: p < 0 ? words : words.filter((_, n) => n !== p && n !== p + 1), password: p < 0 ? undefined : words[p + 1] });
+      process.stdout.write(`${JSON.stringify(outcome.output, null, 2)}\n`);
+    }
+    process.exit(0);
+  }
   let password;
   const i = args.indexOf('--password');
   if (i >= 0) {

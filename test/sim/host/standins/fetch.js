@@ -13,7 +13,7 @@ for (let i = 0; i < args.length; i++) {
   const a = args[i];
   if (a === '-o' || a === '--output' || a === '-O' && tool === 'wget') output = args[++i];
   else if (a === '-O' && tool === 'curl') output = '';
-  else if (/^-X$|^-H$|^--header$|^--request$|^-w$|^--connect-timeout$|^--max-time$|^--retry$|^-m$/.test(a)) i++;
+  else if (/^-X$|^-H$|^--header$|^--request$|^-w$|^--connect-timeout$|^--max-time$|^--retry$|^--retry-delay$|^--retry-max-time$|^-m$/.test(a)) i++;
   else if (!a.startsWith('-')) url = a;
 }
 if (!url) fail(`${tool}: no URL specified`, 2);
