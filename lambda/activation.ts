@@ -206,7 +206,8 @@ async function step(event: ResourceEvent, props: ActivationProperties): Promise<
     clusterId: props.clusterId,
     secretArn: props.secretArn,
     secretField: props.secretField,
-    region: process.env.AWS_REGION ?? '',
+    // The secret's own region: a secret of another region is read there.
+    region: props.secretArn.split(':')[3] || (process.env.AWS_REGION ?? ''),
     hsmIps,
     trustAnchor: await trustAnchorFor(event, props),
   });
