@@ -71,7 +71,7 @@ export function parseActivationProperties(raw: Record<string, any>): ActivationP
   if (props.certificateAuthorityArn !== undefined && !CA_ARN_PATTERN.test(props.certificateAuthorityArn)) {
     errors.push(`certificateAuthority (CertificateAuthorityArn): ${q(props.certificateAuthorityArn)} is not an AWS Private CA ARN`);
   }
-  if (errors.length > 0) throw new Error(`HsmActivation: ${errors.join('; ')}`);
+  if (errors.length > 0) throw new Error(errors.join('; '));
   return props;
 }
 

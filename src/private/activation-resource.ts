@@ -44,10 +44,10 @@ export function addActivation(target: ActivationTarget, options: ClusterActivati
     errors.push('activation.hostOptions: applies only to the host the activation makes; it cannot be used with activation.host');
   }
   if (options.host?.vpc && differentVpcs(options.host.vpc, target.vpc)) {
-    errors.push(`activation.host: ${options.host.node.path} is in VPC ${describeVpc(options.host.vpc)}, not in the cluster's VPC ${describeVpc(target.vpc)}; the CloudHSM CLI must reach the HSMs from inside the cluster's VPC`);
+    errors.push(`activation.host (InstanceId): ${options.host.node.path} is in VPC ${describeVpc(options.host.vpc)}, not in the cluster's VPC ${describeVpc(target.vpc)}; the CloudHSM CLI must reach the HSMs from inside the cluster's VPC`);
   }
-  if (options.adminSecret) errors.push(...checkAdminSecret('activation.adminSecret', 'activation.adminSecretField', options.adminSecret, options.adminSecretField));
-  else if (options.adminSecretField !== undefined) errors.push('activation.adminSecretField: applies only to a secret given as activation.adminSecret');
+  if (options.adminSecret) errors.push(...checkAdminSecret('activation.adminSecret (AdminSecretArn)', 'activation.adminSecretField (AdminSecretField)', options.adminSecret, options.adminSecretField));
+  else if (options.adminSecretField !== undefined) errors.push('activation.adminSecretField (AdminSecretField): applies only to a secret given as activation.adminSecret');
   if (errors.length > 0) throw new Error(`${where}: ${errors.join('; ')}`);
 
   const host = options.host ?? new HsmAdminHost(scope, 'AdminHost', { ...options.hostOptions, vpc: target.vpc });
@@ -104,10 +104,10 @@ function generatedSecret(scope: Construct, removalPolicy: RemovalPolicy): secret
 }
 
 function differentVpcs(a: ec2.IVpc, b: ec2.IVpc): boolean {
-  if (a === b) return false;
-  const [x, y] = [a.vpcId, b.vpcId];
-  // Two tokens differ when they stand for different resources; a token and a literal id cannot be compared.
-  return Token.isUnresolved(x) === Token.isUnresolved(y) && x !== y;
+  if (a === b || a.vpcId === b.vpcId) return false;
+  if (!Token.isUnresolved(a.vpcId) && !Token.isUnresolved(b.vpcId)) return true;
+  // A VPC made in this app has an id no other VPC object shares (unless imported from it, by the same token).
+  return a instanceof ec2.Vpc || b instanceof ec2.Vpc;
 }
 
 function describeVpc(vpc: ec2.IVpc): string {
