@@ -48,7 +48,8 @@ function clusterIs(state: string, hsms = [{ HsmId: 'hsm-firstone2222', State: 'A
 }
 const hostIs = (pingStatus: string) => ssmMock.on(DescribeInstanceInformationCommand)
   .resolves({ InstanceInformationList: [{ InstanceId: INSTANCE_ID, PingStatus: pingStatus as any }] });
-const commandsAre = (...commands: Array<{ id: string; status: string; comment: string; at?: number }>) => ssmMock.on(ListCommandsCommand)
+type Listed = { id: string; status: string; comment: string; at?: number };
+const commandsAre = (...commands: Listed[]) => ssmMock.on(ListCommandsCommand)
   .resolves({ Commands: commands.map((c) => ({ CommandId: c.id, Status: c.status as any, Comment: c.comment, RequestedDateTime: new Date(c.at ?? 0) })) });
 
 beforeEach(() => {
