@@ -95,6 +95,9 @@ const bundle = project.addTask('bundle', {
         '--outfile=assets/handler/index.js --log-level=warning',
       ].join(' '),
     },
+    // The admin host's scripts ship as they are: HsmAdminHost's user data is assets/host/setup.sh, and the
+    // handler reads the activation script it sends from its own directory.
+    { exec: 'rm -rf assets/host && mkdir -p assets/host && cp lambda/host/*.sh assets/host/ && cp lambda/host/activate.sh assets/handler/' },
   ],
 });
 project.preCompileTask.spawn(bundle);

@@ -1,5 +1,6 @@
 import { ACMPCAClient } from '@aws-sdk/client-acm-pca';
 import { CloudHSMV2Client } from '@aws-sdk/client-cloudhsm-v2';
+import { SSMClient } from '@aws-sdk/client-ssm';
 
 /**
  * Retries are the SDK's own: the standard strategy retries throttling and 5xx with
@@ -84,4 +85,23 @@ export function acmPca(): ACMPCAClient {
 /** Forget the Private CA client (tests that change the endpoint). */
 export function resetPcaClient(): void {
   pcaClient = undefined;
+}
+
+let ssmClient: SSMClient | undefined;
+
+/** The SSM client (endpoint override: AWS_ENDPOINT_URL_SSM or AWS_ENDPOINT_URL). */
+export function ssm(): SSMClient {
+  if (!ssmClient) {
+    ssmClient = new SSMClient({
+      endpoint: process.env.AWS_ENDPOINT_URL_SSM || process.env.AWS_ENDPOINT_URL || undefined,
+      maxAttempts: MAX_ATTEMPTS,
+      retryMode: 'standard',
+    });
+  }
+  return ssmClient;
+}
+
+/** Forget the SSM client (tests that change the endpoint). */
+export function resetSsmClient(): void {
+  ssmClient = undefined;
 }

@@ -6,9 +6,13 @@ import * as cloudhsm from 'aws-cdk-lib/aws-cloudhsm';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { ClusterActivationOptions } from './activation';
+import { IHsmAdminHost } from './admin-host';
 import { Hsm, HsmOptions } from './hsm';
-import { ClusterInitialization } from './initialization';
+import { ClusterInitialization, ClusterInitializationConfig } from './initialization';
+import { Activation, addActivation } from './private/activation-resource';
 import { hsmChainOf } from './private/hsm-chain';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './private/provider';
 import { ClusterMode, HsmType, NetworkType } from './types';
@@ -196,6 +200,15 @@ export interface HsmClusterProps {
    * @default - the cluster stays UNINITIALIZED; initialize it yourself with its first HSM's `clusterCsr`
    */
   readonly initialization?: ClusterInitialization;
+
+  /**
+   * Activates the cluster once it is initialized: an admin host in the VPC runs the CloudHSM CLI's
+   * `cluster activate` (SSM Run Command) with an admin password from Secrets Manager, and the
+   * cluster's other HSMs follow in the same deployment. Same as calling `activate`. Needs `initialization`.
+   *
+   * @default - the cluster stays INITIALIZED; activate it yourself with the CloudHSM CLI
+   */
+  readonly activation?: ClusterActivationOptions;
 }
 
 /** The metrics CloudHSM publishes, with the statistic that summarises each best. */
@@ -390,6 +403,9 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
 
   /** The `Custom::CloudHsmClusterInitialization` resource, once `initialize` was called. */
   private initResource?: CustomResource;
+  private initConfig?: ClusterInitializationConfig;
+  private activationState?: Activation;
+  private readonly removalPolicy: RemovalPolicy;
 
   constructor(scope: Construct, id: string, props: HsmClusterProps) {
     super(scope, id);
@@ -403,12 +419,13 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
 
     const provider = CloudHsmProvider.of(this);
     provider.enableClusters();
+    this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
 
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::CloudHsmCluster',
       serviceTimeout: SERVICE_TIMEOUT,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+      removalPolicy: this.removalPolicy,
       properties: {
         HsmType: this.hsmType.name,
         SubnetIds: this.subnets.map((s) => s.subnetId),
@@ -438,6 +455,42 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
     // Tags arrive through aspects after construction, so they are checked at validation time.
     this.node.addValidation({ validate: () => validateTags('tags', this.tags.tagValues()) });
     if (props.initialization) this.initialize(props.initialization);
+    if (props.activation) this.activate(props.activation);
+  }
+
+  /**
+   * Activates the cluster from the stack: a `Custom::CloudHsmActivation` resource waits until the
+   * cluster is INITIALIZED and the admin host is online in SSM, runs `cluster activate` there with
+   * SSM Run Command (the host reads the admin password from Secrets Manager itself) and waits until
+   * the cluster is ACTIVE. HSMs after the first are created after it, in the same deployment.
+   * A cluster that is already ACTIVE counts as done; removing the activation changes nothing in AWS.
+   * Call it before adding the second HSM.
+   *
+   * @param options the admin host and the admin password secret
+   */
+  public activate(options: ClusterActivationOptions = {}): void {
+    if (this.activationState) throw new Error(`HsmCluster ${this.node.path}: activation: the cluster is already activated by this stack`);
+    this.activationState = addActivation({
+      cluster: this,
+      vpc: this.vpc,
+      removalPolicy: this.removalPolicy,
+      initialization: this.initResource && this.initConfig ? { resource: this.initResource, config: this.initConfig } : undefined,
+    }, options);
+  }
+
+  /**
+   * The secret with the admin password, once the stack activates the cluster (`activation`).
+   * Grant read access to it with `adminSecret.grantRead(...)`.
+   */
+  public get adminSecret(): secretsmanager.ISecret {
+    if (!this.activationState) throw new Error(`HsmCluster ${this.node.path}: adminSecret is known only for a cluster this stack activates (activation)`);
+    return this.activationState.adminSecret;
+  }
+
+  /** The admin host, once the stack activates the cluster (`activation`). */
+  public get adminHost(): IHsmAdminHost {
+    if (!this.activationState) throw new Error(`HsmCluster ${this.node.path}: adminHost is known only for a cluster this stack activates (activation)`);
+    return this.activationState.host;
   }
 
   /**
@@ -456,6 +509,7 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
     if (this.initResource) throw new Error(`HsmCluster ${this.node.path}: the cluster is already initialized by this stack`);
     const chain = hsmChainOf(this);
     const config = initialization.bind();
+    this.initConfig = config;
     const provider = CloudHsmProvider.of(this);
     provider.enableInitialization(undefined, config.certificateAuthorityArn);
 

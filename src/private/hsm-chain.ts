@@ -1,5 +1,5 @@
 import { CustomResource } from 'aws-cdk-lib';
-import { IConstruct } from 'constructs';
+import { IConstruct, IDependable } from 'constructs';
 
 /**
  * The HSMs declared for one cluster, in order. Each HSM's resource depends on the previous one,
@@ -16,6 +16,8 @@ export class HsmChain {
   private last?: CustomResource;
   private first?: CustomResource;
   private members: IConstruct[] = [];
+  private readonly resources: CustomResource[] = [];
+  private activation?: IDependable;
   private readonly firstListeners: Array<(resource: CustomResource) => void> = [];
 
   /** How many HSMs are declared for the cluster. */
@@ -27,10 +29,22 @@ export class HsmChain {
     if (this.last) resource.node.addDependency(this.last);
     this.last = resource;
     this.members.push(hsm);
+    this.resources.push(resource);
+    if (this.activation && this.resources.length > 1) resource.node.addDependency(this.activation);
     if (!this.first) {
       this.first = resource;
       this.firstListeners.forEach((f) => f(resource));
     }
+  }
+
+  /**
+   * The stack activates the cluster: every HSM after the first waits for `activation` (the cluster
+   * takes a second HSM only once it is active), and the cluster counts as activated.
+   */
+  public setActivation(activation: IDependable): void {
+    this.activation = activation;
+    this.activated = true;
+    this.resources.slice(1).forEach((r) => r.node.addDependency(activation));
   }
 
   /** Calls `f` with the resource of the cluster's first HSM: now if it is declared, otherwise when it is. */
