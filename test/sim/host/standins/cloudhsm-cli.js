@@ -41,17 +41,21 @@ async function main() {
   if (!fs.existsSync(ca)) error(`Unable to establish a TLS connection: the trust anchor ${ca} was not found`);
   if (args[0] === 'interactive') {
     const lines = fs.readFileSync(0, 'utf8').split('\n');
+    let loggedIn = false; // the session: logout needs a login before it
     for (const line of lines) {
       const words = line.trim().split(/\s+/).filter((w) => w !== '');
       if (words.length === 0) continue;
       if (words[0] === 'quit' || words[0] === 'exit') break;
       process.stdout.write('aws-cloudhsm > ');
       if (words[0] === 'logout') {
-        process.stdout.write(`${JSON.stringify({ error_code: 0, data: 'Logout successful' }, null, 2)}\n`);
+        const out = loggedIn ? { error_code: 0, data: 'Logout successful' } : { error_code: 1, data: 'Logout failed: no user is logged in' };
+        loggedIn = false;
+        process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
         continue;
       }
       const p = words.indexOf('--password');
       const outcome = await control('hsm-cli', { region, servers, args: p < 0 ? words : words.filter((_, n) => n !== p && n !== p + 1), password: p < 0 ? undefined : words[p + 1] });
+      if (words[0] === 'login' && outcome.exitCode === 0) loggedIn = true;
       process.stdout.write(`${JSON.stringify(outcome.output, null, 2)}\n`);
     }
     process.exit(0);
