@@ -50,7 +50,9 @@ const hostIs = (pingStatus: string) => ssmMock.on(DescribeInstanceInformationCom
   .resolves({ InstanceInformationList: [{ InstanceId: INSTANCE_ID, PingStatus: pingStatus as any }] });
 type Listed = { id: string; status: string; comment: string; at?: number };
 const commandsAre = (...commands: Listed[]) => ssmMock.on(ListCommandsCommand)
-  .resolves({ Commands: commands.map((c) => ({ CommandId: c.id, Status: c.status as any, Comment: c.comment, RequestedDateTime: new Date(c.at ?? 0) })) });
+  .resolves({
+    Commands: commands.map((c) => ({ CommandId: c.id, Status: c.status as any, Comment: c.comment, RequestedDateTime: new Date(c.at ?? 0) })),
+  });
 
 beforeEach(() => {
   hsmMock.reset();
