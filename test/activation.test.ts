@@ -156,7 +156,8 @@ describe('the activation', () => {
   test('HSMs after the first wait for the activation; the first does not', () => {
     const hsms = template.findResources('Custom::CloudHsmHsm');
     const activationId = logicalIdOf(template, 'Custom::CloudHsmActivation');
-    const dependsOnActivation = Object.entries(hsms).filter(([, r]: [string, any]) => (r.DependsOn ?? []).includes(activationId)).map(([id]) => id).sort();
+    const dependsOnActivation = Object.entries(hsms)
+      .filter(([, r]: [string, any]) => (r.DependsOn ?? []).includes(activationId)).map(([id]) => id).sort();
     expect(dependsOnActivation).toEqual(Object.keys(hsms).filter((id) => !id.startsWith('ClusterHsm1')).sort());
     expect(dependsOnActivation).toHaveLength(2);
   });
