@@ -8,7 +8,7 @@
 #   CDK_CLOUDHSM_PACKAGE_S3    or s3://bucket/key of an rpm you supply (isolated subnets)
 #   CDK_CLOUDHSM_REGION        the region, for `aws s3 cp`
 #   CDK_CLOUDHSM_TRUST_ANCHOR_B64  optional: the cluster's trust anchor (PEM, base64)
-set -euo pipefail
+set -Eeuo pipefail
 
 CLOUDHSM_DIR="${CLOUDHSM_DIR:-/opt/cloudhsm}"
 READY_MARKER="$CLOUDHSM_DIR/etc/cdk-cloudhsm-ready"
