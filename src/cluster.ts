@@ -552,11 +552,12 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
   }
 
   /**
-   * The state of the cluster when the deployment finished, such as `UNINITIALIZED` or `ACTIVE`.
+   * The state of the cluster when the deployment finished, such as `UNINITIALIZED` or `ACTIVE`:
+   * once the stack activates it (`activation`), the state after the activation.
    * @attribute
    */
   public get clusterState(): string {
-    return this.resource.getAttString('State');
+    return (this.activationState?.resource ?? this.resource).getAttString('State');
   }
 }
 

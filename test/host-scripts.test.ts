@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from './sim';
-import { CommandResult } from './sim/run-command';
 import { HostSandbox, SandboxHost } from './sim/host/sandbox';
+import { CommandResult } from './sim/run-command';
 
 const REGION = 'us-east-1';
 const CERT = '-----BEGIN CERTIFICATE-----\nQUJDREVGR0g=\n-----END CERTIFICATE-----\n';
