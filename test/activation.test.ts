@@ -167,8 +167,9 @@ describe('the activation', () => {
     expect(warnings).toHaveLength(0);
   });
 
-  test('outputs the secret ARN and the host, never a password', () => {
+  test('outputs the secret ARN and the host, never a password; no "activate it yourself" next step', () => {
     const outputs = template.toJSON().Outputs;
+    expect(Object.keys(outputs).filter((k) => k.includes('InitializationNextStep'))).toEqual([]);
     const values = Object.values<any>(outputs).map((o) => JSON.stringify(o.Value));
     expect(values).toContain(JSON.stringify({ Ref: logicalIdOf(template, 'AWS::SecretsManager::Secret') }));
     expect(values).toContain(JSON.stringify({ Ref: logicalIdOf(template, 'AWS::EC2::Instance') }));
