@@ -9,9 +9,10 @@ import * as path from 'node:path';
 import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from './sim';
 import { HostSandbox, SandboxHost } from './sim/host/sandbox';
 import { CommandResult } from './sim/run-command';
+import { clusterWithHsm, PEM } from './sim-fixtures';
 
 const REGION = 'us-east-1';
-const CERT = '-----BEGIN CERTIFICATE-----\nQUJDREVGR0g=\n-----END CERTIFICATE-----\n';
+const CERT = PEM;
 const PASSWORD = 'Gr33n-Tea-Kettle-42';
 const SETUP = readFileSync(path.join(__dirname, '..', 'lambda', 'host', 'setup.sh'), 'utf8');
 const ACTIVATE = readFileSync(path.join(__dirname, '..', 'lambda', 'host', 'activate.sh'), 'utf8');
@@ -34,19 +35,7 @@ beforeEach(() => {
 });
 afterEach(() => sandbox.dispose());
 
-/** A cluster with one ACTIVE HSM, INITIALIZED unless told otherwise. */
-function cluster(initialize = true): { clusterId: string; ip: string } {
-  sim.registerSubnet(REGION, 'subnet-0a000000', { az: 'us-east-1a', vpcId: 'vpc-0a0a0a0a', cidr: '10.0.1.0/24' });
-  const c = sim.handle(REGION, 'CreateCluster', { HsmType: 'hsm2m.medium', SubnetIds: ['subnet-0a000000'] }) as { Cluster: { ClusterId: string } };
-  sim.advance(sim.timings.clusterCreateMs);
-  const h = sim.handle(REGION, 'CreateHsm', { ClusterId: c.Cluster.ClusterId, AvailabilityZone: 'us-east-1a' }) as { Hsm: { EniIp: string } };
-  sim.advance(sim.timings.hsmCreateMs);
-  if (initialize) {
-    sim.handle(REGION, 'InitializeCluster', { ClusterId: c.Cluster.ClusterId, SignedCert: CERT, TrustAnchor: CERT });
-    sim.advance(sim.timings.initializeMs);
-  }
-  return { clusterId: c.Cluster.ClusterId, ip: h.Hsm.EniIp };
-}
+const cluster = (initialize = true) => clusterWithHsm(sim, REGION, initialize);
 
 /** setup.sh as the admin host's user data runs it (the construct sets these variables in front). */
 function setup(): Promise<CommandResult> {

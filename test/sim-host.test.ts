@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from './sim';
 import { HostSandbox, SandboxHost } from './sim/host/sandbox';
+import { clusterWithHsm } from './sim-fixtures';
 
 const REGION = 'us-east-1';
 const CERT = '-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----';
@@ -28,17 +29,7 @@ beforeEach(() => {
 });
 afterEach(() => sandbox.dispose());
 
-/** An INITIALIZED cluster with one ACTIVE HSM; its HSM's address. */
-function initializedCluster(): { clusterId: string; ip: string } {
-  sim.registerSubnet(REGION, 'subnet-0a000000', { az: 'us-east-1a', vpcId: 'vpc-0a0a0a0a', cidr: '10.0.1.0/24' });
-  const c = sim.handle(REGION, 'CreateCluster', { HsmType: 'hsm2m.medium', SubnetIds: ['subnet-0a000000'] }) as { Cluster: { ClusterId: string } };
-  sim.advance(sim.timings.clusterCreateMs);
-  const h = sim.handle(REGION, 'CreateHsm', { ClusterId: c.Cluster.ClusterId, AvailabilityZone: 'us-east-1a' }) as { Hsm: { EniIp: string } };
-  sim.advance(sim.timings.hsmCreateMs);
-  sim.handle(REGION, 'InitializeCluster', { ClusterId: c.Cluster.ClusterId, SignedCert: CERT, TrustAnchor: CERT });
-  sim.advance(sim.timings.initializeMs);
-  return { clusterId: c.Cluster.ClusterId, ip: h.Hsm.EniIp };
-}
+const initializedCluster = () => clusterWithHsm(sim, REGION);
 
 describe('stand-ins', () => {
   test('aws secretsmanager get-secret-value --query SecretString --output text prints the secret; errors as the CLI words them', async () => {

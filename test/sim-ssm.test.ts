@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { CloudHsmSimulator, startSimulatorServer, SimulatorServer } from './sim';
 import { CommandRun } from './sim/run-command';
+import { clusterWithHsm as initialCluster, PEM } from './sim-fixtures';
 
 const REGION = 'us-east-1';
 const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' };
@@ -205,21 +206,8 @@ describe('Secrets Manager', () => {
 });
 
 describe('the CloudHSM CLI model: cluster activate, login, user list', () => {
-  const CERT = '-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----';
 
-  function clusterWithHsm(initialize: boolean): { clusterId: string; ip: string } {
-    sim.registerSubnet(REGION, 'subnet-0a000000', { az: 'us-east-1a', vpcId: 'vpc-0a0a0a0a', cidr: '10.0.1.0/24' });
-    const c = sim.handle(REGION, 'CreateCluster', { HsmType: 'hsm2m.medium', SubnetIds: ['subnet-0a000000'] }) as { Cluster: { ClusterId: string } };
-    const clusterId = c.Cluster.ClusterId;
-    sim.advance(sim.timings.clusterCreateMs);
-    const h = sim.handle(REGION, 'CreateHsm', { ClusterId: clusterId, AvailabilityZone: 'us-east-1a' }) as { Hsm: { EniIp: string } };
-    sim.advance(sim.timings.hsmCreateMs);
-    if (initialize) {
-      sim.handle(REGION, 'InitializeCluster', { ClusterId: clusterId, SignedCert: CERT, TrustAnchor: CERT });
-      sim.advance(sim.timings.initializeMs);
-    }
-    return { clusterId, ip: h.Hsm.EniIp };
-  }
+  const clusterWithHsm = (initialize: boolean) => initialCluster(sim, REGION, initialize);
 
   test('activate an INITIALIZED cluster: ACTIVE, admin has the password; a second activate and a wrong login fail', () => {
     const { clusterId, ip } = clusterWithHsm(true);
@@ -241,7 +229,7 @@ describe('the CloudHSM CLI model: cluster activate, login, user list', () => {
     expect(notInit).toMatchObject({ exitCode: 1, output: { error_code: 1 } });
     expect(notInit.output.data).toContain(`cluster ${clusterId} is UNINITIALIZED; it must be INITIALIZED`);
     expect(sim.hsmCli(REGION, ['10.9.9.9'], ['cluster', 'activate'], 'Correct-Horse-1').output.data).toContain('no HSM reachable at 10.9.9.9');
-    sim.handle(REGION, 'InitializeCluster', { ClusterId: clusterId, SignedCert: CERT, TrustAnchor: CERT });
+    sim.handle(REGION, 'InitializeCluster', { ClusterId: clusterId, SignedCert: PEM, TrustAnchor: PEM });
     sim.advance(sim.timings.initializeMs);
     expect(sim.hsmCli(REGION, [ip], ['cluster', 'activate'], 'short').output.data).toContain('8 to 32 characters');
     expect(sim.peekCluster(REGION, clusterId)?.State).toBe('INITIALIZED');

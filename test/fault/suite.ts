@@ -14,6 +14,7 @@ import { HarnessFaults } from '../harness/faults';
 import { serviceResourceOf } from '../harness/physical';
 import { CfnTemplate, DeploymentReport } from '../harness/types';
 import { CloudHsmSimulator } from '../sim';
+import { ActivationFault, isActivationSeed, runActivationLifecycle } from './activation';
 
 const REGION = 'us-east-1';
 export const STACKS = ['cluster', 'cluster+hsm', 'cluster+hsm+copy'] as const;
@@ -25,9 +26,9 @@ type Fault = typeof FAULTS[number];
 
 export interface LifecycleResult {
   readonly seed: number;
-  readonly stack: StackKind;
-  readonly story: Story;
-  readonly faults: Fault[];
+  readonly stack: StackKind | 'cluster+activation+hsm';
+  readonly story: Story | string;
+  readonly faults: Array<Fault | ActivationFault>;
   readonly orphans: string[];
   readonly stuck: boolean;
   readonly unnamedFailures: string[];
@@ -141,6 +142,7 @@ function check(reports: DeploymentReport[], result: { unnamed: string[]; stuck: 
 
 /** Runs one lifecycle on a fresh simulator state. */
 export async function runLifecycle(seed: number, sim: CloudHsmSimulator, endpoint: string): Promise<LifecycleResult> {
+  if (isActivationSeed(seed)) return runActivationLifecycle(seed, sim, endpoint); // stacks with activation: activation.ts
   const rng = new Rng(seed);
   sim.reset();
   const stack = rng.pick(STACKS);
@@ -188,7 +190,7 @@ export interface SuiteFigures {
 
 export function figures(results: LifecycleResult[]): SuiteFigures {
   const byFault: Record<string, number> = Object.fromEntries(FAULTS.map((f) => [f, 0]));
-  for (const r of results) for (const f of r.faults) byFault[f]++;
+  for (const r of results) for (const f of r.faults) byFault[f] = (byFault[f] ?? 0) + 1;
   const bad = results.filter((r) => r.orphans.length > 0 || r.stuck || r.unnamedFailures.length > 0);
   return {
     lifecycles: results.length,

@@ -71,8 +71,10 @@ function crossRegionAttributes(logicalId: string, type: string, props: Record<st
 }
 
 export class NativeProvisioner {
-  /** physical ids of instances and secrets made in the simulator (an update keeps them) */
+  /** physical ids of instances and secrets made in the simulator, by logical id and generation (an update keeps them) */
   private readonly made = new Map<string, string>();
+  /** how often a logical id was made: a create after a rollback gets a new id, as in CloudFormation */
+  private readonly creations = new Map<string, number>();
 
   constructor(
     private readonly ids: SeededIds,
@@ -93,8 +95,8 @@ export class NativeProvisioner {
    */
   public provision(logicalId: string, type: string, props: Record<string, unknown>, generation: number): NativeResult {
     if (type === 'AWS::SecretsManager::Secret') return this.secret(logicalId, props, generation);
+    if (type === 'AWS::EC2::Instance') return this.instance(logicalId, props, generation);
     const physicalId = this.physicalId(logicalId, type, generation);
-    if (type === 'AWS::EC2::Instance') return this.instance(logicalId, physicalId, props);
     const attributes: Record<string, unknown> = { Arn: this.arn(type, physicalId) };
     if (CROSS_REGION_TYPES.has(type)) {
       Object.assign(attributes, crossRegionAttributes(logicalId, type, props));
@@ -125,6 +127,7 @@ export class NativeProvisioner {
 
   /** Deletes what the simulator holds for a native resource (instances, secrets); others have nothing. */
   public remove(type: string, physicalId: string): void {
+    for (const [key, id] of this.made) if (id === physicalId) this.made.delete(key);
     if (type === 'AWS::EC2::Instance' && this.sim.terminateInstance) {
       this.sim.terminateInstance(this.env.region, physicalId);
     } else if (type === 'AWS::SecretsManager::Secret' && this.sim.deleteSecret) {
@@ -133,14 +136,24 @@ export class NativeProvisioner {
     }
   }
 
-  private instance(logicalId: string, physicalId: string, props: Record<string, unknown>): NativeResult {
+  /** The n-th creation of a logical id (0 for the first): part of the ids it gets. */
+  private creation(key: string): number {
+    const n = this.creations.get(key) ?? 0;
+    this.creations.set(key, n + 1);
+    return n;
+  }
+
+  private instance(logicalId: string, props: Record<string, unknown>, generation: number): NativeResult {
     const userData = props.UserData === undefined ? undefined : props.UserData;
     if (userData !== undefined && typeof userData !== 'string') {
       throw new Error(`${logicalId}: UserData did not resolve to a string (${JSON.stringify(userData).slice(0, 200)})`);
     }
-    const key = `instance/${physicalId}`;
-    if (!this.made.has(key) && this.sim.launchInstance) {
-      this.sim.launchInstance(this.env.region, {
+    const key = `instance/${logicalId}/${generation}`;
+    let physicalId = this.made.get(key);
+    if (!physicalId) {
+      const n = this.creation(`instance/${logicalId}`);
+      physicalId = n === 0 ? this.physicalId(logicalId, 'AWS::EC2::Instance', generation) : `i-${this.ids.hex(17, logicalId, generation, 'creation', n)}`;
+      this.sim.launchInstance?.(this.env.region, {
         id: physicalId,
         userData: userData === undefined ? undefined : Buffer.from(userData, 'base64').toString('utf8'),
       });
@@ -158,10 +171,11 @@ export class NativeProvisioner {
     const key = `secret/${logicalId}/${generation}`;
     let arn = this.made.get(key);
     if (!arn) {
-      const name = typeof props.Name === 'string' ? props.Name : `${logicalId}-${this.ids.nameSuffix(logicalId, generation, 'secret')}`;
+      const n = this.creation(`secret/${logicalId}`);
+      const name = typeof props.Name === 'string' ? props.Name : `${logicalId}-${this.ids.nameSuffix(logicalId, generation, 'secret', n)}`;
       const generate = props.GenerateSecretString as Record<string, unknown> | undefined;
       const value = typeof props.SecretString === 'string' ? props.SecretString
-        : generateSecretString(generate ?? {}, this.ids, logicalId, String(generation));
+        : generateSecretString(generate ?? {}, this.ids, logicalId, String(generation), String(n));
       if (!this.sim.createSecret) throw new Error(`${logicalId}: this simulator has no Secrets Manager`);
       arn = this.sim.createSecret(this.env.region, name, value, { description: props.Description as string | undefined }).arn;
       this.made.set(key, arn);
