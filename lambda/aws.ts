@@ -68,17 +68,16 @@ export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** The options every client of a service other than CloudHSM gets: its endpoint override, the retry policy. */
+function clientOptions(endpointVariable: string) {
+  return { endpoint: process.env[endpointVariable] || process.env.AWS_ENDPOINT_URL || undefined, maxAttempts: MAX_ATTEMPTS, retryMode: 'standard' };
+}
+
 let pcaClient: ACMPCAClient | undefined;
 
 /** The AWS Private CA client (endpoint override: AWS_ENDPOINT_URL_ACM_PCA or AWS_ENDPOINT_URL). */
 export function acmPca(): ACMPCAClient {
-  if (!pcaClient) {
-    pcaClient = new ACMPCAClient({
-      endpoint: process.env.AWS_ENDPOINT_URL_ACM_PCA || process.env.AWS_ENDPOINT_URL || undefined,
-      maxAttempts: MAX_ATTEMPTS,
-      retryMode: 'standard',
-    });
-  }
+  pcaClient ??= new ACMPCAClient(clientOptions('AWS_ENDPOINT_URL_ACM_PCA'));
   return pcaClient;
 }
 
@@ -91,13 +90,7 @@ let ssmClient: SSMClient | undefined;
 
 /** The SSM client (endpoint override: AWS_ENDPOINT_URL_SSM or AWS_ENDPOINT_URL). */
 export function ssm(): SSMClient {
-  if (!ssmClient) {
-    ssmClient = new SSMClient({
-      endpoint: process.env.AWS_ENDPOINT_URL_SSM || process.env.AWS_ENDPOINT_URL || undefined,
-      maxAttempts: MAX_ATTEMPTS,
-      retryMode: 'standard',
-    });
-  }
+  ssmClient ??= new SSMClient(clientOptions('AWS_ENDPOINT_URL_SSM'));
   return ssmClient;
 }
 

@@ -242,8 +242,11 @@ export class HsmAdminHost extends Construct implements IHsmAdminHost {
 
   public readonly instanceId: string;
   public readonly instanceArn: string;
-  public readonly vpc: ec2.IVpc;
+  /** The VPC of the host (always set for a host made here). */
+  public readonly vpc?: ec2.IVpc;
   public readonly connections: ec2.Connections;
+  /** The principal of the instance's role (always set for a host made here). */
+  public readonly grantPrincipal?: iam.IPrincipal;
 
   /** The instance. */
   public readonly instance: ec2.Instance;
@@ -275,6 +278,7 @@ export class HsmAdminHost extends Construct implements IHsmAdminHost {
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
     });
     this.role = role;
+    this.grantPrincipal = role;
     addNagSuppressions(role, [{
       id: 'AwsSolutions-IAM4',
       reason: 'AmazonSSMManagedInstanceCore is the policy AWS documents for the SSM agent (Run Command, Session Manager); it follows the agent\'s needs as they change. The host\'s other rights are inline and scoped to its own secret and package.',
@@ -312,11 +316,6 @@ export class HsmAdminHost extends Construct implements IHsmAdminHost {
     this.instanceArn = instanceArnOf(this, this.instanceId);
 
     if (props.createVpcEndpoints) this.addEndpoints(props.vpc, subnets);
-  }
-
-  /** The principal of the instance's role. */
-  public get grantPrincipal(): iam.IPrincipal {
-    return this.role;
   }
 
   private addEndpoints(vpc: ec2.IVpc, subnets: ec2.SelectedSubnets): void {

@@ -470,6 +470,8 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
    */
   public activate(options: ClusterActivationOptions = {}): void {
     if (this.activationState) throw new Error(`HsmCluster ${this.node.path}: activation: the cluster is already activated by this stack`);
+    // The initialization's next step is activation, which the stack now does.
+    this.node.tryRemoveChild('InitializationNextStep');
     this.activationState = addActivation({
       cluster: this,
       vpc: this.vpc,
@@ -500,8 +502,8 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
    * already initialized (or active) counts as done.
    *
    * Initialization cannot be undone: removing the resource (or the stack) changes nothing in AWS.
-   * Activation is left to you (CloudHSM CLI, from a client in the VPC); the stack output
-   * `...InitializationNextStep` says so. After activation, set `activated: true` and add HSMs.
+   * Activation is left to you (CloudHSM CLI, from a client in the VPC; the stack output
+   * `...InitializationNextStep` says so), unless the stack activates the cluster too (`activation`).
    *
    * @param initialization how the CSR is signed
    */
@@ -552,11 +554,12 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
   }
 
   /**
-   * The state of the cluster when the deployment finished, such as `UNINITIALIZED` or `ACTIVE`.
+   * The state of the cluster when the deployment finished, such as `UNINITIALIZED` or `ACTIVE`:
+   * once the stack activates it (`activation`), the state after the activation.
    * @attribute
    */
   public get clusterState(): string {
-    return this.resource.getAttString('State');
+    return (this.activationState?.resource ?? this.resource).getAttString('State');
   }
 }
 

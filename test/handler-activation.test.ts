@@ -11,7 +11,8 @@ import { isComplete, onEvent } from '../lambda/index';
 import { ResourceEvent } from '../lambda/types';
 
 const hsmMock = mockClient(CloudHSMV2Client);
-const ssmMock = mockClient(SSMClient);
+// aws-sdk-client-mock 2.2.0 is typed for the SDK generation of the CloudHSM client; the SSM client is newer.
+const ssmMock: any = mockClient(SSMClient as any);
 const pcaMock = mockClient(ACMPCAClient);
 
 process.env.AWS_REGION = 'us-east-1';
@@ -50,7 +51,9 @@ const hostIs = (pingStatus: string) => ssmMock.on(DescribeInstanceInformationCom
   .resolves({ InstanceInformationList: [{ InstanceId: INSTANCE_ID, PingStatus: pingStatus as any }] });
 type Listed = { id: string; status: string; comment: string; at?: number };
 const commandsAre = (...commands: Listed[]) => ssmMock.on(ListCommandsCommand)
-  .resolves({ Commands: commands.map((c) => ({ CommandId: c.id, Status: c.status as any, Comment: c.comment, RequestedDateTime: new Date(c.at ?? 0) })) });
+  .resolves({
+    Commands: commands.map((c) => ({ CommandId: c.id, Status: c.status as any, Comment: c.comment, RequestedDateTime: new Date(c.at ?? 0) })),
+  });
 
 beforeEach(() => {
   hsmMock.reset();
@@ -125,7 +128,7 @@ describe('isComplete', () => {
       + `'--hsm-ip' '10.0.1.15' '--trust-anchor-b64' '${Buffer.from(ROOT).toString('base64')}' <<'CDK_CLOUDHSM_ACTIVATE'`);
     expect(commands[commands.length - 1]).toBe('CDK_CLOUDHSM_ACTIVATE');
     expect(commands).toContain('set -uo pipefail');
-    expect(commands.some((line) => line.includes('aws secretsmanager get-secret-value'))).toBe(true);
+    expect(commands.some((line: string) => line.includes('aws secretsmanager get-secret-value'))).toBe(true);
     expect(input.Parameters!.executionTimeout).toEqual(['1800']);
     // The handler never reads the secret: it has no Secrets Manager call to make.
     expect(JSON.stringify(input)).not.toMatch(/SecretString"|GetSecretValue/);

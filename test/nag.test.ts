@@ -9,6 +9,7 @@ import * as acmpca from 'aws-cdk-lib/aws-acmpca';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { activationApp } from '../examples/activation/app';
 import { basicApp } from '../examples/basic/app';
 import { drApp } from '../examples/dr/app';
 import { BackupCopy, ClusterInitialization, HsmCluster } from '../src';
@@ -53,6 +54,11 @@ function suppressions(stack: Stack): Array<{ logicalId: string; id: string; reas
 }
 
 describe('cdk-nag AwsSolutions', () => {
+  test('examples/activation (admin host, generated admin secret, activation) has no unsuppressed finding', () => {
+    const { app, stack } = activationApp({}, outdir);
+    expect(nag(app, [stack])).toEqual([]);
+  });
+
   test('examples/basic has no unsuppressed finding', () => {
     const { app, stack } = basicApp({}, outdir);
     expect(nag(app, [stack])).toEqual([]);

@@ -3,7 +3,10 @@ import * as path from 'path';
 
 const root = path.join(__dirname, '..');
 /** The example apps whose marked region README.md shows, one per language. */
-const EXAMPLES = ['examples/basic/app.ts', 'examples/python/app.py', 'examples/java/src/main/java/com/example/cloudhsm/BasicStack.java'];
+const EXAMPLES = [
+  'examples/basic/app.ts', 'examples/python/app.py', 'examples/java/src/main/java/com/example/cloudhsm/BasicStack.java',
+  'examples/activation/app.ts',
+];
 
 /** The lines between the `[readme]` and `[/readme]` marker comments of a file, dedented. */
 function markedRegion(file: string): string {

@@ -75,13 +75,14 @@ if [[ -n "$TRUST_ANCHOR_B64" ]]; then
     || fail 8 "the trust anchor is not valid base64"
 fi
 [[ -s "$CLOUDHSM_DIR/etc/customerCA.crt" ]] || fail 8 "no trust anchor at $CLOUDHSM_DIR/etc/customerCA.crt"
-if ! configure_out="$("$CONFIGURE" -a "${HSM_IPS[@]}" 2>&1)"; then
+# Commands that need no input read /dev/null: this script may itself be reading from standard input (bash -s).
+if ! configure_out="$("$CONFIGURE" -a "${HSM_IPS[@]}" 2>&1 < /dev/null)"; then
   fail 8 "configure-cli -a ${HSM_IPS[*]} failed: $(echo "$configure_out" | tail -n 5)"
 fi
 
 # 4. The password, straight from Secrets Manager into a shell variable.
 if ! secret="$(aws secretsmanager get-secret-value --secret-id "$SECRET_ID" --region "$REGION" \
-    --query SecretString --output text 2> /tmp/cdk-cloudhsm-secret-error.$$)"; then
+    --query SecretString --output text 2> /tmp/cdk-cloudhsm-secret-error.$$ < /dev/null)"; then
   reason="$(tail -n 3 /tmp/cdk-cloudhsm-secret-error.$$)"
   rm -f /tmp/cdk-cloudhsm-secret-error.$$
   fail 5 "cannot read the admin password secret $SECRET_ID: $reason"
