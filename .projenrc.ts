@@ -56,6 +56,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // The newest release of the client the registry offers here; the Lambda runtime brings its own.
     '@aws-sdk/client-cloudhsm-v2@3.332.0',
     '@aws-sdk/client-acm-pca@3.332.0',
+    // The simulator's SSM Run Command and Secrets Manager are tested with the real clients.
+    '@aws-sdk/client-ssm@3.1169.0',
+    '@aws-sdk/client-secrets-manager@3.1164.0',
     'aws-sdk-client-mock@2.2.0',
     'esbuild@0.28.2',
     // AwsSolutions checks on the examples (test/nag.test.ts). 2.37.55 is the newest that accepts constructs 10.5.0.
@@ -120,6 +123,9 @@ const bundle = project.addTask('bundle', {
         '--outfile=assets/handler/index.js --log-level=warning',
       ].join(' '),
     },
+    // The admin host's scripts ship as they are: HsmAdminHost's user data is assets/host/setup.sh, and the
+    // handler reads the activation script it sends from its own directory.
+    { exec: 'rm -rf assets/host && mkdir -p assets/host && cp lambda/host/*.sh assets/host/ && cp lambda/host/activate.sh assets/handler/' },
   ],
 });
 project.preCompileTask.spawn(bundle);

@@ -1,5 +1,6 @@
 import { ACMPCAClient } from '@aws-sdk/client-acm-pca';
 import { CloudHSMV2Client } from '@aws-sdk/client-cloudhsm-v2';
+import { SSMClient } from '@aws-sdk/client-ssm';
 
 /**
  * Retries are the SDK's own: the standard strategy retries throttling and 5xx with
@@ -67,21 +68,33 @@ export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** The options every client of a service other than CloudHSM gets: its endpoint override, the retry policy. */
+function clientOptions(endpointVariable: string) {
+  return { endpoint: process.env[endpointVariable] || process.env.AWS_ENDPOINT_URL || undefined, maxAttempts: MAX_ATTEMPTS, retryMode: 'standard' };
+}
+
 let pcaClient: ACMPCAClient | undefined;
 
 /** The AWS Private CA client (endpoint override: AWS_ENDPOINT_URL_ACM_PCA or AWS_ENDPOINT_URL). */
 export function acmPca(): ACMPCAClient {
-  if (!pcaClient) {
-    pcaClient = new ACMPCAClient({
-      endpoint: process.env.AWS_ENDPOINT_URL_ACM_PCA || process.env.AWS_ENDPOINT_URL || undefined,
-      maxAttempts: MAX_ATTEMPTS,
-      retryMode: 'standard',
-    });
-  }
+  pcaClient ??= new ACMPCAClient(clientOptions('AWS_ENDPOINT_URL_ACM_PCA'));
   return pcaClient;
 }
 
 /** Forget the Private CA client (tests that change the endpoint). */
 export function resetPcaClient(): void {
   pcaClient = undefined;
+}
+
+let ssmClient: SSMClient | undefined;
+
+/** The SSM client (endpoint override: AWS_ENDPOINT_URL_SSM or AWS_ENDPOINT_URL). */
+export function ssm(): SSMClient {
+  ssmClient ??= new SSMClient(clientOptions('AWS_ENDPOINT_URL_SSM'));
+  return ssmClient;
+}
+
+/** Forget the SSM client (tests that change the endpoint). */
+export function resetSsmClient(): void {
+  ssmClient = undefined;
 }

@@ -1,3 +1,4 @@
+import { activationHandler } from './activation';
 import { backupCopyHandler } from './backup-copy';
 import { clusterHandler } from './cluster';
 import { hsmHandler } from './hsm';
@@ -10,6 +11,7 @@ const HANDLERS: Record<string, { handler: ResourceHandler; construct: string }> 
   'Custom::CloudHsmHsm': { handler: hsmHandler, construct: 'Hsm' },
   'Custom::CloudHsmBackupCopy': { handler: backupCopyHandler, construct: 'BackupCopy' },
   'Custom::CloudHsmClusterInitialization': { handler: initializationHandler, construct: 'ClusterInitialization' },
+  'Custom::CloudHsmActivation': { handler: activationHandler, construct: 'HsmActivation' },
 };
 
 /**

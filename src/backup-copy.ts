@@ -161,7 +161,7 @@ export class BackupCopy extends Resource implements ITaggable {
     const chain = hsmChainOf(cluster);
     if (!chain.createdByProvider) return;
     chain.onBackupMaker((resource) => this.resource.node.addDependency(resource));
-    if (!chain.activated) {
+    if (!chain.canHoldSeveral) {
       Annotations.of(this).addWarningV2('@cdk-cloudhsm:backupCopyBeforeActivation',
         `${this.node.path} copies the newest backup of cluster ${cluster.node.path}, which is not known to be activated. `
         + 'CloudHSM makes the first backup of a cluster when it is activated (then when HSMs are added or removed, and at least daily), '

@@ -6,9 +6,13 @@ import * as cloudhsm from 'aws-cdk-lib/aws-cloudhsm';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { ClusterActivationOptions } from './activation';
+import { IHsmAdminHost } from './admin-host';
 import { Hsm, HsmOptions } from './hsm';
 import { ClusterInitialization, ClusterInitializationConfig } from './initialization';
+import { Activation, addActivation } from './private/activation-resource';
 import { hsmChainOf } from './private/hsm-chain';
 import { P } from './private/property-names';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './private/provider';
@@ -208,6 +212,15 @@ export interface HsmClusterProps {
    * @default - the cluster stays UNINITIALIZED; initialize it yourself with its first HSM's `clusterCsr`
    */
   readonly initialization?: ClusterInitialization;
+
+  /**
+   * Activates the cluster once it is initialized: an admin host in the VPC runs the CloudHSM CLI's
+   * `cluster activate` (SSM Run Command) with an admin password from Secrets Manager, and the
+   * cluster's other HSMs follow in the same deployment. Same as calling `activate`. Needs `initialization`.
+   *
+   * @default - the cluster stays INITIALIZED; activate it yourself with the CloudHSM CLI
+   */
+  readonly activation?: ClusterActivationOptions;
 }
 
 /** The metrics CloudHSM publishes, with the statistic that summarises each best. */
@@ -410,6 +423,8 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
   /** The `Custom::CloudHsmClusterInitialization` resource, once `initialize` was called. */
   private initResource?: CustomResource;
   private initConfig?: ClusterInitializationConfig;
+  private activationState?: Activation;
+  private readonly removalPolicy: RemovalPolicy;
 
   constructor(scope: Construct, id: string, props: HsmClusterProps) {
     super(scope, id);
@@ -423,12 +438,13 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
 
     const provider = CloudHsmProvider.of(this);
     provider.enableClusters();
+    this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
 
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::CloudHsmCluster',
       serviceTimeout: SERVICE_TIMEOUT,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+      removalPolicy: this.removalPolicy,
       properties: {
         HsmType: this.hsmType.name,
         SubnetIds: this.subnets.map((s) => s.subnetId),
@@ -458,6 +474,44 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
     // Tags arrive through aspects after construction, so they are checked at validation time.
     this.node.addValidation({ validate: () => validateTags(P.tags, this.tags.tagValues()) });
     if (props.initialization) this.initialize(props.initialization);
+    if (props.activation) this.activate(props.activation);
+  }
+
+  /**
+   * Activates the cluster from the stack: a `Custom::CloudHsmActivation` resource waits until the
+   * cluster is INITIALIZED and the admin host is online in SSM, runs `cluster activate` there with
+   * SSM Run Command (the host reads the admin password from Secrets Manager itself) and waits until
+   * the cluster is ACTIVE. HSMs after the first are created after it, in the same deployment.
+   * A cluster that is already ACTIVE counts as done; removing the activation changes nothing in AWS.
+   * Call it before adding the second HSM.
+   *
+   * @param options the admin host and the admin password secret
+   */
+  public activate(options: ClusterActivationOptions = {}): void {
+    if (this.activationState) throw new Error(`HsmCluster ${this.node.path}: activation: the cluster is already activated by this stack`);
+    // The initialization's next step is activation, which the stack now does.
+    this.node.tryRemoveChild('InitializationNextStep');
+    this.activationState = addActivation({
+      cluster: this,
+      vpc: this.vpc,
+      removalPolicy: this.removalPolicy,
+      initialization: this.initResource && this.initConfig ? { resource: this.initResource, config: this.initConfig } : undefined,
+    }, options);
+  }
+
+  /**
+   * The secret with the admin password, once the stack activates the cluster (`activation`).
+   * Grant read access to it with `adminSecret.grantRead(...)`.
+   */
+  public get adminSecret(): secretsmanager.ISecret {
+    if (!this.activationState) throw new Error(`HsmCluster ${this.node.path}: adminSecret is known only for a cluster this stack activates (activation)`);
+    return this.activationState.adminSecret;
+  }
+
+  /** The admin host, once the stack activates the cluster (`activation`). */
+  public get adminHost(): IHsmAdminHost {
+    if (!this.activationState) throw new Error(`HsmCluster ${this.node.path}: adminHost is known only for a cluster this stack activates (activation)`);
+    return this.activationState.host;
   }
 
   /**
@@ -467,8 +521,8 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
    * already initialized (or active) counts as done.
    *
    * Initialization cannot be undone: removing the resource (or the stack) changes nothing in AWS.
-   * Activation is left to you (CloudHSM CLI, from a client in the VPC); the stack output
-   * `...InitializationNextStep` says so. After activation, set `activated: true` and add HSMs.
+   * Activation is left to you (CloudHSM CLI, from a client in the VPC; the stack output
+   * `...InitializationNextStep` says so), unless the stack activates the cluster too (`activation`).
    *
    * @param initialization how the CSR is signed
    */
@@ -476,6 +530,7 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
     if (this.initResource) throw new Error(`HsmCluster ${this.node.path}: the cluster is already initialized by this stack`);
     const chain = hsmChainOf(this);
     const config = initialization.bind();
+    this.initConfig = config;
     const provider = CloudHsmProvider.of(this);
     provider.enableInitialization(undefined, config.certificateAuthorityArn);
 
@@ -526,11 +581,12 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
   }
 
   /**
-   * The state of the cluster when the deployment finished, such as `UNINITIALIZED` or `ACTIVE`.
+   * The state of the cluster when the deployment finished, such as `UNINITIALIZED` or `ACTIVE`:
+   * once the stack activates it (`activation`), the state after the activation.
    * @attribute
    */
   public get clusterState(): string {
-    return this.resource.getAttString('State');
+    return (this.activationState?.resource ?? this.resource).getAttString('State');
   }
 }
 

@@ -3,3 +3,5 @@ export * from './cluster';
 export * from './initialization';
 export * from './hsm';
 export * from './backup-copy';
+export * from './admin-host';
+export * from './activation';

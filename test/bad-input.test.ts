@@ -1,9 +1,13 @@
 // Table-driven bad input across the constructs (synth time) and the handler (deploy time, for values
 // that were tokens at synth time). Each case states the exact message: property, value and rule.
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, SecretValue, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { onEvent } from '../lambda/index';
-import { BackupCopy, BackupCopyProps, HsmCluster, HsmClusterProps, HsmOptions, HsmType } from '../src';
+import {
+  BackupCopy, BackupCopyProps, ClusterActivationOptions, ClusterCertificates, ClusterInitialization, HsmAdminHost, HsmCluster, HsmClusterProps,
+  HsmOptions, HsmType,
+} from '../src';
 
 process.env.CDK_CLOUDHSM_QUIET = '1';
 
@@ -68,6 +72,21 @@ const copyCase = (props: (c: Ctx) => Partial<BackupCopyProps>) => () => {
   const ctx = setup();
   return thrown(() => new BackupCopy(ctx.stack, 'Copy', { destinationRegion: 'us-west-2', ...props(ctx) } as BackupCopyProps));
 };
+
+const pemOf = (body: string) => `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----`;
+const CERTS: ClusterCertificates = { signedCertificate: pemOf('MIIcluster'), trustAnchor: pemOf('MIIroot') };
+
+/** An initialized cluster with `activation` whose options come from `options`. */
+const activationCase = (options: (c: Ctx) => ClusterActivationOptions, initialized = true) => () => {
+  const ctx = setup();
+  return thrown(() => new HsmCluster(ctx.stack, 'Cluster', {
+    vpc: ctx.vpc,
+    initialization: initialized ? ClusterInitialization.fromCertificates(CERTS) : undefined,
+    activation: options(ctx),
+  }));
+};
+const generated = (c: Ctx, options: secretsmanager.SecretStringGenerator) => new secretsmanager.Secret(c.stack, 'Admin', { generateSecretString: options });
+const SECRET = 'activation.adminSecret (AdminSecretArn): the secret Stack/Admin';
 
 const many = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']));
 
@@ -140,6 +159,36 @@ const SYNTH_CASES: [string, () => string, string][] = [
   ['hsm: IPv6 address', hsmCase(() => ({ ipAddress: 'fd00::1' })), `${H}ipAddress (IpAddress): "fd00::1" is not an IPv4 address`],
   ['hsm: IP outside the subnet', hsmCase(() => ({ availabilityZone: 'us-east-1b', ipAddress: '10.0.0.9' })),
     `${H}ipAddress (IpAddress): "10.0.0.9" is not in 10.0.1.0/24, the CIDR block of subnet Stack/Vpc/hsmSubnet2 where the HSM is placed`],
+  ['activation: without initialization on a new cluster', activationCase(() => ({}), false),
+    `${C}activation: the cluster must be initialized first; add initialization (or set activation.initializedOutsideStack if it was initialized outside this stack)`],
+  ['activation: a host in another VPC', activationCase(({ stack }) => {
+    const other = new ec2.Vpc(stack, 'Other', { maxAzs: 1, natGateways: 1 });
+    return { host: new HsmAdminHost(stack, 'Host', { vpc: other }) };
+  }), `${C}activation.host (InstanceId): Stack/Host is in VPC Stack/Other, not in the cluster's VPC Stack/Vpc; the CloudHSM CLI must reach the HSMs from inside the cluster's VPC`],
+  ['activation: an imported host in another VPC', activationCase(({ stack }) => ({
+    host: HsmAdminHost.fromInstanceAttributes(stack, 'Host', {
+      instanceId: 'i-0123456789abcdef0', vpc: ec2.Vpc.fromVpcAttributes(stack, 'Other', { vpcId: 'vpc-0aaaabbbbccccdddd', availabilityZones: ['us-east-1a'] }),
+    }),
+  })), `${C}activation.host (InstanceId): Stack/Host is in VPC "vpc-0aaaabbbbccccdddd", not in the cluster's VPC Stack/Vpc; the CloudHSM CLI must reach the HSMs from inside the cluster's VPC`],
+  ['activation: an isolated host without endpoints or package', activationCase(() => ({})),
+    'HsmAdminHost Stack/Cluster/AdminHost: vpcSubnets are isolated (no internet egress), so the host needs VPC endpoints for SSM, SSM messages, EC2 messages, '
+    + 'Secrets Manager and S3 (set createVpcEndpoints: true, or vpcEndpointsExist: true if the VPC has them) and a CloudHSM CLI package it can reach '
+    + '(cliPackage: CloudHsmCliPackage.fromAsset(rpmFile) or fromBucket(bucket, key))'],
+  ['activation: a password secret whose value is in the template', activationCase((c) => ({
+    adminSecret: new secretsmanager.Secret(c.stack, 'Admin', { secretStringValue: SecretValue.unsafePlainText('Passw0rdPassw0rd') }),
+  })), `${C}${SECRET} has its value written into the template (secretStringValue); the admin password must not appear there: `
+    + 'let Secrets Manager generate it (generateSecretString) or use a secret made outside the stack'],
+  ['activation: a generated password too long for the CLI', activationCase((c) => ({ adminSecret: generated(c, { passwordLength: 40, excludePunctuation: true }) })),
+    `${C}${SECRET} generates 40-character passwords; the CloudHSM CLI takes 8 to 32 (passwordLength)`],
+  ['activation: a generated password with quotes', activationCase((c) => ({ adminSecret: generated(c, {}) })),
+    `${C}${SECRET} may generate quotes or backslashes, which the activation cannot pass to the CloudHSM CLI; set excludePunctuation: true or add '"\\ to excludeCharacters`],
+  ['activation: a generated password with spaces', activationCase((c) => ({ adminSecret: generated(c, { includeSpace: true, excludePunctuation: true }) })),
+    `${C}${SECRET} may generate spaces (includeSpace), which the activation cannot pass to the CloudHSM CLI`],
+  ['activation: a JSON secret without the field', activationCase((c) => ({
+    adminSecret: generated(c, { excludePunctuation: true, secretStringTemplate: '{"username":"admin"}', generateStringKey: 'password' }),
+  })), `${C}activation.adminSecretField (AdminSecretField): the secret Stack/Admin is JSON (generateStringKey "password"); name the password's field`],
+  ['activation: a field of a plain secret', activationCase((c) => ({ adminSecret: generated(c, { excludePunctuation: true }), adminSecretField: 'password' })),
+    `${C}activation.adminSecretField (AdminSecretField): "password" is given but the secret Stack/Admin is a plain string, not JSON`],
   ['copy: neither backupId nor cluster', copyCase(() => ({})), `${B}${NEITHER}`],
   ['copy: both backupId and cluster', copyCase(({ stack }) => ({
     backupId: 'backup-abcdefghijk', cluster: HsmCluster.fromClusterAttributes(stack, 'I', { clusterId: 'cluster-abcdefghijk' }),
@@ -156,6 +205,19 @@ const SYNTH_CASES: [string, () => string, string][] = [
     `${B}backupId (BackupId): "arn:aws:cloudhsm:us-east-1:123456789012:backup/backup-abcdefghijk" is not a CloudHSM backup id (must match ${BACKUP_ID_RULE})`],
 ];
 
+const activationEvent = (props: Record<string, unknown>) => ({
+  RequestType: 'Create' as const,
+  RequestId: 'r',
+  ResourceType: 'Custom::CloudHsmActivation',
+  LogicalResourceId: 'ClusterActivation',
+  StackId: 's',
+  ResourceProperties: {
+    ClusterId: 'cluster-abcdefghijk',
+    InstanceId: 'i-0123456789abcdef0',
+    AdminSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:admin-AbCdEf',
+    ...props,
+  },
+});
 const clusterEvent = (props: Record<string, unknown>) => ({
   RequestType: 'Create' as const,
   RequestId: 'r',
@@ -190,6 +252,10 @@ const DEPLOY_CASES: [string, any, string][] = [
   ['hsm: AZ from a parameter', hsmEvent({ AvailabilityZone: 'us-east-1' }),
     `availabilityZone (AvailabilityZone): "us-east-1" is not an Availability Zone name (must match ${AZ_RULE})`],
   ['hsm: IP from a parameter', hsmEvent({ IpAddress: '10.0.0' }), 'ipAddress (IpAddress): "10.0.0" is not an IPv4 address'],
+  ['activation: instance id from an import', activationEvent({ InstanceId: 'web-1' }),
+    'host (InstanceId): "web-1" is not an EC2 instance id (must match ^(i-[0-9a-f]{8,17}|mi-[0-9a-f]{17})$)'],
+  ['activation: secret name instead of ARN', activationEvent({ AdminSecretArn: 'cluster-admin' }),
+    'adminSecret (AdminSecretArn): "cluster-admin" is not a Secrets Manager secret ARN'],
 ];
 
 describe('bad input at synth time: exact messages', () => {
@@ -200,7 +266,7 @@ describe('bad input at synth time: exact messages', () => {
 
 describe('bad input at deploy time: exact messages, before any API call', () => {
   test.each(DEPLOY_CASES)('%s', async (_name, event, message) => {
-    const construct = event.ResourceType === 'Custom::CloudHsmHsm' ? 'Hsm' : 'HsmCluster';
+    const construct = { 'Custom::CloudHsmHsm': 'Hsm', 'Custom::CloudHsmActivation': 'HsmActivation' }[event.ResourceType as string] ?? 'HsmCluster';
     expect(await rejected(() => onEvent(event))).toBe(`${construct} ${event.LogicalResourceId}: ${message}`);
   });
 });

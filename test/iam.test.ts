@@ -3,12 +3,16 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { BackupCopy, HsmCluster } from '../src';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { BackupCopy, CloudHsmCliPackage, ClusterInitialization, HsmCluster } from '../src';
+
+const pem = (body: string) => `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----`;
 
 /** Actions whose reference lists no resource type: they can only be granted on `*`. */
 const NO_RESOURCE_LEVEL = new Set([
   'cloudhsm:DescribeClusters', 'cloudhsm:DescribeBackups', 'cloudhsm:CreateCluster',
   'ec2:DescribeSubnets', 'ec2:DescribeVpcs', 'ec2:DescribeSecurityGroups', 'ec2:DescribeNetworkInterfaces',
+  'ssm:ListCommands', 'ssm:GetCommandInvocation', 'ssm:DescribeInstanceInformation',
 ]);
 
 function providerStatements(stack: Stack): any[] {
@@ -21,7 +25,13 @@ function providerStatements(stack: Stack): any[] {
 function fullStack(): Stack {
   const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, subnetConfiguration: [{ name: 'hsm', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
-  const cluster = new HsmCluster(stack, 'Cluster', { vpc });
+  const cluster = new HsmCluster(stack, 'Cluster', {
+    vpc,
+    initialization: ClusterInitialization.fromCertificates({ signedCertificate: pem('MIIcluster'), trustAnchor: pem('MIIroot') }),
+    activation: {
+      hostOptions: { createVpcEndpoints: true, cliPackage: CloudHsmCliPackage.fromBucket(s3.Bucket.fromBucketName(stack, 'Packages', 'packages'), 'cli.rpm') },
+    },
+  });
   cluster.addHsm('Hsm1');
   HsmCluster.fromClusterAttributes(stack, 'Imported', { clusterId: 'cluster-abcdefghijk' }).addHsm('Hsm2');
   new BackupCopy(stack, 'Copy', { cluster, destinationRegion: 'us-west-2' });
@@ -55,6 +65,15 @@ describe('provider role', () => {
       expect(s.Effect).toBe('Allow');
       expect(s.Sid).toMatch(/^[A-Za-z0-9]+$/);
     }
+  });
+
+  test('ssm:SendCommand names the AWS-RunShellScript document and the admin host, nothing else', () => {
+    const send = statements.filter((s) => asList(s.Action).includes('ssm:SendCommand'));
+    expect(send).toHaveLength(1);
+    const resources = asList(send[0].Resource).map((r) => JSON.stringify(r));
+    expect(resources).toHaveLength(2);
+    expect(resources[0]).toContain(':ssm:us-east-1::document/AWS-RunShellScript');
+    expect(resources[1]).toMatch(/:ec2:us-east-1:123456789012:instance\/","?\{"Ref":"ClusterAdminHostInstance/);
   });
 
   test('CloudHSM resources are scoped to this account and region', () => {

@@ -11,6 +11,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AwsSolutionsChecks as AwsSolutionsChecks3 } from 'cdk-nag-3';
+import { activationApp } from '../examples/activation/app';
 import { basicApp } from '../examples/basic/app';
 import { drApp } from '../examples/dr/app';
 import { BackupCopy, ClusterInitialization, HsmCluster } from '../src';
@@ -81,6 +82,11 @@ function suppressions(stack: Stack): Array<{ logicalId: string; id: string; reas
 }
 
 describe.each([['2.x', nag2], ['3.x', nag3]])('cdk-nag %s AwsSolutions', (_version, nag) => {
+  test('examples/activation (admin host, generated admin secret, activation) has no unsuppressed finding', () => {
+    const { app, stack } = activationApp({}, outdir);
+    expect(nag(app, [stack])).toEqual([]);
+  });
+
   test('examples/basic has no unsuppressed finding', () => {
     const { app, stack } = basicApp({}, outdir);
     expect(nag(app, [stack])).toEqual([]);

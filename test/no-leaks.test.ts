@@ -1,11 +1,14 @@
 // The cluster's PreCoPassword never reaches the handler's logs, the custom-resource attributes or the
 // stack outputs: a full lifecycle (cluster + HSM, update, destroy) through the deploy harness with the
-// handler's logging on, every line captured.
+// handler's logging on, every line captured. The admin password of an activation never reaches the
+// template, the handler's logs, the SSM commands (parameters and output), the stack outputs or the
+// resources' attributes.
 import { App, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { activationTemplate, activationWorld, REGION } from './activation-stack';
 import { DeployHarness } from './harness/engine';
 import { CfnTemplate } from './harness/types';
-import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from './sim';
+import { CloudHsmSimulator, PrivateCaFake, SimulatorServer, startSimulatorServer } from './sim';
 import { HsmCluster } from '../src';
 
 function template(retentionDays: number): CfnTemplate {
@@ -69,4 +72,58 @@ test('no PreCoPassword in logs, attributes or outputs over a full lifecycle', as
   } finally {
     spy.mockRestore();
   }
+});
+
+describe('the admin password of an activation', () => {
+  let pca: PrivateCaFake;
+  let activationServer: SimulatorServer;
+  let activationSim: CloudHsmSimulator;
+  beforeAll(async () => {
+    activationSim = new CloudHsmSimulator({ seed: 4 });
+    pca = new PrivateCaFake({ clock: activationSim.clock });
+    activationServer = await startSimulatorServer(activationSim, 0, pca);
+  });
+  afterAll(() => activationServer.close());
+
+  test('appears nowhere: template, handler log lines, SSM command parameters and output, outputs and attributes, over a full lifecycle', async () => {
+    const sandbox = activationWorld(activationSim, pca, activationServer.url);
+    const lines: string[] = [];
+    const spy = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => { lines.push(args.map(String).join(' ')); });
+    try {
+      const template = activationTemplate('LeaksActivation');
+      const h = new DeployHarness({ sim: activationSim, endpoint: activationServer.url, stackName: 'LeaksActivation', verboseHandler: true });
+      const created = await h.deploy(template);
+      const destroyed = await h.destroy();
+      expect([created.outcome.status, destroyed.outcome.status]).toEqual(['success', 'success']);
+
+      // The password in play: the stack's generated secret, which is the HSM admin's password now.
+      const secretArn = created.outputs.AdminSecretArn;
+      const password = activationSim.secrets.find(REGION, secretArn)!.secretString;
+      expect(password.length).toBeGreaterThanOrEqual(8);
+      expect(activationSim.hsmUsers.find(REGION, created.outputs.ClusterId, 'admin')?.password).toBe(password);
+
+      // Everything the lifecycle exposed, and proof that each part is not empty.
+      const commands = activationSim.runCommand.all();
+      expect(commands.length).toBeGreaterThan(0);
+      const ssmTexts = commands.flatMap((c) => [c.comment, JSON.stringify(c.parameters), ...c.invocations.flatMap((i) => [i.stdout, i.stderr])]);
+      expect(ssmTexts.join('')).toContain('activated');
+      const userData = activationSim.instances.all().map((i) => `${i.userData}${JSON.stringify(i.userDataResult)}`);
+      expect(userData.join('')).toContain('cdk-cloudhsm setup');
+      expect(lines.filter((l) => l.includes('"resource"')).length).toBeGreaterThan(10);
+      expect(lines.some((l) => l.includes('SendCommand'))).toBe(true);
+      const exposed: Array<[string, string]> = [
+        ['template', JSON.stringify(template)],
+        ...lines.map((l, n): [string, string] => [`log line ${n}`, l]),
+        ...ssmTexts.map((t, n): [string, string] => [`SSM command text ${n}`, t]),
+        ...userData.map((t, n): [string, string] => [`user data ${n}`, t]),
+        ...[created, destroyed].map((r): [string, string] => [`${r.operation} report`, JSON.stringify({
+          outputs: r.outputs, resources: r.resources, transitions: r.transitions, warnings: r.warnings, outcome: r.outcome,
+        })]),
+      ];
+      expect(exposed.filter(([, text]) => text.includes(password)).map(([where]) => where)).toEqual([]);
+    } finally {
+      spy.mockRestore();
+      sandbox.dispose();
+    }
+  });
 });

@@ -8,6 +8,7 @@ const EXAMPLES = [
   'examples/python/app.py',
   'examples/java/src/main/java/com/example/cloudhsm/BasicStack.java',
   'examples/go/app.go',
+  'examples/activation/app.ts',
 ];
 
 /** The lines between the `[readme]` and `[/readme]` marker comments of a file, dedented. */

@@ -58,6 +58,8 @@ export class HsmChain {
    */
   public setActivation(activation: IDependable): void {
     this.activation = activation;
+    // Activation makes the cluster's first backup.
+    if (activation instanceof CustomResource) this.addBackupMaker(activation);
   }
 
   /**

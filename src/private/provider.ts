@@ -195,6 +195,27 @@ export class CloudHsmProvider extends Construct {
   }
 
   /**
+   * Permissions to activate clusters through an admin host: SSM Run Command's AWS-RunShellScript on
+   * that instance only, and reading the commands' outcome. The handler never reads the admin password.
+   *
+   * @param instanceArn the ARN of the admin host
+   */
+  public enableActivation(instanceArn: string): void {
+    this.allowDescribeClusters();
+    this.once('activation', () => {
+      this.allowOn('SendActivationCommands', ['ssm:SendCommand'],
+        Arn.format({ service: 'ssm', resource: 'document', resourceName: 'AWS-RunShellScript', account: '' }, Stack.of(this)));
+      this.allow({
+        sid: 'ReadActivationCommands',
+        actions: ['ssm:ListCommands', 'ssm:GetCommandInvocation', 'ssm:DescribeInstanceInformation'],
+        resources: ['*'],
+        why: 'ssm:ListCommands, ssm:GetCommandInvocation and ssm:DescribeInstanceInformation support no resource-level permissions (Service Authorization Reference); they only read command status and agent status.',
+      });
+    });
+    this.allowOn('SendActivationCommands', ['ssm:SendCommand'], instanceArn);
+  }
+
+  /**
    * Allows `actions` on `arn` in the statement `sid`, made on first use; each ARN is added once.
    * The only wildcard `arn` can be is the account's `cluster/*`, for clusters of this stack.
    */

@@ -1,8 +1,18 @@
-// npm run demo [-- --retain]: see demo.ts. Exits 1 when the demo failed or left something behind.
+// npm run demo [-- --retain]: see demo.ts (examples/basic: deploy, update, destroy) and activation.ts
+// (examples/activation: one deployment to an ACTIVE cluster with three HSMs, destroy).
+// Exits 1 when a demo failed or left something behind.
+import { runActivationDemo } from './activation';
 import { runDemo } from './demo';
 
-runDemo({ retain: process.argv.includes('--retain') }).then(
-  (result) => process.exit(result.ok ? 0 : 1),
+async function main(): Promise<boolean> {
+  const basic = await runDemo({ retain: process.argv.includes('--retain') });
+  console.log('');
+  const activation = await runActivationDemo();
+  return basic.ok && activation.ok;
+}
+
+main().then(
+  (ok) => process.exit(ok ? 0 : 1),
   (e: Error) => {
     console.error(`demo crashed: ${e.stack ?? e.message}`);
     process.exit(1);

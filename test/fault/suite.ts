@@ -15,6 +15,7 @@ import { HarnessFaults } from '../harness/faults';
 import { serviceResourceOf } from '../harness/physical';
 import { CfnTemplate, DeploymentReport } from '../harness/types';
 import { CloudHsmSimulator } from '../sim';
+import { ActivationFault, isActivationSeed, runActivationLifecycle } from './activation';
 
 const REGION = 'us-east-1';
 export const STACKS = ['cluster', 'cluster+hsm', 'cluster+hsm+copy', 'fleet'] as const;
@@ -28,9 +29,9 @@ type Fault = typeof FAULTS[number];
 
 export interface LifecycleResult {
   readonly seed: number;
-  readonly stack: StackKind;
-  readonly story: Story;
-  readonly faults: Fault[];
+  readonly stack: StackKind | 'cluster+activation+hsm';
+  readonly story: Story | string;
+  readonly faults: Array<Fault | ActivationFault>;
   readonly orphans: string[];
   readonly stuck: boolean;
   readonly unnamedFailures: string[];
@@ -149,6 +150,7 @@ function check(reports: DeploymentReport[], result: { unnamed: string[]; stuck: 
 
 /** Runs one lifecycle on a fresh simulator state. */
 export async function runLifecycle(seed: number, sim: CloudHsmSimulator, endpoint: string): Promise<LifecycleResult> {
+  if (isActivationSeed(seed)) return runActivationLifecycle(seed, sim, endpoint); // stacks with activation: activation.ts
   const rng = new Rng(seed);
   sim.reset();
   const stack = rng.pick(STACKS);
@@ -202,10 +204,10 @@ export function figures(results: LifecycleResult[]): SuiteFigures {
   const fleetByFault: Record<string, number> = Object.fromEntries(FAULTS.map((f) => [f, 0]));
   const byStack: Record<string, number> = Object.fromEntries(STACKS.map((k) => [k, 0]));
   for (const r of results) {
-    byStack[r.stack]++;
+    byStack[r.stack] = (byStack[r.stack] ?? 0) + 1;
     for (const f of r.faults) {
-      byFault[f]++;
-      if (r.stack === 'fleet') fleetByFault[f]++;
+      byFault[f] = (byFault[f] ?? 0) + 1;
+      if (r.stack === 'fleet') fleetByFault[f] = (fleetByFault[f] ?? 0) + 1;
     }
   }
   const bad = results.filter((r) => r.orphans.length > 0 || r.stuck || r.unnamedFailures.length > 0);

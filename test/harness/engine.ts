@@ -480,7 +480,14 @@ export class DeployHarness {
           this.transition({ ...base, status: 'DELETE_SKIPPED', physicalId: res.physicalId, reason: `${policy}: ${policyValue}` });
           return { done: true, ok: true, physicalId: res.physicalId, data: {} };
         }
-        if (!res.custom) return settle({ done: true, ok: true, physicalId: res.physicalId, data: {} });
+        if (!res.custom) {
+          try {
+            this.native.remove(res.type, res.physicalId);
+          } catch (e) {
+            return settle({ done: true, ok: false, physicalId: res.physicalId, message: messageOf(e) });
+          }
+          return settle({ done: true, ok: true, physicalId: res.physicalId, data: {} });
+        }
         const event: ProviderEvent = {
           RequestType: 'Delete',
           ServiceToken: String(res.properties.ServiceToken ?? ''),
@@ -570,7 +577,11 @@ export class DeployHarness {
 
   private time(): VirtualTime {
     const clock = this.sim.clock;
-    return { now: () => clock.now(), advanceTo: (ms) => void clock.advance(Math.max(0, ms - clock.now())) };
+    return {
+      now: () => clock.now(),
+      advanceTo: (ms) => void clock.advance(Math.max(0, ms - clock.now())),
+      settle: async () => { await this.sim.settle?.(); },
+    };
   }
 
   private begin(operation: StackOperation): Run {
@@ -666,7 +677,8 @@ export class DeployHarness {
    * may use intrinsics the harness does not model, so they fall back to their raw properties.
    */
   private resolveNative(res: CfnResource, ctx: ResolveContext): Record<string, unknown> {
-    if (res.Type === 'AWS::EC2::Subnet') return resolveProperties(res.Properties, ctx);
+    // these act in the simulator, so their properties must resolve
+    if (['AWS::EC2::Subnet', 'AWS::EC2::Instance', 'AWS::SecretsManager::Secret'].includes(res.Type)) return resolveProperties(res.Properties, ctx);
     try {
       return resolveProperties(res.Properties, ctx);
     } catch {

@@ -2,6 +2,7 @@
 // subnets, which the simulator must know (AZ, VPC, CIDR) for CreateCluster and CreateHsm.
 
 import { SeededIds } from './ids';
+import { generateSecretString } from './secret-value';
 import { canonicalJson } from './template';
 import { SimulatorControl } from './types';
 
@@ -70,6 +71,11 @@ function crossRegionAttributes(logicalId: string, type: string, props: Record<st
 }
 
 export class NativeProvisioner {
+  /** physical ids of instances and secrets made in the simulator, by logical id and generation (an update keeps them) */
+  private readonly made = new Map<string, string>();
+  /** how often a logical id was made: a create after a rollback gets a new id, as in CloudFormation */
+  private readonly creations = new Map<string, number>();
+
   constructor(
     private readonly ids: SeededIds,
     private readonly sim: SimulatorControl,
@@ -83,8 +89,13 @@ export class NativeProvisioner {
     return strip(oldProps) !== strip(newProps);
   }
 
-  /** The fake physical id and attributes; a subnet is registered with the simulator. */
+  /**
+   * The fake physical id and attributes; a subnet is registered with the simulator, an instance
+   * becomes a managed instance running its user data, a secret is created with its value.
+   */
   public provision(logicalId: string, type: string, props: Record<string, unknown>, generation: number): NativeResult {
+    if (type === 'AWS::SecretsManager::Secret') return this.secret(logicalId, props, generation);
+    if (type === 'AWS::EC2::Instance') return this.instance(logicalId, props, generation);
     const physicalId = this.physicalId(logicalId, type, generation);
     const attributes: Record<string, unknown> = { Arn: this.arn(type, physicalId) };
     if (CROSS_REGION_TYPES.has(type)) {
@@ -112,6 +123,64 @@ export class NativeProvisioner {
       Object.assign(attributes, { GroupId: physicalId, VpcId: props.VpcId ?? '' });
     }
     return { physicalId, attributes };
+  }
+
+  /** Deletes what the simulator holds for a native resource (instances, secrets); others have nothing. */
+  public remove(type: string, physicalId: string): void {
+    for (const [key, id] of this.made) if (id === physicalId) this.made.delete(key);
+    if (type === 'AWS::EC2::Instance' && this.sim.terminateInstance) {
+      this.sim.terminateInstance(this.env.region, physicalId);
+    } else if (type === 'AWS::SecretsManager::Secret' && this.sim.deleteSecret) {
+      // CloudFormation deletes a secret with a recovery window: reads are refused from then on
+      this.sim.deleteSecret(this.env.region, physicalId);
+    }
+  }
+
+  /** The n-th creation of a logical id (0 for the first): part of the ids it gets. */
+  private creation(key: string): number {
+    const n = this.creations.get(key) ?? 0;
+    this.creations.set(key, n + 1);
+    return n;
+  }
+
+  private instance(logicalId: string, props: Record<string, unknown>, generation: number): NativeResult {
+    const userData = props.UserData === undefined ? undefined : props.UserData;
+    if (userData !== undefined && typeof userData !== 'string') {
+      throw new Error(`${logicalId}: UserData did not resolve to a string (${JSON.stringify(userData).slice(0, 200)})`);
+    }
+    const key = `instance/${logicalId}/${generation}`;
+    let physicalId = this.made.get(key);
+    if (!physicalId) {
+      const n = this.creation(`instance/${logicalId}`);
+      physicalId = n === 0 ? this.physicalId(logicalId, 'AWS::EC2::Instance', generation) : `i-${this.ids.hex(17, logicalId, generation, 'creation', n)}`;
+      this.sim.launchInstance?.(this.env.region, {
+        id: physicalId,
+        userData: userData === undefined ? undefined : Buffer.from(userData, 'base64').toString('utf8'),
+      });
+      this.made.set(key, physicalId);
+    }
+    return {
+      physicalId,
+      attributes: {
+        Arn: this.arn('AWS::EC2::Instance', physicalId), InstanceId: physicalId, AvailabilityZone: availabilityZoneFor(props.AvailabilityZone, this.env.region),
+      },
+    };
+  }
+
+  private secret(logicalId: string, props: Record<string, unknown>, generation: number): NativeResult {
+    const key = `secret/${logicalId}/${generation}`;
+    let arn = this.made.get(key);
+    if (!arn) {
+      const n = this.creation(`secret/${logicalId}`);
+      const name = typeof props.Name === 'string' ? props.Name : `${logicalId}-${this.ids.nameSuffix(logicalId, generation, 'secret', n)}`;
+      const generate = props.GenerateSecretString as Record<string, unknown> | undefined;
+      const value = typeof props.SecretString === 'string' ? props.SecretString
+        : generateSecretString(generate ?? {}, this.ids, logicalId, String(generation), String(n));
+      if (!this.sim.createSecret) throw new Error(`${logicalId}: this simulator has no Secrets Manager`);
+      arn = this.sim.createSecret(this.env.region, name, value, { description: props.Description as string | undefined }).arn;
+      this.made.set(key, arn);
+    }
+    return { physicalId: arn, attributes: { Id: arn } };
   }
 
   /** An attribute CloudFormation would have but the fake does not model: a stable placeholder. */

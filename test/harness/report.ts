@@ -3,9 +3,12 @@
 
 import { DeploymentReport, DeployedResource, InvocationCounts, RetainedResource, SimResourceView, Transition } from './types';
 
-/** A resource the service has finished with: DELETED, or a backup waiting out its PENDING_DELETION. */
+/**
+ * A resource the service has finished with: DELETED (a secret: scheduled for deletion), a
+ * terminated instance, or a backup waiting out its PENDING_DELETION.
+ */
 export function isGone(r: SimResourceView): boolean {
-  return r.state === 'DELETED' || (r.type === 'backup' && r.state === 'PENDING_DELETION');
+  return r.state === 'DELETED' || r.state === 'terminated' || (r.type === 'backup' && r.state === 'PENDING_DELETION');
 }
 
 /**

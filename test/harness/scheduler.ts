@@ -24,6 +24,8 @@ export type TaskResult =
 export interface VirtualTime {
   now(): number;
   advanceTo(ms: number): void;
+  /** waits for work that runs in real time (commands on simulated hosts) before time passes */
+  settle?(): Promise<void>;
 }
 
 function toResult(step: Step & { done: true }): TaskResult {
@@ -78,6 +80,7 @@ export async function runTasks(
     if (running.length === 0) break;
     running.sort((a, b) => a.dueMs - b.dueMs || a.order - b.order);
     const next = running.shift()!;
+    await time.settle?.();
     time.advanceTo(next.dueMs);
     const step = await next.task.poll();
     if (step.done) finish(next.task, toResult(step));

@@ -38,6 +38,14 @@ export interface SimulatorControl {
   callCounts?(region?: string): Record<string, number>;
   /** a cluster's description without an API call (resolves pending cluster ids, see physical.ts) */
   peekCluster?(region: string, clusterId: string): Record<string, unknown> | undefined;
+  /** an EC2 instance of the stack becomes an SSM managed instance that runs its user data */
+  launchInstance?(region: string, opts: { id: string; userData?: string; ipAddress?: string }): unknown;
+  terminateInstance?(region: string, instanceId: string): void;
+  /** a Secrets Manager secret of the stack; returns its ARN (the secret's physical id) */
+  createSecret?(region: string, name: string, secretString: string, opts?: { description?: string }): { arn: string };
+  deleteSecret?(region: string, secretId: string, opts?: { forceDelete?: boolean }): void;
+  /** resolves once nothing runs on the simulated hosts (real time); awaited before virtual time passes */
+  settle?(): Promise<void>;
 }
 
 export type RequestType = 'Create' | 'Update' | 'Delete';

@@ -13,14 +13,36 @@ export type ErrorType =
   // protocol-level errors every AWS JSON service can return
   | 'ThrottlingException'
   | 'SerializationException'
-  | 'UnknownOperationException';
+  | 'UnknownOperationException'
+  // SSM Run Command (API reference of SendCommand, GetCommandInvocation, ListCommands,
+  // ListCommandInvocations, DescribeInstanceInformation)
+  | 'InvalidInstanceId'
+  | 'InvalidCommandId'
+  | 'InvocationDoesNotExist'
+  | 'InvalidDocument'
+  | 'InvalidParameters'
+  | 'InvalidFilterKey'
+  | 'InvalidNextToken'
+  | 'InvalidInstanceInformationFilterValue'
+  | 'InvalidPluginName'
+  | 'DuplicateInstanceId'
+  | 'InternalServerError'
+  | 'ValidationException'
+  // Secrets Manager (API reference of GetSecretValue, DescribeSecret)
+  | 'ResourceNotFoundException'
+  | 'InvalidParameterException'
+  | 'InvalidRequestException'
+  | 'InternalServiceError';
+
+/** Error types answered with HTTP 500 (the SDK retries them). */
+const SERVER_ERRORS: readonly ErrorType[] = ['CloudHsmInternalFailureException', 'InternalServerError', 'InternalServiceError'];
 
 export class SimError extends Error {
   constructor(
     public readonly type: ErrorType,
     message: string,
     /** HTTP status: 400 for client errors, 500 for CloudHsmInternalFailureException. */
-    public readonly status: number = type === 'CloudHsmInternalFailureException' ? 500 : 400,
+    public readonly status: number = SERVER_ERRORS.includes(type) ? 500 : 400,
   ) {
     super(message);
     this.name = type;

@@ -6,7 +6,7 @@
 
 import { internalFailure, SimError, throttling } from './errors';
 import { SeededRandom } from './random';
-import { Operation } from './types';
+import { AnyOperation as Operation } from './types';
 
 export type FaultKind = 'throttle' | 'internalError' | 'latency' | 'dropResponse';
 export const FAULT_KINDS: readonly FaultKind[] = ['throttle', 'internalError', 'latency', 'dropResponse'];

@@ -17,3 +17,12 @@ export { DEFAULT_TIMINGS, OPERATIONS } from './types';
 export type {
   BackupState, ClusterState, HsmState, Operation, SubnetInfo, Tag, Timings,
 } from './types';
+export { CLI_MESSAGES, PASSWORD_MAX, PASSWORD_MIN } from './hsm-cli';
+export type { CliOutcome } from './hsm-cli';
+export { HsmUsers, UNACTIVATED_ADMIN_PASSWORD } from './hsm-users';
+export type { HsmUser, HsmUserRole } from './hsm-users';
+export type { InstanceRecord, LaunchOptions, PingStatus } from './instances';
+export { PLUGIN_OUTPUT_LIMIT, STDERR_LIMIT, STDOUT_LIMIT } from './ops/ssm';
+export type { CommandFaultSpec, CommandResult, CommandRun, CommandRunner, InvocationStatus } from './run-command';
+export type { SecretRecord } from './secrets';
+export type { Service } from './simulator';

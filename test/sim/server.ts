@@ -12,10 +12,13 @@ import { AddressInfo } from 'node:net';
 import { serialization, SimError } from './errors';
 import { FaultSpec } from './faults';
 import { PCA_TARGET_PREFIX, PcaError, PrivateCaFake } from './pca';
-import { CloudHsmSimulator } from './simulator';
+import { CommandFaultSpec } from './run-command';
+import { CloudHsmSimulator, Service } from './simulator';
 import { ClusterState, Tag } from './types';
 
 const TARGET_PREFIX = 'BaldrApiService.';
+/** The other services, by the target prefix of their requests (both awsJson1_1). */
+const SERVICE_PREFIXES: ReadonlyArray<readonly [string, Service]> = [['AmazonSSM.', 'ssm'], ['secretsmanager.', 'secretsmanager']];
 const MAX_BODY = 1024 * 1024;
 
 export interface SimulatorServer {
@@ -66,6 +69,32 @@ const CONTROL: Record<string, (sim: CloudHsmSimulator, body: Body) => unknown> =
   'remove-fault': (sim, b) => { sim.removeFault(num(b, 'id')); return {}; },
   'clear-faults': (sim) => { sim.clearFaults(); return {}; },
   'reset': (sim) => { sim.reset(); return {}; },
+  'launch-instance': (sim, b) => {
+    const i = sim.launchInstance(str(b, 'region', sim.defaultRegion), {
+      id: b.instanceId as string | undefined,
+      userData: b.userData as string | undefined,
+      ipAddress: b.ipAddress as string | undefined,
+      bootMs: b.bootMs as number | undefined,
+    });
+    return { instanceId: i.id, onlineAtMs: i.onlineAtMs, ipAddress: i.ipAddress };
+  },
+  'terminate-instance': (sim, b) => { sim.terminateInstance(str(b, 'region', sim.defaultRegion), str(b, 'instanceId')); return {}; },
+  'create-secret': (sim, b) => {
+    const s = sim.createSecret(str(b, 'region', sim.defaultRegion), str(b, 'name'), str(b, 'secretString'));
+    return { arn: s.arn, name: s.name };
+  },
+  'delete-secret': (sim, b) => {
+    sim.deleteSecret(str(b, 'region', sim.defaultRegion), str(b, 'secretId'), { forceDelete: b.forceDelete === true });
+    return {};
+  },
+  // The stand-in cloudhsm-cli of the host sandbox: one CLI command against the cluster behind `servers`.
+  'hsm-cli': (sim, b) => {
+    const servers = Array.isArray(b.servers) ? b.servers.map(String) : [];
+    const args = Array.isArray(b.args) ? b.args.map(String) : [];
+    return sim.hsmCli(str(b, 'region', sim.defaultRegion), servers, args, b.password as string | undefined);
+  },
+  'add-command-fault': (sim, b) => { sim.injectCommandFault(b as unknown as CommandFaultSpec); return {}; },
+  'clear-command-faults': (sim) => { sim.clearCommandFaults(); return {}; },
 };
 
 export const CONTROL_COMMANDS = Object.keys(CONTROL);
@@ -117,9 +146,11 @@ async function handleApi(sim: CloudHsmSimulator, req: http.IncomingMessage, res:
     }
     return;
   }
-  if (!target.startsWith(TARGET_PREFIX)) {
+  const other = SERVICE_PREFIXES.find(([prefix]) => target.startsWith(prefix));
+  if (!target.startsWith(TARGET_PREFIX) && !other) {
     throw new SimError('UnknownOperationException', `Unknown X-Amz-Target '${target}'; expected ${TARGET_PREFIX}<Operation>`);
   }
+  const [prefix, service]: readonly [string, Service] = other ?? [TARGET_PREFIX, 'cloudhsm'];
   const region = regionFromAuthorization(req.headers.authorization) ?? sim.defaultRegion;
   let input: unknown;
   try {
@@ -127,7 +158,7 @@ async function handleApi(sim: CloudHsmSimulator, req: http.IncomingMessage, res:
   } catch {
     throw serialization('The request body is not valid JSON');
   }
-  const plan = sim.beginCall(region, target.slice(TARGET_PREFIX.length));
+  const plan = sim.beginCall(region, target.slice(prefix.length), service);
   if (plan.latencyMs > 0) await sleep(plan.latencyMs);
   send(res, 200, sim.completeCall(plan, input));
 }

@@ -7,6 +7,9 @@ import { DEFAULT_START_MS, VirtualClock } from './clock';
 import { makeClusterBackup, OperationHandler, setClusterState, SimContext } from './context';
 import { internalFailure, serialization, SimError } from './errors';
 import { CallLog, FaultInjector, FaultSpec } from './faults';
+import { CliOutcome, runHsmCli } from './hsm-cli';
+import { HsmUsers } from './hsm-users';
+import { InstanceRecord, LaunchOptions, ManagedInstances } from './instances';
 import { parseCidr } from './network';
 import {
   copyBackupToRegion, deleteBackup, describeBackups, modifyBackupAttributes, restoreBackup,
@@ -15,11 +18,15 @@ import {
   createCluster, deleteCluster, describeClusters, initializeCluster, modifyCluster,
 } from './ops/clusters';
 import { createHsm, deleteHsm } from './ops/hsms';
+import { SECRETS_HANDLERS } from './ops/secrets';
+import { SSM_HANDLERS } from './ops/ssm';
 import { listTags, tagResource, untagResource } from './ops/tags';
 import { IdFactory, SeededRandom } from './random';
+import { CommandFaultSpec, CommandRunner, RunCommandEngine } from './run-command';
+import { SecretRecord, SecretStore } from './secrets';
 import { Store } from './store';
 import {
-  ClusterRecord, ClusterState, DEFAULT_TIMINGS, isOperation, JsonObject, Operation, SubnetInfo, Tag, Timings,
+  AnyOperation, ClusterRecord, ClusterState, DEFAULT_TIMINGS, isOperation, JsonObject, SubnetInfo, Tag, Timings,
 } from './types';
 import { PATTERNS } from './validation';
 import { backupView, clusterView } from './views';
@@ -37,12 +44,18 @@ export interface SimulatorOptions {
   readonly defaultRegion?: string;
   /** virtual ms the clock moves on after every API call (default 0: time moves only by advance()) */
   readonly autoAdvanceMs?: number;
+  /** what runs the commands and user data of managed instances (host/sandbox.ts); default: none */
+  readonly commandRunner?: CommandRunner;
 }
+
+/** The services the simulator serves, by the target prefix of their requests. */
+export type Service = 'cloudhsm' | 'ssm' | 'secretsmanager';
 
 /** A call admitted past the fault check: what the server waits for, then runs. */
 export interface CallPlan {
   readonly region: string;
-  readonly operation: Operation;
+  readonly service: Service;
+  readonly operation: AnyOperation;
   /** injected latency, real ms */
   readonly latencyMs: number;
   readonly virtualMs: number;
@@ -50,14 +63,14 @@ export interface CallPlan {
 
 export interface SimResource {
   readonly region: string;
-  readonly type: 'cluster' | 'hsm' | 'backup';
+  readonly type: 'cluster' | 'hsm' | 'backup' | 'instance' | 'secret';
   readonly id: string;
   readonly state: string;
   /** the cluster of an HSM or a backup */
   readonly clusterId?: string;
 }
 
-const HANDLERS: Record<Operation, OperationHandler> = {
+const HANDLERS: Record<string, OperationHandler> = {
   CopyBackupToRegion: copyBackupToRegion,
   CreateCluster: createCluster,
   CreateHsm: createHsm,
@@ -82,6 +95,11 @@ export class CloudHsmSimulator {
   public readonly defaultRegion: string;
   public readonly faults: FaultInjector;
   public readonly calls = new CallLog();
+  /** SSM managed instances (EC2 instances of a deployed stack) */
+  public readonly instances: ManagedInstances;
+  public readonly runCommand: RunCommandEngine;
+  public readonly secrets: SecretStore;
+  public readonly hsmUsers = new HsmUsers();
   private readonly store = new Store();
   private readonly rng: SeededRandom;
   private readonly faultRng: SeededRandom;
@@ -104,29 +122,37 @@ export class CloudHsmSimulator {
     this.ctx = {
       store: this.store, clock: this.clock, ids: this.ids, rng: this.rng, timings: this.timings, accountId: this.accountId,
     };
+    this.instances = new ManagedInstances(this.clock);
+    this.runCommand = new RunCommandEngine(this.clock, this.rng, this.faultRng, this.timings);
+    this.runCommand.setRunner(opts.commandRunner);
+    this.secrets = new SecretStore(this.rng, this.accountId);
   }
 
   /**
    * Runs one API operation in a region, as the HTTP server does (faults included, except
    * latency, which only the server can apply). Returns the response body; throws SimError.
    */
-  public handle(region: string, operation: string, input: unknown = {}): JsonObject {
-    return this.completeCall(this.beginCall(region, operation), input);
+  public handle(region: string, operation: string, input: unknown = {}, service: Service = 'cloudhsm'): JsonObject {
+    return this.completeCall(this.beginCall(region, operation, service), input);
   }
 
   /** Admits a call: counts it and applies throttling / internal-error faults before anything runs. */
-  public beginCall(region: string, operation: string): CallPlan {
-    if (!isOperation(operation)) {
-      throw new SimError('UnknownOperationException', `Operation '${operation}' is not supported by BaldrApiService`);
+  public beginCall(region: string, operation: string, service: Service = 'cloudhsm'): CallPlan {
+    const known = service === 'cloudhsm' ? isOperation(operation)
+      : Object.keys(service === 'ssm' ? SSM_HANDLERS : SECRETS_HANDLERS).includes(operation);
+    if (!known) {
+      const name = { cloudhsm: 'BaldrApiService', ssm: 'AmazonSSM', secretsmanager: 'secretsmanager' }[service];
+      throw new SimError('UnknownOperationException', `Operation '${operation}' is not supported by ${name}`);
     }
+    const op = operation as AnyOperation;
     const virtualMs = this.clock.now();
-    const decision = this.faults.before(region, operation);
+    const decision = this.faults.before(region, op);
     if (decision.error) {
-      this.calls.add({ region, operation, virtualMs, outcome: 'fault', errorType: decision.error.type });
+      this.calls.add({ region, operation: op, virtualMs, outcome: 'fault', errorType: decision.error.type });
       this.afterCall();
       throw decision.error;
     }
-    return { region, operation, latencyMs: decision.latencyMs, virtualMs };
+    return { region, service, operation: op, latencyMs: decision.latencyMs, virtualMs };
   }
 
   /** Runs an admitted call. */
@@ -137,7 +163,7 @@ export class CloudHsmSimulator {
       if (input === null || typeof input !== 'object' || Array.isArray(input)) {
         throw serialization('The request body must be a JSON object');
       }
-      output = HANDLERS[operation](this.ctx, region, input as JsonObject);
+      output = this.dispatch(plan, input as JsonObject);
     } catch (e) {
       // anything but a SimError is a simulator bug: report it as the service reports internal failures
       const error = e instanceof SimError ? e : internalFailure(`Simulator failure in ${operation}: ${(e as Error).message}`);
@@ -150,6 +176,15 @@ export class CloudHsmSimulator {
     this.afterCall();
     if (dropped) throw dropped;
     return output;
+  }
+
+  private dispatch(plan: CallPlan, input: JsonObject): JsonObject {
+    const { region, service, operation } = plan;
+    if (service === 'ssm') {
+      return SSM_HANDLERS[operation]({ clock: this.clock, instances: this.instances, runCommand: this.runCommand }, region, input);
+    }
+    if (service === 'secretsmanager') return SECRETS_HANDLERS[operation]({ clock: this.clock, secrets: this.secrets }, region, input);
+    return HANDLERS[operation](this.ctx, region, input);
   }
 
   // ---- control: time ------------------------------------------------------------------
@@ -244,7 +279,88 @@ export class CloudHsmSimulator {
         out.push({ region: r.region, type: 'backup', id: b.id, state: b.state, clusterId: b.clusterId });
       }
     }
+    for (const i of this.instances.all()) {
+      out.push({ region: i.region, type: 'instance', id: i.id, state: i.terminatedMs === undefined ? 'running' : 'terminated' });
+    }
+    for (const s of this.secrets.all()) {
+      out.push({ region: s.region, type: 'secret', id: s.arn, state: s.deletedMs === undefined ? 'ACTIVE' : 'DELETED' });
+    }
     return out;
+  }
+
+  // ---- control: hosts, commands, secrets, HSM users -------------------------------------
+
+  /**
+   * An EC2 instance: it registers with SSM (PingStatus Online) `bootMs` after now and then runs
+   * its user data with the command runner. Ids are `i-` and 17 hex digits (seeded unless given).
+   */
+  public launchInstance(region: string, opts: LaunchOptions & { id?: string } = {}): InstanceRecord {
+    const id = opts.id ?? this.ids.hex17('eni').replace(/^eni-/, 'i-');
+    if (!/^i-[0-9a-f]{17}$/.test(id)) throw new Error(`launchInstance: '${id}' is not an instance id (i- and 17 hex digits)`);
+    if (this.instances.get(region, id)) throw new Error(`launchInstance: instance ${id} exists in ${region}`);
+    const now = this.clock.now();
+    const ipAddress = opts.ipAddress ?? `10.0.${this.rng.int(250) + 1}.${this.rng.int(250) + 4}`;
+    const instance: InstanceRecord = {
+      id,
+      region,
+      launchedMs: now,
+      onlineAtMs: now + (opts.bootMs ?? this.timings.instanceBootMs),
+      ipAddress,
+      computerName: `ip-${ipAddress.replace(/\./g, '-')}.${region}.compute.internal`,
+      userData: opts.userData,
+    };
+    this.instances.add(instance);
+    if (opts.userData !== undefined) {
+      this.clock.schedule(instance.onlineAtMs - now, `instance ${id} runs its user data`, () => {
+        if (instance.terminatedMs === undefined) this.runCommand.runUserData(instance, opts.userData!);
+      });
+    }
+    return instance;
+  }
+
+  /** Terminates an instance: it stops pinging and leaves DescribeInstanceInformation. */
+  public terminateInstance(region: string, instanceId: string): void {
+    const instance = this.instances.get(region, instanceId);
+    if (!instance) throw new Error(`terminateInstance: no instance '${instanceId}' in ${region}`);
+    instance.terminatedMs ??= this.clock.now();
+  }
+
+  /** Who runs the commands and user data of instances (host/sandbox.ts), or none. */
+  public setCommandRunner(runner: CommandRunner | undefined): void {
+    this.runCommand.setRunner(runner);
+  }
+
+  /** A fault of the delivered commands themselves: they fail at once, or never end. */
+  public injectCommandFault(spec: CommandFaultSpec): void {
+    this.runCommand.addFault(spec);
+  }
+
+  public clearCommandFaults(): void {
+    this.runCommand.clearFaults();
+  }
+
+  /** Resolves once no command or user data is running on any instance (real time). */
+  public settle(): Promise<void> {
+    return this.runCommand.settled();
+  }
+
+  /** A Secrets Manager secret (as CloudFormation's AWS::SecretsManager::Secret makes it). */
+  public createSecret(region: string, name: string, secretString: string,
+    opts: { description?: string; tags?: Tag[] } = {}): SecretRecord {
+    return this.secrets.create(region, name, secretString, this.clock.now(), opts);
+  }
+
+  /** DeleteSecret: at once with forceDelete, else scheduled (reads are refused meanwhile). */
+  public deleteSecret(region: string, secretId: string, opts: { forceDelete?: boolean } = {}): void {
+    const secret = this.secrets.find(region, secretId);
+    if (!secret) throw new Error(`deleteSecret: no secret '${secretId}' in ${region}`);
+    if (opts.forceDelete) this.secrets.remove(secret.arn);
+    else secret.deletedMs ??= this.clock.now();
+  }
+
+  /** One CloudHSM CLI command against the cluster behind `servers` (the stand-in CLI uses it). */
+  public hsmCli(region: string, servers: readonly string[], args: readonly string[], password?: string): CliOutcome {
+    return runHsmCli(this.store, this.hsmUsers, region, servers, args, password);
   }
 
   // ---- control: calls and faults --------------------------------------------------------
@@ -280,6 +396,10 @@ export class CloudHsmSimulator {
     this.faultRng.reseed(this.seed + 7919);
     this.faults.clear();
     this.calls.reset();
+    this.instances.clear();
+    this.runCommand.clear();
+    this.secrets.clear();
+    this.hsmUsers.clear();
   }
 
   private cluster(region: string, clusterId: string): ClusterRecord {

@@ -21,6 +21,23 @@ export const OPERATIONS = [
 ] as const;
 export type Operation = typeof OPERATIONS[number];
 
+/** The SSM Run Command operations the simulator serves (target prefix AmazonSSM.). */
+export const SSM_OPERATIONS = [
+  'DescribeInstanceInformation',
+  'GetCommandInvocation',
+  'ListCommandInvocations',
+  'ListCommands',
+  'SendCommand',
+] as const;
+export type SsmOperation = typeof SSM_OPERATIONS[number];
+
+/** The Secrets Manager operations the simulator serves (target prefix secretsmanager.). */
+export const SECRETS_OPERATIONS = ['DescribeSecret', 'GetSecretValue'] as const;
+export type SecretsOperation = typeof SECRETS_OPERATIONS[number];
+
+/** An operation of any service the simulator serves (call log and faults). */
+export type AnyOperation = Operation | SsmOperation | SecretsOperation;
+
 export function isOperation(name: string): name is Operation {
   return (OPERATIONS as readonly string[]).includes(name);
 }
@@ -49,6 +66,12 @@ export interface Timings {
   readonly deletedClusterVisibleMs: number;
   /** How long a DELETED backup is still described before it is gone. */
   readonly deletedBackupVisibleMs: number;
+  /** EC2 instance launch -> its SSM agent is registered and Online (its user data starts then). */
+  readonly instanceBootMs: number;
+  /** SendCommand -> the invocation is delivered (InProgress) and starts to run. */
+  readonly commandDeliveryMs: number;
+  /** SendCommand -> GetCommandInvocation finds the invocation (before: InvocationDoesNotExist). */
+  readonly invocationVisibleMs: number;
 }
 
 const MINUTE = 60_000;
@@ -64,6 +87,9 @@ export const DEFAULT_TIMINGS: Timings = {
   backupPendingDeletionMs: 7 * 24 * 60 * MINUTE,
   deletedClusterVisibleMs: 60 * MINUTE,
   deletedBackupVisibleMs: 60 * MINUTE,
+  instanceBootMs: 3 * MINUTE,
+  commandDeliveryMs: 2_000,
+  invocationVisibleMs: 1_000,
 };
 
 export type ClusterState =

@@ -1,0 +1,62 @@
+"""Synthesizes activation_app.py with the built cdk-cloudhsm wheel: ONE stack declares the cluster,
+its initialization, its activation on an admin host and three HSMs, the later HSMs after the activation."""
+import aws_cdk as cdk
+import pytest
+from aws_cdk import assertions
+
+from activation_app import build_app
+from cdk_nag import AwsSolutionsChecks
+
+ACTIVATION = "Custom::CloudHsmActivation"
+HSM = "Custom::CloudHsmHsm"
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    _, stack = build_app(outdir=str(tmp_path_factory.mktemp("cdk.out")))
+    return assertions.Template.from_stack(stack)
+
+
+def only_id(template, resource_type):
+    found = template.find_resources(resource_type)
+    assert len(found) == 1, f"{len(found)} resources of type {resource_type}"
+    return next(iter(found))
+
+
+def test_one_activation_naming_cluster_host_and_secret_without_a_password(template):
+    props = template.find_resources(ACTIVATION)[only_id(template, ACTIVATION)]["Properties"]
+    assert props["ClusterId"] == {"Ref": only_id(template, "Custom::CloudHsmCluster")}
+    assert props["InstanceId"] == {"Ref": only_id(template, "AWS::EC2::Instance")}
+    assert props["AdminSecretArn"] == {"Ref": only_id(template, "AWS::SecretsManager::Secret")}
+    assert sorted(props) == ["AdminSecretArn", "CertificateAuthorityArn", "ClusterId", "InstanceId", "ServiceTimeout", "ServiceToken"]
+
+
+def test_the_password_is_generated_by_secrets_manager(template):
+    secret = template.find_resources("AWS::SecretsManager::Secret")[only_id(template, "AWS::SecretsManager::Secret")]
+    assert "SecretString" not in secret["Properties"]
+    assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] == 32
+
+
+def test_the_host_requires_imdsv2_and_has_no_key(template):
+    template.has_resource_properties("AWS::EC2::LaunchTemplate", {
+        "LaunchTemplateData": {"MetadataOptions": {"HttpTokens": "required"}}})
+    instance = template.find_resources("AWS::EC2::Instance")[only_id(template, "AWS::EC2::Instance")]
+    assert "KeyName" not in instance["Properties"]
+
+
+def test_hsms_after_the_first_wait_for_the_activation(template):
+    activation = only_id(template, ACTIVATION)
+    hsms = template.find_resources(HSM)
+    assert len(hsms) == 3
+    waiting = sorted(i for i, r in hsms.items() if activation in r.get("DependsOn", []))
+    assert waiting == sorted(i for i in hsms if not i.startswith("ClusterHsm1"))
+
+
+def test_cdk_nag_finds_nothing_unsuppressed(tmp_path):
+    app, stack = build_app(outdir=str(tmp_path))
+    cdk.Aspects.of(app).add(AwsSolutionsChecks())
+    app.synth()
+    annotations = assertions.Annotations.from_stack(stack)
+    findings = (annotations.find_error("*", assertions.Match.string_like_regexp("AwsSolutions-"))
+                + annotations.find_warning("*", assertions.Match.string_like_regexp("AwsSolutions-")))
+    assert [f.entry.data for f in findings] == []

@@ -1,0 +1,243 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Cluster } from '@aws-sdk/client-cloudhsm-v2';
+import {
+  Command, DescribeInstanceInformationCommand, GetCommandInvocationCommand, ListCommandsCommand, SendCommandCommand,
+} from '@aws-sdk/client-ssm';
+import { messageOf, ssm } from './aws';
+import { describeCluster, TRANSITIONAL_STATES } from './cluster';
+import { log } from './log';
+import { trustAnchorOf } from './private-ca';
+import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
+import { checkCertificatePem, checkClusterId } from '../src/private/rules';
+
+/**
+ * `Custom::CloudHsmActivation`: runs the CloudHSM CLI's `cluster activate` on the admin host with
+ * SSM Run Command. The admin password never passes through here: the host reads it from Secrets
+ * Manager itself (activate.sh); this handler knows only the secret's ARN.
+ */
+
+export const INSTANCE_ID_PATTERN = /^(i-[0-9a-f]{8,17}|mi-[0-9a-f]{17})$/;
+const SECRET_ARN_PATTERN = /^arn:[\w-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/;
+const SECRET_FIELD_PATTERN = /^[\w.-]{1,64}$/;
+const CA_ARN_PATTERN = /^arn:[\w+=/,.@-]+:acm-pca:[\w+=/,.@-]*:[0-9]*:certificate-authority\/[\w+=,.@-]+$/;
+
+/** The document AWS provides for shell commands on Linux. */
+export const RUN_SHELL_SCRIPT = 'AWS-RunShellScript';
+/** How long the script may run on the host (setup wait + lock wait + the CLI), in seconds. */
+export const EXECUTION_TIMEOUT_SECONDS = 1800;
+/** How long SSM may take to deliver the command to the host's agent, in seconds. */
+export const DELIVERY_TIMEOUT_SECONDS = 600;
+/** How many lines of the command's error output a failure quotes (CloudFormation keeps responses under 4 KB). */
+export const STDERR_LINES = 5;
+const STDERR_MAX_CHARS = 1200;
+
+/** SSM command statuses (ListCommands) that are not over yet. */
+const RUNNING = new Set(['Pending', 'InProgress', 'Delayed', 'Cancelling']);
+
+export interface ActivationProperties {
+  readonly clusterId: string;
+  readonly instanceId: string;
+  readonly secretArn: string;
+  readonly secretField?: string;
+  readonly trustAnchor?: string;
+  readonly certificateAuthorityArn?: string;
+}
+
+const q = (v: unknown) => JSON.stringify(v);
+
+export function parseActivationProperties(raw: Record<string, any>): ActivationProperties {
+  const props: ActivationProperties = {
+    clusterId: String(raw.ClusterId ?? ''),
+    instanceId: String(raw.InstanceId ?? ''),
+    secretArn: String(raw.AdminSecretArn ?? ''),
+    secretField: raw.AdminSecretField || undefined,
+    trustAnchor: raw.TrustAnchor || undefined,
+    certificateAuthorityArn: raw.CertificateAuthorityArn || undefined,
+  };
+  const errors: string[] = [];
+  const idError = checkClusterId('cluster (ClusterId)', props.clusterId);
+  if (idError) errors.push(idError);
+  if (!INSTANCE_ID_PATTERN.test(props.instanceId)) {
+    errors.push(`host (InstanceId): ${q(props.instanceId)} is not an EC2 instance id (must match ${INSTANCE_ID_PATTERN.source})`);
+  }
+  if (!SECRET_ARN_PATTERN.test(props.secretArn)) {
+    errors.push(`adminSecret (AdminSecretArn): ${q(props.secretArn)} is not a Secrets Manager secret ARN`);
+  }
+  if (props.secretField !== undefined && !SECRET_FIELD_PATTERN.test(props.secretField)) {
+    errors.push(`adminSecretField (AdminSecretField): ${q(props.secretField)} is not valid (must match ${SECRET_FIELD_PATTERN.source})`);
+  }
+  if (props.trustAnchor !== undefined) errors.push(...checkCertificatePem('trustAnchor (TrustAnchor)', props.trustAnchor));
+  if (props.certificateAuthorityArn !== undefined && !CA_ARN_PATTERN.test(props.certificateAuthorityArn)) {
+    errors.push(`certificateAuthority (CertificateAuthorityArn): ${q(props.certificateAuthorityArn)} is not an AWS Private CA ARN`);
+  }
+  if (errors.length > 0) throw new Error(errors.join('; '));
+  return props;
+}
+
+export const physicalId = (clusterId: string) => `cdk-cloudhsm:activation:${clusterId}`;
+
+/** The Comment of every activation command: names the cluster and the CloudFormation request (at most 100 characters). */
+export const commentPrefix = (clusterId: string) => `cdk-cloudhsm activate ${clusterId} `;
+export const commentOf = (clusterId: string, requestId: string) => `${commentPrefix(clusterId)}${requestId}`.slice(0, 100);
+
+function label(event: ResourceEvent, clusterId: string): string {
+  return `HsmActivation ${event.LogicalResourceId} (${clusterId})`;
+}
+
+/** The activation script, shipped next to the bundled handler (assets/handler) or in lambda/host. */
+export function activationScript(): string {
+  for (const candidate of [path.join(__dirname, 'activate.sh'), path.join(__dirname, 'host', 'activate.sh')]) {
+    if (fs.existsSync(candidate)) return fs.readFileSync(candidate, 'utf8');
+  }
+  throw new Error('cdk-cloudhsm: activate.sh is missing from the handler package');
+}
+
+const HEREDOC_END = 'CDK_CLOUDHSM_ACTIVATE';
+const shellQuote = (value: string) => `'${value.replace(/'/g, '\'\\\'\'')}'`;
+
+/**
+ * The AWS-RunShellScript commands: the script fed to bash on stdin (a quoted here-document, so the
+ * shell expands nothing in it), with arguments that are ids, addresses and the public trust anchor.
+ */
+export function activationCommands(args: {
+  clusterId: string; secretArn: string; secretField?: string; region: string; hsmIps: string[]; trustAnchor?: string;
+}): string[] {
+  const argv = [
+    '--cluster-id', args.clusterId, '--secret-id', args.secretArn, '--region', args.region,
+    ...args.hsmIps.flatMap((ip) => ['--hsm-ip', ip]),
+    ...(args.secretField ? ['--secret-field', args.secretField] : []),
+    ...(args.trustAnchor ? ['--trust-anchor-b64', Buffer.from(args.trustAnchor, 'utf8').toString('base64')] : []),
+  ];
+  const script = activationScript().replace(/\n$/, '');
+  if (script.split('\n').includes(HEREDOC_END)) throw new Error(`cdk-cloudhsm: activate.sh must not contain the line ${HEREDOC_END}`);
+  return [`bash -s -- ${argv.map(shellQuote).join(' ')} <<'${HEREDOC_END}'`, ...script.split('\n'), HEREDOC_END];
+}
+
+/** This cluster's activation commands on the host, newest first (ListCommands, a few pages at most). */
+async function activationCommandsOnHost(instanceId: string, clusterId: string): Promise<Command[]> {
+  const found: Command[] = [];
+  let nextToken: string | undefined;
+  for (let page = 0; page < 5; page++) {
+    const out = await ssm().send(new ListCommandsCommand({ InstanceId: instanceId, MaxResults: 50, NextToken: nextToken }));
+    found.push(...(out.Commands ?? []).filter((c) => c.Comment?.startsWith(commentPrefix(clusterId))));
+    nextToken = out.NextToken;
+    if (!nextToken) break;
+  }
+  return found.sort((a, b) => (b.RequestedDateTime?.getTime() ?? 0) - (a.RequestedDateTime?.getTime() ?? 0));
+}
+
+async function hostIsOnline(instanceId: string): Promise<string> {
+  const out = await ssm().send(new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: [instanceId] }] }));
+  return out.InstanceInformationList?.find((i) => i.InstanceId === instanceId)?.PingStatus ?? 'not registered with SSM yet';
+}
+
+/** The last lines of a text, without blank lines, short enough for a CloudFormation response. */
+export function lastLines(text: string | undefined, n = STDERR_LINES): string {
+  const lines = (text ?? '').split('\n').map((l) => l.trim()).filter((l) => l.length > 0).slice(-n);
+  const joined = lines.join(' | ');
+  return joined.length > STDERR_MAX_CHARS ? `…${joined.slice(-STDERR_MAX_CHARS)}` : joined;
+}
+
+async function failure(event: ResourceEvent, props: ActivationProperties, command: Command): Promise<Error> {
+  let exitCode = 'unknown';
+  let stderr = '';
+  let status = command.Status ?? 'unknown';
+  try {
+    const inv = await ssm().send(new GetCommandInvocationCommand({ CommandId: command.CommandId, InstanceId: props.instanceId }));
+    exitCode = String(inv.ResponseCode ?? 'unknown');
+    stderr = lastLines(inv.StandardErrorContent);
+    status = inv.StatusDetails ?? inv.Status ?? status;
+  } catch (err) {
+    stderr = `(GetCommandInvocation failed: ${messageOf(err)})`;
+  }
+  return new Error(`${label(event, props.clusterId)}: activation of cluster ${props.clusterId} failed: command ${command.CommandId} `
+    + `on ${props.instanceId} ended ${status} with exit code ${exitCode}: ${stderr || '(no error output)'}`);
+}
+
+function done(cluster: Cluster, clusterId: string): IsCompleteResponse {
+  return { IsComplete: true, PhysicalResourceId: physicalId(clusterId), Data: { State: cluster.State ?? '' } };
+}
+
+async function trustAnchorFor(event: ResourceEvent, props: ActivationProperties): Promise<string | undefined> {
+  if (props.trustAnchor) return props.trustAnchor;
+  if (props.certificateAuthorityArn) return trustAnchorOf(label(event, props.clusterId), props.certificateAuthorityArn);
+  return undefined;
+}
+
+async function step(event: ResourceEvent, props: ActivationProperties): Promise<IsCompleteResponse> {
+  const who = label(event, props.clusterId);
+  const cluster = await describeCluster(props.clusterId);
+  if (!cluster || cluster.State === 'DELETED' || cluster.State === 'DELETE_IN_PROGRESS') {
+    throw new Error(`${who}: the cluster does not exist (or is being deleted)`);
+  }
+  const state = cluster.State ?? '';
+  if (state === 'ACTIVE') return done(cluster, props.clusterId);
+  if (state === 'INITIALIZE_IN_PROGRESS' || TRANSITIONAL_STATES.has(state)) return NOT_COMPLETE;
+  if (state === 'UNINITIALIZED') {
+    throw new Error(`${who}: the cluster is UNINITIALIZED; it must be initialized before it is activated (initialization)`);
+  }
+  if (state !== 'INITIALIZED') throw new Error(`${who}: the cluster is ${state}: ${cluster.StateMessage ?? 'no state message'}`);
+
+  const commands = await activationCommandsOnHost(props.instanceId, props.clusterId);
+  const running = commands.find((c) => RUNNING.has(c.Status ?? ''));
+  if (running) {
+    log(event, 'waiting for the activation command', { clusterId: props.clusterId, commandId: running.CommandId, status: running.Status });
+    return NOT_COMPLETE;
+  }
+  const own = commands.find((c) => c.Comment === commentOf(props.clusterId, event.RequestId));
+  if (own?.Status === 'Success') {
+    log(event, 'the activation command succeeded; waiting for the cluster to be ACTIVE', { clusterId: props.clusterId, commandId: own.CommandId });
+    return NOT_COMPLETE;
+  }
+  if (own) throw await failure(event, props, own);
+
+  const ping = await hostIsOnline(props.instanceId);
+  if (ping !== 'Online') {
+    log(event, 'waiting for the admin host to be online in SSM', { instanceId: props.instanceId, pingStatus: ping });
+    return NOT_COMPLETE;
+  }
+  const hsmIps = (cluster.Hsms ?? []).filter((h) => h.State === 'ACTIVE' && h.EniIp).map((h) => h.EniIp!);
+  if (hsmIps.length === 0) {
+    log(event, 'waiting for an ACTIVE HSM in the cluster', { clusterId: props.clusterId });
+    return NOT_COMPLETE;
+  }
+  const commandsText = activationCommands({
+    clusterId: props.clusterId,
+    secretArn: props.secretArn,
+    secretField: props.secretField,
+    // The secret's own region: a secret of another region is read there.
+    region: props.secretArn.split(':')[3] || (process.env.AWS_REGION ?? ''),
+    hsmIps,
+    trustAnchor: await trustAnchorFor(event, props),
+  });
+  try {
+    const out = await ssm().send(new SendCommandCommand({
+      DocumentName: RUN_SHELL_SCRIPT,
+      InstanceIds: [props.instanceId],
+      Comment: commentOf(props.clusterId, event.RequestId),
+      TimeoutSeconds: DELIVERY_TIMEOUT_SECONDS,
+      Parameters: { commands: commandsText, executionTimeout: [String(EXECUTION_TIMEOUT_SECONDS)] },
+    }));
+    log(event, 'SendCommand', { clusterId: props.clusterId, instanceId: props.instanceId, commandId: out.Command?.CommandId });
+  } catch (err) {
+    throw new Error(`${who}: SendCommand to ${props.instanceId} failed: ${messageOf(err)}`);
+  }
+  return NOT_COMPLETE;
+}
+
+export const activationHandler: ResourceHandler = {
+  async onEvent(event): Promise<OnEventResponse> {
+    // Activation cannot be undone: deleting the resource leaves the cluster (and its admin) as it is.
+    if (event.RequestType === 'Delete') return { PhysicalResourceId: event.PhysicalResourceId };
+    const props = parseActivationProperties(event.ResourceProperties);
+    // Nothing is sent here: a retried or duplicated onEvent starts nothing; isComplete sends the
+    // command once the host is ready and finds one sent before.
+    return { PhysicalResourceId: physicalId(props.clusterId) };
+  },
+
+  async isComplete(event) {
+    if (event.RequestType === 'Delete') return { IsComplete: true };
+    return step(event, parseActivationProperties(event.ResourceProperties));
+  },
+};

@@ -1,0 +1,56 @@
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { HsmAdminHostOptions, IHsmAdminHost } from './admin-host';
+
+/**
+ * How the stack activates a cluster (`activation` of an `HsmCluster`, or `HsmCluster.activate`):
+ * a `Custom::CloudHsmActivation` resource runs the CloudHSM CLI's `cluster activate` on an admin
+ * host with SSM Run Command, once the cluster is INITIALIZED, and waits until it is ACTIVE. The
+ * cluster's other HSMs are created after that, in the same deployment.
+ *
+ * The admin password is read on the host from Secrets Manager; it is in no template, output,
+ * resource property, command or log. Activation cannot be undone: removing it changes nothing in AWS.
+ */
+export interface ClusterActivationOptions {
+  /**
+   * The host that runs the CloudHSM CLI, in the cluster's VPC.
+   *
+   * @default - a new `HsmAdminHost` in the cluster's VPC, made with `hostOptions`
+   */
+  readonly host?: IHsmAdminHost;
+
+  /**
+   * Options of the admin host made when `host` is not given (subnets, package source, VPC endpoints).
+   *
+   * @default - a t3.micro in the VPC's first private subnet, downloading AWS's CloudHSM CLI package
+   */
+  readonly hostOptions?: HsmAdminHostOptions;
+
+  /**
+   * The secret holding the admin password to set (8 to 32 characters; no whitespace, quotes or
+   * backslash). Only the admin host reads it.
+   *
+   * @default - a secret the stack generates: 32 letters and digits, kept or deleted with the cluster (its `removalPolicy`)
+   */
+  readonly adminSecret?: secretsmanager.ISecret;
+
+  /**
+   * The JSON field of `adminSecret` that holds the password, for a secret stored as JSON.
+   *
+   * @default - the whole secret string is the password
+   */
+  readonly adminSecretField?: string;
+
+  /**
+   * The cluster's trust anchor (PEM), for a cluster initialized outside this stack.
+   *
+   * @default - the trust anchor of the stack's `initialization`
+   */
+  readonly trustAnchor?: string;
+
+  /**
+   * The cluster was initialized outside this stack (it has no `initialization`), so it can be activated.
+   *
+   * @default false
+   */
+  readonly initializedOutsideStack?: boolean;
+}

@@ -1,0 +1,115 @@
+import { CfnOutput, CustomResource, RemovalPolicy, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { checkAdminSecret } from './admin-secret';
+import { allowHostToCluster } from './host-network';
+import { hsmChainOf } from './hsm-chain';
+import { addNagSuppressions } from './nag';
+import { CloudHsmProvider, SERVICE_TIMEOUT } from './provider';
+import { ClusterActivationOptions } from '../activation';
+import { HsmAdminHost, IHsmAdminHost } from '../admin-host';
+import type { IHsmCluster } from '../cluster';
+import { ClusterInitializationConfig } from '../initialization';
+
+/** What the activation needs to know of its cluster. */
+export interface ActivationTarget {
+  /** The cluster construct: the activation's resources are its children. */
+  readonly cluster: IHsmCluster;
+  readonly vpc: ec2.IVpc;
+  readonly removalPolicy: RemovalPolicy;
+  /** The stack's initialization of the cluster, if any. */
+  readonly initialization?: { readonly resource: CustomResource; readonly config: ClusterInitializationConfig };
+}
+
+export interface Activation {
+  readonly resource: CustomResource;
+  readonly adminSecret: secretsmanager.ISecret;
+  readonly host: IHsmAdminHost;
+}
+
+/**
+ * Adds the `Custom::CloudHsmActivation` resource of a cluster, its admin host (unless given), its
+ * admin password secret (unless given), the host's access to the cluster and to the secret, and
+ * makes the cluster's later HSMs wait for it.
+ */
+export function addActivation(target: ActivationTarget, options: ClusterActivationOptions): Activation {
+  const scope = target.cluster;
+  const where = `HsmCluster ${scope.node.path}`;
+  const errors: string[] = [];
+  if (!target.initialization && !options.initializedOutsideStack) {
+    errors.push('activation: the cluster must be initialized first; add initialization (or set activation.initializedOutsideStack if it was initialized outside this stack)');
+  }
+  if (options.host && options.hostOptions) {
+    errors.push('activation.hostOptions: applies only to the host the activation makes; it cannot be used with activation.host');
+  }
+  if (options.host?.vpc && differentVpcs(options.host.vpc, target.vpc)) {
+    errors.push(`activation.host (InstanceId): ${options.host.node.path} is in VPC ${describeVpc(options.host.vpc)}, not in the cluster's VPC ${describeVpc(target.vpc)}; the CloudHSM CLI must reach the HSMs from inside the cluster's VPC`);
+  }
+  if (options.adminSecret) errors.push(...checkAdminSecret('activation.adminSecret (AdminSecretArn)', 'activation.adminSecretField (AdminSecretField)', options.adminSecret, options.adminSecretField));
+  else if (options.adminSecretField !== undefined) errors.push('activation.adminSecretField (AdminSecretField): applies only to a secret given as activation.adminSecret');
+  if (errors.length > 0) throw new Error(`${where}: ${errors.join('; ')}`);
+
+  const host = options.host ?? new HsmAdminHost(scope, 'AdminHost', { ...options.hostOptions, vpc: target.vpc });
+  const adminSecret = options.adminSecret ?? generatedSecret(scope, target.removalPolicy);
+  const grants = host.grantPrincipal ? [adminSecret.grantRead({ grantPrincipal: host.grantPrincipal })] : [];
+  const rules = allowHostToCluster(scope, 'AdminHostAccess', host, target.cluster);
+
+  const provider = CloudHsmProvider.of(scope);
+  provider.enableActivation(host.instanceArn);
+  const config = target.initialization?.config;
+  const trustAnchor = options.trustAnchor ?? config?.trustAnchor;
+  const resource = new CustomResource(scope, 'Activation', {
+    serviceToken: provider.serviceToken,
+    resourceType: 'Custom::CloudHsmActivation',
+    serviceTimeout: SERVICE_TIMEOUT,
+    properties: {
+      ClusterId: target.cluster.clusterId,
+      InstanceId: host.instanceId,
+      AdminSecretArn: adminSecret.secretArn,
+      AdminSecretField: options.adminSecretField,
+      TrustAnchor: trustAnchor,
+      CertificateAuthorityArn: trustAnchor === undefined ? config?.certificateAuthorityArn : undefined,
+    },
+  });
+  if (target.initialization) resource.node.addDependency(target.initialization.resource);
+  resource.node.addDependency(host, rules);
+  grants.forEach((g) => g.applyBefore(resource));
+  hsmChainOf(target.cluster).setActivation(resource);
+
+  new CfnOutput(scope, 'AdminSecretArn', {
+    description: `The secret with the admin password of the CloudHSM cluster ${scope.node.path} (read it in Secrets Manager)`,
+    value: adminSecret.secretArn,
+  });
+  new CfnOutput(scope, 'AdminHostInstanceId', {
+    description: `The admin host of the CloudHSM cluster ${scope.node.path} (Session Manager; /opt/cloudhsm/bin/cloudhsm-cli)`,
+    value: host.instanceId,
+  });
+  return { resource, adminSecret, host };
+}
+
+function generatedSecret(scope: Construct, removalPolicy: RemovalPolicy): secretsmanager.ISecret {
+  const secret = new secretsmanager.Secret(scope, 'AdminSecret', {
+    description: `Admin password of the CloudHSM cluster ${scope.node.path} (cdk-cloudhsm)`,
+    // 32 letters and digits: the CloudHSM CLI's longest password, nothing a command line could misread.
+    generateSecretString: { passwordLength: 32, excludePunctuation: true, includeSpace: false, requireEachIncludedType: true },
+    // The password of a kept cluster is kept with it.
+    removalPolicy,
+  });
+  addNagSuppressions(secret, [{
+    id: 'AwsSolutions-SMG4',
+    reason: 'The HSM admin password lives on the HSMs: Secrets Manager cannot change it there (no rotation function can log in to the HSMs from outside the VPC). docs/activation.md describes rotating it with the CloudHSM CLI (user change-password) and put-secret-value.',
+  }]);
+  return secret;
+}
+
+function differentVpcs(a: ec2.IVpc, b: ec2.IVpc): boolean {
+  if (a === b || a.vpcId === b.vpcId) return false;
+  if (!Token.isUnresolved(a.vpcId) && !Token.isUnresolved(b.vpcId)) return true;
+  // A VPC made in this app has an id no other VPC object shares (unless imported from it, by the same token).
+  return a instanceof ec2.Vpc || b instanceof ec2.Vpc;
+}
+
+function describeVpc(vpc: ec2.IVpc): string {
+  return Token.isUnresolved(vpc.vpcId) ? vpc.node.path : JSON.stringify(vpc.vpcId);
+}

@@ -1,0 +1,210 @@
+// Handler tests of Custom::CloudHsmActivation with aws-sdk-client-mock: what is sent to SSM and when,
+// how earlier commands are found, how failures read, and that the password never passes through.
+import { ACMPCAClient, GetCertificateAuthorityCertificateCommand } from '@aws-sdk/client-acm-pca';
+import { CloudHSMV2Client, DescribeClustersCommand } from '@aws-sdk/client-cloudhsm-v2';
+import {
+  DescribeInstanceInformationCommand, GetCommandInvocationCommand, ListCommandsCommand, SendCommandCommand, SSMClient,
+} from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { resetPcaClient, resetSsmClient, setClientFactory } from '../lambda/aws';
+import { isComplete, onEvent } from '../lambda/index';
+import { ResourceEvent } from '../lambda/types';
+
+const hsmMock = mockClient(CloudHSMV2Client);
+// aws-sdk-client-mock 2.2.0 is typed for the SDK generation of the CloudHSM client; the SSM client is newer.
+const ssmMock: any = mockClient(SSMClient as any);
+const pcaMock = mockClient(ACMPCAClient);
+
+process.env.AWS_REGION = 'us-east-1';
+process.env.AWS_ACCESS_KEY_ID = 'test';
+process.env.AWS_SECRET_ACCESS_KEY = 'test';
+process.env.CDK_CLOUDHSM_QUIET = '1';
+
+const CLUSTER_ID = 'cluster-abcdefghijk';
+const INSTANCE_ID = 'i-0123456789abcdef0';
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:cluster-admin-AbCdEf';
+const CA_ARN = 'arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/11111111-2222-3333-4444-555555555555';
+const REQUEST_ID = '6a1e5a8e-1b2c-4d3e-8f90-0123456789ab';
+const OTHER_REQUEST = '0b1c2d3e-1b2c-4d3e-8f90-0123456789ab';
+const pem = (body: string) => `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----`;
+const ROOT = pem('MIIrootcertificate');
+const PROPS = { ServiceToken: 'x', ClusterId: CLUSTER_ID, InstanceId: INSTANCE_ID, AdminSecretArn: SECRET_ARN, TrustAnchor: ROOT };
+const COMMENT = `cdk-cloudhsm activate ${CLUSTER_ID} ${REQUEST_ID}`;
+
+function event(type: 'Create' | 'Update' | 'Delete', props: Record<string, any> = PROPS): ResourceEvent {
+  return {
+    RequestType: type,
+    RequestId: REQUEST_ID,
+    ResourceType: 'Custom::CloudHsmActivation',
+    LogicalResourceId: 'ClusterActivation',
+    StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/s/1',
+    PhysicalResourceId: type === 'Create' ? undefined : `cdk-cloudhsm:activation:${CLUSTER_ID}`,
+    ResourceProperties: props,
+  };
+}
+const polled = (props: Record<string, any> = PROPS) => ({ ...event('Create', props), PhysicalResourceId: `cdk-cloudhsm:activation:${CLUSTER_ID}` });
+
+function clusterIs(state: string, hsms = [{ HsmId: 'hsm-firstone2222', State: 'ACTIVE', EniIp: '10.0.1.15' }]): void {
+  hsmMock.on(DescribeClustersCommand).resolves({ Clusters: [{ ClusterId: CLUSTER_ID, State: state, Hsms: hsms, PreCoPassword: 'pre-co-secret' } as any] });
+}
+const hostIs = (pingStatus: string) => ssmMock.on(DescribeInstanceInformationCommand)
+  .resolves({ InstanceInformationList: [{ InstanceId: INSTANCE_ID, PingStatus: pingStatus as any }] });
+type Listed = { id: string; status: string; comment: string; at?: number };
+const commandsAre = (...commands: Listed[]) => ssmMock.on(ListCommandsCommand)
+  .resolves({
+    Commands: commands.map((c) => ({ CommandId: c.id, Status: c.status as any, Comment: c.comment, RequestedDateTime: new Date(c.at ?? 0) })),
+  });
+
+beforeEach(() => {
+  hsmMock.reset();
+  ssmMock.reset();
+  pcaMock.reset();
+  setClientFactory(() => new CloudHSMV2Client({ region: 'us-east-1' }));
+  resetSsmClient();
+  resetPcaClient();
+  ssmMock.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-new' } });
+});
+
+describe('onEvent', () => {
+  test('create returns the activation id and sends nothing (a retried onEvent starts nothing)', async () => {
+    const out = await onEvent(event('Create'));
+    expect(out.PhysicalResourceId).toBe(`cdk-cloudhsm:activation:${CLUSTER_ID}`);
+    expect(ssmMock.calls()).toHaveLength(0);
+  });
+
+  test('delete changes nothing in AWS', async () => {
+    await onEvent(event('Delete'));
+    const done = await isComplete(event('Delete'));
+    expect(done.IsComplete).toBe(true);
+    expect(ssmMock.calls()).toHaveLength(0);
+    expect(hsmMock.calls()).toHaveLength(0);
+  });
+
+  test('a property that is not valid is named', async () => {
+    await expect(onEvent(event('Create', { ...PROPS, InstanceId: 'instance-1' }))).rejects.toThrow(/host \(InstanceId\): "instance-1" is not an EC2 instance id/);
+    await expect(onEvent(event('Create', { ...PROPS, AdminSecretArn: 'my-secret' }))).rejects.toThrow(/adminSecret \(AdminSecretArn\): "my-secret" is not a Secrets Manager secret ARN/);
+  });
+});
+
+describe('isComplete', () => {
+  test('an ACTIVE cluster is done without any command', async () => {
+    clusterIs('ACTIVE');
+    const out = await isComplete(polled());
+    expect(out).toMatchObject({ IsComplete: true, Data: { State: 'ACTIVE' } });
+    expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(0);
+    expect(JSON.stringify(out)).not.toContain('pre-co-secret');
+  });
+
+  test('waits while the host is not online in SSM', async () => {
+    clusterIs('INITIALIZED');
+    commandsAre();
+    hostIs('ConnectionLost');
+    expect((await isComplete(polled())).IsComplete).toBe(false);
+    ssmMock.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [] });
+    expect((await isComplete(polled())).IsComplete).toBe(false);
+    expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(0);
+  });
+
+  test('waits for an ACTIVE HSM to configure the CLI with', async () => {
+    clusterIs('INITIALIZED', [{ HsmId: 'hsm-firstone2222', State: 'CREATE_IN_PROGRESS', EniIp: '10.0.1.15' }]);
+    commandsAre();
+    hostIs('Online');
+    expect((await isComplete(polled())).IsComplete).toBe(false);
+    expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(0);
+  });
+
+  test('sends AWS-RunShellScript to that one instance with the script, ids and addresses but no password', async () => {
+    clusterIs('INITIALIZED');
+    commandsAre({ id: 'cmd-admin', status: 'Success', comment: 'something an admin ran' });
+    hostIs('Online');
+    expect((await isComplete(polled())).IsComplete).toBe(false);
+    const sent = ssmMock.commandCalls(SendCommandCommand);
+    expect(sent).toHaveLength(1);
+    const input = sent[0].args[0].input;
+    expect(input).toMatchObject({ DocumentName: 'AWS-RunShellScript', InstanceIds: [INSTANCE_ID], Comment: COMMENT });
+    expect(input.Comment!.length).toBeLessThanOrEqual(100);
+    const commands = input.Parameters!.commands!;
+    expect(commands[0]).toBe(`bash -s -- '--cluster-id' '${CLUSTER_ID}' '--secret-id' '${SECRET_ARN}' '--region' 'eu-west-1' `
+      + `'--hsm-ip' '10.0.1.15' '--trust-anchor-b64' '${Buffer.from(ROOT).toString('base64')}' <<'CDK_CLOUDHSM_ACTIVATE'`);
+    expect(commands[commands.length - 1]).toBe('CDK_CLOUDHSM_ACTIVATE');
+    expect(commands).toContain('set -uo pipefail');
+    expect(commands.some((line: string) => line.includes('aws secretsmanager get-secret-value'))).toBe(true);
+    expect(input.Parameters!.executionTimeout).toEqual(['1800']);
+    // The handler never reads the secret: it has no Secrets Manager call to make.
+    expect(JSON.stringify(input)).not.toMatch(/SecretString"|GetSecretValue/);
+  });
+
+  test('the Private CA form sends the CA certificate as trust anchor', async () => {
+    clusterIs('INITIALIZED');
+    commandsAre();
+    hostIs('Online');
+    pcaMock.on(GetCertificateAuthorityCertificateCommand).resolves({ Certificate: ROOT });
+    const props = { ...PROPS, TrustAnchor: undefined, CertificateAuthorityArn: CA_ARN };
+    await isComplete(polled(props));
+    expect(pcaMock.commandCalls(GetCertificateAuthorityCertificateCommand)[0].args[0].input.CertificateAuthorityArn).toBe(CA_ARN);
+    expect(ssmMock.commandCalls(SendCommandCommand)[0].args[0].input.Parameters!.commands![0]).toContain(Buffer.from(ROOT).toString('base64'));
+  });
+
+  test('a running activation command (of any request) is waited for, never doubled', async () => {
+    clusterIs('INITIALIZED');
+    hostIs('Online');
+    for (const status of ['Pending', 'InProgress', 'Delayed']) {
+      commandsAre({ id: 'cmd-1', status, comment: `cdk-cloudhsm activate ${CLUSTER_ID} ${OTHER_REQUEST}` });
+      expect((await isComplete(polled())).IsComplete).toBe(false);
+    }
+    expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(0);
+  });
+
+  test('a command this request already sent is found (a duplicated delivery sends no second one)', async () => {
+    clusterIs('INITIALIZED');
+    hostIs('Online');
+    commandsAre({ id: 'cmd-1', status: 'Success', comment: COMMENT });
+    expect((await isComplete(polled())).IsComplete).toBe(false);
+    expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(0);
+    clusterIs('ACTIVE');
+    expect((await isComplete(polled())).IsComplete).toBe(true);
+  });
+
+  test('a failed command of an earlier request does not stop a new attempt', async () => {
+    clusterIs('INITIALIZED');
+    hostIs('Online');
+    commandsAre({ id: 'cmd-old', status: 'Failed', comment: `cdk-cloudhsm activate ${CLUSTER_ID} ${OTHER_REQUEST}` });
+    await isComplete(polled());
+    expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(1);
+  });
+
+  test('a failed command fails with the cluster, the command id, the exit code and the last lines of stderr', async () => {
+    clusterIs('INITIALIZED');
+    hostIs('Online');
+    commandsAre({ id: 'cmd-1', status: 'Failed', comment: COMMENT, at: 1 }, { id: 'cmd-0', status: 'Success', comment: `cdk-cloudhsm activate ${CLUSTER_ID} ${OTHER_REQUEST}`, at: 0 });
+    const stderr = ['line 1', 'line 2', '', 'line 3', 'line 4', 'line 5', 'line 6', 'cdk-cloudhsm activate: cluster activate failed'].join('\n');
+    ssmMock.on(GetCommandInvocationCommand, { CommandId: 'cmd-1', InstanceId: INSTANCE_ID })
+      .resolves({ Status: 'Failed', StatusDetails: 'Failed', ResponseCode: 10, StandardErrorContent: stderr, StandardOutputContent: 'stdout' });
+    const err = await isComplete(polled()).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    const message = (err as Error).message;
+    expect(message).toContain(CLUSTER_ID);
+    expect(message).toContain('command cmd-1');
+    expect(message).toContain('exit code 10');
+    expect(message).toContain('line 3 | line 4 | line 5 | line 6 | cdk-cloudhsm activate: cluster activate failed');
+    expect(message).not.toContain('line 2');
+    expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(0);
+  });
+
+  test('an UNINITIALIZED cluster fails naming initialization; a cluster in transition is waited for', async () => {
+    clusterIs('UNINITIALIZED');
+    await expect(isComplete(polled())).rejects.toThrow(/UNINITIALIZED.*initialization/);
+    clusterIs('INITIALIZE_IN_PROGRESS');
+    expect((await isComplete(polled())).IsComplete).toBe(false);
+    clusterIs('DEGRADED');
+    await expect(isComplete(polled())).rejects.toThrow(/DEGRADED/);
+  });
+
+  test('a refused SendCommand fails naming the instance', async () => {
+    clusterIs('INITIALIZED');
+    hostIs('Online');
+    commandsAre();
+    ssmMock.on(SendCommandCommand).rejects(new Error('InvalidInstanceId: not managed'));
+    await expect(isComplete(polled())).rejects.toThrow(`SendCommand to ${INSTANCE_ID} failed: InvalidInstanceId: not managed`);
+  });
+});

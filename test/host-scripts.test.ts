@@ -1,0 +1,190 @@
+// The admin host's real scripts (lambda/host/setup.sh, lambda/host/activate.sh) run with bash in
+// the host sandbox, against the simulator: the stand-in package tools install the stand-in
+// CloudHSM CLI, `aws` reads the password from the simulator's Secrets Manager, and the CLI acts
+// on the simulator's cluster. Each case checks the documented outcome (exit code and message of
+// activate.sh's header) and that the password is in no output.
+
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from './sim';
+import { HostSandbox, SandboxHost } from './sim/host/sandbox';
+import { CommandResult } from './sim/run-command';
+import { clusterWithHsm, PEM } from './sim-fixtures';
+
+const REGION = 'us-east-1';
+const CERT = PEM;
+const PASSWORD = 'Gr33n-Tea-Kettle-42';
+const SETUP = readFileSync(path.join(__dirname, '..', 'lambda', 'host', 'setup.sh'), 'utf8');
+const ACTIVATE = readFileSync(path.join(__dirname, '..', 'lambda', 'host', 'activate.sh'), 'utf8');
+const PACKAGE_URL = 'https://packages.example.invalid/cloudhsm-cli-latest.amzn2023.%ARCH%.rpm';
+
+let server: SimulatorServer;
+let sim: CloudHsmSimulator;
+let sandbox: HostSandbox;
+let host: SandboxHost;
+
+beforeAll(async () => {
+  server = await startSimulatorServer(new CloudHsmSimulator({ seed: 8 }));
+  sim = server.sim;
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  sim.reset();
+  sandbox = new HostSandbox({ endpoint: server.url, region: REGION });
+  host = sandbox.host('i-0aaaaaaaaaaaaaaa1');
+});
+afterEach(() => sandbox.dispose());
+
+const cluster = (initialize = true) => clusterWithHsm(sim, REGION, initialize);
+
+/** setup.sh as the admin host's user data runs it (the construct sets these variables in front). */
+function setup(): Promise<CommandResult> {
+  return host.run(`export CDK_CLOUDHSM_REGION='${REGION}'\nexport CDK_CLOUDHSM_PACKAGE_URL='${PACKAGE_URL}'\n${SETUP}`);
+}
+
+/** activate.sh as the handler sends it: the script on stdin of `bash -s` with its arguments. */
+function activate(args: { clusterId: string; ip: string; secretArn: string; extra?: string[] }): Promise<CommandResult> {
+  const argv = ['--cluster-id', args.clusterId, '--secret-id', args.secretArn, '--region', REGION, '--hsm-ip', args.ip,
+    '--trust-anchor-b64', Buffer.from(CERT).toString('base64'), '--setup-wait', '0', ...(args.extra ?? [])];
+  return host.run([`bash -s -- ${argv.map((a) => `'${a}'`).join(' ')} <<'END_OF_SCRIPT'`, ACTIVATE.replace(/\n$/, ''), 'END_OF_SCRIPT'].join('\n'));
+}
+
+function expectNoPassword(...results: CommandResult[]): void {
+  for (const r of results) {
+    expect(r.stdout).not.toContain(PASSWORD);
+    expect(r.stderr).not.toContain(PASSWORD);
+  }
+}
+
+describe('setup.sh', () => {
+  test('installs the CLI from the package URL and marks the host ready', async () => {
+    const r = await setup();
+    expect(r).toMatchObject({ exitCode: 0 });
+    expect(r.stderr).toContain('cdk-cloudhsm setup: ready');
+    const ls = await host.run('test -x "$CLOUDHSM_DIR/bin/cloudhsm-cli" && test -x "$CLOUDHSM_DIR/bin/configure-cli" && test -f "$CLOUDHSM_DIR/etc/cdk-cloudhsm-ready" && echo ok');
+    expect(ls.stdout).toBe('ok\n');
+  });
+
+  test('a download that fails writes the failed marker naming the step', async () => {
+    host.faults = { noNetwork: true };
+    const r = await setup();
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toContain('setup failed while: downloading https://packages.example.invalid/cloudhsm-cli-latest.amzn2023.');
+    const marker = await host.run('cat "$CLOUDHSM_DIR/etc/cdk-cloudhsm-setup-failed"');
+    expect(marker.stdout).toContain('downloading');
+  });
+});
+
+describe('activate.sh', () => {
+  test('success: an INITIALIZED cluster becomes ACTIVE; admin has the secret\'s password', async () => {
+    const c = cluster();
+    const secret = sim.createSecret(REGION, 'admin', PASSWORD);
+    expect((await setup()).exitCode).toBe(0);
+    const r = await activate({ ...c, secretArn: secret.arn });
+    expect(r).toMatchObject({ exitCode: 0, stdout: `cluster ${c.clusterId} activated\n` });
+    expect(sim.peekCluster(REGION, c.clusterId)?.State).toBe('ACTIVE');
+    expect(sim.hsmUsers.find(REGION, c.clusterId, 'admin')).toMatchObject({ role: 'admin', password: PASSWORD });
+    expectNoPassword(r);
+  });
+
+  test('already active with this password (a retried command): success, nothing changes', async () => {
+    const c = cluster();
+    const secret = sim.createSecret(REGION, 'admin', PASSWORD);
+    await setup();
+    const first = await activate({ ...c, secretArn: secret.arn });
+    const second = await activate({ ...c, secretArn: secret.arn });
+    expect(first.exitCode).toBe(0);
+    expect(second).toMatchObject({ exitCode: 0, stdout: `cluster ${c.clusterId} is already active; the admin password in ${secret.arn} logs in\n` });
+    expectNoPassword(first, second);
+  });
+
+  test('two activations at once: both succeed, one activates, the other finds it active', async () => {
+    const c = cluster();
+    const secret = sim.createSecret(REGION, 'admin', PASSWORD);
+    await setup();
+    const [a, b] = await Promise.all([activate({ ...c, secretArn: secret.arn }), activate({ ...c, secretArn: secret.arn })]);
+    expect([a.exitCode, b.exitCode]).toEqual([0, 0]);
+    expect([a.stdout, b.stdout].filter((o) => o.includes('activated\n'))).toHaveLength(1);
+    expect([a.stdout, b.stdout].filter((o) => o.includes('already active'))).toHaveLength(1);
+  });
+
+  test('wrong password: the cluster is active with another admin password -> exit 11, the secret named, no password', async () => {
+    const c = cluster();
+    expect(sim.hsmCli(REGION, [c.ip], ['cluster', 'activate'], 'Someone-Elses-Pass1').exitCode).toBe(0);
+    const secret = sim.createSecret(REGION, 'admin', PASSWORD);
+    await setup();
+    const r = await activate({ ...c, secretArn: secret.arn });
+    expect(r.exitCode).toBe(11);
+    expect(r.stderr).toContain(`cluster ${c.clusterId} is already active and the password in ${secret.arn} does not log in as admin`);
+    expect(r.stderr).not.toContain('Someone-Elses-Pass1');
+    expectNoPassword(r);
+  });
+
+  test('not initialized: the CLI refuses -> exit 10 with its error', async () => {
+    const c = cluster(false);
+    const secret = sim.createSecret(REGION, 'admin', PASSWORD);
+    await setup();
+    const r = await activate({ ...c, secretArn: secret.arn });
+    expect(r.exitCode).toBe(10);
+    expect(r.stderr).toContain(`cluster activate failed for ${c.clusterId}`);
+    expect(r.stderr).toContain('is UNINITIALIZED; it must be INITIALIZED');
+    expect(sim.peekCluster(REGION, c.clusterId)?.State).toBe('UNINITIALIZED');
+    expectNoPassword(r);
+  });
+
+  test('unreachable HSM: an address with no HSM -> exit 10 naming it', async () => {
+    const c = cluster();
+    const secret = sim.createSecret(REGION, 'admin', PASSWORD);
+    await setup();
+    const r = await activate({ ...c, ip: '10.0.1.250', secretArn: secret.arn });
+    expect(r.exitCode).toBe(10);
+    expect(r.stderr).toContain('no HSM reachable at 10.0.1.250');
+    expect(sim.peekCluster(REGION, c.clusterId)?.State).toBe('INITIALIZED');
+  });
+
+  test('CLI missing: setup never ran -> exit 4 (not ready); ready but no CLI -> exit 3', async () => {
+    const c = cluster();
+    const secret = sim.createSecret(REGION, 'admin', PASSWORD);
+    const notReady = await activate({ ...c, secretArn: secret.arn });
+    expect(notReady.exitCode).toBe(4);
+    expect(notReady.stderr).toContain('the admin host\'s setup has not finished after 0 s');
+    await setup();
+    await host.run('rm "$CLOUDHSM_DIR/bin/cloudhsm-cli"');
+    const missing = await activate({ ...c, secretArn: secret.arn });
+    expect(missing.exitCode).toBe(3);
+    expect(missing.stderr).toContain('the CloudHSM CLI is not installed');
+  });
+
+  test('CLI install failed during setup -> exit 4 with the setup\'s failure', async () => {
+    const c = cluster();
+    const secret = sim.createSecret(REGION, 'admin', PASSWORD);
+    host.faults = { packageInstallFails: true };
+    expect((await setup()).exitCode).not.toBe(0);
+    host.faults = {};
+    const r = await activate({ ...c, secretArn: secret.arn });
+    expect(r.exitCode).toBe(4);
+    expect(r.stderr).toContain('the admin host\'s setup failed: setup failed while: installing the CloudHSM CLI package');
+  });
+
+  test('CLI failing (a broken installation) -> exit 10 with its error; the cluster stays INITIALIZED', async () => {
+    const c = cluster();
+    const secret = sim.createSecret(REGION, 'admin', PASSWORD);
+    await setup();
+    host.faults = { cliCrashes: true };
+    const r = await activate({ ...c, secretArn: secret.arn });
+    expect(r.exitCode).toBe(10);
+    expect(r.stderr).toContain('error while loading shared libraries');
+    expect(sim.peekCluster(REGION, c.clusterId)?.State).toBe('INITIALIZED');
+    expectNoPassword(r);
+  });
+
+  test('a secret it cannot read -> exit 5 naming the secret and the service error', async () => {
+    const c = cluster();
+    await setup();
+    const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:missing-AbCdEf';
+    const r = await activate({ ...c, secretArn: arn });
+    expect(r.exitCode).toBe(5);
+    expect(r.stderr).toContain(`cannot read the admin password secret ${arn}`);
+    expect(r.stderr).toContain('ResourceNotFoundException');
+  });
+});
