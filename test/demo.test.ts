@@ -13,9 +13,8 @@ const at = (ms: number): string => {
 
 test('deploys, updates and destroys examples/basic (cluster and HSM), one line per state change, nothing left', async () => {
   const lines: string[] = [];
-  const started = Date.now();
+  // How fast the demo runs is the benchmarks' business (npm run bench), not a unit test's.
   const result = await runDemo({ print: (l) => lines.push(l) });
-  expect(Date.now() - started).toBeLessThan(45_000);
 
   expect(result.problems).toEqual([]);
   expect(result.ok).toBe(true);
