@@ -30,7 +30,8 @@ export interface HsmOptions {
    * The IPv4 address of the HSM's network interface, inside the subnet's CIDR block.
    *
    * The address is how the deployment tells this HSM from others of the cluster created at the same
-   * moment, so it must be free in the subnet.
+   * moment, so it must be free in the subnet, and not one of the addresses reserved for the
+   * cluster's HSMs without `ipAddress` (checked at synth time).
    *
    * @default - when the subnet's CIDR block is known (subnets of a `Vpc`, or imported with
    * `ipv4CidrBlock`): an address near the top of the subnet that is this HSM's alone among the
@@ -139,7 +140,7 @@ export class Hsm extends Resource {
       },
     });
     // Order among the cluster's HSMs: see HsmChain (the first alone, then the others together once activated).
-    chain.add(this, this.resource, props.ipAddress !== undefined || placement.subnetCidr !== undefined);
+    chain.add(this, this.resource, { ipAddress: props.ipAddress, subnetCidr: placement.subnetCidr, slot });
 
     this.hsmId = this.resource.ref;
     this.eniId = this.resource.getAttString('EniId');

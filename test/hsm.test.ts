@@ -175,6 +175,16 @@ describe('order and the activation rule', () => {
     expect(props('C').IpAddress).toBe('10.0.2.10');
   });
 
+  test('an ipAddress that a sibling without one may derive is refused at synth time', () => {
+    const { stack, cluster } = setup({ activated: true });
+    cluster.addHsm('A'); // slot 0 in us-east-1a (10.0.0.0/24): 10.0.0.254, 10.0.0.222, ...
+    cluster.addHsm('B', { availabilityZone: 'us-east-1a', ipAddress: '10.0.0.222' });
+    cluster.addHsm('C', { availabilityZone: 'us-east-1a', ipAddress: '10.0.0.223' });
+    const errors = Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('ipAddress'));
+    expect(errors.map((e) => e.id)).toEqual(['/Stack/Cluster/B']);
+    expect(JSON.stringify(errors[0].entry.data)).toContain('ipAddress: \\"10.0.0.222\\" is one of the addresses reserved for Stack/Cluster/A (HSM number 1 of the cluster, without ipAddress) in 10.0.0.0/24');
+  });
+
   test('addHsms: N HSMs over the cluster AZs in turn, created together on an activated cluster', () => {
     const { stack, cluster } = setup({ activated: true });
     const hsms = cluster.addHsms(4);

@@ -1,9 +1,17 @@
-import { Annotations, Aspects, CustomResource, IAspect, Stack } from 'aws-cdk-lib';
+import { Annotations, Aspects, CustomResource, IAspect, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct, IDependable } from 'constructs';
+import { slotAddresses } from './hsm-address';
 import { ACTIVATION_RULE_ADVICE } from './rules';
 
-/** One declared HSM: its construct, its resource, and whether its handler can tell its HSM apart. */
-interface Member {
+/** How an HSM's handler tells its HSM apart: the address given, or the slot's in the subnet's CIDR. */
+export interface HsmIdentity {
+  readonly ipAddress?: string;
+  readonly subnetCidr?: string;
+  readonly slot: number;
+}
+
+/** One declared HSM: its construct, its resource, and how its handler can tell its HSM apart. */
+interface Member extends HsmIdentity {
   readonly hsm: IConstruct;
   readonly resource: CustomResource;
   readonly identified: boolean;
@@ -63,12 +71,12 @@ export class HsmChain {
   }
 
   /**
-   * Declares an HSM of the cluster.
-   * @param identified whether its handler recognises its own HSM among several created at once
-   *   (it has an address: given, or derived from a known subnet CIDR)
+   * Declares an HSM of the cluster. Its handler recognises its own HSM among several created at
+   * once when it has an address: given, or derived from a known subnet CIDR.
    */
-  public add(hsm: IConstruct, resource: CustomResource, identified = true): void {
-    this.members.push({ hsm, resource, identified });
+  public add(hsm: IConstruct, resource: CustomResource, identity: HsmIdentity): void {
+    const identified = identity.ipAddress !== undefined || identity.subnetCidr !== undefined;
+    this.members.push({ hsm, resource, identified, ...identity });
     if (this.members.length === 1) this.firstListeners.forEach((f) => f(resource));
     if (!this.ordered) {
       this.ordered = true;
@@ -111,11 +119,26 @@ export class HsmChain {
         `${this.cluster.node.path} declares more than one HSM but is not known to be activated. `
         + `${ACTIVATION_RULE_ADVICE}. A deployment that creates the second HSM before that fails.`);
     }
+    this.checkGivenAddresses();
     const together = this.canHoldSeveral && this.members.every((m) => m.identified);
     others.forEach((m, i) => {
       if (!together) m.resource.node.addDependency(this.members[i].resource);
       else if (!this.activated) m.resource.node.addDependency(first.resource, this.activation!);
     });
+  }
+
+  /** A given address must not be one a sibling without one may derive: both would claim one HSM. */
+  private checkGivenAddresses(): void {
+    const known = (v?: string): v is string => v !== undefined && !Token.isUnresolved(v);
+    for (const m of this.members.filter((x) => known(x.ipAddress))) {
+      const sibling = this.members.find((o) => o.ipAddress === undefined && known(o.subnetCidr)
+        && slotAddresses(o.subnetCidr, o.slot).includes(m.ipAddress!));
+      if (sibling) {
+        Annotations.of(m.hsm).addError(`ipAddress: "${m.ipAddress}" is one of the addresses reserved for ${sibling.hsm.node.path} `
+          + `(HSM number ${sibling.slot + 1} of the cluster, without ipAddress) in ${sibling.subnetCidr}; pick another address `
+          + '(HSMs without ipAddress use addresses counted down from the top of the subnet)');
+      }
+    }
   }
 }
 
