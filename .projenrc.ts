@@ -117,9 +117,11 @@ const bundle = project.addTask('bundle', {
   steps: [
     { exec: 'tsc --noEmit -p lambda/tsconfig.json' },
     {
+      // Full minification keeps the asset under its 60 KB target; --keep-names keeps function names
+      // readable in stack traces (error messages are strings and are not touched).
       exec: [
         'esbuild lambda/index.ts --bundle --platform=node --target=node24 --format=cjs',
-        '--external:@aws-sdk/* --legal-comments=none --minify-syntax --minify-whitespace',
+        '--external:@aws-sdk/* --legal-comments=none --minify --keep-names',
         '--outfile=assets/handler/index.js --log-level=warning',
       ].join(' '),
     },
