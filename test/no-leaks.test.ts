@@ -90,9 +90,9 @@ describe('the admin password of an activation', () => {
     const lines: string[] = [];
     const spy = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => { lines.push(args.map(String).join(' ')); });
     try {
-      const template = activationTemplate('LeaksActivation');
+      const stackTemplate = activationTemplate('LeaksActivation');
       const h = new DeployHarness({ sim: activationSim, endpoint: activationServer.url, stackName: 'LeaksActivation', verboseHandler: true });
-      const created = await h.deploy(template);
+      const created = await h.deploy(stackTemplate);
       const destroyed = await h.destroy();
       expect([created.outcome.status, destroyed.outcome.status]).toEqual(['success', 'success']);
 
@@ -112,7 +112,7 @@ describe('the admin password of an activation', () => {
       expect(lines.filter((l) => l.includes('"resource"')).length).toBeGreaterThan(10);
       expect(lines.some((l) => l.includes('SendCommand'))).toBe(true);
       const exposed: Array<[string, string]> = [
-        ['template', JSON.stringify(template)],
+        ['template', JSON.stringify(stackTemplate)],
         ...lines.map((l, n): [string, string] => [`log line ${n}`, l]),
         ...ssmTexts.map((t, n): [string, string] => [`SSM command text ${n}`, t]),
         ...userData.map((t, n): [string, string] => [`user data ${n}`, t]),
