@@ -39,6 +39,21 @@ describe('cdk synth with the aws-cdk CLI 2.x, no credentials', () => {
     expect(subnetAzs(stacks.CloudHsmDrRestore)).toEqual(['us-west-2a', 'us-west-2b']);
   });
 
+  test('examples/activation: initialization, the admin host, activation and three HSMs, subnets in the named AZs', () => {
+    const r = synth('v2', path.join(examples, 'activation'));
+    expect(r.output).not.toMatch(/credentials/i);
+    expect(r.status).toBe(0);
+    const stacks = assemblyStacks(r.outdir);
+    expect(Object.keys(stacks)).toEqual(['CloudHsmActivation']);
+    const types = resourceTypes(stacks.CloudHsmActivation);
+    expect(types).toEqual(expect.arrayContaining([
+      'Custom::CloudHsmCluster', 'Custom::CloudHsmClusterInitialization', 'Custom::CloudHsmActivation', 'AWS::EC2::Instance',
+    ]));
+    expect(types.filter((t) => t === 'Custom::CloudHsmHsm')).toHaveLength(3);
+    // A public and a private subnet in each of the two AZs.
+    expect(subnetAzs(stacks.CloudHsmActivation)).toEqual(['us-east-1a', 'us-east-1a', 'us-east-1b', 'us-east-1b']);
+  });
+
   test('control: without the example\'s cdk.context.json the AZ lookup needs credentials, and finds none', () => {
     // The example's app run from an empty folder: no cdk.context.json there (the CLI writes one).
     const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-cloudhsm-nocontext-'));

@@ -6,6 +6,7 @@
  * generates), then creates the other HSMs.
  *
  *   npx ts-node examples/activation/app.ts   # synthesizes into examples/activation/cdk.out
+ *   cd examples/activation && npx cdk synth  # the same with the CDK CLI (AZs from cdk.context.json)
  */
 import { App, CfnOutput, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as acmpca from 'aws-cdk-lib/aws-acmpca';
@@ -66,9 +67,12 @@ export class ActivationStack extends Stack {
   }
 }
 
-/** The example app; `outdir` defaults to examples/activation/cdk.out. */
+/**
+ * The example app. `outdir` defaults to the CDK CLI's output folder (CDK_OUTDIR) when the CLI runs
+ * the app, else to examples/activation/cdk.out.
+ */
 export function activationApp(props: ActivationStackProps = {}, outdir?: string): { app: App; stack: ActivationStack } {
-  const app = new App({ outdir: outdir ?? `${__dirname}/cdk.out` });
+  const app = new App({ outdir: outdir ?? process.env.CDK_OUTDIR ?? `${__dirname}/cdk.out` });
   const stack = new ActivationStack(app, 'CloudHsmActivation', {
     env: { account: '123456789012', region: 'us-east-1' },
     ...props,
