@@ -23,6 +23,8 @@ export interface ActivationStackProps extends StackProps {
   readonly destroyOnRemoval?: boolean;
   /** How many HSMs, spread over the two Availability Zones. */
   readonly hsmCount?: number;
+  /** The ARN of the AWS Private CA that signs the cluster's CSR; EXAMPLE_CA_ARN when not given. */
+  readonly certificateAuthorityArn?: string;
 }
 
 export class ActivationStack extends Stack {
@@ -42,7 +44,7 @@ export class ActivationStack extends Stack {
         { name: 'hsm', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 24 },
       ],
     });
-    const ca = acmpca.CertificateAuthority.fromCertificateAuthorityArn(this, 'Ca', EXAMPLE_CA_ARN);
+    const ca = acmpca.CertificateAuthority.fromCertificateAuthorityArn(this, 'Ca', props.certificateAuthorityArn ?? EXAMPLE_CA_ARN);
     this.cluster = new HsmCluster(this, 'Cluster', {
       vpc,
       initialization: ClusterInitialization.fromPrivateCa(ca),
