@@ -11,6 +11,7 @@ process.env.CDK_VALIDATION = process.env.CDK_VALIDATION ?? 'false';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { ACTIVATION_HSMS, ActivationRun, ActivationScenario, runActivationDeploy } from './activation';
 import { assetFigures } from './asset';
 import { apiCallsOf, costByResource, DeployRun, DeployScenario, runDeploy, ServiceTimings } from './deploy';
 import { FLEET_HSMS, FleetRun, FleetScenario, runFleetDeploy } from './fleet';
@@ -37,6 +38,9 @@ export const FLEET_SCENARIOS: readonly FleetScenario[] = [
   { name: 'serial creation (each HSM after the previous), 10 s', intervalS: 10, delayFirstCheck: false, serial: true },
   { name: 'baseline: fixed 30 s poller, HSMs in parallel', intervalS: 30, delayFirstCheck: true, serial: false },
 ];
+
+/** "Nothing to ACTIVE with 3 HSMs": the same five models as the fleet, for one deployment with initialization and activation. */
+export const ACTIVATION_SCENARIOS: readonly ActivationScenario[] = FLEET_SCENARIOS;
 
 /** Seeded jitter so service times do not fall on whole multiples of the intervals. */
 function sampleTimings(clusterMin: number, hsmMin: number, samples: number): ServiceTimings[] {
@@ -119,6 +123,28 @@ async function main(): Promise<void> {
     createHsmMedian: median(runs.map((r) => r.apiCalls.CreateHsm ?? 0)),
   }));
 
+  const activation: Array<{ scenario: ActivationScenario; runs: ActivationRun[] }> = [];
+  for (const scenario of ACTIVATION_SCENARIOS) {
+    const runs: ActivationRun[] = [];
+    for (const t of timings) runs.push(await runActivationDeploy(scenario, t));
+    log(`nothing to ACTIVE with ${ACTIVATION_HSMS} HSMs: ${scenario.name}: median ratio ${median(runs.map((r) => r.ratio)).toFixed(4)}`);
+    activation.push({ scenario, runs });
+  }
+  const activationSerial = activation.find((x) => x.scenario.serial)!.runs;
+  const activationFigures = activation.map(({ scenario, runs }) => ({
+    scenario,
+    ratioMedian: median(runs.map((r) => r.ratio)),
+    ratioMax: Math.max(...runs.map((r) => r.ratio)),
+    vsSerialMedian: median(runs.map((r, i) => r.deployMs / activationSerial[i].deployMs)),
+    deployMinutesMedian: median(runs.map((r) => r.deployMs / 60_000)),
+    criticalPathMinutesMedian: median(runs.map((r) => r.criticalPathMs / 60_000)),
+    extraSecondsMedian: median(runs.map((r) => (r.deployMs - r.criticalPathMs) / 1000)),
+    laterHsmsSpreadSecondsMax: Math.max(...runs.map((r) => r.laterHsmsSpreadMs / 1000)),
+    invocationsMedian: median(runs.map((r) => r.invocations)),
+    describeClustersMedian: median(runs.map((r) => r.apiCalls.DescribeClusters ?? 0)),
+    createHsmMedian: median(runs.map((r) => r.apiCalls.CreateHsm ?? 0)),
+  }));
+
   log('synth scaling');
   const synth = synthScaling(params.synthSizes, params.synthRuns);
   log('handler asset');
@@ -130,6 +156,7 @@ async function main(): Promise<void> {
     params,
     deploy: deployFigures,
     fleet: fleetFigures,
+    activation: activationFigures,
     synth,
     asset,
     wallSeconds: (Date.now() - started) / 1000,
@@ -165,6 +192,19 @@ export type BenchResult = {
     vsSerialMedian: number;
     deployMinutesMedian: number;
     startSpreadSecondsMax: number;
+    invocationsMedian: number;
+    describeClustersMedian: number;
+    createHsmMedian: number;
+  }>;
+  activation: Array<{
+    scenario: ActivationScenario;
+    ratioMedian: number;
+    ratioMax: number;
+    vsSerialMedian: number;
+    deployMinutesMedian: number;
+    criticalPathMinutesMedian: number;
+    extraSecondsMedian: number;
+    laterHsmsSpreadSecondsMax: number;
     invocationsMedian: number;
     describeClustersMedian: number;
     createHsmMedian: number;
