@@ -6,9 +6,8 @@
 // creates in parallel. The admin host boots meanwhile (its boot is shorter than cluster creation).
 import { activationTemplate, activationWorld } from '../activation-stack';
 import { DeployHarness } from '../harness/engine';
-import { InvocationInfo } from '../harness/faults';
 import { CloudHsmSimulator, PrivateCaFake, startSimulatorServer } from '../sim';
-import { DeployScenario, ServiceTimings } from './deploy';
+import { delayFirstCheck, DeployScenario, requestKey, ServiceTimings } from './deploy';
 import { chained } from './fleet';
 import { QUERY_INTERVAL_CONTEXT } from '../../src/private/provider';
 
@@ -35,7 +34,6 @@ export async function runActivationDeploy(scenario: ActivationScenario, timings:
   const pca = new PrivateCaFake({ clock: sim.clock });
   const server = await startSimulatorServer(sim, 0, pca);
   const sandbox = activationWorld(sim, pca, server.url);
-  const requestKey = (i: InvocationInfo) => `${i.event.LogicalResourceId}/${i.event.RequestId}`;
   const createdByOnEvent = new Set<string>();
   let before: Record<string, number> = {};
   try {
@@ -46,10 +44,7 @@ export async function runActivationDeploy(scenario: ActivationScenario, timings:
       seed,
       faults: {
         beforeInvoke: (info) => {
-          // A fixed-interval poller sleeps one interval after a create call before its first check.
-          if (scenario.delayFirstCheck && info.fn === 'isComplete' && info.attempt === 1 && createdByOnEvent.has(requestKey(info))) {
-            sim.advance(scenario.intervalS * 1000);
-          }
+          delayFirstCheck(sim, scenario, info, createdByOnEvent);
           if (info.fn === 'onEvent') before = { ...sim.callCounts() };
         },
         afterInvoke: (info) => {

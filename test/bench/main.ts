@@ -11,10 +11,10 @@ process.env.CDK_VALIDATION = process.env.CDK_VALIDATION ?? 'false';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ACTIVATION_HSMS, ActivationRun, ActivationScenario, runActivationDeploy } from './activation';
+import { ACTIVATION_HSMS, ActivationScenario, runActivationDeploy } from './activation';
 import { assetFigures } from './asset';
 import { apiCallsOf, costByResource, DeployRun, DeployScenario, runDeploy, ServiceTimings } from './deploy';
-import { FLEET_HSMS, FleetRun, FleetScenario, runFleetDeploy } from './fleet';
+import { FLEET_HSMS, FleetScenario, runFleetDeploy } from './fleet';
 import { renderMarkdown } from './report';
 import { median, synthScaling } from './synth';
 
@@ -53,6 +53,20 @@ function sampleTimings(clusterMin: number, hsmMin: number, samples: number): Ser
     clusterCreateMs: Math.round((clusterMin * 60 + rnd() * 60) * 1000),
     hsmCreateMs: Math.round((hsmMin * 60 + (rnd() - 0.5) * 120) * 1000),
   }));
+}
+
+/** Every scenario over every timing sample, in order (one simulator each, nothing shared). */
+async function runScenarios<S extends DeployScenario, R extends { ratio: number }>(
+  scenarios: readonly S[], timings: readonly ServiceTimings[], run: (s: S, t: ServiceTimings) => Promise<R>, label: string, log: (m: string) => void,
+): Promise<Array<{ scenario: S; runs: R[] }>> {
+  const out: Array<{ scenario: S; runs: R[] }> = [];
+  for (const scenario of scenarios) {
+    const runs: R[] = [];
+    for (const t of timings) runs.push(await run(scenario, t));
+    log(`${label}: ${scenario.name}: median ratio ${median(runs.map((r) => r.ratio)).toFixed(4)}`);
+    out.push({ scenario, runs });
+  }
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -102,13 +116,7 @@ async function main(): Promise<void> {
     };
   });
 
-  const fleet: Array<{ scenario: FleetScenario; runs: FleetRun[] }> = [];
-  for (const scenario of FLEET_SCENARIOS) {
-    const runs: FleetRun[] = [];
-    for (const t of timings) runs.push(await runFleetDeploy(scenario, t));
-    log(`add ${FLEET_HSMS} HSMs: ${scenario.name}: median ratio ${median(runs.map((r) => r.ratio)).toFixed(4)}`);
-    fleet.push({ scenario, runs });
-  }
+  const fleet = await runScenarios(FLEET_SCENARIOS, timings, runFleetDeploy, `add ${FLEET_HSMS} HSMs`, log);
   const serialRuns = fleet.find((x) => x.scenario.serial)!.runs;
   const fleetFigures = fleet.map(({ scenario, runs }) => ({
     scenario,
@@ -123,13 +131,7 @@ async function main(): Promise<void> {
     createHsmMedian: median(runs.map((r) => r.apiCalls.CreateHsm ?? 0)),
   }));
 
-  const activation: Array<{ scenario: ActivationScenario; runs: ActivationRun[] }> = [];
-  for (const scenario of ACTIVATION_SCENARIOS) {
-    const runs: ActivationRun[] = [];
-    for (const t of timings) runs.push(await runActivationDeploy(scenario, t));
-    log(`nothing to ACTIVE with ${ACTIVATION_HSMS} HSMs: ${scenario.name}: median ratio ${median(runs.map((r) => r.ratio)).toFixed(4)}`);
-    activation.push({ scenario, runs });
-  }
+  const activation = await runScenarios(ACTIVATION_SCENARIOS, timings, runActivationDeploy, `nothing to ACTIVE with ${ACTIVATION_HSMS} HSMs`, log);
   const activationSerial = activation.find((x) => x.scenario.serial)!.runs;
   const activationFigures = activation.map(({ scenario, runs }) => ({
     scenario,

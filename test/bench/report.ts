@@ -109,7 +109,7 @@ export function renderMarkdown(r: BenchResult): string {
       `${f(adef.extraSecondsMedian, 0)} s over the critical path); ${f(adef.vsSerialMedian, 3)}x the time of serial creation, which takes ${f(aserial.ratioMedian, 2)}x the critical path. ` +
       'Five waits are in a row (cluster, first HSM, initialization, activation, the other HSMs), each ending up to one query interval after the service finishes; ' +
       'two of them wait longer than the service (observed on the simulator at 10 s): InitializeCluster is called in the second check, one interval after the ' +
-      'initialization starts, and the activation sends its command in its first check and sees it finished two checks later (20 s for a 2 s delivery). ' +
+      'initialization starts, and the activation resource sends its command in its first check and completes two checks later (20 s for a 2 s delivery). ' +
       'Removing those two polls from the handler would save up to two intervals; the benchmark does not change the handler.', '');
 
   // ---------------------------------------------------------------- cost
