@@ -63,7 +63,8 @@ describe('deploy structure (simulator, virtual clock)', () => {
   });
 
   test('nothing to ACTIVE with 3 HSMs in one deployment: never faster than the critical path, at most seven intervals later; HSM 2 and 3 together, or chained', async () => {
-    const timings = { clusterCreateMs: 130_000, hsmCreateMs: 250_000 };
+    // Off the 10-s grid, so that every wait ends between two checks.
+    const timings = { clusterCreateMs: 131_000, hsmCreateMs: 251_000 };
     const intervalMs = 10_000;
     const together = await runActivationDeploy({ name: 'together', intervalS: 10, delayFirstCheck: false, serial: false }, timings);
     expect(together.apiCalls).toMatchObject({ CreateCluster: 1, InitializeCluster: 1, SendCommand: 1, CreateHsm: 3 });
