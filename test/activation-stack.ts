@@ -13,8 +13,8 @@ export const REGION = 'us-east-1';
 export const CA_ARN = 'arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/11111111-2222-3333-4444-555555555555';
 
 /** VPC in two AZs, cluster with initialization and activation, three HSMs: two in us-east-1a, one in us-east-1b. */
-export function activationTemplate(stackName = 'Activation'): CfnTemplate {
-  const app = new App();
+export function activationTemplate(stackName = 'Activation', context: Record<string, unknown> = {}): CfnTemplate {
+  const app = new App({ context });
   const stack = new Stack(app, stackName, { env: { account: '123456789012', region: REGION } });
   const vpc = new ec2.Vpc(stack, 'Vpc', { availabilityZones: ['us-east-1a', 'us-east-1b'], natGateways: 1 });
   const ca = acmpca.CertificateAuthority.fromCertificateAuthorityArn(stack, 'Ca', CA_ARN);

@@ -2,6 +2,7 @@
 // number of Lambda functions per stack whatever the number of clusters, at most one
 // DescribeClusters call per resource per poll over a whole cluster + 2 HSMs deployment (two in an
 // HSM's onEvent, which also lists the VPC's HSMs), and HSMs added to an activated cluster together.
+import { runActivationDeploy } from './bench/activation';
 import { apiCallsOf, costByResource, runDeploy } from './bench/deploy';
 import { chained, runFleetDeploy } from './bench/fleet';
 import { countType, libraryStack } from './bench/templates';
@@ -59,6 +60,23 @@ describe('deploy structure (simulator, virtual clock)', () => {
     const serial = await runFleetDeploy({ name: 'serial', intervalS: 10, delayFirstCheck: false, serial: true }, timings);
     expect(serial.startSpreadMs).toBeGreaterThanOrEqual(2 * timings.hsmCreateMs);
     expect(serial.deployMs).toBeGreaterThanOrEqual(3 * timings.hsmCreateMs);
+  });
+
+  test('nothing to ACTIVE with 3 HSMs in one deployment: never faster than the critical path, at most seven intervals later; HSM 2 and 3 together, or chained', async () => {
+    // Off the 10-s grid, so that every wait ends between two checks.
+    const timings = { clusterCreateMs: 131_000, hsmCreateMs: 251_000 };
+    const intervalMs = 10_000;
+    const together = await runActivationDeploy({ name: 'together', intervalS: 10, delayFirstCheck: false, serial: false }, timings);
+    expect(together.apiCalls).toMatchObject({ CreateCluster: 1, InitializeCluster: 1, SendCommand: 1, CreateHsm: 3 });
+    expect(together.laterHsmsSpreadMs).toBe(0);
+    expect(together.deployMs).toBeGreaterThanOrEqual(together.criticalPathMs);
+    // Five waits in a row (cluster, first HSM, initialization, activation, the other HSMs), each up
+    // to one interval late; InitializeCluster comes one check after the initialization starts and
+    // the activation completes two checks after sending its command: two more intervals at most.
+    expect(together.deployMs - together.criticalPathMs).toBeLessThanOrEqual(7 * intervalMs);
+    const serial = await runActivationDeploy({ name: 'serial', intervalS: 10, delayFirstCheck: false, serial: true }, timings);
+    expect(serial.laterHsmsSpreadMs).toBeGreaterThanOrEqual(timings.hsmCreateMs);
+    expect(serial.deployMs).toBeGreaterThanOrEqual(together.criticalPathMs + timings.hsmCreateMs);
   });
 
   test('chained() makes each HSM depend on the one before it and leaves the other resources alone', () => {

@@ -50,6 +50,20 @@ function delta(before: Record<string, number>, after: Record<string, number>): R
   return out;
 }
 
+/** One resource request (its onEvent and its isComplete checks). */
+export const requestKey = (i: InvocationInfo) => `${i.event.LogicalResourceId}/${i.event.RequestId}`;
+
+/**
+ * The fixed-interval poller (scenario.delayFirstCheck): it sleeps one interval after a create call
+ * made by onEvent before its first check. Where the handler makes the create call in isComplete,
+ * the next check is one interval later anyway.
+ */
+export function delayFirstCheck(sim: CloudHsmSimulator, scenario: DeployScenario, info: InvocationInfo, createdByOnEvent: ReadonlySet<string>): void {
+  if (scenario.delayFirstCheck && info.fn === 'isComplete' && info.attempt === 1 && createdByOnEvent.has(requestKey(info))) {
+    sim.advance(scenario.intervalS * 1000);
+  }
+}
+
 /**
  * Cluster + 2 HSMs: a create with one HSM (a cluster holds one HSM until activated), the user's
  * initialize + activate (forced in the simulator, no virtual time), then an update adding HSM 2.
@@ -60,7 +74,6 @@ export async function runDeploy(scenario: DeployScenario, timings: ServiceTiming
   const invocations: InvocationCalls[] = [];
   const inFlight = new Map<string, { before: Record<string, number>; overlap: number }>();
   const key = (i: InvocationInfo) => `${i.fn}/${i.event.LogicalResourceId}/${i.event.RequestId}/${i.attempt}`;
-  const requestKey = (i: InvocationInfo) => `${i.event.LogicalResourceId}/${i.event.RequestId}`;
   const createdByOnEvent = new Set<string>();
   try {
     const harness = new DeployHarness({
@@ -70,11 +83,7 @@ export async function runDeploy(scenario: DeployScenario, timings: ServiceTiming
       seed,
       faults: {
         beforeInvoke: (info) => {
-          if (scenario.delayFirstCheck && info.fn === 'isComplete' && info.attempt === 1 && createdByOnEvent.has(requestKey(info))) {
-            // A fixed-interval poller sleeps one interval after the create call before its first check.
-            // (Where the handler makes the create call in isComplete, the next check is one interval later anyway.)
-            sim.advance(scenario.intervalS * 1000);
-          }
+          delayFirstCheck(sim, scenario, info, createdByOnEvent);
           for (const v of inFlight.values()) v.overlap++;
           inFlight.set(key(info), { before: { ...sim.callCounts() }, overlap: inFlight.size });
         },

@@ -11,9 +11,10 @@ process.env.CDK_VALIDATION = process.env.CDK_VALIDATION ?? 'false';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { ACTIVATION_HSMS, ActivationScenario, runActivationDeploy } from './activation';
 import { assetFigures } from './asset';
 import { apiCallsOf, costByResource, DeployRun, DeployScenario, runDeploy, ServiceTimings } from './deploy';
-import { FLEET_HSMS, FleetRun, FleetScenario, runFleetDeploy } from './fleet';
+import { FLEET_HSMS, FleetScenario, runFleetDeploy } from './fleet';
 import { renderMarkdown } from './report';
 import { median, synthScaling } from './synth';
 
@@ -38,6 +39,9 @@ export const FLEET_SCENARIOS: readonly FleetScenario[] = [
   { name: 'baseline: fixed 30 s poller, HSMs in parallel', intervalS: 30, delayFirstCheck: true, serial: false },
 ];
 
+/** "Nothing to ACTIVE with 3 HSMs": the same five models as the fleet, for one deployment with initialization and activation. */
+export const ACTIVATION_SCENARIOS: readonly ActivationScenario[] = FLEET_SCENARIOS;
+
 /** Seeded jitter so service times do not fall on whole multiples of the intervals. */
 function sampleTimings(clusterMin: number, hsmMin: number, samples: number): ServiceTimings[] {
   let s = 12345;
@@ -49,6 +53,20 @@ function sampleTimings(clusterMin: number, hsmMin: number, samples: number): Ser
     clusterCreateMs: Math.round((clusterMin * 60 + rnd() * 60) * 1000),
     hsmCreateMs: Math.round((hsmMin * 60 + (rnd() - 0.5) * 120) * 1000),
   }));
+}
+
+/** Every scenario over every timing sample, in order (one simulator each, nothing shared). */
+async function runScenarios<S extends DeployScenario, R extends { ratio: number }>(
+  scenarios: readonly S[], timings: readonly ServiceTimings[], run: (s: S, t: ServiceTimings) => Promise<R>, label: string, log: (m: string) => void,
+): Promise<Array<{ scenario: S; runs: R[] }>> {
+  const out: Array<{ scenario: S; runs: R[] }> = [];
+  for (const scenario of scenarios) {
+    const runs: R[] = [];
+    for (const t of timings) runs.push(await run(scenario, t));
+    log(`${label}: ${scenario.name}: median ratio ${median(runs.map((r) => r.ratio)).toFixed(4)}`);
+    out.push({ scenario, runs });
+  }
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -98,13 +116,7 @@ async function main(): Promise<void> {
     };
   });
 
-  const fleet: Array<{ scenario: FleetScenario; runs: FleetRun[] }> = [];
-  for (const scenario of FLEET_SCENARIOS) {
-    const runs: FleetRun[] = [];
-    for (const t of timings) runs.push(await runFleetDeploy(scenario, t));
-    log(`add ${FLEET_HSMS} HSMs: ${scenario.name}: median ratio ${median(runs.map((r) => r.ratio)).toFixed(4)}`);
-    fleet.push({ scenario, runs });
-  }
+  const fleet = await runScenarios(FLEET_SCENARIOS, timings, runFleetDeploy, `add ${FLEET_HSMS} HSMs`, log);
   const serialRuns = fleet.find((x) => x.scenario.serial)!.runs;
   const fleetFigures = fleet.map(({ scenario, runs }) => ({
     scenario,
@@ -114,6 +126,22 @@ async function main(): Promise<void> {
     vsSerialMedian: median(runs.map((r, i) => r.deployMs / serialRuns[i].deployMs)),
     deployMinutesMedian: median(runs.map((r) => r.deployMs / 60_000)),
     startSpreadSecondsMax: Math.max(...runs.map((r) => r.startSpreadMs / 1000)),
+    invocationsMedian: median(runs.map((r) => r.invocations)),
+    describeClustersMedian: median(runs.map((r) => r.apiCalls.DescribeClusters ?? 0)),
+    createHsmMedian: median(runs.map((r) => r.apiCalls.CreateHsm ?? 0)),
+  }));
+
+  const activation = await runScenarios(ACTIVATION_SCENARIOS, timings, runActivationDeploy, `nothing to ACTIVE with ${ACTIVATION_HSMS} HSMs`, log);
+  const activationSerial = activation.find((x) => x.scenario.serial)!.runs;
+  const activationFigures = activation.map(({ scenario, runs }) => ({
+    scenario,
+    ratioMedian: median(runs.map((r) => r.ratio)),
+    ratioMax: Math.max(...runs.map((r) => r.ratio)),
+    vsSerialMedian: median(runs.map((r, i) => r.deployMs / activationSerial[i].deployMs)),
+    deployMinutesMedian: median(runs.map((r) => r.deployMs / 60_000)),
+    criticalPathMinutesMedian: median(runs.map((r) => r.criticalPathMs / 60_000)),
+    extraSecondsMedian: median(runs.map((r) => (r.deployMs - r.criticalPathMs) / 1000)),
+    laterHsmsSpreadSecondsMax: Math.max(...runs.map((r) => r.laterHsmsSpreadMs / 1000)),
     invocationsMedian: median(runs.map((r) => r.invocations)),
     describeClustersMedian: median(runs.map((r) => r.apiCalls.DescribeClusters ?? 0)),
     createHsmMedian: median(runs.map((r) => r.apiCalls.CreateHsm ?? 0)),
@@ -130,6 +158,7 @@ async function main(): Promise<void> {
     params,
     deploy: deployFigures,
     fleet: fleetFigures,
+    activation: activationFigures,
     synth,
     asset,
     wallSeconds: (Date.now() - started) / 1000,
@@ -165,6 +194,19 @@ export type BenchResult = {
     vsSerialMedian: number;
     deployMinutesMedian: number;
     startSpreadSecondsMax: number;
+    invocationsMedian: number;
+    describeClustersMedian: number;
+    createHsmMedian: number;
+  }>;
+  activation: Array<{
+    scenario: ActivationScenario;
+    ratioMedian: number;
+    ratioMax: number;
+    vsSerialMedian: number;
+    deployMinutesMedian: number;
+    criticalPathMinutesMedian: number;
+    extraSecondsMedian: number;
+    laterHsmsSpreadSecondsMax: number;
     invocationsMedian: number;
     describeClustersMedian: number;
     createHsmMedian: number;
