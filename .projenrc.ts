@@ -59,6 +59,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // The simulator's SSM Run Command and Secrets Manager are tested with the real clients.
     '@aws-sdk/client-ssm@3.1169.0',
     '@aws-sdk/client-secrets-manager@3.1164.0',
+    // KMS custom key stores and keys in them (handler and simulator).
+    '@aws-sdk/client-kms@3.1161.0',
     'aws-sdk-client-mock@2.2.0',
     'esbuild@0.28.2',
     // AwsSolutions checks on the examples (test/nag.test.ts). 2.37.55 is the newest that accepts constructs 10.5.0.
