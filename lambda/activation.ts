@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { messageOf, ssm } from './aws';
 import { describeCluster, TRANSITIONAL_STATES } from './cluster';
+import { quickCommandEnd } from './command-wait';
 import { log } from './log';
 import { trustAnchorOf } from './private-ca';
 import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
@@ -181,13 +182,18 @@ async function step(event: ResourceEvent, props: ActivationProperties): Promise<
 
   const commands = await activationCommandsOnHost(props.instanceId, props.clusterId);
   const running = commands.find((c) => RUNNING.has(c.Status ?? ''));
-  if (running) {
+  const own = commands.find((c) => c.Comment === commentOf(props.clusterId, event.RequestId));
+  // This request's command, running on the host, usually ends within seconds: wait for it here.
+  const ended = own && own === running ? await quickCommandEnd(own, props.instanceId) : undefined;
+  if (running && !ended) {
     log(event, 'waiting for the activation command', { clusterId: props.clusterId, commandId: running.CommandId, status: running.Status });
     return NOT_COMPLETE;
   }
-  const own = commands.find((c) => c.Comment === commentOf(props.clusterId, event.RequestId));
-  if (own?.Status === 'Success') {
-    log(event, 'the activation command succeeded; waiting for the cluster to be ACTIVE', { clusterId: props.clusterId, commandId: own.CommandId });
+  if ((ended ?? own?.Status) === 'Success') {
+    // The cluster is ACTIVE once the CLI reports success: look again now, not one poll later.
+    const activated = await describeCluster(props.clusterId);
+    if (activated?.State === 'ACTIVE') return done(activated, props.clusterId);
+    log(event, 'the activation command succeeded; waiting for the cluster to be ACTIVE', { clusterId: props.clusterId, commandId: own?.CommandId });
     return NOT_COMPLETE;
   }
   if (own) throw await failure(event, props, own);

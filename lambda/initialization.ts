@@ -3,6 +3,7 @@ import { cloudHsm, isInvalidRequest, messageOf } from './aws';
 import { describeCluster, TRANSITIONAL_STATES } from './cluster';
 import { log } from './log';
 import { issueCertificate, IssueRequest, readCertificate, trustAnchorOf } from './private-ca';
+import { sleep } from './sleep';
 import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
 import { P } from '../src/private/property-names';
 import { activationNextStep, checkCertificatePem, checkClusterId } from '../src/private/rules';
@@ -119,15 +120,38 @@ async function begin(event: ResourceEvent, props: InitializationProperties): Pro
     log(event, 'not issuing a certificate now', { clusterId: props.clusterId, state: cluster?.State ?? 'not found' });
     return { PhysicalResourceId: physicalId(props.clusterId) };
   }
-  const certificateArn = await issueCertificate(issueRequest(event, props), csr);
+  const req = issueRequest(event, props);
+  const certificateArn = await issueCertificate(req, csr);
   log(event, 'IssueCertificate', { clusterId: props.clusterId, certificateArn });
+  const issued = await issuedSoon(req, certificateArn);
+  log(event, issued ? 'the certificate is issued' : 'the certificate is not issued yet; the polls read it', { certificateArn });
   return { PhysicalResourceId: pendingId(props.clusterId, certificateArn) };
+}
+
+/** Pauses between onEvent's reads of the certificate it issued: Private CA issues within seconds, as a rule. */
+export const ISSUE_WAIT_PAUSES_MS = [1_000, 2_000, 3_000];
+
+/**
+ * Whether the certificate is issued within a few seconds. onEvent waits for it so that the first
+ * poll, which follows at once, initializes the cluster instead of finding the certificate still being
+ * issued and leaving it to the next poll, one query interval later. Reading only: a read that fails
+ * ends the wait, and the polls read again (and report what fails).
+ */
+async function issuedSoon(req: IssueRequest, certificateArn: string): Promise<boolean> {
+  for (const pause of [0, ...ISSUE_WAIT_PAUSES_MS]) {
+    if (pause > 0) await sleep(pause);
+    try {
+      if (await readCertificate(req.label, req.caArn, certificateArn)) return true;
+    } catch {
+      return false;
+    }
+  }
+  return false;
 }
 
 /** How long isComplete waits, within one invocation, for a certificate it had to issue itself (Lambda time-out: 2 min). */
 export const LATE_ISSUE_WAIT_MS = 60_000;
 const LATE_ISSUE_POLL_MS = 3_000;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Fallback for a CSR that was not there when onEvent ran. isComplete cannot hand a certificate ARN

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { resetPcaClient, resetSsmClient, setClientFactory } from '../lambda/aws';
+import { COMMAND_WAIT_PAUSE_MS, QUICK_COMMAND_MS } from '../lambda/command-wait';
 import { isComplete, onEvent } from '../lambda/index';
 import { ResourceEvent } from '../lambda/types';
 
@@ -165,6 +166,17 @@ describe('isComplete', () => {
     expect((await isComplete(polled())).IsComplete).toBe(true);
   });
 
+  test('this request\'s command succeeded and the cluster is ACTIVE when looked at again: complete in the same check', async () => {
+    hsmMock.on(DescribeClustersCommand)
+      .resolvesOnce({ Clusters: [{ ClusterId: CLUSTER_ID, State: 'INITIALIZED' } as any] })
+      .resolves({ Clusters: [{ ClusterId: CLUSTER_ID, State: 'ACTIVE' } as any] });
+    hostIs('Online');
+    commandsAre({ id: 'cmd-1', status: 'Success', comment: COMMENT });
+    expect(await isComplete(polled())).toEqual({ IsComplete: true, PhysicalResourceId: `cdk-cloudhsm:activation:${CLUSTER_ID}`, Data: { State: 'ACTIVE' } });
+    expect(hsmMock.commandCalls(DescribeClustersCommand)).toHaveLength(2);
+    expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(0);
+  });
+
   test('a failed command of an earlier request does not stop a new attempt', async () => {
     clusterIs('INITIALIZED');
     hostIs('Online');
@@ -206,5 +218,73 @@ describe('isComplete', () => {
     commandsAre();
     ssmMock.on(SendCommandCommand).rejects(new Error('InvalidInstanceId: not managed'));
     await expect(isComplete(polled())).rejects.toThrow(`SendCommand to ${INSTANCE_ID} failed: InvalidInstanceId: not managed`);
+  });
+});
+
+describe('isComplete waits within the check for this request\'s command running on the host', () => {
+  const NOW = Date.UTC(2026, 10, 27, 12, 0, 0);
+  const SENT = NOW - 8_000;
+  beforeEach(() => {
+    jest.useFakeTimers({ now: NOW, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    hostIs('Online');
+  });
+  afterEach(() => jest.useRealTimers());
+  const invocationEnds = (...statuses: string[]) => {
+    const get = ssmMock.on(GetCommandInvocationCommand, { CommandId: 'cmd-1', InstanceId: INSTANCE_ID });
+    for (const status of statuses.slice(0, -1)) get.resolvesOnce({ Status: status });
+    get.resolves({ Status: statuses[statuses.length - 1], StatusDetails: statuses[statuses.length - 1], ResponseCode: statuses[statuses.length - 1] === 'Failed' ? 10 : 0 });
+  };
+
+  test('ends Success two seconds later and the cluster is ACTIVE: complete in this check', async () => {
+    hsmMock.on(DescribeClustersCommand)
+      .resolvesOnce({ Clusters: [{ ClusterId: CLUSTER_ID, State: 'INITIALIZED' } as any] })
+      .resolves({ Clusters: [{ ClusterId: CLUSTER_ID, State: 'ACTIVE' } as any] });
+    commandsAre({ id: 'cmd-1', status: 'InProgress', comment: COMMENT, at: SENT });
+    invocationEnds('InProgress', 'Success');
+    const check = isComplete(polled());
+    await jest.advanceTimersByTimeAsync(2 * COMMAND_WAIT_PAUSE_MS);
+    expect((await check).IsComplete).toBe(true);
+    expect(ssmMock.commandCalls(GetCommandInvocationCommand)).toHaveLength(2);
+    expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(0);
+  });
+
+  test('ends Failed within the wait: fails with the command and its exit code in this check', async () => {
+    clusterIs('INITIALIZED');
+    commandsAre({ id: 'cmd-1', status: 'InProgress', comment: COMMENT, at: SENT });
+    invocationEnds('Failed');
+    const check = isComplete(polled()).catch((e: Error) => e);
+    await jest.advanceTimersByTimeAsync(COMMAND_WAIT_PAUSE_MS);
+    const err = await check;
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/command cmd-1 .*exit code 10/);
+    expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(0);
+  });
+
+  test('still running QUICK_COMMAND_MS after it was sent: stops reading then, not complete, sends nothing', async () => {
+    clusterIs('INITIALIZED');
+    commandsAre({ id: 'cmd-1', status: 'InProgress', comment: COMMENT, at: SENT });
+    invocationEnds('InProgress');
+    let out: { IsComplete: boolean } | undefined;
+    const check = isComplete(polled()).then((o) => { out = o; });
+    await jest.advanceTimersByTimeAsync(SENT + QUICK_COMMAND_MS - NOW - 1);
+    expect(out).toBeUndefined();
+    await jest.advanceTimersByTimeAsync(1);
+    await check;
+    expect(out).toEqual({ IsComplete: false });
+    expect(ssmMock.commandCalls(GetCommandInvocationCommand)).toHaveLength((SENT + QUICK_COMMAND_MS - NOW) / COMMAND_WAIT_PAUSE_MS);
+    expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(0);
+  });
+
+  test.each([
+    ['sent longer ago than QUICK_COMMAND_MS', { status: 'InProgress', comment: COMMENT, at: NOW - QUICK_COMMAND_MS }],
+    ['still Pending (not delivered)', { status: 'Pending', comment: COMMENT, at: SENT }],
+    ['of another request', { status: 'InProgress', comment: `cdk-cloudhsm activate ${CLUSTER_ID} ${OTHER_REQUEST}`, at: SENT }],
+  ])('a running command %s is not waited for: not complete at once', async (_, c) => {
+    clusterIs('INITIALIZED');
+    commandsAre({ id: 'cmd-1', ...c });
+    invocationEnds('Success');
+    expect(await isComplete(polled())).toEqual({ IsComplete: false });
+    expect(ssmMock.commandCalls(GetCommandInvocationCommand)).toHaveLength(0);
+    expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(0);
   });
 });

@@ -7,7 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { pemChain } from './pem';
 import { setClientFactory } from '../lambda/aws';
 import { isComplete, onEvent } from '../lambda/index';
-import { LATE_ISSUE_WAIT_MS, parsePendingId, pendingId } from '../lambda/initialization';
+import { ISSUE_WAIT_PAUSES_MS, LATE_ISSUE_WAIT_MS, parsePendingId, pendingId } from '../lambda/initialization';
 import { lastPem, SUBORDINATE_CA_TEMPLATE } from '../lambda/private-ca';
 import { IsCompleteResponse, ResourceEvent } from '../lambda/types';
 
@@ -129,10 +129,12 @@ describe('onEvent', () => {
 
   test('Private CA form: Create issues the certificate with the subordinate template and returns the pending id', async () => {
     describeReturns(cluster('UNINITIALIZED', { ClusterCsr: CSR }));
-    pcaMock.on(IssueCertificateCommand).resolves({ CertificateArn: CERT_ARN });
+    caIssuing(0);
     const out = await onEvent(event('Create', PCA_PROPS));
     expect(out.PhysicalResourceId).toBe(PENDING_ID);
-    expect(pcaMock.calls()).toHaveLength(1);
+    // Issued, then read once (issued at once here): nothing else of the CA.
+    expect(pcaMock.calls()).toHaveLength(2);
+    expect(pcaMock.commandCalls(GetCertificateCommand)[0].args[0].input).toEqual({ CertificateAuthorityArn: CA_ARN, CertificateArn: CERT_ARN });
     const issue = pcaMock.commandCalls(IssueCertificateCommand)[0].args[0].input;
     expect(issue).toMatchObject({
       CertificateAuthorityArn: CA_ARN,
@@ -207,13 +209,67 @@ describe('onEvent', () => {
   });
 });
 
-describe('create through the Provider contract', () => {
-  test('Private CA slow to issue: IssueCertificate once, GetCertificate per poll, InitializeCluster once, final id at the end', async () => {
+describe('onEvent waits a few seconds for the certificate it issued', () => {
+  beforeEach(() => jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] }));
+  afterEach(() => jest.useRealTimers());
+  const waitMs = ISSUE_WAIT_PAUSES_MS.reduce((a, b) => a + b, 0);
+
+  test('issued after two reads: onEvent returns once it is, and the first poll initializes the cluster', async () => {
     clusterThatInitializes();
-    caIssuing(3);
-    const { polls, final } = await create(PCA_PROPS);
+    caIssuing(2);
+    const started = event('Create', PCA_PROPS);
+    const pending = onEvent(started);
+    await jest.advanceTimersByTimeAsync(ISSUE_WAIT_PAUSES_MS[0] - 1);
+    expect(pcaMock.commandCalls(GetCertificateCommand)).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(ISSUE_WAIT_PAUSES_MS[0] + ISSUE_WAIT_PAUSES_MS[1]);
+    const out = await pending;
+    expect(out.PhysicalResourceId).toBe(PENDING_ID);
+    expect(pcaMock.commandCalls(GetCertificateCommand)).toHaveLength(3);
+    expect(hsmMock.commandCalls(InitializeClusterCommand)).toHaveLength(0);
+    expect(await isComplete({ ...started, ...out } as ResourceEvent)).toEqual({ IsComplete: false });
+    expect(hsmMock.commandCalls(InitializeClusterCommand)).toHaveLength(1);
     expect(pcaMock.commandCalls(IssueCertificateCommand)).toHaveLength(1);
-    expect(pcaMock.commandCalls(GetCertificateCommand)).toHaveLength(4);
+  });
+
+  test('not issued within the pauses: onEvent returns the pending id after them and leaves the certificate to the polls', async () => {
+    describeReturns(cluster('UNINITIALIZED', { ClusterCsr: CSR }));
+    caIssuing(100);
+    let out: { PhysicalResourceId?: string } | undefined;
+    const pending = onEvent(event('Create', PCA_PROPS)).then((o) => { out = o; });
+    await jest.advanceTimersByTimeAsync(waitMs - 1);
+    expect(out).toBeUndefined();
+    await jest.advanceTimersByTimeAsync(1);
+    await pending;
+    expect(out?.PhysicalResourceId).toBe(PENDING_ID);
+    expect(pcaMock.commandCalls(GetCertificateCommand)).toHaveLength(ISSUE_WAIT_PAUSES_MS.length + 1);
+    expect(pcaMock.commandCalls(IssueCertificateCommand)).toHaveLength(1);
+    expect(hsmMock.commandCalls(InitializeClusterCommand)).toHaveLength(0);
+  });
+
+  test('a read that fails ends the wait at once; the poll reports the failure with the certificate', async () => {
+    describeReturns(cluster('UNINITIALIZED', { ClusterCsr: CSR }));
+    pcaMock.on(IssueCertificateCommand).resolves({ CertificateArn: CERT_ARN });
+    pcaMock.on(GetCertificateCommand).rejects(new Error('AccessDeniedException: not allowed'));
+    const out = await onEvent(event('Create', PCA_PROPS));
+    expect(out.PhysicalResourceId).toBe(PENDING_ID);
+    expect(pcaMock.commandCalls(GetCertificateCommand)).toHaveLength(1);
+    await expect(isComplete(polled(PCA_PROPS, PENDING_ID))).rejects.toThrow(`GetCertificate ${CERT_ARN} failed: AccessDeniedException: not allowed`);
+  });
+});
+
+describe('create through the Provider contract', () => {
+  afterEach(() => jest.useRealTimers());
+
+  test('Private CA slower than onEvent\'s wait: IssueCertificate once, GetCertificate per poll, InitializeCluster once, final id at the end', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    clusterThatInitializes();
+    // Four reads in onEvent, then two polls that still find it being issued.
+    caIssuing(ISSUE_WAIT_PAUSES_MS.length + 3);
+    const created = create(PCA_PROPS);
+    await jest.advanceTimersByTimeAsync(10_000);
+    const { polls, final } = await created;
+    expect(pcaMock.commandCalls(IssueCertificateCommand)).toHaveLength(1);
+    expect(pcaMock.commandCalls(GetCertificateCommand)).toHaveLength(ISSUE_WAIT_PAUSES_MS.length + 4);
     for (const c of pcaMock.commandCalls(GetCertificateCommand)) {
       expect(c.args[0].input).toEqual({ CertificateAuthorityArn: CA_ARN, CertificateArn: CERT_ARN });
     }

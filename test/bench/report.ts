@@ -102,15 +102,17 @@ export function renderMarkdown(r: BenchResult): string {
       `${f(x.criticalPathMinutesMedian, 2)} min | ${f(x.extraSecondsMedian, 0)} s | ${f(x.laterHsmsSpreadSecondsMax, 0)} s | ${x.invocationsMedian} | ${x.describeClustersMedian} | ${x.createHsmMedian} |`);
   }
   L.push('');
-  L.push(adef.ratioMedian <= TARGET_OVERHEAD && adef.ratioMax <= TARGET_OVERHEAD
-    ? `Target (<= ${TARGET_OVERHEAD}x the critical path at the default interval): met in every sample (worst ${f(adef.ratioMax, 4)}x); ` +
-      `${f(adef.vsSerialMedian, 3)}x the time of serial creation, which takes ${f(aserial.ratioMedian, 2)}x the critical path.`
+  L.push((adef.ratioMedian <= TARGET_OVERHEAD && adef.ratioMax <= TARGET_OVERHEAD
+    ? `Target (<= ${TARGET_OVERHEAD}x the critical path at the default interval): met in every sample (worst ${f(adef.ratioMax, 4)}x, ` +
+      `${f(adef.extraSecondsMedian, 0)} s over the critical path, median); `
     : `Target (<= ${TARGET_OVERHEAD}x the critical path at the default interval): missed (median ${f(adef.ratioMedian, 4)}x, worst ${f(adef.ratioMax, 4)}x, ` +
-      `${f(adef.extraSecondsMedian, 0)} s over the critical path); ${f(adef.vsSerialMedian, 3)}x the time of serial creation, which takes ${f(aserial.ratioMedian, 2)}x the critical path. ` +
-      'Five waits are in a row (cluster, first HSM, initialization, activation, the other HSMs), each ending up to one query interval after the service finishes; ' +
-      'two of them wait longer than the service (observed on the simulator at 10 s): InitializeCluster is called in the second check, one interval after the ' +
-      'initialization starts, and the activation resource sends its command in its first check and completes two checks later (20 s for a 2 s delivery). ' +
-      'Removing those two polls from the handler would save up to two intervals; the benchmark does not change the handler.', '');
+      `${f(adef.extraSecondsMedian, 0)} s over the critical path); `) +
+    `${f(adef.vsSerialMedian, 3)}x the time of serial creation, which takes ${f(aserial.ratioMedian, 2)}x the critical path. ` +
+    'Five waits are in a row (cluster, first HSM, initialization, activation, the other HSMs), each ending up to one query interval after the ' +
+    'service finishes. No wait takes a poll more than the service needs: the initialization\'s onEvent waits a few seconds for the certificate it ' +
+    'had issued, so the check that follows at once calls InitializeCluster; the activation\'s check that finds its command running on the host ' +
+    'waits for its end (until 15 s after SendCommand) and completes in the same check if the cluster is then ACTIVE. Those waits pass in real time ' +
+    'within one invocation, while the virtual clock stands still; in the simulator certificate issuance and the script take no virtual time either.', '');
 
   // ---------------------------------------------------------------- cost
   L.push('## 2. Cost: API calls and Lambda invocations', '');
