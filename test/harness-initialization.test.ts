@@ -75,9 +75,11 @@ test('VPC + cluster + HSM + Private CA initialization: INITIALIZED in one deploy
   expect(issued[0].templateArn).toBe('arn:aws:acm-pca:::template/SubordinateCACertificate_PathLen0/V1');
   expect(issued[0].csr).toContain('BEGIN CERTIFICATE REQUEST');
   expect(cluster.Certificates.ClusterCertificate).toBe(issued[0].certificate);
-  // Issued once by onEvent; the polls only read it.
+  // Issued once by onEvent, which read it until it was issued (two reads in progress, the third
+  // issued); the poll that followed read it once more and initialized. The polls only read it.
   expect(pca.callCount('IssueCertificate')).toBe(1);
-  expect(pca.callCount('GetCertificate')).toBe(3);
+  expect(pca.callCount('GetCertificate')).toBe(4);
+  expect(first.apiCalls.InitializeCluster).toBe(1);
   const nextStep = Object.entries(first.outputs).find(([k]) => k.includes('InitializationNextStep'))?.[1];
   expect(nextStep).toContain('CloudHSM CLI');
   expect(JSON.stringify(first.outputs)).not.toContain(String(cluster.PreCoPassword ?? 'no-pre-co-password'));
