@@ -127,9 +127,16 @@ const bundle = project.addTask('bundle', {
         '--outfile=assets/handler/index.js --log-level=warning',
       ].join(' '),
     },
-    // The admin host's scripts ship as they are: HsmAdminHost's user data is assets/host/setup.sh, and the
-    // handler reads the activation script it sends from its own directory.
-    { exec: 'rm -rf assets/host && mkdir -p assets/host && cp lambda/host/*.sh assets/host/ && cp lambda/host/activate.sh assets/handler/' },
+    // The admin host's scripts ship as they are. Its user data, setup.sh, is read at synth time from
+    // assets/host; every other script is one the handler sends through Run Command, read from the
+    // handler's own directory, so it ships only there.
+    {
+      exec: [
+        'rm -rf assets/host && mkdir -p assets/host && cp lambda/host/setup.sh assets/host/ &&',
+        "find assets/handler -maxdepth 1 -name '*.sh' -delete &&",
+        "find lambda/host -maxdepth 1 -name '*.sh' -not -name setup.sh -exec cp -t assets/handler {} +",
+      ].join(' '),
+    },
   ],
 });
 project.preCompileTask.spawn(bundle);
