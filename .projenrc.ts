@@ -88,7 +88,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // A machine-readable result for .ci/run's closing `N passed, N failed` line.
     extraCliOptions: ['--json', '--outputFile=test-reports/jest-results.json'],
   },
-  gitignore: ['/.sim-venv/', '/cdk.out/', '**/cdk.out/', '/examples/python/.venv/', '/examples/java/target/', '/build/'],
+  gitignore: ['/.sim-venv/', '/cdk.out/', '**/cdk.out/', '/examples/python/.venv/', '/examples/python/.nag3/', '/examples/java/target/', '/build/'],
   // Handler sources, tests and examples stay out of the tarball; the bundled handler in assets/ ships.
 });
 // The tarball is an allow-list: compiled library, jsii assembly, the prebuilt handler and docs.
@@ -127,9 +127,16 @@ const bundle = project.addTask('bundle', {
         '--outfile=assets/handler/index.js --log-level=warning',
       ].join(' '),
     },
-    // The admin host's scripts ship as they are: HsmAdminHost's user data is assets/host/setup.sh, and the
-    // handler reads the activation script it sends from its own directory.
-    { exec: 'rm -rf assets/host && mkdir -p assets/host && cp lambda/host/*.sh assets/host/ && cp lambda/host/activate.sh assets/handler/' },
+    // The admin host's scripts ship as they are. Its user data, setup.sh, is read at synth time from
+    // assets/host; every other script is one the handler sends through Run Command, read from the
+    // handler's own directory, so it ships only there.
+    {
+      exec: [
+        'rm -rf assets/host && mkdir -p assets/host && cp lambda/host/setup.sh assets/host/ &&',
+        "find assets/handler -maxdepth 1 -name '*.sh' -delete &&",
+        "find lambda/host -maxdepth 1 -name '*.sh' -not -name setup.sh -exec cp -t assets/handler {} +",
+      ].join(' '),
+    },
   ],
 });
 project.preCompileTask.spawn(bundle);
@@ -192,6 +199,10 @@ testPython.exec(`${venv}/bin/python -m pip install --quiet --force-reinstall --n
 testPython.exec(`${venv}/bin/python -m pip check`);
 testPython.exec('CDK_CLOUDHSM_TEMPLATE_OUT=../../test-reports/templates/python.json .venv/bin/python -m pytest -q --junitxml=../../test-reports/junit/python.xml',
   { cwd: 'examples/python' });
+// cdk-nag 3.x cannot share the venv with 2.x: it goes to its own folder, first on PYTHONPATH for nag3_check.py.
+testPython.exec(`${venv}/bin/python -m pip install --quiet --no-deps --upgrade --target examples/python/.nag3 -r examples/python/requirements-nag3.txt`);
+testPython.exec('PYTHONPATH=.nag3 .venv/bin/python -m pytest -q nag3_check.py --junitxml=../../test-reports/junit/python-nag3.xml',
+  { cwd: 'examples/python' });
 
 const testJava = project.addTask('test:java', {
   description: 'Build the jar if needed, run the JUnit tests of examples/java with Maven',
@@ -229,12 +240,13 @@ testLangs.spawn(testPython);
 testLangs.spawn(testJava);
 testLangs.spawn(testGo);
 testLangs.spawn(testParity);
-// The Python and Java apps through the real CDK CLI, without credentials (test/cli-synth.test.ts does the TypeScript ones).
+// The Python, Java and Go apps through the real CDK CLI, without credentials (test/cli-synth.test.ts does the TypeScript ones).
 const testCli = project.addTask('test:cli', {
-  description: 'cdk synth of examples/python and examples/java with the aws-cdk CLI and no AWS credentials',
+  description: 'cdk synth of examples/python, examples/java and examples/go with the aws-cdk CLI and no AWS credentials',
 });
 testCli.exec('ts-node --transpile-only test/cli/main.ts python');
 testCli.exec('ts-node --transpile-only test/cli/main.ts java');
+testCli.exec('ts-node --transpile-only test/cli/main.ts go');
 testLangs.spawn(testCli);
 // `build` is locked by projen (no extra phases); `package` is its last phase, so the language tests
 // run at its end, after the packages are built.

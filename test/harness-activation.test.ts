@@ -7,28 +7,19 @@
 import { activationTemplate, activationWorld, leftOver, REGION } from './activation-stack';
 import { DeployHarness } from './harness/engine';
 import { DeploymentReport } from './harness/types';
-import { CloudHsmSimulator, PrivateCaFake, SimulatorServer, startSimulatorServer } from './sim';
 import { HostSandbox } from './sim/host/sandbox';
+import { useServedSimulator } from './sim-fixtures';
 
-let server: SimulatorServer;
-let sim: CloudHsmSimulator;
-let pca: PrivateCaFake;
+const served = useServedSimulator(21);
+const { sim, pca } = served;
 let sandbox: HostSandbox;
-beforeAll(async () => {
-  sim = new CloudHsmSimulator({ seed: 21 });
-  pca = new PrivateCaFake({ clock: sim.clock });
-  server = await startSimulatorServer(sim, 0, pca);
-});
-afterAll(() => server.close());
 beforeEach(() => {
-  sim.reset();
-  pca.reset();
-  sandbox = activationWorld(sim, pca, server.url);
+  sandbox = activationWorld(sim, pca, served.url);
 });
 afterEach(() => sandbox.dispose());
 
 test('one deployment: cluster, initialization, activation on the admin host, three HSMs in two AZs -> ACTIVE with 3 ACTIVE HSMs; destroy leaves only what is retained', async () => {
-  const h = new DeployHarness({ sim, endpoint: server.url, stackName: 'Activation' });
+  const h = new DeployHarness({ sim, endpoint: served.url, stackName: 'Activation' });
   const created = await h.deploy(activationTemplate());
   expect(created.outcome).toEqual({ status: 'success' });
   const clusterId = created.outputs.ClusterId;

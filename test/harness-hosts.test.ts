@@ -15,28 +15,13 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { DeployHarness } from './harness/engine';
 import { SeededIds } from './harness/ids';
 import { generateSecretString } from './harness/secret-value';
-import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from './sim';
-import { HostSandbox } from './sim/host/sandbox';
+import { useHostSandbox, useServedSimulator } from './sim-fixtures';
 
 const REGION = 'us-east-1';
 const credentials = { accessKeyId: 'a', secretAccessKey: 'b' };
-let server: SimulatorServer;
-let sim: CloudHsmSimulator;
-let sandbox: HostSandbox;
-
-beforeAll(async () => {
-  server = await startSimulatorServer(new CloudHsmSimulator({ seed: 11 }));
-  sim = server.sim;
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  sim.reset();
-  sandbox = new HostSandbox({ endpoint: server.url, region: REGION });
-  sim.setCommandRunner(sandbox.runner);
-});
-afterEach(() => sandbox.dispose());
+const served = useServedSimulator(11);
+const { sim } = served;
+const hosts = useHostSandbox(served, REGION);
 
 function hostStack(opts: { retainSecret?: boolean } = {}) {
   const app = new App();
@@ -55,22 +40,22 @@ function hostStack(opts: { retainSecret?: boolean } = {}) {
 }
 
 test('an instance runs its user data in the sandbox and is Online after its boot delay; a secret gets a generated value; destroy removes both', async () => {
-  const harness = new DeployHarness({ sim, endpoint: server.url, stackName: 'Hosts' });
+  const harness = new DeployHarness({ sim, endpoint: served.url, stackName: 'Hosts' });
   const created = await harness.deploy(hostStack());
   expect(created.outcome).toEqual({ status: 'success' });
   const instanceId = Object.values(created.resources).find((r) => r.type === 'AWS::EC2::Instance')!.physicalId;
   const secretArn = Object.values(created.resources).find((r) => r.type === 'AWS::SecretsManager::Secret')!.physicalId;
   expect(secretArn).toMatch(/^arn:aws:secretsmanager:us-east-1:123456789012:secret:AdminPassword/);
 
-  const ssm = new SSMClient({ region: REGION, endpoint: server.url, credentials, maxAttempts: 1 });
-  const sm = new SecretsManagerClient({ region: REGION, endpoint: server.url, credentials, maxAttempts: 1 });
+  const ssm = new SSMClient({ region: REGION, endpoint: served.url, credentials, maxAttempts: 1 });
+  const sm = new SecretsManagerClient({ region: REGION, endpoint: served.url, credentials, maxAttempts: 1 });
   try {
     const online = async () => (await ssm.send(new DescribeInstanceInformationCommand({}))).InstanceInformationList?.map((i) => `${i.InstanceId}:${i.PingStatus}`);
     expect(await online()).toEqual([]);
     sim.advance(sim.timings.instanceBootMs);
     await sim.settle();
     expect(await online()).toEqual([`${instanceId}:Online`]);
-    const boot = path.join(sandbox.host(instanceId).dir, 'home', 'boot.txt');
+    const boot = path.join(hosts.sandbox.host(instanceId).dir, 'home', 'boot.txt');
     expect(readFileSync(boot, 'utf8')).toBe(`user data ran for ${instanceId}\n`);
 
     const value = (await sm.send(new GetSecretValueCommand({ SecretId: secretArn }))).SecretString!;
@@ -90,11 +75,11 @@ test('an instance runs its user data in the sandbox and is Online after its boot
     ssm.destroy();
     sm.destroy();
   }
-  expect(existsSync(sandbox.root)).toBe(true);
+  expect(existsSync(hosts.sandbox.root)).toBe(true);
 });
 
 test('a retained secret stays and is no orphan; an instance nobody declared is an orphan', async () => {
-  const harness = new DeployHarness({ sim, endpoint: server.url, stackName: 'Hosts' });
+  const harness = new DeployHarness({ sim, endpoint: served.url, stackName: 'Hosts' });
   await harness.deploy(hostStack({ retainSecret: true }));
   const stray = sim.launchInstance(REGION);
   const destroyed = await harness.destroy();

@@ -7,7 +7,8 @@ import * as acmpca from 'aws-cdk-lib/aws-acmpca';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { DeployHarness } from './harness/engine';
 import { CfnTemplate } from './harness/types';
-import { CloudHsmSimulator, IDEMPOTENCY_WINDOW_MS, PrivateCaFake, SimulatorServer, startSimulatorServer } from './sim';
+import { IDEMPOTENCY_WINDOW_MS } from './sim';
+import { useServedSimulator } from './sim-fixtures';
 import { ClusterInitialization, HsmCluster } from '../src';
 import { TOTAL_TIMEOUT_CONTEXT } from '../src/private/provider';
 
@@ -31,19 +32,8 @@ function template(hsms: number, activated = false, context: Record<string, unkno
   return app.synth().getStackByName('Init').template as CfnTemplate;
 }
 
-let server: SimulatorServer;
-let sim: CloudHsmSimulator;
-let pca: PrivateCaFake;
-beforeAll(async () => {
-  sim = new CloudHsmSimulator({ seed: 12 });
-  pca = new PrivateCaFake({ clock: sim.clock });
-  server = await startSimulatorServer(sim, 0, pca);
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  sim.reset();
-  pca.reset();
-});
+const served = useServedSimulator(12);
+const { sim, pca } = served;
 
 test('the Private CA fake: a token reused within five virtual minutes gets the same certificate, after that a new one', () => {
   pca.addCertificateAuthority(CA_ARN);
@@ -61,7 +51,7 @@ test('the Private CA fake: a token reused within five virtual minutes gets the s
 test('VPC + cluster + HSM + Private CA initialization: INITIALIZED in one deployment; after activation an update adds two HSMs', async () => {
   pca.addCertificateAuthority(CA_ARN);
   pca.pendingPolls = 2;
-  const h = new DeployHarness({ sim, endpoint: server.url, stackName: 'Init' });
+  const h = new DeployHarness({ sim, endpoint: served.url, stackName: 'Init' });
 
   const first = await h.deploy(template(1));
   expect(first.outcome).toEqual({ status: 'success' });
@@ -103,7 +93,7 @@ test('a CA slower than the idempotency window, onEvent delivered twice: one Issu
   pca.pendingPolls = 0;
   pca.issueDelayMs = IDEMPOTENCY_WINDOW_MS + 60_000;
   const duplicateOnEvent = { resourceType: 'Custom::CloudHsmClusterInitialization', requestType: 'Create' } as const;
-  const h = new DeployHarness({ sim, endpoint: server.url, stackName: 'Init', faults: { duplicateOnEvent } });
+  const h = new DeployHarness({ sim, endpoint: served.url, stackName: 'Init', faults: { duplicateOnEvent } });
   const report = await h.deploy(template(1));
   expect(report.outcome).toEqual({ status: 'success' });
   const cluster = sim.peekCluster(REGION, report.outputs.ClusterId) as any;
@@ -121,7 +111,7 @@ test('onEvent delivered twice at the same moment: both waiter executions reach I
   pca.addCertificateAuthority(CA_ARN);
   pca.pendingPolls = 0;
   const duplicateOnEvent = { resourceType: 'Custom::CloudHsmClusterInitialization', requestType: 'Create' } as const;
-  const h = new DeployHarness({ sim, endpoint: server.url, stackName: 'Init', faults: { duplicateOnEvent, duplicateConcurrently: true } });
+  const h = new DeployHarness({ sim, endpoint: served.url, stackName: 'Init', faults: { duplicateOnEvent, duplicateConcurrently: true } });
   const report = await h.deploy(template(1));
   expect(report.outcome).toEqual({ status: 'success' });
   expect(sim.peekCluster(REGION, report.outputs.ClusterId)).toMatchObject({ State: 'INITIALIZED' });
@@ -135,7 +125,7 @@ test('a CA slower than the idempotency window: exactly one IssueCertificate over
   pca.addCertificateAuthority(CA_ARN);
   pca.pendingPolls = 0;
   pca.issueDelayMs = IDEMPOTENCY_WINDOW_MS + 60_000;
-  const h = new DeployHarness({ sim, endpoint: server.url, stackName: 'Init' });
+  const h = new DeployHarness({ sim, endpoint: served.url, stackName: 'Init' });
   const created = await h.deploy(template(1));
   expect(created.outcome).toEqual({ status: 'success' });
   expect((sim.peekCluster(REGION, created.outputs.ClusterId) as any).State).toBe('INITIALIZED');
@@ -149,7 +139,7 @@ test('a CA that never issues: the deployment times out, the rollback deletes the
   pca.addCertificateAuthority(CA_ARN);
   pca.pendingPolls = 0;
   pca.issueDelayMs = 24 * 3600_000;
-  const h = new DeployHarness({ sim, endpoint: server.url, stackName: 'Init' });
+  const h = new DeployHarness({ sim, endpoint: served.url, stackName: 'Init' });
   // A 15-minute provider time-out (HSMs take 12 in the simulator) keeps the polling short (the default is 50 minutes).
   const report = await h.deploy(template(1, false, { [TOTAL_TIMEOUT_CONTEXT]: 15 }));
   expect(report.outcome).toMatchObject({

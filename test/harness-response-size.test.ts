@@ -11,7 +11,7 @@ import { DeployHarness } from './harness/engine';
 import { MAX_RESPONSE_BYTES, RESPONSE_TOO_LONG_MESSAGE } from './harness/provider';
 import { CfnTemplate, DeploymentReport } from './harness/types';
 import { pemChain } from './pem';
-import { CloudHsmSimulator, PrivateCaFake, SimulatorServer, startSimulatorServer } from './sim';
+import { useServedSimulator } from './sim-fixtures';
 import { BackupCopy, ClusterInitialization, HsmCluster } from '../src';
 
 const REGION = 'us-east-1';
@@ -58,25 +58,14 @@ function expectUnderBudget(sizes: Record<string, number>): void {
   }
 }
 
-let server: SimulatorServer;
-let sim: CloudHsmSimulator;
-let pca: PrivateCaFake;
-beforeAll(async () => {
-  sim = new CloudHsmSimulator({ seed: 31 });
-  pca = new PrivateCaFake({ clock: sim.clock });
-  server = await startSimulatorServer(sim, 0, pca);
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  sim.reset();
-  pca.reset();
-});
+const served = useServedSimulator(31);
+const { sim, pca } = served;
 
 test('every resource type answers well under 4096 bytes, with certificate chains of 20000 characters', async () => {
   const backupId = seedBackup(sim, REGION);
   const chain = pemChain(20000);
   const t = stackTemplate(() => ClusterInitialization.fromCertificates({ signedCertificate: chain, trustAnchor: chain }), backupId);
-  const h = new DeployHarness({ sim, endpoint: server.url, stackName: 'ResponseSize' });
+  const h = new DeployHarness({ sim, endpoint: served.url, stackName: 'ResponseSize' });
   const created = await h.deploy(t);
   expect(created.outcome).toEqual({ status: 'success' });
   // The certificate did reach the service whole; it is only kept out of the response.
@@ -97,7 +86,7 @@ test('the Private CA form answers well under 4096 bytes, with a CA whose chain i
   pca.addCertificateAuthority(CA_ARN, { chain: pemChain(8000) });
   const t = stackTemplate((stack) => ClusterInitialization.fromPrivateCa(
     acmpca.CertificateAuthority.fromCertificateAuthorityArn(stack, 'Ca', CA_ARN)));
-  const h = new DeployHarness({ sim, endpoint: server.url, stackName: 'ResponseSize' });
+  const h = new DeployHarness({ sim, endpoint: served.url, stackName: 'ResponseSize' });
   const created = await h.deploy(t);
   expect(created.outcome).toEqual({ status: 'success' });
   const sizes = largestByType(created, t);
@@ -115,12 +104,12 @@ test('the harness fails a resource whose response is over 4096 bytes, as CloudFo
   const template = (size: number): CfnTemplate => ({
     Resources: { Big: { Type: 'Custom::Big', Properties: { ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:x', Size: size } } },
   });
-  const fits = await new DeployHarness({ sim, endpoint: server.url, stackName: 'Fits', handler }).deploy(template(3000));
+  const fits = await new DeployHarness({ sim, endpoint: served.url, stackName: 'Fits', handler }).deploy(template(3000));
   expect(fits.outcome).toEqual({ status: 'success' });
   expect(fits.responseBytes.Big).toBeGreaterThan(3000);
   expect(fits.responseBytes.Big).toBeLessThanOrEqual(MAX_RESPONSE_BYTES);
 
-  const tooLong = await new DeployHarness({ sim, endpoint: server.url, stackName: 'TooLong', handler }).deploy(template(4000));
+  const tooLong = await new DeployHarness({ sim, endpoint: served.url, stackName: 'TooLong', handler }).deploy(template(4000));
   expect(tooLong.outcome.status).toBe('failed');
   expect(tooLong.transitions.find((t) => t.status === 'CREATE_FAILED')?.reason).toBe(RESPONSE_TOO_LONG_MESSAGE);
 });

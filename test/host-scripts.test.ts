@@ -6,10 +6,9 @@
 
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from './sim';
-import { HostSandbox, SandboxHost } from './sim/host/sandbox';
+import { SandboxHost } from './sim/host/sandbox';
 import { CommandResult } from './sim/run-command';
-import { clusterWithHsm, PEM } from './sim-fixtures';
+import { clusterWithHsm, PEM, useHostSandbox, useServedSimulator } from './sim-fixtures';
 
 const REGION = 'us-east-1';
 const CERT = PEM;
@@ -18,22 +17,13 @@ const SETUP = readFileSync(path.join(__dirname, '..', 'lambda', 'host', 'setup.s
 const ACTIVATE = readFileSync(path.join(__dirname, '..', 'lambda', 'host', 'activate.sh'), 'utf8');
 const PACKAGE_URL = 'https://packages.example.invalid/cloudhsm-cli-latest.amzn2023.%ARCH%.rpm';
 
-let server: SimulatorServer;
-let sim: CloudHsmSimulator;
-let sandbox: HostSandbox;
+const served = useServedSimulator(8);
+const { sim } = served;
+const hosts = useHostSandbox(served, REGION);
 let host: SandboxHost;
-
-beforeAll(async () => {
-  server = await startSimulatorServer(new CloudHsmSimulator({ seed: 8 }));
-  sim = server.sim;
-});
-afterAll(() => server.close());
 beforeEach(() => {
-  sim.reset();
-  sandbox = new HostSandbox({ endpoint: server.url, region: REGION });
-  host = sandbox.host('i-0aaaaaaaaaaaaaaa1');
+  host = hosts.sandbox.host('i-0aaaaaaaaaaaaaaa1');
 });
-afterEach(() => sandbox.dispose());
 
 const cluster = (initialize = true) => clusterWithHsm(sim, REGION, initialize);
 

@@ -22,6 +22,17 @@ describe('the npm tarball', () => {
     expect(handler!.size).toBeLessThan(60 * 1024);
   });
 
+  // The admin host's user data is read at synth time from assets/host; the scripts the handler
+  // sends through Run Command ship next to it in assets/handler, and only there.
+  test('ships setup.sh alone for the admin host and the Run Command scripts with the handler', () => {
+    const sources = fs.readdirSync(path.join(root, 'lambda', 'host')).filter((f) => f.endsWith('.sh'));
+    const sent = sources.filter((f) => f !== 'setup.sh');
+    expect(sources).toContain('setup.sh');
+    expect(sent).toContain('activate.sh');
+    expect(names.filter((n) => n.startsWith('assets/host/'))).toEqual(['assets/host/setup.sh']);
+    expect(names.filter((n) => /^assets\/handler\/.*\.sh$/.test(n)).sort()).toEqual(sent.map((f) => `assets/handler/${f}`).sort());
+  });
+
   test('leaves out handler sources, tests, examples and CI files', () => {
     for (const prefix of ['lambda/', 'test/', 'examples/', '.ci/', 'src/']) {
       expect(names.filter((n) => n.startsWith(prefix))).toEqual([]);

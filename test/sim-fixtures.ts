@@ -1,6 +1,8 @@
-// Simulator states the tests of the host side start from.
+// Simulator states the tests start from, and the jest set-up of a test file that talks to the
+// simulator over HTTP (one server per file, a clean simulator per test, a host sandbox per test).
 
-import { CloudHsmSimulator } from './sim';
+import { CloudHsmSimulator, PrivateCaFake, SimulatorServer, startSimulatorServer } from './sim';
+import { HostSandbox } from './sim/host/sandbox';
 
 export const PEM = '-----BEGIN CERTIFICATE-----\nQUJDREVGR0g=\n-----END CERTIFICATE-----\n';
 
@@ -17,4 +19,57 @@ export function clusterWithHsm(sim: CloudHsmSimulator, region: string, initializ
     sim.advance(sim.timings.initializeMs);
   }
   return { clusterId, ip: h.Hsm.EniIp };
+}
+
+/** The simulator and the Private CA fake on its clock, served over HTTP for one test file. */
+export interface ServedSimulator {
+  readonly sim: CloudHsmSimulator;
+  readonly pca: PrivateCaFake;
+  /** The server's endpoint; there once the file's `beforeAll` has run. */
+  readonly url: string;
+}
+
+/**
+ * Registers the hooks of the enclosing file or describe block: the server starts once before its
+ * tests and closes after them; the simulator and the CA fake are reset before each test.
+ */
+export function useServedSimulator(seed: number): ServedSimulator {
+  const sim = new CloudHsmSimulator({ seed });
+  const pca = new PrivateCaFake({ clock: sim.clock });
+  let server: SimulatorServer | undefined;
+  beforeAll(async () => {
+    server = await startSimulatorServer(sim, 0, pca);
+  });
+  afterAll(() => server?.close());
+  beforeEach(() => {
+    sim.reset();
+    pca.reset();
+  });
+  return {
+    sim,
+    pca,
+    get url(): string {
+      if (!server) throw new Error('the simulator server starts in beforeAll: read its url inside a hook or test');
+      return server.url;
+    },
+  };
+}
+
+/**
+ * Registers the hooks of a host sandbox for each test (disposed after it), whose stand-ins talk to
+ * the served simulator; Run Command and user data of simulated instances run in it.
+ */
+export function useHostSandbox(served: ServedSimulator, region: string): { readonly sandbox: HostSandbox } {
+  let current: HostSandbox | undefined;
+  beforeEach(() => {
+    current = new HostSandbox({ endpoint: served.url, region });
+    served.sim.setCommandRunner(current.runner);
+  });
+  afterEach(() => current?.dispose());
+  return {
+    get sandbox(): HostSandbox {
+      if (!current) throw new Error('the host sandbox is made in beforeEach: use it inside a test');
+      return current;
+    },
+  };
 }

@@ -4,30 +4,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from './sim';
-import { HostSandbox, SandboxHost } from './sim/host/sandbox';
-import { clusterWithHsm } from './sim-fixtures';
+import { SandboxHost } from './sim/host/sandbox';
+import { clusterWithHsm, useHostSandbox, useServedSimulator } from './sim-fixtures';
 
 const REGION = 'us-east-1';
 const CERT = '-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----';
-let server: SimulatorServer;
-let sim: CloudHsmSimulator;
-let sandbox: HostSandbox;
+const served = useServedSimulator(5);
+const { sim } = served;
+const hosts = useHostSandbox(served, REGION);
 let host: SandboxHost;
-
-beforeAll(async () => {
-  server = await startSimulatorServer(new CloudHsmSimulator({ seed: 5 }));
-  sim = server.sim;
-});
-afterAll(async () => {
-  await server.close();
-});
 beforeEach(() => {
-  sim.reset();
-  sandbox = new HostSandbox({ endpoint: server.url, region: REGION });
-  host = sandbox.host('i-0123456789abcdef0');
+  host = hosts.sandbox.host('i-0123456789abcdef0');
 });
-afterEach(() => sandbox.dispose());
 
 const initializedCluster = () => clusterWithHsm(sim, REGION);
 
@@ -109,12 +97,11 @@ test('a run is bounded in real time: the process group is killed and the run rep
 });
 
 test('SendCommand on a simulated instance runs its commands in the sandbox; GetCommandInvocation reports them', async () => {
-  sim.setCommandRunner(sandbox.runner);
   const i = sim.launchInstance(REGION, { userData: '#!/bin/bash\necho booted > "$HOME/marker"' });
   sim.advance(sim.timings.instanceBootMs);
   await sim.settle();
   expect(sim.instances.get(REGION, i.id)?.userDataResult?.exitCode).toBe(0);
-  const ssm = new SSMClient({ region: REGION, endpoint: server.url, credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
+  const ssm = new SSMClient({ region: REGION, endpoint: served.url, credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
   try {
     const { Command } = await ssm.send(new SendCommandCommand({
       DocumentName: 'AWS-RunShellScript', InstanceIds: [i.id], Parameters: { commands: ['cat "$HOME/marker"', 'echo oops >&2', 'exit 3'] },

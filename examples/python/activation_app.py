@@ -43,9 +43,9 @@ class ActivationStack(cdk.Stack):
             activation=ClusterActivationOptions(),
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
-        # The first HSM brings the CSR; the others follow the activation, in the same deployment.
-        for i in range(hsm_count):
-            self.cluster.add_hsm(f"Hsm{i + 1}", availability_zone=azs[i % len(azs)])
+        # Hsm1, Hsm2, ... spread over the two zones in turn. The first HSM brings the CSR; the others
+        # follow the activation, in the same deployment, and are created together.
+        self.hsms = self.cluster.add_hsms(hsm_count)
         vpc.add_flow_log("FlowLog",
             destination=ec2.FlowLogDestination.to_cloud_watch_logs(logs.LogGroup(self, "FlowLogs",
                 retention=logs.RetentionDays.ONE_YEAR,

@@ -52,6 +52,21 @@ def test_hsms_after_the_first_wait_for_the_activation(template):
     assert waiting == sorted(i for i in hsms if not i.startswith("ClusterHsm1"))
 
 
+def test_add_hsms_spreads_the_hsms_over_both_zones_in_turn(template):
+    hsms = template.find_resources(HSM)
+    by_zone = {i: r["Properties"]["AvailabilityZone"] for i, r in hsms.items()}
+    assert [by_zone[i] for i in sorted(by_zone)] == ["us-east-1a", "us-east-1b", "us-east-1a"]
+    assert all(i.startswith(f"ClusterHsm{n}") for n, i in enumerate(sorted(by_zone), start=1))
+
+
+def test_add_hsms_counts_and_rejects_a_count_below_one(tmp_path):
+    _, stack = build_app(outdir=str(tmp_path))
+    assert len(stack.hsms) == 3
+    assert [h.node.id for h in stack.cluster.add_hsms(2, "Extra")] == ["Extra1", "Extra2"]
+    with pytest.raises(Exception, match="addHsms count: 0 is not a whole number of at least 1"):
+        stack.cluster.add_hsms(0)
+
+
 def test_cdk_nag_finds_nothing_unsuppressed(tmp_path):
     app, stack = build_app(outdir=str(tmp_path))
     cdk.Aspects.of(app).add(AwsSolutionsChecks())

@@ -1,51 +1,98 @@
-// `ts-node test/cli/main.ts python|java`: synthesizes examples/<lang> with the real CDK CLI 2.x and
-// no credentials, as test/cli-synth.test.ts does for the TypeScript examples, and writes the result
-// as JUnit XML to test-reports/junit/cli-<lang>.xml. Runs in `test:langs`, after the wheel and jar exist.
+// `ts-node test/cli/main.ts python|java|go`: synthesizes the example apps of a language with the
+// real CDK CLI 2.x and no credentials, as test/cli-synth.test.ts does for the TypeScript examples,
+// and writes the result as JUnit XML to test-reports/junit/cli-<lang>.xml. Runs in `test:langs`,
+// after the wheel, the jar and the Go module exist.
 import * as fs from 'fs';
 import * as path from 'path';
 import { assemblyStacks, cdkSynth, resourceTypes, root, subnetAzs } from './cdk-cli';
+import { TestCase, writeJUnit } from '../parity/junit';
 
-const lang = process.argv[2];
-const setups: Record<string, { extraPath?: string[]; env?: NodeJS.ProcessEnv }> = {
-  // cdk.json runs `python3 app.py`: the example's venv, where the wheel is installed, comes first.
-  python: { extraPath: [path.join(root, 'examples', 'python', '.venv', 'bin')] },
-  // cdk.json runs `mvn compile exec:java`: Maven uses the repository test:java seeded.
-  java: { env: { MAVEN_OPTS: `-Dmaven.repo.local=${path.join(root, 'build', 'm2')}` } },
+/** What the one stack of an example app must declare. */
+interface Expected {
+  readonly stack: string;
+  /** Resource types that must be there. */
+  readonly types: readonly string[];
+  readonly hsms: number;
+  /** The Availability Zones of its subnets, sorted. */
+  readonly subnetAzs: readonly string[];
+}
+
+const BASIC: Expected = {
+  stack: 'CloudHsmBasic', types: ['Custom::CloudHsmCluster'], hsms: 1, subnetAzs: ['us-east-1a', 'us-east-1b'],
 };
-const setup = setups[lang];
-if (!setup) throw new Error(`usage: test/cli/main.ts ${Object.keys(setups).join('|')}`);
+const ACTIVATION: Expected = {
+  stack: 'CloudHsmActivation',
+  types: ['Custom::CloudHsmCluster', 'Custom::CloudHsmClusterInitialization', 'Custom::CloudHsmActivation', 'AWS::EC2::Instance'],
+  hsms: 3,
+  // A public and a private subnet in each of the two AZs.
+  subnetAzs: ['us-east-1a', 'us-east-1a', 'us-east-1b', 'us-east-1b'],
+};
 
-const name = `examples/${lang}: cdk synth with the aws-cdk CLI 2.x and no credentials`;
-const started = Date.now();
-const r = cdkSynth('v2', path.join(root, 'examples', lang), setup);
-const problems: string[] = [];
-try {
+/** An example app: its folder under examples/ (whose cdk.json and cdk.context.json apply), and another app command if not cdk.json's. */
+interface ExampleApp { readonly dir: string; readonly app?: string; readonly expected: Expected }
+
+const languages: Record<string, { apps: ExampleApp[]; extraPath?: string[]; env?: NodeJS.ProcessEnv }> = {
+  // cdk.json runs `python3 app.py`: the example's venv, where the wheel is installed, comes first.
+  python: {
+    extraPath: [path.join(root, 'examples', 'python', '.venv', 'bin')],
+    apps: [{ dir: 'python', expected: BASIC }, { dir: 'python', app: 'python3 activation_app.py', expected: ACTIVATION }],
+  },
+  // cdk.json runs `mvn compile exec:java`: Maven uses the repository test:java seeded.
+  java: {
+    env: { MAVEN_OPTS: `-Dmaven.repo.local=${path.join(root, 'build', 'm2')}` },
+    apps: [{ dir: 'java', expected: BASIC }],
+  },
+  // cdk.json runs `go run .`: with the modules and build cache test:go filled (build-tools/go-env.sh).
+  go: {
+    env: {
+      GOMODCACHE: path.join(root, 'build', 'go', 'mod'),
+      GOCACHE: path.join(root, 'build', 'go', 'cache'),
+      GOTOOLCHAIN: 'local',
+      GOFLAGS: '-buildvcs=false -modcacherw',
+    },
+    apps: [{ dir: 'go', expected: BASIC }, { dir: path.join('go', 'activation'), expected: ACTIVATION }],
+  },
+};
+
+/** What is wrong with the CLI's run and its cloud assembly; nothing when the app is as expected. */
+function problemsOf(r: ReturnType<typeof cdkSynth>, expected: Expected): string[] {
+  const problems: string[] = [];
   if (r.status !== 0) problems.push(`the CLI exited with ${r.status}`);
   if (/credentials/i.test(r.output)) problems.push('the CLI asked for credentials');
   const stacks = assemblyStacks(r.outdir);
-  const template = stacks.CloudHsmBasic;
-  if (Object.keys(stacks).join() !== 'CloudHsmBasic') {problems.push(`stacks in the CLI's output folder: ${Object.keys(stacks).join(', ') || 'none'}`);} else {
-    for (const type of ['Custom::CloudHsmCluster', 'Custom::CloudHsmHsm']) {
-      if (!resourceTypes(template).includes(type)) problems.push(`no ${type} in the template`);
-    }
-    if (subnetAzs(template).join() !== 'us-east-1a,us-east-1b') problems.push(`subnet AZs ${subnetAzs(template).join(', ')}`);
+  if (Object.keys(stacks).join() !== expected.stack) {
+    return [...problems, `stacks in the CLI's output folder: ${Object.keys(stacks).join(', ') || 'none'}, want ${expected.stack}`];
   }
-} catch (e) {
-  problems.push(String(e));
-} finally {
-  fs.rmSync(r.outdir, { recursive: true, force: true });
+  const types = resourceTypes(stacks[expected.stack]);
+  for (const type of expected.types) if (!types.includes(type)) problems.push(`no ${type} in the template`);
+  const hsms = types.filter((t) => t === 'Custom::CloudHsmHsm').length;
+  if (hsms !== expected.hsms) problems.push(`${hsms} Custom::CloudHsmHsm in the template, want ${expected.hsms}`);
+  const azs = subnetAzs(stacks[expected.stack]);
+  if (azs.join() !== expected.subnetAzs.join()) problems.push(`subnet AZs ${azs.join(', ')}, want ${expected.subnetAzs.join(', ')}`);
+  return problems;
 }
 
-const seconds = ((Date.now() - started) / 1000).toFixed(1);
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const failure = problems.length ? `<failure message="${escape(problems.join('; '))}">${escape(r.output.slice(-4000))}</failure>` : '';
-const junitDir = path.join(root, 'test-reports', 'junit');
-fs.mkdirSync(junitDir, { recursive: true });
-fs.writeFileSync(path.join(junitDir, `cli-${lang}.xml`),
-  `<?xml version="1.0" encoding="UTF-8"?>\n<testsuite name="cdk-cli-${lang}" tests="1" failures="${problems.length ? 1 : 0}">\n` +
-  `  <testcase classname="cdk-cli" name="${escape(name)}" time="${seconds}">${failure}</testcase>\n</testsuite>\n`);
-console.log(`${problems.length ? 'FAIL' : 'ok'} ${name} (${seconds}s)${problems.map((p) => `\n  ${p}`).join('')}`);
-if (problems.length) {
-  console.log(r.output.slice(-4000));
-  process.exit(1);
+const lang = process.argv[2];
+const setup = languages[lang];
+if (!setup) throw new Error(`usage: test/cli/main.ts ${Object.keys(languages).join('|')}`);
+
+const cases: TestCase[] = [];
+for (const example of setup.apps) {
+  const name = `examples/${example.dir}${example.app ? ` (${example.app})` : ''}: cdk synth with the aws-cdk CLI 2.x and no credentials`;
+  const started = Date.now();
+  const r = cdkSynth('v2', path.join(root, 'examples', example.dir), { app: example.app, extraPath: setup.extraPath, env: setup.env });
+  let problems: string[];
+  try {
+    problems = problemsOf(r, example.expected);
+  } catch (e) {
+    problems = [String(e)];
+  } finally {
+    fs.rmSync(r.outdir, { recursive: true, force: true });
+  }
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  cases.push({ name, failure: problems.length ? `${problems.join('; ')}\n${r.output.slice(-4000)}` : undefined });
+  console.log(`${problems.length ? 'FAIL' : 'ok'} ${name} (${seconds}s)${problems.map((p) => `\n  ${p}`).join('')}`);
+  if (problems.length) console.log(r.output.slice(-4000));
 }
+writeJUnit(path.join(root, 'test-reports', 'junit', `cli-${lang}.xml`), `cdk-cli-${lang}`, cases);
+if (cases.some((c) => c.failure !== undefined)) process.exitCode = 1;

@@ -3,7 +3,7 @@ package com.example.cloudhsm;
 import io.github.cdkcloudhsm.ClusterActivationOptions;
 import io.github.cdkcloudhsm.ClusterInitialization;
 import io.github.cdkcloudhsm.HsmCluster;
-import io.github.cdkcloudhsm.HsmOptions;
+import io.github.cdkcloudhsm.Hsm;
 import java.util.List;
 import software.amazon.awscdk.Acknowledgment;
 import software.amazon.awscdk.CfnOutput;
@@ -35,6 +35,7 @@ public class ActivationStack extends Stack {
             "arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/11111111-2222-3333-4444-555555555555";
 
     private final HsmCluster cluster;
+    private final List<Hsm> hsms;
 
     public ActivationStack(final Construct scope, final String id, final StackProps props) {
         super(scope, id, props);
@@ -58,10 +59,9 @@ public class ActivationStack extends Stack {
                 .activation(ClusterActivationOptions.builder().build())
                 .removalPolicy(RemovalPolicy.RETAIN)
                 .build();
-        // The first HSM brings the CSR; the others follow the activation, in the same deployment.
-        for (int i = 0; i < 3; i++) {
-            cluster.addHsm("Hsm" + (i + 1), HsmOptions.builder().availabilityZone(azs.get(i % azs.size())).build());
-        }
+        // Hsm1, Hsm2, Hsm3 spread over the two zones in turn. The first HSM brings the CSR; the others
+        // follow the activation, in the same deployment, and are created together.
+        hsms = cluster.addHsms(3);
         vpc.addFlowLog("FlowLog", FlowLogOptions.builder()
                 .destination(FlowLogDestination.toCloudWatchLogs(LogGroup.Builder.create(this, "FlowLogs")
                         .retention(RetentionDays.ONE_YEAR)
@@ -81,5 +81,9 @@ public class ActivationStack extends Stack {
 
     public HsmCluster getCluster() {
         return cluster;
+    }
+
+    public List<Hsm> getHsms() {
+        return hsms;
     }
 }

@@ -2,6 +2,8 @@ package com.example.cloudhsm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,12 +18,14 @@ import software.amazon.awscdk.assertions.Template;
 
 /** Synthesizes ActivationStack with the built cdk-cloudhsm jar: activation and three HSMs in one stack. */
 class ActivationStackTest {
+    private static ActivationStack stack;
     private static Template template;
 
     @BeforeAll
     static void synthesize() throws IOException {
         App app = App.Builder.create().outdir(Files.createTempDirectory("cdk.out").toString()).build();
-        template = Template.fromStack(ActivationStack.addTo(app));
+        stack = ActivationStack.addTo(app);
+        template = Template.fromStack(stack);
     }
 
     private static String onlyId(final String type) {
@@ -49,6 +53,24 @@ class ActivationStackTest {
                 .get(onlyId("AWS::SecretsManager::Secret")).get("Properties");
         assertFalse(props.containsKey("SecretString"));
         assertEquals(32, ((Map<String, Object>) props.get("GenerateSecretString")).get("PasswordLength"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void addHsmsSpreadsTheHsmsOverBothZonesInTurn() {
+        assertEquals(3, stack.getHsms().size());
+        assertEquals(List.of("Hsm1", "Hsm2", "Hsm3"), stack.getHsms().stream().map(h -> h.getNode().getId()).collect(Collectors.toList()));
+        Map<String, Map<String, Object>> hsms = template.findResources("Custom::CloudHsmHsm");
+        List<Object> zones = new TreeSet<>(hsms.keySet()).stream()
+                .map(id -> ((Map<String, Object>) hsms.get(id).get("Properties")).get("AvailabilityZone"))
+                .collect(Collectors.toList());
+        assertEquals(List.of("us-east-1a", "us-east-1b", "us-east-1a"), zones);
+    }
+
+    @Test
+    void addHsmsRejectsACountBelowOne() {
+        RuntimeException e = assertThrows(RuntimeException.class, () -> stack.getCluster().addHsms(0));
+        assertTrue(e.getMessage().contains("addHsms count: 0 is not a whole number of at least 1"), e.getMessage());
     }
 
     @Test
