@@ -39,4 +39,8 @@ export const P = {
   validity: propertyName('validity', 'ValidityDays'),
   signedCertificate: propertyName('signedCertificate', 'SignedCert'),
   trustAnchor: propertyName('trustAnchor', 'TrustAnchor'),
+  // HsmKey
+  customKeyStoreId: propertyName('customKeyStoreId', 'CustomKeyStoreId'),
+  description: propertyName('description', 'Description'),
+  pendingWindow: propertyName('pendingWindow', 'PendingWindowInDays'),
 } as const;
