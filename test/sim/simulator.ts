@@ -76,6 +76,11 @@ export interface SimResource {
   readonly keyStoreId?: string;
 }
 
+/** An injected internal failure as the service names it (KMS: KMSInternalException). */
+function asServiceError(service: Service, error: SimError): SimError {
+  return service === 'kms' && error.type === 'CloudHsmInternalFailureException' ? new SimError('KMSInternalException', error.message, 500) : error;
+}
+
 const HANDLERS: Record<string, OperationHandler> = {
   CopyBackupToRegion: copyBackupToRegion,
   CreateCluster: createCluster,
@@ -157,9 +162,10 @@ export class CloudHsmSimulator {
     const virtualMs = this.clock.now();
     const decision = this.faults.before(region, op);
     if (decision.error) {
-      this.calls.add({ region, operation: op, virtualMs, outcome: 'fault', errorType: decision.error.type });
+      const error = asServiceError(service, decision.error);
+      this.calls.add({ region, operation: op, virtualMs, outcome: 'fault', errorType: error.type });
       this.afterCall();
-      throw decision.error;
+      throw error;
     }
     return { region, service, operation: op, latencyMs: decision.latencyMs, virtualMs };
   }
@@ -180,7 +186,8 @@ export class CloudHsmSimulator {
       this.afterCall();
       throw error;
     }
-    const dropped = this.faults.afterSuccess(region, operation);
+    const lost = this.faults.afterSuccess(region, operation);
+    const dropped = lost && asServiceError(plan.service, lost);
     this.calls.add({ region, operation, virtualMs, outcome: dropped ? 'dropped' : 'ok', errorType: dropped?.type });
     this.afterCall();
     if (dropped) throw dropped;
