@@ -413,6 +413,16 @@ export class CloudHsmSimulator {
     return k?.region === region ? (KMS_HANDLERS.DescribeKey(this.kmsContext(), region, { KeyId: keyId }).KeyMetadata as JsonObject) : undefined;
   }
 
+  /** The KeyState of a key named by id, ARN or alias, without an API call; undefined if there is none. */
+  public describeKmsKey(region: string, keyId: string): string | undefined {
+    try {
+      return (KMS_HANDLERS.DescribeKey(this.kmsContext(), region, { KeyId: keyId }).KeyMetadata as JsonObject).KeyState as string;
+    } catch (e) {
+      if (e instanceof SimError && e.type === 'NotFoundException') return undefined;
+      throw e;
+    }
+  }
+
   /** CreateAlias / DeleteAlias without an API call (the harness's AWS::KMS::Alias). */
   public kmsAlias(region: string, aliasName: string, targetKeyId: string | undefined): void {
     const ctx = this.kmsContext();
