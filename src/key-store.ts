@@ -145,7 +145,8 @@ export class HsmKeyStore extends HsmKeyStoreBase {
       errors.push(`${P.customKeyStoreName}: ${JSON.stringify(name)} has ${name.length} characters; a key store name has 1 to 256`);
     }
     if (props.kmsUserSecret) {
-      errors.push(...checkAdminSecret(P.kmsUserSecret, P.kmsUserSecret, props.kmsUserSecret).filter((e) => !e.includes('JSON')));
+      errors.push(...checkAdminSecret(P.kmsUserSecret, P.kmsUserSecret, props.kmsUserSecret, undefined,
+        { password: 'the kmsuser password', user: 'the kmsuser script' }).filter((e) => !e.includes('JSON')));
       if (props.kmsUserSecret instanceof secretsmanager.Secret) {
         const gen = (props.kmsUserSecret.node.defaultChild as secretsmanager.CfnSecret).generateSecretString as
           secretsmanager.CfnSecret.GenerateSecretStringProperty | undefined;
