@@ -4,7 +4,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { BackupCopy, CloudHsmCliPackage, ClusterInitialization, HsmCluster } from '../src';
+import { BackupCopy, CloudHsmCliPackage, ClusterInitialization, HsmCluster, HsmKeyStore } from '../src';
 
 const pem = (body: string) => `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----`;
 
@@ -13,6 +13,9 @@ const NO_RESOURCE_LEVEL = new Set([
   'cloudhsm:DescribeClusters', 'cloudhsm:DescribeBackups', 'cloudhsm:CreateCluster',
   'ec2:DescribeSubnets', 'ec2:DescribeVpcs', 'ec2:DescribeSecurityGroups', 'ec2:DescribeNetworkInterfaces',
   'ssm:ListCommands', 'ssm:GetCommandInvocation', 'ssm:DescribeInstanceInformation',
+  // KMS custom key store actions: "IAM policy, resource *" in the KMS permissions reference.
+  'kms:CreateCustomKeyStore', 'kms:ConnectCustomKeyStore', 'kms:DisconnectCustomKeyStore', 'kms:UpdateCustomKeyStore',
+  'kms:DeleteCustomKeyStore', 'kms:DescribeCustomKeyStores',
 ]);
 
 function providerStatements(stack: Stack): any[] {
@@ -32,7 +35,9 @@ function fullStack(): Stack {
       hostOptions: { createVpcEndpoints: true, cliPackage: CloudHsmCliPackage.fromBucket(s3.Bucket.fromBucketName(stack, 'Packages', 'packages'), 'cli.rpm') },
     },
   });
-  cluster.addHsm('Hsm1');
+  cluster.addHsm('Hsm1', { availabilityZone: 'us-east-1a' });
+  cluster.addHsm('Hsm3', { availabilityZone: 'us-east-1b' });
+  new HsmKeyStore(stack, 'KeyStore', { cluster }).addKey('Key');
   HsmCluster.fromClusterAttributes(stack, 'Imported', { clusterId: 'cluster-abcdefghijk' }).addHsm('Hsm2');
   new BackupCopy(stack, 'Copy', { cluster, destinationRegion: 'us-west-2' });
   return stack;
@@ -74,6 +79,18 @@ describe('provider role', () => {
     expect(resources).toHaveLength(2);
     expect(resources[0]).toContain(':ssm:us-east-1::document/AWS-RunShellScript');
     expect(resources[1]).toMatch(/:ec2:us-east-1:123456789012:instance\/","?\{"Ref":"ClusterAdminHostInstance/);
+  });
+
+  test('secretsmanager:GetSecretValue names the kmsuser secret only (the admin secret is read on the host)', () => {
+    const reads = statements.filter((s) => asList(s.Action).some((a: string) => a.startsWith('secretsmanager:')));
+    expect(reads).toHaveLength(1);
+    expect(reads[0].Action).toBe('secretsmanager:GetSecretValue');
+    expect(asList(reads[0].Resource).map((r) => JSON.stringify(r))).toEqual([expect.stringMatching(/^\{"Ref":"KeyStoreKmsUserSecret\w+"\}$/)]);
+  });
+
+  test('iam:CreateServiceLinkedRole only for CloudHSM\'s and KMS custom key stores\' roles, each with its service name', () => {
+    const slr = statements.filter((s) => asList(s.Action).includes('iam:CreateServiceLinkedRole'));
+    expect(slr.map((s) => s.Condition.StringEquals['iam:AWSServiceName']).sort()).toEqual(['cks.kms.amazonaws.com', 'cloudhsm.amazonaws.com']);
   });
 
   test('CloudHSM resources are scoped to this account and region', () => {
