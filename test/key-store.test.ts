@@ -208,7 +208,7 @@ describe('keys', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() } }] },
     });
-    const bucket = resourceOf(template, 'AWS::S3::Bucket')[1];
+    const bucket = Object.entries(template.findResources('AWS::S3::Bucket')).find(([id]) => id.startsWith('Data'))![1];
     expect(JSON.stringify(bucket.Properties.BucketEncryption)).toContain(keyId);
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'kms:Decrypt', Resource: Match.anyValue() })]) },
