@@ -16,6 +16,7 @@ import { serviceResourceOf } from '../harness/physical';
 import { CfnTemplate, DeploymentReport } from '../harness/types';
 import { CloudHsmSimulator } from '../sim';
 import { ActivationFault, isActivationSeed, runActivationLifecycle } from './activation';
+import { isKeyStoreSeed, KeyStoreFault, runKeyStoreLifecycle } from './key-store';
 
 const REGION = 'us-east-1';
 export const STACKS = ['cluster', 'cluster+hsm', 'cluster+hsm+copy', 'fleet'] as const;
@@ -29,9 +30,9 @@ type Fault = typeof FAULTS[number];
 
 export interface LifecycleResult {
   readonly seed: number;
-  readonly stack: StackKind | 'cluster+activation+hsm';
+  readonly stack: StackKind | 'cluster+activation+hsm' | 'key-store+key';
   readonly story: Story | string;
-  readonly faults: Array<Fault | ActivationFault>;
+  readonly faults: Array<Fault | ActivationFault | KeyStoreFault>;
   readonly orphans: string[];
   readonly stuck: boolean;
   readonly unnamedFailures: string[];
@@ -151,6 +152,7 @@ function check(reports: DeploymentReport[], result: { unnamed: string[]; stuck: 
 /** Runs one lifecycle on a fresh simulator state. */
 export async function runLifecycle(seed: number, sim: CloudHsmSimulator, endpoint: string): Promise<LifecycleResult> {
   if (isActivationSeed(seed)) return runActivationLifecycle(seed, sim, endpoint); // stacks with activation: activation.ts
+  if (isKeyStoreSeed(seed)) return runKeyStoreLifecycle(seed, sim, endpoint); // key-store stacks: key-store.ts
   const rng = new Rng(seed);
   sim.reset();
   const stack = rng.pick(STACKS);
