@@ -1,5 +1,6 @@
 import { ACMPCAClient } from '@aws-sdk/client-acm-pca';
 import { CloudHSMV2Client } from '@aws-sdk/client-cloudhsm-v2';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SSMClient } from '@aws-sdk/client-ssm';
 
 /**
@@ -97,4 +98,17 @@ export function ssm(): SSMClient {
 /** Forget the SSM client (tests that change the endpoint). */
 export function resetSsmClient(): void {
   ssmClient = undefined;
+}
+
+let kmsClient: KMSClient | undefined;
+
+/** The KMS client (endpoint override: AWS_ENDPOINT_URL_KMS or AWS_ENDPOINT_URL). */
+export function kms(): KMSClient {
+  kmsClient ??= new KMSClient(clientOptions('AWS_ENDPOINT_URL_KMS'));
+  return kmsClient;
+}
+
+/** Forget the KMS client (tests that change the endpoint). */
+export function resetKmsClient(): void {
+  kmsClient = undefined;
 }
