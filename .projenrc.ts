@@ -128,8 +128,8 @@ const bundle = project.addTask('bundle', {
       ].join(' '),
     },
     // The admin host's scripts ship as they are: HsmAdminHost's user data is assets/host/setup.sh, and the
-    // handler reads the activation script it sends from its own directory.
-    { exec: 'rm -rf assets/host && mkdir -p assets/host && cp lambda/host/*.sh assets/host/ && cp lambda/host/activate.sh assets/handler/' },
+    // handler reads the scripts it sends (activate.sh, create-kmsuser.sh) from its own directory.
+    { exec: 'rm -rf assets/host && mkdir -p assets/host && cp lambda/host/*.sh assets/host/ && cp lambda/host/activate.sh lambda/host/create-kmsuser.sh assets/handler/' },
   ],
 });
 project.preCompileTask.spawn(bundle);

@@ -1,6 +1,7 @@
 import { ACMPCAClient } from '@aws-sdk/client-acm-pca';
 import { CloudHSMV2Client } from '@aws-sdk/client-cloudhsm-v2';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 
 /**
@@ -111,4 +112,21 @@ export function kms(): KMSClient {
 /** Forget the KMS client (tests that change the endpoint). */
 export function resetKmsClient(): void {
   kmsClient = undefined;
+}
+
+let secretsClient: SecretsManagerClient | undefined;
+
+/** The Secrets Manager client for a region (endpoint override: AWS_ENDPOINT_URL_SECRETS_MANAGER or AWS_ENDPOINT_URL). */
+export function secretsManager(region?: string): SecretsManagerClient {
+  if (!secretsClient || (region !== undefined && secretsRegion !== region)) {
+    secretsClient = new SecretsManagerClient({ ...clientOptions('AWS_ENDPOINT_URL_SECRETS_MANAGER'), region });
+    secretsRegion = region;
+  }
+  return secretsClient;
+}
+let secretsRegion: string | undefined;
+
+/** Forget the Secrets Manager client (tests that change the endpoint). */
+export function resetSecretsManagerClient(): void {
+  secretsClient = undefined;
 }

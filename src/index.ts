@@ -6,3 +6,4 @@ export * from './backup-copy';
 export * from './admin-host';
 export * from './activation';
 export * from './kms-key';
+export * from './key-store';

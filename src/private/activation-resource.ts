@@ -26,6 +26,19 @@ export interface Activation {
   readonly resource: CustomResource;
   readonly adminSecret: secretsmanager.ISecret;
   readonly host: IHsmAdminHost;
+  /** The JSON field of the admin secret that holds the password, if it is JSON. */
+  readonly adminSecretField?: string;
+  /** The cluster's trust anchor (PEM), when known at synth time. */
+  readonly trustAnchor?: string;
+  /** The Private CA whose certificate is the trust anchor, when `trustAnchor` is not known. */
+  readonly certificateAuthorityArn?: string;
+}
+
+const activations = new WeakMap<object, Activation>();
+
+/** The activation of a cluster by this stack, if it has one (what a key store on the cluster needs). */
+export function activationOf(cluster: IHsmCluster): Activation | undefined {
+  return activations.get(cluster);
 }
 
 /**
@@ -85,7 +98,12 @@ export function addActivation(target: ActivationTarget, options: ClusterActivati
     description: `The admin host of the CloudHSM cluster ${scope.node.path} (Session Manager; /opt/cloudhsm/bin/cloudhsm-cli)`,
     value: host.instanceId,
   });
-  return { resource, adminSecret, host };
+  const activation: Activation = {
+    resource, adminSecret, host, adminSecretField: options.adminSecretField, trustAnchor,
+    certificateAuthorityArn: trustAnchor === undefined ? config?.certificateAuthorityArn : undefined,
+  };
+  activations.set(target.cluster, activation);
+  return activation;
 }
 
 function generatedSecret(scope: Construct, removalPolicy: RemovalPolicy): secretsmanager.ISecret {

@@ -22,6 +22,10 @@ export const P = {
   networkType: propertyName('networkType', 'NetworkType'),
   tags: propertyName('tags', 'Tags'),
   allowReplacement: propertyName('allowReplacement', 'AllowReplacement'),
+  // HsmKeyStore
+  keyStoreCluster: propertyName('cluster', 'ClusterId'),
+  customKeyStoreName: propertyName('customKeyStoreName', 'CustomKeyStoreName'),
+  kmsUserSecret: propertyName('kmsUserSecret', 'KmsUserSecretArn'),
   // Hsm
   cluster: propertyName('cluster', 'ClusterId'),
   availabilityZone: propertyName('availabilityZone', 'AvailabilityZone'),

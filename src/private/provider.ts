@@ -216,6 +216,37 @@ export class CloudHsmProvider extends Construct {
   }
 
   /**
+   * Permissions to manage KMS custom key stores (AWS_CLOUDHSM) through an admin host: the key store
+   * actions (KMS offers no resource-level permissions for them), the service-linked role KMS needs
+   * for CloudHSM key stores, and reading the kmsuser password secret (only that secret) for
+   * CreateCustomKeyStore. The host commands are the activation's (`enableActivation`).
+   *
+   * @param instanceArn the ARN of the admin host
+   * @param kmsUserSecretArn the ARN of the secret with the kmsuser password
+   */
+  public enableKeyStores(instanceArn: string, kmsUserSecretArn: string): void {
+    this.enableActivation(instanceArn);
+    this.once('key-stores', () => {
+      this.allow({
+        sid: 'ManageCustomKeyStores',
+        actions: [
+          'kms:CreateCustomKeyStore', 'kms:ConnectCustomKeyStore', 'kms:DisconnectCustomKeyStore',
+          'kms:UpdateCustomKeyStore', 'kms:DeleteCustomKeyStore', 'kms:DescribeCustomKeyStores',
+        ],
+        resources: ['*'],
+        why: 'KMS custom key store actions support no resource-level permissions (Service Authorization Reference; KMS permissions reference: IAM policy, resource *); a custom key store has no ARN.',
+      });
+      this.allow({
+        sid: 'KmsCustomKeyStoresServiceLinkedRole',
+        actions: ['iam:CreateServiceLinkedRole'],
+        resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/aws-service-role/cks.kms.amazonaws.com/AWSServiceRoleForKeyManagementServiceCustomKeyStores`],
+        conditions: { StringEquals: { 'iam:AWSServiceName': 'cks.kms.amazonaws.com' } },
+      });
+    });
+    this.allowOn('ReadKmsUserSecrets', ['secretsmanager:GetSecretValue'], kmsUserSecretArn);
+  }
+
+  /**
    * Allows `actions` on `arn` in the statement `sid`, made on first use; each ARN is added once.
    * The only wildcard `arn` can be is the account's `cluster/*`, for clusters of this stack.
    */
