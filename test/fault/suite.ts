@@ -4,7 +4,8 @@
 // (create-update-destroy, create failing late, update failing) and faults (throttling, 500s, latency,
 // dropped responses, duplicate onEvent one after the other or at the same moment, onEvent killed after
 // its API calls, DEGRADED states), then checks the invariants: nothing orphaned, nothing stuck, every
-// failure names its resource.
+// failure names its resource. Every fourth seed runs a stack with activation (activation.ts), every
+// tenth (5, 15, ...) a key-store stack with a KMS key (key-store.ts), each with faults of its own.
 // A failing seed is replayed with `npm run fault-suite -- --seed N --count 1`.
 
 import { App, CfnParameter, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
