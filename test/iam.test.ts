@@ -4,7 +4,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { BackupCopy, CloudHsmCliPackage, ClusterInitialization, HsmCluster } from '../src';
+import { BackupCopy, CloudHsmCliPackage, ClusterInitialization, HsmCluster, HsmKey } from '../src';
 
 const pem = (body: string) => `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----`;
 
@@ -13,6 +13,7 @@ const NO_RESOURCE_LEVEL = new Set([
   'cloudhsm:DescribeClusters', 'cloudhsm:DescribeBackups', 'cloudhsm:CreateCluster',
   'ec2:DescribeSubnets', 'ec2:DescribeVpcs', 'ec2:DescribeSecurityGroups', 'ec2:DescribeNetworkInterfaces',
   'ssm:ListCommands', 'ssm:GetCommandInvocation', 'ssm:DescribeInstanceInformation',
+  'kms:CreateKey', 'kms:ListKeys', 'kms:DescribeCustomKeyStores',
 ]);
 
 function providerStatements(stack: Stack): any[] {
@@ -35,6 +36,7 @@ function fullStack(): Stack {
   cluster.addHsm('Hsm1');
   HsmCluster.fromClusterAttributes(stack, 'Imported', { clusterId: 'cluster-abcdefghijk' }).addHsm('Hsm2');
   new BackupCopy(stack, 'Copy', { cluster, destinationRegion: 'us-west-2' });
+  new HsmKey(stack, 'Key', { customKeyStoreId: 'cks-1234567890abcdef0' });
   return stack;
 }
 
@@ -55,6 +57,8 @@ describe('provider role', () => {
       for (const action of asList(s.Action)) {
         // CreateCluster names no existing resource, and is allowed only with the request tag.
         if (action === 'cloudhsm:CreateCluster') expect(s.Condition).toBeDefined();
+        // CreateKey too: only in a CloudHSM key store, only with the request tag.
+        if (action === 'kms:CreateKey') expect(s.Condition).toEqual(expect.objectContaining({ StringEquals: { 'kms:KeyOrigin': 'AWS_CLOUDHSM' } }));
         expect(NO_RESOURCE_LEVEL.has(action) ? action : `${action} on *`).toBe(action);
       }
     }
@@ -82,6 +86,7 @@ describe('provider role', () => {
         const text = JSON.stringify(r);
         // Backup copies are managed in their destination region only.
         if (text.includes(':cloudhsm:')) expect(text).toMatch(/:cloudhsm:(us-east-1|us-west-2):123456789012:/);
+        if (text.includes(':kms:')) expect(text).toContain(':kms:us-east-1:123456789012:key/*');
         if (text.includes(':cloudhsm:us-west-2:')) expect(asList(s.Action).every((a: string) => a !== 'cloudhsm:DeleteCluster')).toBe(true);
       }
     }
