@@ -142,7 +142,7 @@ function done(store: CustomKeyStoresListEntry): IsCompleteResponse {
 /**
  * The deploy-time rules of a CloudHSM key store's cluster (KMS developer guide, "Assemble the
  * prerequisites"): ACTIVE, with at least two ACTIVE HSMs in different Availability Zones.
- * Undefined when they hold; NOT_COMPLETE while the cluster or an HSM is still changing.
+ * 'ready' when they hold, 'wait' while the cluster or an HSM is still changing; otherwise an error.
  */
 export function clusterReadiness(who: string, cluster: Cluster | undefined, clusterId: string): 'ready' | 'wait' {
   if (!cluster || cluster.State === 'DELETED' || cluster.State === 'DELETE_IN_PROGRESS') {
