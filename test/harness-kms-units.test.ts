@@ -36,7 +36,7 @@ describe('orphans among key stores and KMS keys', () => {
 describe('native KMS aliases and S3 bucket keys', () => {
   function world() {
     const sim = new CloudHsmSimulator({ seed: 5 });
-    const native = new NativeProvisioner(new SeededIds(1), sim, { region: 'us-east-1', account: '123456789012', partition: 'aws', stackName: 'S' });
+    const native = new NativeProvisioner(new SeededIds(1, 'S'), sim, { region: 'us-east-1', account: '123456789012', partition: 'aws', stackName: 'S' });
     const keyId = (sim.handle('us-east-1', 'CreateKey', {}, 'kms').KeyMetadata as { KeyId: string }).KeyId;
     return { sim, native, keyId };
   }
