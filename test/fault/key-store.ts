@@ -13,12 +13,12 @@
 import { App, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { ACTIVATION_STORIES, failureFigures, seededRandom } from './activation';
 import { ClusterCertificates, ClusterInitialization, HsmCluster, HsmKeyStore } from '../../src';
 import { DeployHarness } from '../harness/engine';
 import { CfnTemplate, DeploymentReport } from '../harness/types';
 import { CloudHsmSimulator } from '../sim';
 import { HostSandbox } from '../sim/host/sandbox';
-import { ACTIVATION_STORIES, failureFigures, seededRandom } from './activation';
 
 const REGION = 'us-east-1';
 export const KEY_STORE_FAULTS = [
