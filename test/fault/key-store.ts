@@ -41,6 +41,8 @@ export interface KeyStoreLifecycle {
   readonly stuck: boolean;
   readonly unnamedFailures: string[];
   readonly failures: number;
+  /** the stack operations' outcomes, in order */
+  readonly outcomes: string[];
 }
 
 const pem = (body: string) => `-----BEGIN CERTIFICATE-----\n${Buffer.from(body).toString('base64')}\n-----END CERTIFICATE-----`;
@@ -102,13 +104,20 @@ export function keyStoreOrphans(sim: CloudHsmSimulator, retainedIds: ReadonlySet
     .map((r) => `${r.region} ${r.type} ${r.id} ${r.state}`);
 }
 
-/** One lifecycle of a key-store stack, on a fresh simulator state and a fresh host sandbox. */
-export async function runKeyStoreLifecycle(seed: number, sim: CloudHsmSimulator, endpoint: string): Promise<KeyStoreLifecycle> {
+/** What a seed's key-store lifecycle does: its story, removal policy, faults, the duplicated resource type. */
+export function keyStorePlan(seed: number) {
   const next = seededRandom(seed * 31);
-  sim.reset();
   const story = ACTIVATION_STORIES[Math.floor(next() * ACTIVATION_STORIES.length)];
   const destroy = next() < 0.5;
   const faults = KEY_STORE_FAULTS.filter(() => next() < 0.3);
+  const duplicated = next() < 0.5 ? 'Custom::CloudHsmKeyStore' : 'Custom::CloudHsmKmsKey';
+  return { story, destroy, faults, duplicated };
+}
+
+/** One lifecycle of a key-store stack, on a fresh simulator state and a fresh host sandbox. */
+export async function runKeyStoreLifecycle(seed: number, sim: CloudHsmSimulator, endpoint: string): Promise<KeyStoreLifecycle> {
+  const { story, destroy, faults, duplicated } = keyStorePlan(seed);
+  sim.reset();
   const sandbox = new HostSandbox({ endpoint, region: REGION });
   sim.setCommandRunner(sandbox.runner);
   const reports: DeploymentReport[] = [];
@@ -122,7 +131,7 @@ export async function runKeyStoreLifecycle(seed: number, sim: CloudHsmSimulator,
       stackName: 'FaultKeyStore',
       seed,
       faults: {
-        duplicateOnEvent: duplicate ? { requestType: 'Create', resourceType: next() < 0.5 ? 'Custom::CloudHsmKeyStore' : 'Custom::CloudHsmKmsKey', times: 2 } : undefined,
+        duplicateOnEvent: duplicate ? { requestType: 'Create', resourceType: duplicated, times: 2 } : undefined,
         duplicateConcurrently: faults.includes('duplicateConcurrently'),
       },
     });
@@ -143,5 +152,6 @@ export async function runKeyStoreLifecycle(seed: number, sim: CloudHsmSimulator,
   if (process.env.CDK_CLOUDHSM_FAULT_DEBUG === '1') {
     for (const r of reports) console.log(`  ${r.operation} ${r.stackStatus} ${JSON.stringify(r.outcome)} warnings=${JSON.stringify(r.warnings)}`);
   }
-  return { seed, stack: 'key-store+key', story, faults: [...faults], orphans, stuck, unnamedFailures: unnamed, failures };
+  const outcomes = reports.map((r) => `${r.operation} ${r.outcome.status === 'success' ? r.stackStatus : `${r.stackStatus}: ${r.outcome.message}`}`);
+  return { seed, stack: 'key-store+key', story, faults: [...faults], orphans, stuck, unnamedFailures: unnamed, failures, outcomes };
 }
