@@ -375,12 +375,21 @@ async function deleteStep(event: ResourceEvent, props: KeyStoreProperties): Prom
   return { IsComplete: true };
 }
 
+/** The properties, or an error that names the resource (its messages name properties such as customKeyStoreName). */
+function propertiesOf(event: ResourceEvent, raw: Record<string, any> = event.ResourceProperties): KeyStoreProperties {
+  try {
+    return parseKeyStoreProperties(raw);
+  } catch (err) {
+    throw new Error(`HsmKeyStore ${event.LogicalResourceId}: ${messageOf(err)}`);
+  }
+}
+
 export const keyStoreHandler: ResourceHandler = {
   async onEvent(event): Promise<OnEventResponse> {
-    const props = parseKeyStoreProperties(event.ResourceProperties);
+    const props = propertiesOf(event);
     if (event.RequestType === 'Delete') return { PhysicalResourceId: event.PhysicalResourceId };
     if (event.RequestType === 'Update') {
-      const old = parseKeyStoreProperties(event.OldResourceProperties ?? {});
+      const old = propertiesOf(event, event.OldResourceProperties ?? {});
       // Another cluster is another store: CloudFormation deletes the old one after the new one exists.
       if (old.clusterId !== props.clusterId) {
         if (old.name === props.name) {
@@ -400,7 +409,7 @@ export const keyStoreHandler: ResourceHandler = {
   },
 
   async isComplete(event) {
-    const props = parseKeyStoreProperties(event.ResourceProperties);
+    const props = propertiesOf(event);
     if (event.RequestType === 'Delete') return deleteStep(event, props);
     const replacing = event.PhysicalResourceId === pendingId(props.clusterId);
     if (event.RequestType === 'Create' || replacing) return createStep(event, props);

@@ -138,14 +138,15 @@ export class HsmKeyStore extends HsmKeyStoreBase {
     const name = props.customKeyStoreName ?? Names.uniqueResourceName(this, { maxLength: 256, separator: '-' });
     const errors: string[] = [];
     if (!activation) {
-      errors.push(`${P.keyStoreCluster}: ${cluster.node.path} is not activated by this stack; a key store needs the cluster's activation `
+      errors.push(`${P.cluster}: ${cluster.node.path} is not activated by this stack; a key store needs the cluster's activation `
         + '(activation), whose admin host creates kmsuser');
     }
     if (!Token.isUnresolved(name) && (name.length < 1 || name.length > 256)) {
       errors.push(`${P.customKeyStoreName}: ${JSON.stringify(name)} has ${name.length} characters; a key store name has 1 to 256`);
     }
     if (props.kmsUserSecret) {
-      errors.push(...checkAdminSecret(P.kmsUserSecret, P.kmsUserSecret, props.kmsUserSecret).filter((e) => !e.includes('JSON')));
+      errors.push(...checkAdminSecret(P.kmsUserSecret, P.kmsUserSecret, props.kmsUserSecret, undefined,
+        { password: 'the kmsuser password', user: 'the kmsuser script' }).filter((e) => !e.includes('JSON')));
       if (props.kmsUserSecret instanceof secretsmanager.Secret) {
         const gen = (props.kmsUserSecret.node.defaultChild as secretsmanager.CfnSecret).generateSecretString as
           secretsmanager.CfnSecret.GenerateSecretStringProperty | undefined;
@@ -209,12 +210,12 @@ export class HsmKeyStore extends HsmKeyStoreBase {
 function checkHsmZones(where: string, cluster: HsmCluster): string[] {
   const zones = hsmChainOf(cluster).availabilityZones;
   if (zones.length < 2) {
-    return [`${where}: ${P.keyStoreCluster}: ${cluster.node.path} has ${zones.length} HSM(s); a KMS key store needs at least two ACTIVE HSMs `
+    return [`${where}: ${P.cluster}: ${cluster.node.path} has ${zones.length} HSM(s); a KMS key store needs at least two ACTIVE HSMs `
       + 'in different Availability Zones: add HSMs with addHsm (in two zones)'];
   }
   const known = zones.filter((z): z is string => z !== undefined && !Token.isUnresolved(z));
   if (known.length === zones.length && new Set(known).size < 2) {
-    return [`${where}: ${P.keyStoreCluster}: every HSM of ${cluster.node.path} is in ${known[0]}; a KMS key store needs HSMs in at least `
+    return [`${where}: ${P.cluster}: every HSM of ${cluster.node.path} is in ${known[0]}; a KMS key store needs HSMs in at least `
       + 'two Availability Zones: place one in another zone (availabilityZone)'];
   }
   return [];

@@ -61,8 +61,10 @@ async function deployToConnected(h: DeployHarness, destroyOnRemoval: boolean) {
   expect(created.outputs.KeyArn).toBe(key.Arn);
   expect(sim.describeKmsKey(REGION, 'alias/example-hsm-data')).toBe('Enabled');
   expect(sim.kms.aliases.get(`${REGION}/alias/example-hsm-data`)?.targetKeyId).toBe(key.KeyId);
-  const [bucket] = ofType(created, 'AWS::S3::Bucket');
-  expect(JSON.stringify(bucket.properties)).toContain(key.Arn);
+  // The data bucket (the example also has an access-log bucket, encrypted with S3-managed keys).
+  const buckets = ofType(created, 'AWS::S3::Bucket').filter((b) => JSON.stringify(b.properties).includes('aws:kms'));
+  expect(buckets).toHaveLength(1);
+  expect(JSON.stringify(buckets[0].properties)).toContain(key.Arn);
   expect(sim.kms.keys.size).toBe(1);
   expect(sim.kms.keyStores.size).toBe(1);
 

@@ -88,6 +88,34 @@ describe('the key store resource', () => {
   });
 });
 
+describe('synth-time checks of the cluster\'s HSMs', () => {
+  const synthError = (zones: string[]) => {
+    const { stack } = build({}, zones);
+    try {
+      Template.fromStack(stack);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return '(nothing thrown)';
+  };
+
+  test('one HSM is refused: KMS needs two in different zones', () => {
+    expect(synthError(['us-east-1a'])).toContain('HsmKeyStore Stack/KeyStore: cluster (ClusterId): Stack/Cluster has 1 HSM(s); a KMS key store needs at least two ACTIVE HSMs in different Availability Zones: add HSMs with addHsm (in two zones)');
+  });
+
+  test('HSMs all in one zone are refused', () => {
+    expect(synthError(['us-east-1a', 'us-east-1a', 'us-east-1a'])).toContain('HsmKeyStore Stack/KeyStore: cluster (ClusterId): every HSM of Stack/Cluster is in us-east-1a; a KMS key store needs HSMs in at least two Availability Zones: place one in another zone (availabilityZone)');
+  });
+
+  test('two HSMs in two zones pass; HSMs added after the key store count', () => {
+    expect(synthError(['us-east-1a', 'us-east-1b'])).toBe('(nothing thrown)');
+    const { stack, cluster } = build({}, ['us-east-1a']);
+    cluster.addHsm('Late', { availabilityZone: 'us-east-1b' });
+    const store = resourceOf(Template.fromStack(stack), 'Custom::CloudHsmKeyStore')[1];
+    expect(store.DependsOn.filter((id: string) => id.startsWith('ClusterLate'))).toHaveLength(1);
+  });
+});
+
 describe('removal', () => {
   test('DESTROY deletes the store and its generated secret with the stack', () => {
     const template = Template.fromStack(build({ removalPolicy: RemovalPolicy.DESTROY }).stack);
@@ -180,7 +208,7 @@ describe('keys', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() } }] },
     });
-    const bucket = resourceOf(template, 'AWS::S3::Bucket')[1];
+    const bucket = Object.entries(template.findResources('AWS::S3::Bucket')).find(([id]) => id.startsWith('Data'))![1];
     expect(JSON.stringify(bucket.Properties.BucketEncryption)).toContain(keyId);
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'kms:Decrypt', Resource: Match.anyValue() })]) },

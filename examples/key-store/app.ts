@@ -8,11 +8,12 @@
  *   npx ts-node examples/key-store/app.ts   # synthesizes into examples/key-store/cdk.out
  *   cd examples/key-store && npx cdk synth  # the same with the CDK CLI (AZs from cdk.context.json)
  */
-import { App, CfnOutput, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { App, CfnOutput, CfnResource, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as acmpca from 'aws-cdk-lib/aws-acmpca';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ClusterInitialization, HsmCluster, HsmKeyStore } from '../../src';
@@ -67,14 +68,35 @@ export class KeyStoreStack extends Stack {
       encryptionKey: this.key,
       enforceSSL: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      serverAccessLogsBucket: this.accessLogs(removalPolicy),
       removalPolicy,
     });
+    // A grant as aws-cdk-lib's kms.Key makes it: the role's policy and the key policy.
     const reader = new iam.Role(this, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
-    this.bucket.grantRead(reader);
     this.key.grantDecrypt(reader);
     // [/readme]
+    vpc.addFlowLog('FlowLog', {
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(new logs.LogGroup(this, 'FlowLogs', {
+        retention: logs.RetentionDays.ONE_YEAR,
+        removalPolicy: removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+      })),
+    });
     new CfnOutput(this, 'CustomKeyStoreId', { value: this.keyStore.customKeyStoreId });
     new CfnOutput(this, 'KeyArn', { value: this.key.keyArn });
+  }
+
+  /** The data bucket's access logs (S3-managed encryption: the log delivery cannot use a KMS key). */
+  private accessLogs(removalPolicy?: RemovalPolicy): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      removalPolicy,
+    });
+    const reason = 'This bucket holds the data bucket\'s server access logs; logging its own access would log into itself.';
+    (bucket.node.defaultChild as CfnResource).addMetadata('cdk_nag', { rules_to_suppress: [{ id: 'AwsSolutions-S1', reason }] });
+    Validations.of(bucket).acknowledge({ id: 'AwsSolutions-S1', reason });
+    return bucket;
   }
 }
 

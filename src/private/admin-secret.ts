@@ -12,7 +12,8 @@ const UNUSABLE_CHARACTERS = ['"', '\'', '\\'];
  * this app whose value is written into the template, or whose generated password the CloudHSM CLI
  * cannot take, or whose JSON field is not the one named. Imported secrets are checked on the host.
  */
-export function checkAdminSecret(prop: string, fieldProp: string, secret: secretsmanager.ISecret, field?: string): string[] {
+export function checkAdminSecret(prop: string, fieldProp: string, secret: secretsmanager.ISecret, field?: string,
+  names: { password: string; user: string } = { password: 'the admin password', user: 'the activation' }): string[] {
   const errors: string[] = [];
   if (field !== undefined && !Token.isUnresolved(field) && !/^[\w.-]{1,64}$/.test(field)) {
     errors.push(`${fieldProp}: ${JSON.stringify(field)} is not valid (letters, digits, _ . -; at most 64 characters)`);
@@ -21,7 +22,7 @@ export function checkAdminSecret(prop: string, fieldProp: string, secret: secret
   const cfn = secret.node.defaultChild as secretsmanager.CfnSecret;
   if (cfn.secretString !== undefined && !Token.isUnresolved(cfn.secretString)) {
     errors.push(`${prop}: the secret ${secret.node.path} has its value written into the template (secretStringValue); `
-      + 'the admin password must not appear there: let Secrets Manager generate it (generateSecretString) or use a secret made outside the stack');
+      + `${names.password} must not appear there: let Secrets Manager generate it (generateSecretString) or use a secret made outside the stack`);
     return errors;
   }
   type Generate = secretsmanager.CfnSecret.GenerateSecretStringProperty;
@@ -32,11 +33,11 @@ export function checkAdminSecret(prop: string, fieldProp: string, secret: secret
     errors.push(`${prop}: the secret ${secret.node.path} generates ${length}-character passwords; the CloudHSM CLI takes ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} (passwordLength)`);
   }
   if (gen.includeSpace) {
-    errors.push(`${prop}: the secret ${secret.node.path} may generate spaces (includeSpace), which the activation cannot pass to the CloudHSM CLI`);
+    errors.push(`${prop}: the secret ${secret.node.path} may generate spaces (includeSpace), which ${names.user} cannot pass to the CloudHSM CLI`);
   }
   const excluded = gen.excludeCharacters ?? '';
   if (!gen.excludePunctuation && !Token.isUnresolved(excluded) && UNUSABLE_CHARACTERS.some((c) => !excluded.includes(c))) {
-    errors.push(`${prop}: the secret ${secret.node.path} may generate quotes or backslashes, which the activation cannot pass to the CloudHSM CLI; `
+    errors.push(`${prop}: the secret ${secret.node.path} may generate quotes or backslashes, which ${names.user} cannot pass to the CloudHSM CLI; `
       + 'set excludePunctuation: true or add \'"\\ to excludeCharacters');
   }
   const jsonKey = gen.generateStringKey;

@@ -23,7 +23,6 @@ export const P = {
   tags: propertyName('tags', 'Tags'),
   allowReplacement: propertyName('allowReplacement', 'AllowReplacement'),
   // HsmKeyStore
-  keyStoreCluster: propertyName('cluster', 'ClusterId'),
   customKeyStoreName: propertyName('customKeyStoreName', 'CustomKeyStoreName'),
   kmsUserSecret: propertyName('kmsUserSecret', 'KmsUserSecretArn'),
   // Hsm
