@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-kms';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { SendCommandCommand } from '@aws-sdk/client-ssm';
-import { INSTANCE_ID_PATTERN } from './activation';
+import { CA_ARN_PATTERN, INSTANCE_ID_PATTERN, SECRET_ARN_PATTERN, SECRET_FIELD_PATTERN } from './activation';
 import { kms, messageOf, secretsManager, ssm } from './aws';
 import { describeCluster, TRANSITIONAL_STATES } from './cluster';
 import {
@@ -26,9 +26,6 @@ import { checkCertificatePem, checkClusterId } from '../src/private/rules';
  * The physical id is the custom key store id (cks-...), known once the store exists.
  */
 
-const SECRET_ARN_PATTERN = /^arn:[\w-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/;
-const SECRET_FIELD_PATTERN = /^[\w.-]{1,64}$/;
-const CA_ARN_PATTERN = /^arn:[\w+=/,.@-]+:acm-pca:[\w+=/,.@-]*:[0-9]*:certificate-authority\/[\w+=,.@-]+$/;
 /** CustomKeyStoreName: 1 to 256 characters (KMS API reference, CreateCustomKeyStore). */
 const NAME_MAX = 256;
 const KEY_STORE_ID_PATTERN = /^cks-[0-9a-z]{17}$/;
@@ -113,26 +110,18 @@ function label(event: ResourceEvent, props: Pick<KeyStoreProperties, 'name' | 'c
 
 const isName = (err: unknown, ...names: string[]) => names.includes((err as { name?: string })?.name ?? '');
 
-/** The store with this name, if any (DescribeCustomKeyStores fails with CustomKeyStoreNotFoundException when none). */
-export async function storeByName(name: string): Promise<CustomKeyStoresListEntry | undefined> {
+/** The store with this name or id, if any (DescribeCustomKeyStores fails with CustomKeyStoreNotFoundException when none). */
+async function describeStore(filter: { CustomKeyStoreName: string } | { CustomKeyStoreId: string }): Promise<CustomKeyStoresListEntry | undefined> {
   try {
-    const out = await kms().send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreName: name }));
+    const out = await kms().send(new DescribeCustomKeyStoresCommand(filter));
     return out.CustomKeyStores?.[0];
   } catch (err) {
     if (isName(err, 'CustomKeyStoreNotFoundException')) return undefined;
     throw err;
   }
 }
-
-async function storeById(id: string): Promise<CustomKeyStoresListEntry | undefined> {
-  try {
-    const out = await kms().send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: id }));
-    return out.CustomKeyStores?.[0];
-  } catch (err) {
-    if (isName(err, 'CustomKeyStoreNotFoundException')) return undefined;
-    throw err;
-  }
-}
+const storeByName = (name: string) => describeStore({ CustomKeyStoreName: name });
+const storeById = (id: string) => describeStore({ CustomKeyStoreId: id });
 
 /** The store of this resource: by its id once known, otherwise by name (and on this cluster). */
 async function ownStore(event: ResourceEvent, props: KeyStoreProperties): Promise<CustomKeyStoresListEntry | undefined> {
@@ -153,7 +142,7 @@ function done(store: CustomKeyStoresListEntry): IsCompleteResponse {
 /**
  * The deploy-time rules of a CloudHSM key store's cluster (KMS developer guide, "Assemble the
  * prerequisites"): ACTIVE, with at least two ACTIVE HSMs in different Availability Zones.
- * Undefined when they hold; NOT_COMPLETE while the cluster or an HSM is still changing.
+ * 'ready' when they hold, 'wait' while the cluster or an HSM is still changing; otherwise an error.
  */
 export function clusterReadiness(who: string, cluster: Cluster | undefined, clusterId: string): 'ready' | 'wait' {
   if (!cluster || cluster.State === 'DELETED' || cluster.State === 'DELETE_IN_PROGRESS') {

@@ -5,9 +5,8 @@ import { Construct } from 'constructs';
 import type { HsmCluster } from './cluster';
 import { HsmKey, HsmKeyOptions } from './kms-key';
 import { activationOf } from './private/activation-resource';
-import { checkAdminSecret } from './private/admin-secret';
+import { checkAdminSecret, generatedPasswordSecret } from './private/admin-secret';
 import { hsmChainOf } from './private/hsm-chain';
-import { addNagSuppressions } from './private/nag';
 import { P } from './private/property-names';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './private/provider';
 
@@ -222,16 +221,8 @@ function checkHsmZones(where: string, cluster: HsmCluster): string[] {
 }
 
 function generatedSecret(scope: Construct, removalPolicy: RemovalPolicy): secretsmanager.ISecret {
-  const secret = new secretsmanager.Secret(scope, 'KmsUserSecret', {
-    description: `Password of the kmsuser crypto user of the CloudHSM key store ${scope.node.path} (cdk-cloudhsm)`,
-    // 32 letters and digits: the CloudHSM CLI's longest password, nothing a command line could misread.
-    generateSecretString: { passwordLength: 32, excludePunctuation: true, includeSpace: false, requireEachIncludedType: true },
-    // The password of a kept key store is kept with it.
-    removalPolicy,
-  });
-  addNagSuppressions(secret, [{
-    id: 'AwsSolutions-SMG4',
-    reason: 'The kmsuser password lives on the HSMs and in KMS (which rotates it while the key store is connected): Secrets Manager cannot change it there. docs/key-store.md describes rotating it (CloudHSM CLI user change-password, UpdateCustomKeyStore, put-secret-value).',
-  }]);
-  return secret;
+  // The password of a kept key store is kept with it.
+  return generatedPasswordSecret(scope, 'KmsUserSecret',
+    `Password of the kmsuser crypto user of the CloudHSM key store ${scope.node.path} (cdk-cloudhsm)`, removalPolicy,
+    'The kmsuser password lives on the HSMs and in KMS (which rotates it while the key store is connected): Secrets Manager cannot change it there. docs/key-store.md describes rotating it (CloudHSM CLI user change-password, UpdateCustomKeyStore, put-secret-value).');
 }

@@ -40,8 +40,13 @@ const REQUEST_ID = '6a1e5a8e-1b2c-4d3e-8f90-0123456789ab';
 const OTHER_REQUEST = '0b1c2d3e-1b2c-4d3e-8f90-0123456789ab';
 const ROOT = '-----BEGIN CERTIFICATE-----\nMIIrootcertificate\n-----END CERTIFICATE-----';
 const PROPS = {
-  ServiceToken: 'x', ClusterId: CLUSTER_ID, InstanceId: INSTANCE_ID, AdminSecretArn: ADMIN_ARN, KmsUserSecretArn: KMSUSER_ARN,
-  CustomKeyStoreName: NAME, TrustAnchor: ROOT,
+  ServiceToken: 'x',
+  ClusterId: CLUSTER_ID,
+  InstanceId: INSTANCE_ID,
+  AdminSecretArn: ADMIN_ARN,
+  KmsUserSecretArn: KMSUSER_ARN,
+  CustomKeyStoreName: NAME,
+  TrustAnchor: ROOT,
 };
 const COMMENT = `cdk-cloudhsm kmsuser ${CLUSTER_ID} ${REQUEST_ID}`;
 const WHO = `HsmKeyStore KeyStore ("${NAME}" on ${CLUSTER_ID})`;
@@ -64,7 +69,9 @@ type Hsm = { az: string; state?: string; ip?: string };
 function clusterIs(state: string, hsms: Hsm[] = [{ az: 'us-east-1a' }, { az: 'us-east-1b' }]): void {
   hsmMock.on(DescribeClustersCommand).resolves({
     Clusters: [{
-      ClusterId: CLUSTER_ID, State: state, PreCoPassword: 'pre-co-secret',
+      ClusterId: CLUSTER_ID,
+      State: state,
+      PreCoPassword: 'pre-co-secret',
       Hsms: hsms.map((h, i) => ({ HsmId: `hsm-abcdefghij${i}`, State: h.state ?? 'ACTIVE', AvailabilityZone: h.az, EniIp: h.ip ?? `10.0.${i}.15`, ClusterId: CLUSTER_ID })),
     } as any],
   });
@@ -203,8 +210,11 @@ describe('kmsuser through the admin host', () => {
     expect(out.IsComplete).toBe(false);
     expect(secretsMock.commandCalls(GetSecretValueCommand)[0].args[0].input).toEqual({ SecretId: KMSUSER_ARN });
     expect(kmsCalls(CreateCustomKeyStoreCommand)[0].args[0].input).toEqual({
-      CustomKeyStoreName: NAME, CloudHsmClusterId: CLUSTER_ID, TrustAnchorCertificate: ROOT,
-      KeyStorePassword: KMSUSER_PASSWORD, CustomKeyStoreType: 'AWS_CLOUDHSM',
+      CustomKeyStoreName: NAME,
+      CloudHsmClusterId: CLUSTER_ID,
+      TrustAnchorCertificate: ROOT,
+      KeyStorePassword: KMSUSER_PASSWORD,
+      CustomKeyStoreType: 'AWS_CLOUDHSM',
     });
     expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(0);
     expect(JSON.stringify(out)).not.toContain(KMSUSER_PASSWORD);

@@ -61,7 +61,9 @@ describe('the key store resource', () => {
 
   test('the kmsuser password is generated: 32 letters and digits, kept with the store', () => {
     const [, secret] = Object.entries(template.findResources('AWS::SecretsManager::Secret')).find(([id]) => id.startsWith('KeyStoreKmsUserSecret'))!;
-    expect(secret.Properties.GenerateSecretString).toEqual({ PasswordLength: 32, ExcludePunctuation: true, IncludeSpace: false, RequireEachIncludedType: true });
+    expect(secret.Properties.GenerateSecretString).toEqual({
+      PasswordLength: 32, ExcludePunctuation: true, IncludeSpace: false, RequireEachIncludedType: true,
+    });
     expect(secret.Properties.SecretString).toBeUndefined();
     expect(secret.DeletionPolicy).toBe('RetainExceptOnCreate');
   });

@@ -2,10 +2,9 @@ import { CfnOutput, CustomResource, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { checkAdminSecret } from './admin-secret';
+import { checkAdminSecret, generatedPasswordSecret } from './admin-secret';
 import { allowHostToCluster } from './host-network';
 import { hsmChainOf } from './hsm-chain';
-import { addNagSuppressions } from './nag';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './provider';
 import { ClusterActivationOptions } from '../activation';
 import { HsmAdminHost, IHsmAdminHost } from '../admin-host';
@@ -99,7 +98,11 @@ export function addActivation(target: ActivationTarget, options: ClusterActivati
     value: host.instanceId,
   });
   const activation: Activation = {
-    resource, adminSecret, host, adminSecretField: options.adminSecretField, trustAnchor,
+    resource,
+    adminSecret,
+    host,
+    adminSecretField: options.adminSecretField,
+    trustAnchor,
     certificateAuthorityArn: trustAnchor === undefined ? config?.certificateAuthorityArn : undefined,
   };
   activations.set(target.cluster, activation);
@@ -107,18 +110,9 @@ export function addActivation(target: ActivationTarget, options: ClusterActivati
 }
 
 function generatedSecret(scope: Construct, removalPolicy: RemovalPolicy): secretsmanager.ISecret {
-  const secret = new secretsmanager.Secret(scope, 'AdminSecret', {
-    description: `Admin password of the CloudHSM cluster ${scope.node.path} (cdk-cloudhsm)`,
-    // 32 letters and digits: the CloudHSM CLI's longest password, nothing a command line could misread.
-    generateSecretString: { passwordLength: 32, excludePunctuation: true, includeSpace: false, requireEachIncludedType: true },
-    // The password of a kept cluster is kept with it.
-    removalPolicy,
-  });
-  addNagSuppressions(secret, [{
-    id: 'AwsSolutions-SMG4',
-    reason: 'The HSM admin password lives on the HSMs: Secrets Manager cannot change it there (no rotation function can log in to the HSMs from outside the VPC). docs/activation.md describes rotating it with the CloudHSM CLI (user change-password) and put-secret-value.',
-  }]);
-  return secret;
+  // The password of a kept cluster is kept with it.
+  return generatedPasswordSecret(scope, 'AdminSecret', `Admin password of the CloudHSM cluster ${scope.node.path} (cdk-cloudhsm)`, removalPolicy,
+    'The HSM admin password lives on the HSMs: Secrets Manager cannot change it there (no rotation function can log in to the HSMs from outside the VPC). docs/activation.md describes rotating it with the CloudHSM CLI (user change-password) and put-secret-value.');
 }
 
 function differentVpcs(a: ec2.IVpc, b: ec2.IVpc): boolean {
