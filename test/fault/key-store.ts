@@ -48,9 +48,15 @@ export interface KeyStoreLifecycle {
 const pem = (body: string) => `-----BEGIN CERTIFICATE-----\n${Buffer.from(body).toString('base64')}\n-----END CERTIFICATE-----`;
 const CERTS: ClusterCertificates = { signedCertificate: pem('fault-suite key store cluster certificate'), trustAnchor: pem('fault-suite key store trust anchor') };
 
-const cached = new Map<boolean, CfnTemplate>();
+const cached = new Map<string, CfnTemplate>();
 export function keyStoreStackTemplate(destroy: boolean): CfnTemplate {
-  const hit = cached.get(destroy);
+  return keyStoreStackTemplateNamed(undefined, destroy);
+}
+
+/** The key-store stack with a given key-store name (default: the construct's). */
+export function keyStoreStackTemplateNamed(customKeyStoreName: string | undefined, destroy = false): CfnTemplate {
+  const cacheKey = `${customKeyStoreName}/${destroy}`;
+  const hit = cached.get(cacheKey);
   if (hit) return hit;
   const app = new App();
   const stack = new Stack(app, 'FaultKeyStore', { env: { account: '123456789012', region: REGION } });
@@ -62,11 +68,11 @@ export function keyStoreStackTemplate(destroy: boolean): CfnTemplate {
   });
   cluster.addHsm('Hsm1', { availabilityZone: 'us-east-1a' });
   cluster.addHsm('Hsm2', { availabilityZone: 'us-east-1b' });
-  const keyStore = new HsmKeyStore(stack, 'KeyStore', { cluster, removalPolicy });
+  const keyStore = new HsmKeyStore(stack, 'KeyStore', { cluster, removalPolicy, customKeyStoreName });
   const key = keyStore.addKey('Key', { alias: 'alias/fault-suite', removalPolicy });
   new s3.Bucket(stack, 'Data', { encryption: s3.BucketEncryption.KMS, encryptionKey: key, removalPolicy });
   const t = app.synth().getStackByName('FaultKeyStore').template as CfnTemplate;
-  cached.set(destroy, t);
+  cached.set(cacheKey, t);
   return t;
 }
 
