@@ -12,6 +12,7 @@ import { DeploymentReport } from './harness/types';
 import { keyStoreTemplate, keyStoreWorld, REGION } from './key-store-stack';
 import { CloudHsmSimulator, PrivateCaFake, SimulatorServer, startSimulatorServer } from './sim';
 import { HostSandbox } from './sim/host/sandbox';
+import { keyStoreStackTemplateNamed } from './fault/key-store';
 
 let server: SimulatorServer;
 let sim: CloudHsmSimulator;
@@ -108,4 +109,23 @@ test('DESTROY: the key is scheduled for deletion, the key store is left disconne
   expect(sim.peekKey(REGION, keyId)).toBeUndefined();
   sim.handle(REGION, 'DeleteCustomKeyStore', { CustomKeyStoreId: storeId }, 'kms');
   expect(sim.listResources().filter((r) => r.type === 'key-store' || r.type === 'kms-key')).toEqual([]);
+});
+
+test('a new key-store name is made in place: same store id, renamed, CONNECTED again, its key untouched', async () => {
+  const named = (customKeyStoreName: string) => keyStoreStackTemplateNamed(customKeyStoreName);
+  const h = new DeployHarness({ sim, endpoint: server.url, stackName: 'FaultKeyStore' });
+  const created = await h.deploy(named('store-one'));
+  expect(created.outcome).toEqual({ status: 'success' });
+  const [store] = ofType(created, 'Custom::CloudHsmKeyStore');
+  const [key] = ofType(created, 'Custom::CloudHsmKmsKey');
+  expect(sim.peekKeyStore(REGION, store.physicalId)).toMatchObject({ CustomKeyStoreName: 'store-one', ConnectionState: 'CONNECTED' });
+
+  const updated = await h.deploy(named('store-two'));
+  expect(updated.outcome).toEqual({ status: 'success' });
+  expect(ofType(updated, 'Custom::CloudHsmKeyStore')[0].physicalId).toBe(store.physicalId);
+  expect(sim.peekKeyStore(REGION, store.physicalId)).toMatchObject({ CustomKeyStoreName: 'store-two', ConnectionState: 'CONNECTED' });
+  expect(sim.kms.keyStores.size).toBe(1);
+  expect(sim.peekKey(REGION, key.physicalId)?.KeyState).toBe('Enabled');
+  expect(updated.apiCalls.UpdateCustomKeyStore).toBeGreaterThanOrEqual(1);
+  expect(updated.orphans).toEqual([]);
 });

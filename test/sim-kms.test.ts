@@ -275,8 +275,15 @@ describe('keys in a key store', () => {
     sim.advance(sim.timings.keyStoreConnectMs);
     const meta = (await create()).KeyMetadata!;
     expect(meta).toMatchObject({
-      Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: id, CloudHsmClusterId: clusterId, KeyState: 'Enabled', Enabled: true,
-      KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT', KeyManager: 'CUSTOMER', Description: 'd',
+      Origin: 'AWS_CLOUDHSM',
+      CustomKeyStoreId: id,
+      CloudHsmClusterId: clusterId,
+      KeyState: 'Enabled',
+      Enabled: true,
+      KeySpec: 'SYMMETRIC_DEFAULT',
+      KeyUsage: 'ENCRYPT_DECRYPT',
+      KeyManager: 'CUSTOMER',
+      Description: 'd',
     });
     expect(meta.Arn).toBe(`arn:aws:kms:${REGION}:123456789012:key/${meta.KeyId}`);
     expect((await failure(kms.send(new CreateKeyCommand({ CustomKeyStoreId: id, Origin: 'AWS_KMS' })))).name).toBe('UnsupportedOperationException');

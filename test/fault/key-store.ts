@@ -13,12 +13,12 @@
 import { App, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { ACTIVATION_STORIES, failureFigures, seededRandom } from './activation';
 import { ClusterCertificates, ClusterInitialization, HsmCluster, HsmKeyStore } from '../../src';
 import { DeployHarness } from '../harness/engine';
 import { CfnTemplate, DeploymentReport } from '../harness/types';
 import { CloudHsmSimulator } from '../sim';
 import { HostSandbox } from '../sim/host/sandbox';
-import { ACTIVATION_STORIES, failureFigures, seededRandom } from './activation';
 
 const REGION = 'us-east-1';
 export const KEY_STORE_FAULTS = [
@@ -41,14 +41,22 @@ export interface KeyStoreLifecycle {
   readonly stuck: boolean;
   readonly unnamedFailures: string[];
   readonly failures: number;
+  /** the stack operations' outcomes, in order */
+  readonly outcomes: string[];
 }
 
 const pem = (body: string) => `-----BEGIN CERTIFICATE-----\n${Buffer.from(body).toString('base64')}\n-----END CERTIFICATE-----`;
 const CERTS: ClusterCertificates = { signedCertificate: pem('fault-suite key store cluster certificate'), trustAnchor: pem('fault-suite key store trust anchor') };
 
-const cached = new Map<boolean, CfnTemplate>();
+const cached = new Map<string, CfnTemplate>();
 export function keyStoreStackTemplate(destroy: boolean): CfnTemplate {
-  const hit = cached.get(destroy);
+  return keyStoreStackTemplateNamed(undefined, destroy);
+}
+
+/** The key-store stack with a given key-store name (default: the construct's). */
+export function keyStoreStackTemplateNamed(customKeyStoreName: string | undefined, destroy = false): CfnTemplate {
+  const cacheKey = `${customKeyStoreName}/${destroy}`;
+  const hit = cached.get(cacheKey);
   if (hit) return hit;
   const app = new App();
   const stack = new Stack(app, 'FaultKeyStore', { env: { account: '123456789012', region: REGION } });
@@ -60,11 +68,11 @@ export function keyStoreStackTemplate(destroy: boolean): CfnTemplate {
   });
   cluster.addHsm('Hsm1', { availabilityZone: 'us-east-1a' });
   cluster.addHsm('Hsm2', { availabilityZone: 'us-east-1b' });
-  const keyStore = new HsmKeyStore(stack, 'KeyStore', { cluster, removalPolicy });
+  const keyStore = new HsmKeyStore(stack, 'KeyStore', { cluster, removalPolicy, customKeyStoreName });
   const key = keyStore.addKey('Key', { alias: 'alias/fault-suite', removalPolicy });
   new s3.Bucket(stack, 'Data', { encryption: s3.BucketEncryption.KMS, encryptionKey: key, removalPolicy });
   const t = app.synth().getStackByName('FaultKeyStore').template as CfnTemplate;
-  cached.set(destroy, t);
+  cached.set(cacheKey, t);
   return t;
 }
 
@@ -102,13 +110,20 @@ export function keyStoreOrphans(sim: CloudHsmSimulator, retainedIds: ReadonlySet
     .map((r) => `${r.region} ${r.type} ${r.id} ${r.state}`);
 }
 
-/** One lifecycle of a key-store stack, on a fresh simulator state and a fresh host sandbox. */
-export async function runKeyStoreLifecycle(seed: number, sim: CloudHsmSimulator, endpoint: string): Promise<KeyStoreLifecycle> {
+/** What a seed's key-store lifecycle does: its story, removal policy, faults, the duplicated resource type. */
+export function keyStorePlan(seed: number) {
   const next = seededRandom(seed * 31);
-  sim.reset();
   const story = ACTIVATION_STORIES[Math.floor(next() * ACTIVATION_STORIES.length)];
   const destroy = next() < 0.5;
   const faults = KEY_STORE_FAULTS.filter(() => next() < 0.3);
+  const duplicated = next() < 0.5 ? 'Custom::CloudHsmKeyStore' : 'Custom::CloudHsmKmsKey';
+  return { story, destroy, faults, duplicated };
+}
+
+/** One lifecycle of a key-store stack, on a fresh simulator state and a fresh host sandbox. */
+export async function runKeyStoreLifecycle(seed: number, sim: CloudHsmSimulator, endpoint: string): Promise<KeyStoreLifecycle> {
+  const { story, destroy, faults, duplicated } = keyStorePlan(seed);
+  sim.reset();
   const sandbox = new HostSandbox({ endpoint, region: REGION });
   sim.setCommandRunner(sandbox.runner);
   const reports: DeploymentReport[] = [];
@@ -122,7 +137,7 @@ export async function runKeyStoreLifecycle(seed: number, sim: CloudHsmSimulator,
       stackName: 'FaultKeyStore',
       seed,
       faults: {
-        duplicateOnEvent: duplicate ? { requestType: 'Create', resourceType: next() < 0.5 ? 'Custom::CloudHsmKeyStore' : 'Custom::CloudHsmKmsKey', times: 2 } : undefined,
+        duplicateOnEvent: duplicate ? { requestType: 'Create', resourceType: duplicated, times: 2 } : undefined,
         duplicateConcurrently: faults.includes('duplicateConcurrently'),
       },
     });
@@ -143,5 +158,6 @@ export async function runKeyStoreLifecycle(seed: number, sim: CloudHsmSimulator,
   if (process.env.CDK_CLOUDHSM_FAULT_DEBUG === '1') {
     for (const r of reports) console.log(`  ${r.operation} ${r.stackStatus} ${JSON.stringify(r.outcome)} warnings=${JSON.stringify(r.warnings)}`);
   }
-  return { seed, stack: 'key-store+key', story, faults: [...faults], orphans, stuck, unnamedFailures: unnamed, failures };
+  const outcomes = reports.map((r) => `${r.operation} ${r.outcome.status === 'success' ? r.stackStatus : `${r.stackStatus}: ${r.outcome.message}`}`);
+  return { seed, stack: 'key-store+key', story, faults: [...faults], orphans, stuck, unnamedFailures: unnamed, failures, outcomes };
 }

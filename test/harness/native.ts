@@ -170,7 +170,8 @@ export class NativeProvisioner {
 
   /** The KMS key of a bucket's default encryption must exist (S3 encrypts every object with it). */
   private checkBucketKey(logicalId: string, props: Record<string, unknown>): void {
-    const rules = ((props.BucketEncryption as Record<string, any> | undefined)?.ServerSideEncryptionConfiguration ?? []) as Array<Record<string, any>>;
+    const encryption = props.BucketEncryption as Record<string, any> | undefined;
+    const rules = (encryption?.ServerSideEncryptionConfiguration ?? []) as Array<Record<string, any>>;
     for (const rule of rules) {
       const keyId = rule.ServerSideEncryptionByDefault?.KMSMasterKeyID;
       if (typeof keyId !== 'string' || !this.sim.describeKmsKey) continue;

@@ -27,6 +27,11 @@ export class HsmUsers {
     return { 'username': u.username, 'role': u.role, 'locked': String(u.locked), 'mfa': [], 'cluster-coverage': 'full' };
   }
 
+  /** Whether any CLI session is logged in as the user. */
+  public static loggedIn(u: HsmUser): boolean {
+    return (u.sessions?.size ?? 0) > 0;
+  }
+
   private readonly byCluster = new Map<string, HsmUser[]>();
 
   /** The cluster's users, created with the built-in ones on first use. */
@@ -51,11 +56,6 @@ export class HsmUsers {
   public add(region: string, clusterId: string, user: HsmUser): void {
     if (this.find(region, clusterId, user.username)) throw new Error(`user ${user.username} already exists`);
     this.of(region, clusterId).push({ ...user });
-  }
-
-  /** Whether any CLI session is logged in as the user. */
-  public static loggedIn(u: HsmUser): boolean {
-    return (u.sessions?.size ?? 0) > 0;
   }
 
   /** The user a session is logged in as on a cluster, if any. */

@@ -206,12 +206,12 @@ function tagsOf(v: Validator, input: JsonObject, name: string, required: boolean
   if (!Array.isArray(raw)) throw new SimError('SerializationException', `Expected a list for '${name}'`);
   return raw.map((t, i) => {
     const tag = (t ?? {}) as JsonObject;
-    const key = tag.TagKey;
+    const tagKey = tag.TagKey;
     const value = tag.TagValue;
-    if (typeof key !== 'string' || key.length < 1 || key.length > 128) throw err('TagException')(`Tag ${i + 1}: TagKey must be 1 to 128 characters`);
-    if (typeof value !== 'string' || value.length > 256) throw err('TagException')(`Tag ${i + 1} (${key}): TagValue must be 0 to 256 characters`);
-    if (key.toLowerCase().startsWith('aws:')) throw err('TagException')(`Tag keys starting with 'aws:' are reserved: ${key}`);
-    return { TagKey: key, TagValue: value };
+    if (typeof tagKey !== 'string' || tagKey.length < 1 || tagKey.length > 128) throw err('TagException')(`Tag ${i + 1}: TagKey must be 1 to 128 characters`);
+    if (typeof value !== 'string' || value.length > 256) throw err('TagException')(`Tag ${i + 1} (${tagKey}): TagValue must be 0 to 256 characters`);
+    if (tagKey.toLowerCase().startsWith('aws:')) throw err('TagException')(`Tag keys starting with 'aws:' are reserved: ${tagKey}`);
+    return { TagKey: tagKey, TagValue: value };
   });
 }
 
@@ -253,8 +253,16 @@ export const createCustomKeyStore: KmsHandler = (ctx, region, input) => {
     throw err('IncorrectTrustAnchorException')(`The trust anchor certificate is not the one of CloudHSM cluster '${clusterId}'`);
   }
   const s: KeyStoreRecord = {
-    id: ctx.ids.keyStoreId(), region, seq: ctx.kms.nextSeq(), name, clusterId, trustAnchor, password,
-    state: 'DISCONNECTED', createdMs: ctx.clock.now(), generation: 0,
+    id: ctx.ids.keyStoreId(),
+    region,
+    seq: ctx.kms.nextSeq(),
+    name,
+    clusterId,
+    trustAnchor,
+    password,
+    state: 'DISCONNECTED',
+    createdMs: ctx.clock.now(),
+    generation: 0,
   };
   ctx.kms.keyStores.set(s.id, s);
   return { CustomKeyStoreId: s.id };
