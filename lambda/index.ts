@@ -3,8 +3,8 @@ import { backupCopyHandler } from './backup-copy';
 import { clusterHandler } from './cluster';
 import { hsmHandler } from './hsm';
 import { initializationHandler } from './initialization';
-import { kmsKeyHandler } from './kms-key';
 import { keyStoreHandler } from './key-store';
+import { kmsKeyHandler } from './kms-key';
 import { IsCompleteResponse, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
 
 /** The custom resource types this handler serves, by CloudFormation resource type, with their construct names. */
