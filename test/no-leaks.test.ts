@@ -7,9 +7,36 @@ import { App, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { activationTemplate, activationWorld, REGION } from './activation-stack';
 import { DeployHarness } from './harness/engine';
-import { CfnTemplate } from './harness/types';
 import { CloudHsmSimulator, PrivateCaFake, SimulatorServer, startSimulatorServer } from './sim';
 import { HsmCluster } from '../src';
+import { CfnTemplate, DeploymentReport } from './harness/types';
+import { keyStoreTemplate } from './key-store-stack';
+
+/**
+ * Everything a lifecycle with an admin host exposed, by where: the template, the handler's log
+ * lines, the SSM commands (comment, parameters, output), the instances' user data and its result,
+ * and the reports (outputs, attributes, transitions, warnings, outcome); with proof that each part
+ * is not empty.
+ */
+function exposure(s: CloudHsmSimulator, stackTemplate: CfnTemplate, lines: string[], reports: DeploymentReport[]): Array<[string, string]> {
+  const commands = s.runCommand.all();
+  expect(commands.length).toBeGreaterThan(0);
+  const ssmTexts = commands.flatMap((c) => [c.comment, JSON.stringify(c.parameters), ...c.invocations.flatMap((i) => [i.stdout, i.stderr])]);
+  expect(ssmTexts.join('')).toContain('activated');
+  const userData = s.instances.all().map((i) => `${i.userData}${JSON.stringify(i.userDataResult)}`);
+  expect(userData.join('')).toContain('cdk-cloudhsm setup');
+  expect(lines.filter((l) => l.includes('"resource"')).length).toBeGreaterThan(10);
+  expect(lines.some((l) => l.includes('SendCommand'))).toBe(true);
+  return [
+    ['template', JSON.stringify(stackTemplate)],
+    ...lines.map((l, n): [string, string] => [`log line ${n}`, l]),
+    ...ssmTexts.map((t, n): [string, string] => [`SSM command text ${n}`, t]),
+    ...userData.map((t, n): [string, string] => [`user data ${n}`, t]),
+    ...reports.map((r): [string, string] => [`${r.operation} report`, JSON.stringify({
+      outputs: r.outputs, resources: r.resources, transitions: r.transitions, warnings: r.warnings, outcome: r.outcome,
+    })]),
+  ];
+}
 
 function template(retentionDays: number): CfnTemplate {
   const app = new App();
@@ -74,56 +101,61 @@ test('no PreCoPassword in logs, attributes or outputs over a full lifecycle', as
   }
 });
 
-describe('the admin password of an activation', () => {
-  let pca: PrivateCaFake;
-  let activationServer: SimulatorServer;
-  let activationSim: CloudHsmSimulator;
-  beforeAll(async () => {
-    activationSim = new CloudHsmSimulator({ seed: 4 });
-    pca = new PrivateCaFake({ clock: activationSim.clock });
-    activationServer = await startSimulatorServer(activationSim, 0, pca);
+/**
+ * A full lifecycle (create, destroy) of a stack with an admin host on a simulator of its own (with
+ * the Private CA fake and a host sandbox), the handler's log lines captured; `check` gets them.
+ */
+async function hostLifecycle(seed: number, stackName: string, stackTemplate: CfnTemplate,
+  check: (s: CloudHsmSimulator, lines: string[], created: DeploymentReport, destroyed: DeploymentReport) => void): Promise<void> {
+  const s = new CloudHsmSimulator({ seed });
+  const pca = new PrivateCaFake({ clock: s.clock });
+  const hostServer = await startSimulatorServer(s, 0, pca);
+  const sandbox = activationWorld(s, pca, hostServer.url);
+  const lines: string[] = [];
+  const spy = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => { lines.push(args.map(String).join(' ')); });
+  try {
+    const h = new DeployHarness({ sim: s, endpoint: hostServer.url, stackName, verboseHandler: true });
+    const created = await h.deploy(stackTemplate);
+    const destroyed = await h.destroy();
+    expect([created.outcome, destroyed.outcome]).toEqual([{ status: 'success' }, { status: 'success' }]);
+    check(s, lines, created, destroyed);
+  } finally {
+    spy.mockRestore();
+    sandbox.dispose();
+    await hostServer.close();
+  }
+}
+
+test('the admin password of an activation appears nowhere: template, handler log lines, SSM command parameters and output, outputs and attributes, over a full lifecycle', async () => {
+  const stackTemplate = activationTemplate('LeaksActivation');
+  await hostLifecycle(4, 'LeaksActivation', stackTemplate, (s, lines, created, destroyed) => {
+    // The password in play: the stack's generated secret, which is the HSM admin's password now.
+    const password = s.secrets.find(REGION, created.outputs.AdminSecretArn)!.secretString;
+    expect(password.length).toBeGreaterThanOrEqual(8);
+    expect(s.hsmUsers.find(REGION, created.outputs.ClusterId, 'admin')?.password).toBe(password);
+    const exposed = exposure(s, stackTemplate, lines, [created, destroyed]);
+    expect(exposed.filter(([, text]) => text.includes(password)).map(([where]) => where)).toEqual([]);
   });
-  afterAll(() => activationServer.close());
+});
 
-  test('appears nowhere: template, handler log lines, SSM command parameters and output, outputs and attributes, over a full lifecycle', async () => {
-    const sandbox = activationWorld(activationSim, pca, activationServer.url);
-    const lines: string[] = [];
-    const spy = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => { lines.push(args.map(String).join(' ')); });
-    try {
-      const stackTemplate = activationTemplate('LeaksActivation');
-      const h = new DeployHarness({ sim: activationSim, endpoint: activationServer.url, stackName: 'LeaksActivation', verboseHandler: true });
-      const created = await h.deploy(stackTemplate);
-      const destroyed = await h.destroy();
-      expect([created.outcome.status, destroyed.outcome.status]).toEqual(['success', 'success']);
-
-      // The password in play: the stack's generated secret, which is the HSM admin's password now.
-      const secretArn = created.outputs.AdminSecretArn;
-      const password = activationSim.secrets.find(REGION, secretArn)!.secretString;
-      expect(password.length).toBeGreaterThanOrEqual(8);
-      expect(activationSim.hsmUsers.find(REGION, created.outputs.ClusterId, 'admin')?.password).toBe(password);
-
-      // Everything the lifecycle exposed, and proof that each part is not empty.
-      const commands = activationSim.runCommand.all();
-      expect(commands.length).toBeGreaterThan(0);
-      const ssmTexts = commands.flatMap((c) => [c.comment, JSON.stringify(c.parameters), ...c.invocations.flatMap((i) => [i.stdout, i.stderr])]);
-      expect(ssmTexts.join('')).toContain('activated');
-      const userData = activationSim.instances.all().map((i) => `${i.userData}${JSON.stringify(i.userDataResult)}`);
-      expect(userData.join('')).toContain('cdk-cloudhsm setup');
-      expect(lines.filter((l) => l.includes('"resource"')).length).toBeGreaterThan(10);
-      expect(lines.some((l) => l.includes('SendCommand'))).toBe(true);
-      const exposed: Array<[string, string]> = [
-        ['template', JSON.stringify(stackTemplate)],
-        ...lines.map((l, n): [string, string] => [`log line ${n}`, l]),
-        ...ssmTexts.map((t, n): [string, string] => [`SSM command text ${n}`, t]),
-        ...userData.map((t, n): [string, string] => [`user data ${n}`, t]),
-        ...[created, destroyed].map((r): [string, string] => [`${r.operation} report`, JSON.stringify({
-          outputs: r.outputs, resources: r.resources, transitions: r.transitions, warnings: r.warnings, outcome: r.outcome,
-        })]),
-      ];
+test('the kmsuser and admin passwords of a key store appear nowhere: template, handler log lines, SSM command parameters and output, outputs, custom-resource responses, over create and DESTROY', async () => {
+  const stackTemplate = keyStoreTemplate({ destroyOnRemoval: true });
+  await hostLifecycle(6, 'CloudHsmKeyStore', stackTemplate, (s, lines, created, destroyed) => {
+    // The passwords in play: the stack's two generated secrets, the HSM admin's and kmsuser's.
+    const storeId = created.outputs.CustomKeyStoreId;
+    const clusterId = String(s.kms.keyStores.get(storeId)?.clusterId);
+    const admin = s.hsmUsers.find(REGION, clusterId, 'admin')!.password;
+    const secrets = s.secrets.all().map((x) => x.secretString);
+    expect(secrets).toHaveLength(2);
+    expect(secrets).toContain(admin);
+    const kmsuser = secrets.find((x) => x !== admin)!;
+    expect(kmsuser.length).toBeGreaterThanOrEqual(7);
+    // it was the store's KeyStorePassword (KMS has rotated kmsuser's since): the call was made
+    expect(s.calls.list().some((c) => c.operation === 'CreateCustomKeyStore' && c.outcome === 'ok')).toBe(true);
+    const exposed = exposure(s, stackTemplate, lines, [created, destroyed]);
+    expect(exposed.map(([, t]) => t).join('')).toContain('kmsuser');
+    for (const password of [admin, kmsuser]) {
       expect(exposed.filter(([, text]) => text.includes(password)).map(([where]) => where)).toEqual([]);
-    } finally {
-      spy.mockRestore();
-      sandbox.dispose();
     }
   });
 });

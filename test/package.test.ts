@@ -16,10 +16,12 @@ describe('the npm tarball', () => {
   const files = packedFiles();
   const names = files.map((f) => f.path);
 
-  test('ships the bundled handler, under 60 KB', () => {
+  // 60 KB until the KMS key store and key handlers (about 24 KB, most of it error and advice text);
+  // the benchmark's asset target (docs/benchmarks.md) is still 60 KB and says when it is missed.
+  test('ships the bundled handler, under 80 KB', () => {
     const handler = files.find((f) => f.path === 'assets/handler/index.js');
     expect(handler).toBeDefined();
-    expect(handler!.size).toBeLessThan(60 * 1024);
+    expect(handler!.size).toBeLessThan(80 * 1024);
   });
 
   // The admin host's user data is read at synth time from assets/host; the scripts the handler
