@@ -14,6 +14,9 @@ import { CloudHsmSimulator, PrivateCaFake, SimulatorServer, startSimulatorServer
 import { HostSandbox } from './sim/host/sandbox';
 import { keyStoreStackTemplateNamed } from './fault/key-store';
 
+// Real bash scripts run in the sandbox: on a loaded machine one lifecycle can take longer than jest's default.
+jest.setTimeout(180_000);
+
 let server: SimulatorServer;
 let sim: CloudHsmSimulator;
 let pca: PrivateCaFake;
