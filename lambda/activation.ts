@@ -1,11 +1,11 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { Cluster } from '@aws-sdk/client-cloudhsm-v2';
-import {
-  Command, DescribeInstanceInformationCommand, GetCommandInvocationCommand, ListCommandsCommand, SendCommandCommand,
-} from '@aws-sdk/client-ssm';
+import { Command, SendCommandCommand } from '@aws-sdk/client-ssm';
 import { messageOf, ssm } from './aws';
 import { describeCluster, TRANSITIONAL_STATES } from './cluster';
+import {
+  commandFailure, commandsOnHost, DELIVERY_TIMEOUT_SECONDS, EXECUTION_TIMEOUT_SECONDS, hereDocCommands, hostIsOnline,
+  hostScript, RUN_SHELL_SCRIPT, RUNNING,
+} from './host-command';
 import { log } from './log';
 import { trustAnchorOf } from './private-ca';
 import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
@@ -18,22 +18,9 @@ import { checkCertificatePem, checkClusterId } from '../src/private/rules';
  */
 
 export const INSTANCE_ID_PATTERN = /^(i-[0-9a-f]{8,17}|mi-[0-9a-f]{17})$/;
-const SECRET_ARN_PATTERN = /^arn:[\w-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/;
-const SECRET_FIELD_PATTERN = /^[\w.-]{1,64}$/;
-const CA_ARN_PATTERN = /^arn:[\w+=/,.@-]+:acm-pca:[\w+=/,.@-]*:[0-9]*:certificate-authority\/[\w+=,.@-]+$/;
-
-/** The document AWS provides for shell commands on Linux. */
-export const RUN_SHELL_SCRIPT = 'AWS-RunShellScript';
-/** How long the script may run on the host (setup wait + lock wait + the CLI), in seconds. */
-export const EXECUTION_TIMEOUT_SECONDS = 1800;
-/** How long SSM may take to deliver the command to the host's agent, in seconds. */
-export const DELIVERY_TIMEOUT_SECONDS = 600;
-/** How many lines of the command's error output a failure quotes (CloudFormation keeps responses under 4 KB). */
-export const STDERR_LINES = 5;
-const STDERR_MAX_CHARS = 1200;
-
-/** SSM command statuses (ListCommands) that are not over yet. */
-const RUNNING = new Set(['Pending', 'InProgress', 'Delayed', 'Cancelling']);
+export const SECRET_ARN_PATTERN = /^arn:[\w-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/;
+export const SECRET_FIELD_PATTERN = /^[\w.-]{1,64}$/;
+export const CA_ARN_PATTERN = /^arn:[\w+=/,.@-]+:acm-pca:[\w+=/,.@-]*:[0-9]*:certificate-authority\/[\w+=,.@-]+$/;
 
 export interface ActivationProperties {
   readonly clusterId: string;
@@ -87,14 +74,10 @@ function label(event: ResourceEvent, clusterId: string): string {
 
 /** The activation script, shipped next to the bundled handler (assets/handler) or in lambda/host. */
 export function activationScript(): string {
-  for (const candidate of [path.join(__dirname, 'activate.sh'), path.join(__dirname, 'host', 'activate.sh')]) {
-    if (fs.existsSync(candidate)) return fs.readFileSync(candidate, 'utf8');
-  }
-  throw new Error('cdk-cloudhsm: activate.sh is missing from the handler package');
+  return hostScript('activate.sh');
 }
 
 const HEREDOC_END = 'CDK_CLOUDHSM_ACTIVATE';
-const shellQuote = (value: string) => `'${value.replace(/'/g, '\'\\\'\'')}'`;
 
 /**
  * The AWS-RunShellScript commands: the script fed to bash on stdin (a quoted here-document, so the
@@ -109,50 +92,16 @@ export function activationCommands(args: {
     ...(args.secretField ? ['--secret-field', args.secretField] : []),
     ...(args.trustAnchor ? ['--trust-anchor-b64', Buffer.from(args.trustAnchor, 'utf8').toString('base64')] : []),
   ];
-  const script = activationScript().replace(/\n$/, '');
-  if (script.split('\n').includes(HEREDOC_END)) throw new Error(`cdk-cloudhsm: activate.sh must not contain the line ${HEREDOC_END}`);
-  return [`bash -s -- ${argv.map(shellQuote).join(' ')} <<'${HEREDOC_END}'`, ...script.split('\n'), HEREDOC_END];
+  return hereDocCommands('activate.sh', activationScript(), HEREDOC_END, argv);
 }
 
-/** This cluster's activation commands on the host, newest first (ListCommands, a few pages at most). */
-async function activationCommandsOnHost(instanceId: string, clusterId: string): Promise<Command[]> {
-  const found: Command[] = [];
-  let nextToken: string | undefined;
-  for (let page = 0; page < 5; page++) {
-    const out = await ssm().send(new ListCommandsCommand({ InstanceId: instanceId, MaxResults: 50, NextToken: nextToken }));
-    found.push(...(out.Commands ?? []).filter((c) => c.Comment?.startsWith(commentPrefix(clusterId))));
-    nextToken = out.NextToken;
-    if (!nextToken) break;
-  }
-  return found.sort((a, b) => (b.RequestedDateTime?.getTime() ?? 0) - (a.RequestedDateTime?.getTime() ?? 0));
+/** This cluster's activation commands on the host, newest first. */
+function activationCommandsOnHost(instanceId: string, clusterId: string): Promise<Command[]> {
+  return commandsOnHost(instanceId, commentPrefix(clusterId));
 }
 
-async function hostIsOnline(instanceId: string): Promise<string> {
-  const out = await ssm().send(new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: [instanceId] }] }));
-  return out.InstanceInformationList?.find((i) => i.InstanceId === instanceId)?.PingStatus ?? 'not registered with SSM yet';
-}
-
-/** The last lines of a text, without blank lines, short enough for a CloudFormation response. */
-export function lastLines(text: string | undefined, n = STDERR_LINES): string {
-  const lines = (text ?? '').split('\n').map((l) => l.trim()).filter((l) => l.length > 0).slice(-n);
-  const joined = lines.join(' | ');
-  return joined.length > STDERR_MAX_CHARS ? `…${joined.slice(-STDERR_MAX_CHARS)}` : joined;
-}
-
-async function failure(event: ResourceEvent, props: ActivationProperties, command: Command): Promise<Error> {
-  let exitCode = 'unknown';
-  let stderr = '';
-  let status = command.Status ?? 'unknown';
-  try {
-    const inv = await ssm().send(new GetCommandInvocationCommand({ CommandId: command.CommandId, InstanceId: props.instanceId }));
-    exitCode = String(inv.ResponseCode ?? 'unknown');
-    stderr = lastLines(inv.StandardErrorContent);
-    status = inv.StatusDetails ?? inv.Status ?? status;
-  } catch (err) {
-    stderr = `(GetCommandInvocation failed: ${messageOf(err)})`;
-  }
-  return new Error(`${label(event, props.clusterId)}: activation of cluster ${props.clusterId} failed: command ${command.CommandId} `
-    + `on ${props.instanceId} ended ${status} with exit code ${exitCode}: ${stderr || '(no error output)'}`);
+function failure(event: ResourceEvent, props: ActivationProperties, command: Command): Promise<Error> {
+  return commandFailure(label(event, props.clusterId), `activation of cluster ${props.clusterId}`, props.instanceId, command);
 }
 
 function done(cluster: Cluster, clusterId: string): IsCompleteResponse {

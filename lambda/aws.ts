@@ -1,5 +1,7 @@
 import { ACMPCAClient } from '@aws-sdk/client-acm-pca';
 import { CloudHSMV2Client } from '@aws-sdk/client-cloudhsm-v2';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 
 /**
@@ -97,4 +99,34 @@ export function ssm(): SSMClient {
 /** Forget the SSM client (tests that change the endpoint). */
 export function resetSsmClient(): void {
   ssmClient = undefined;
+}
+
+let kmsClient: KMSClient | undefined;
+
+/** The KMS client (endpoint override: AWS_ENDPOINT_URL_KMS or AWS_ENDPOINT_URL). */
+export function kms(): KMSClient {
+  kmsClient ??= new KMSClient(clientOptions('AWS_ENDPOINT_URL_KMS'));
+  return kmsClient;
+}
+
+/** Forget the KMS client (tests that change the endpoint). */
+export function resetKmsClient(): void {
+  kmsClient = undefined;
+}
+
+let secretsClient: SecretsManagerClient | undefined;
+
+/** The Secrets Manager client for a region (endpoint override: AWS_ENDPOINT_URL_SECRETS_MANAGER or AWS_ENDPOINT_URL). */
+export function secretsManager(region?: string): SecretsManagerClient {
+  if (!secretsClient || (region !== undefined && secretsRegion !== region)) {
+    secretsClient = new SecretsManagerClient({ ...clientOptions('AWS_ENDPOINT_URL_SECRETS_MANAGER'), region });
+    secretsRegion = region;
+  }
+  return secretsClient;
+}
+let secretsRegion: string | undefined;
+
+/** Forget the Secrets Manager client (tests that change the endpoint). */
+export function resetSecretsManagerClient(): void {
+  secretsClient = undefined;
 }

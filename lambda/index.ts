@@ -3,6 +3,8 @@ import { backupCopyHandler } from './backup-copy';
 import { clusterHandler } from './cluster';
 import { hsmHandler } from './hsm';
 import { initializationHandler } from './initialization';
+import { kmsKeyHandler } from './kms-key';
+import { keyStoreHandler } from './key-store';
 import { IsCompleteResponse, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
 
 /** The custom resource types this handler serves, by CloudFormation resource type, with their construct names. */
@@ -12,6 +14,8 @@ const HANDLERS: Record<string, { handler: ResourceHandler; construct: string }> 
   'Custom::CloudHsmBackupCopy': { handler: backupCopyHandler, construct: 'BackupCopy' },
   'Custom::CloudHsmClusterInitialization': { handler: initializationHandler, construct: 'ClusterInitialization' },
   'Custom::CloudHsmActivation': { handler: activationHandler, construct: 'HsmActivation' },
+  'Custom::CloudHsmKmsKey': { handler: kmsKeyHandler, construct: 'HsmKey' },
+  'Custom::CloudHsmKeyStore': { handler: keyStoreHandler, construct: 'HsmKeyStore' },
 };
 
 /**

@@ -140,7 +140,7 @@ export class Hsm extends Resource {
       },
     });
     // Order among the cluster's HSMs: see HsmChain (the first alone, then the others together once activated).
-    chain.add(this, this.resource, { ipAddress: props.ipAddress, subnetCidr: placement.subnetCidr, slot });
+    chain.add(this, this.resource, { ipAddress: props.ipAddress, subnetCidr: placement.subnetCidr, slot, availabilityZone: placement.availabilityZone });
 
     this.hsmId = this.resource.ref;
     this.eniId = this.resource.getAttString('EniId');

@@ -5,3 +5,5 @@ export * from './hsm';
 export * from './backup-copy';
 export * from './admin-host';
 export * from './activation';
+export * from './kms-key';
+export * from './key-store';

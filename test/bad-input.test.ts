@@ -6,7 +6,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { onEvent } from '../lambda/index';
 import {
   BackupCopy, BackupCopyProps, ClusterActivationOptions, ClusterCertificates, ClusterInitialization, HsmAdminHost, HsmCluster, HsmClusterProps,
-  HsmOptions, HsmType,
+  HsmKeyStore, HsmKeyStoreProps, HsmOptions, HsmType,
 } from '../src';
 
 process.env.CDK_CLOUDHSM_QUIET = '1';
@@ -87,6 +87,21 @@ const activationCase = (options: (c: Ctx) => ClusterActivationOptions, initializ
 };
 const generated = (c: Ctx, options: secretsmanager.SecretStringGenerator) => new secretsmanager.Secret(c.stack, 'Admin', { generateSecretString: options });
 const SECRET = 'activation.adminSecret (AdminSecretArn): the secret Stack/Admin';
+
+/** A key store on an activated cluster with two HSMs in two zones, with `props`. */
+const keyStoreCase = (props: (c: Ctx) => Partial<HsmKeyStoreProps>, activated = true) => () => {
+  const ctx = setup();
+  const cluster = new HsmCluster(ctx.stack, 'Cluster', {
+    vpc: ctx.vpc,
+    initialization: ClusterInitialization.fromCertificates(CERTS),
+    activation: activated ? { host: HsmAdminHost.fromInstanceAttributes(ctx.stack, 'Host', { instanceId: 'i-0123456789abcdef0', vpc: ctx.vpc }) } : undefined,
+  });
+  cluster.addHsm('Hsm1', { availabilityZone: 'us-east-1a' });
+  cluster.addHsm('Hsm2', { availabilityZone: 'us-east-1b' });
+  return thrown(() => new HsmKeyStore(ctx.stack, 'KeyStore', { cluster, ...props(ctx) }));
+};
+const K = 'HsmKeyStore Stack/KeyStore: ';
+const kmsUserSecret = (c: Ctx, options: secretsmanager.SecretStringGenerator) => new secretsmanager.Secret(c.stack, 'KmsUser', { generateSecretString: options });
 
 const many = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']));
 
@@ -203,6 +218,24 @@ const SYNTH_CASES: [string, () => string, string][] = [
     `${B}backupId (BackupId): "cluster-abcdefghijk" is not a CloudHSM backup id (must match ${BACKUP_ID_RULE})`],
   ['copy: backup ARN where an id is expected', copyCase(() => ({ backupId: 'arn:aws:cloudhsm:us-east-1:123456789012:backup/backup-abcdefghijk' })),
     `${B}backupId (BackupId): "arn:aws:cloudhsm:us-east-1:123456789012:backup/backup-abcdefghijk" is not a CloudHSM backup id (must match ${BACKUP_ID_RULE})`],
+  ['key store: cluster not activated by the stack', keyStoreCase(() => ({}), false),
+    `${K}cluster (ClusterId): Stack/Cluster is not activated by this stack; a key store needs the cluster's activation (activation), whose admin host creates kmsuser`],
+  ['key store: name too long', keyStoreCase(() => ({ customKeyStoreName: 'k'.repeat(257) })),
+    `${K}customKeyStoreName (CustomKeyStoreName): "${'k'.repeat(257)}" has 257 characters; a key store name has 1 to 256`],
+  ['key store: empty name', keyStoreCase(() => ({ customKeyStoreName: '' })),
+    `${K}customKeyStoreName (CustomKeyStoreName): "" has 0 characters; a key store name has 1 to 256`],
+  ['key store: kmsuser password in the template', keyStoreCase((c) => ({
+    kmsUserSecret: new secretsmanager.Secret(c.stack, 'KmsUser', { secretStringValue: SecretValue.unsafePlainText('Kms4User5Password6') }),
+  })), `${K}kmsUserSecret (KmsUserSecretArn): the secret Stack/KmsUser has its value written into the template (secretStringValue); the kmsuser password must not appear there: let Secrets Manager generate it (generateSecretString) or use a secret made outside the stack`],
+  ['key store: kmsuser password too long', keyStoreCase((c) => ({ kmsUserSecret: kmsUserSecret(c, { passwordLength: 40, excludePunctuation: true }) })),
+    `${K}kmsUserSecret (KmsUserSecretArn): the secret Stack/KmsUser generates 40-character passwords; the CloudHSM CLI takes 8 to 32 (passwordLength)`],
+  ['key store: kmsuser password with quotes', keyStoreCase((c) => ({ kmsUserSecret: kmsUserSecret(c, { passwordLength: 20 }) })),
+    `${K}kmsUserSecret (KmsUserSecretArn): the secret Stack/KmsUser may generate quotes or backslashes, which the kmsuser script cannot pass to the CloudHSM CLI; set excludePunctuation: true or add '"\\ to excludeCharacters`],
+  ['key store: kmsuser secret as JSON', keyStoreCase((c) => ({
+    kmsUserSecret: kmsUserSecret(c, { passwordLength: 20, excludePunctuation: true, generateStringKey: 'password', secretStringTemplate: '{}' }),
+  })), `${K}kmsUserSecret (KmsUserSecretArn): the secret Stack/KmsUser is JSON (generateStringKey); the kmsuser secret must be the password as a plain string`],
+  ['key store: imported id that is not one', () => thrown(() => HsmKeyStore.fromCustomKeyStoreId(setup().stack, 'Store', 'cluster-abcdefghijk')),
+    'HsmKeyStore Stack/Store: customKeyStoreId: "cluster-abcdefghijk" is not a custom key store id (cks- and 17 lowercase letters or digits)'],
 ];
 
 const activationEvent = (props: Record<string, unknown>) => ({
@@ -215,6 +248,22 @@ const activationEvent = (props: Record<string, unknown>) => ({
     ClusterId: 'cluster-abcdefghijk',
     InstanceId: 'i-0123456789abcdef0',
     AdminSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:admin-AbCdEf',
+    ...props,
+  },
+});
+const keyStoreEvent = (props: Record<string, unknown>) => ({
+  RequestType: 'Create' as const,
+  RequestId: 'r',
+  ResourceType: 'Custom::CloudHsmKeyStore',
+  LogicalResourceId: 'KeyStore',
+  StackId: 's',
+  ResourceProperties: {
+    ClusterId: 'cluster-abcdefghijk',
+    InstanceId: 'i-0123456789abcdef0',
+    AdminSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:admin-AbCdEf',
+    KmsUserSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:kmsuser-AbCdEf',
+    CustomKeyStoreName: 'keys',
+    TrustAnchor: pemOf('MIIroot'),
     ...props,
   },
 });
@@ -256,6 +305,14 @@ const DEPLOY_CASES: [string, any, string][] = [
     'host (InstanceId): "web-1" is not an EC2 instance id (must match ^(i-[0-9a-f]{8,17}|mi-[0-9a-f]{17})$)'],
   ['activation: secret name instead of ARN', activationEvent({ AdminSecretArn: 'cluster-admin' }),
     'adminSecret (AdminSecretArn): "cluster-admin" is not a Secrets Manager secret ARN'],
+  ['key store: kmsuser secret name instead of ARN', keyStoreEvent({ KmsUserSecretArn: 'kmsuser' }),
+    'kmsUserSecret (KmsUserSecretArn): "kmsuser" is not a Secrets Manager secret ARN'],
+  ['key store: cluster id from an import', keyStoreEvent({ ClusterId: 'cluster-1' }),
+    `cluster (ClusterId): "cluster-1" is not a CloudHSM cluster id (must match ${CLUSTER_ID_RULE})`],
+  ['key store: name from a parameter, too long', keyStoreEvent({ CustomKeyStoreName: 'n'.repeat(300) }),
+    `customKeyStoreName (CustomKeyStoreName): "${'n'.repeat(300)}" must have 1 to 256 characters`],
+  ['key store: no trust anchor', keyStoreEvent({ TrustAnchor: undefined }),
+    'trustAnchor (TrustAnchor): the cluster\'s trust anchor is needed (TrustAnchor or CertificateAuthorityArn)'],
 ];
 
 describe('bad input at synth time: exact messages', () => {
@@ -266,7 +323,7 @@ describe('bad input at synth time: exact messages', () => {
 
 describe('bad input at deploy time: exact messages, before any API call', () => {
   test.each(DEPLOY_CASES)('%s', async (_name, event, message) => {
-    const construct = { 'Custom::CloudHsmHsm': 'Hsm', 'Custom::CloudHsmActivation': 'HsmActivation' }[event.ResourceType as string] ?? 'HsmCluster';
+    const construct = { 'Custom::CloudHsmHsm': 'Hsm', 'Custom::CloudHsmActivation': 'HsmActivation', 'Custom::CloudHsmKeyStore': 'HsmKeyStore' }[event.ResourceType as string] ?? 'HsmCluster';
     expect(await rejected(() => onEvent(event))).toBe(`${construct} ${event.LogicalResourceId}: ${message}`);
   });
 });

@@ -4,7 +4,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { BackupCopy, CloudHsmCliPackage, ClusterInitialization, HsmCluster } from '../src';
+import { BackupCopy, CloudHsmCliPackage, ClusterInitialization, HsmCluster, HsmKey, HsmKeyStore } from '../src';
 
 const pem = (body: string) => `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----`;
 
@@ -13,6 +13,9 @@ const NO_RESOURCE_LEVEL = new Set([
   'cloudhsm:DescribeClusters', 'cloudhsm:DescribeBackups', 'cloudhsm:CreateCluster',
   'ec2:DescribeSubnets', 'ec2:DescribeVpcs', 'ec2:DescribeSecurityGroups', 'ec2:DescribeNetworkInterfaces',
   'ssm:ListCommands', 'ssm:GetCommandInvocation', 'ssm:DescribeInstanceInformation',
+  // KMS custom key store actions: "IAM policy, resource *" in the KMS permissions reference.
+  'kms:CreateCustomKeyStore', 'kms:ConnectCustomKeyStore', 'kms:DisconnectCustomKeyStore', 'kms:UpdateCustomKeyStore',
+  'kms:DeleteCustomKeyStore', 'kms:DescribeCustomKeyStores', 'kms:CreateKey', 'kms:ListKeys',
 ]);
 
 function providerStatements(stack: Stack): any[] {
@@ -24,7 +27,7 @@ function providerStatements(stack: Stack): any[] {
 
 function fullStack(): Stack {
   const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
-  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, subnetConfiguration: [{ name: 'hsm', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+  const vpc = new ec2.Vpc(stack, 'Vpc', { availabilityZones: ['us-east-1a', 'us-east-1b'], subnetConfiguration: [{ name: 'hsm', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
   const cluster = new HsmCluster(stack, 'Cluster', {
     vpc,
     initialization: ClusterInitialization.fromCertificates({ signedCertificate: pem('MIIcluster'), trustAnchor: pem('MIIroot') }),
@@ -32,9 +35,12 @@ function fullStack(): Stack {
       hostOptions: { createVpcEndpoints: true, cliPackage: CloudHsmCliPackage.fromBucket(s3.Bucket.fromBucketName(stack, 'Packages', 'packages'), 'cli.rpm') },
     },
   });
-  cluster.addHsm('Hsm1');
+  cluster.addHsm('Hsm1', { availabilityZone: 'us-east-1a' });
+  cluster.addHsm('Hsm3', { availabilityZone: 'us-east-1b' });
+  new HsmKeyStore(stack, 'KeyStore', { cluster }).addKey('Key');
   HsmCluster.fromClusterAttributes(stack, 'Imported', { clusterId: 'cluster-abcdefghijk' }).addHsm('Hsm2');
   new BackupCopy(stack, 'Copy', { cluster, destinationRegion: 'us-west-2' });
+  new HsmKey(stack, 'Key', { customKeyStoreId: 'cks-1234567890abcdef0' });
   return stack;
 }
 
@@ -55,6 +61,8 @@ describe('provider role', () => {
       for (const action of asList(s.Action)) {
         // CreateCluster names no existing resource, and is allowed only with the request tag.
         if (action === 'cloudhsm:CreateCluster') expect(s.Condition).toBeDefined();
+        // CreateKey too: only in a CloudHSM key store, only with the request tag.
+        if (action === 'kms:CreateKey') expect(s.Condition).toEqual(expect.objectContaining({ StringEquals: { 'kms:KeyOrigin': 'AWS_CLOUDHSM' } }));
         expect(NO_RESOURCE_LEVEL.has(action) ? action : `${action} on *`).toBe(action);
       }
     }
@@ -76,12 +84,25 @@ describe('provider role', () => {
     expect(resources[1]).toMatch(/:ec2:us-east-1:123456789012:instance\/","?\{"Ref":"ClusterAdminHostInstance/);
   });
 
+  test('secretsmanager:GetSecretValue names the kmsuser secret only (the admin secret is read on the host)', () => {
+    const reads = statements.filter((s) => asList(s.Action).some((a: string) => a.startsWith('secretsmanager:')));
+    expect(reads).toHaveLength(1);
+    expect(reads[0].Action).toBe('secretsmanager:GetSecretValue');
+    expect(asList(reads[0].Resource).map((r) => JSON.stringify(r))).toEqual([expect.stringMatching(/^\{"Ref":"KeyStoreKmsUserSecret\w+"\}$/)]);
+  });
+
+  test('iam:CreateServiceLinkedRole only for CloudHSM\'s and KMS custom key stores\' roles, each with its service name', () => {
+    const slr = statements.filter((s) => asList(s.Action).includes('iam:CreateServiceLinkedRole'));
+    expect(slr.map((s) => s.Condition.StringEquals['iam:AWSServiceName']).sort()).toEqual(['cks.kms.amazonaws.com', 'cloudhsm.amazonaws.com']);
+  });
+
   test('CloudHSM resources are scoped to this account and region', () => {
     for (const s of statements) {
       for (const r of asList(s.Resource)) {
         const text = JSON.stringify(r);
         // Backup copies are managed in their destination region only.
         if (text.includes(':cloudhsm:')) expect(text).toMatch(/:cloudhsm:(us-east-1|us-west-2):123456789012:/);
+        if (text.includes(':kms:')) expect(text).toContain(':kms:us-east-1:123456789012:key/*');
         if (text.includes(':cloudhsm:us-west-2:')) expect(asList(s.Action).every((a: string) => a !== 'cloudhsm:DeleteCluster')).toBe(true);
       }
     }

@@ -14,6 +14,7 @@ import { AwsSolutionsChecks as AwsSolutionsChecks3 } from 'cdk-nag-3';
 import { activationApp } from '../examples/activation/app';
 import { basicApp } from '../examples/basic/app';
 import { drApp } from '../examples/dr/app';
+import { keyStoreApp } from '../examples/key-store/app';
 import { BackupCopy, ClusterInitialization, HsmCluster } from '../src';
 import { CloudHsmProvider } from '../src/private/provider';
 
@@ -84,6 +85,11 @@ function suppressions(stack: Stack): Array<{ logicalId: string; id: string; reas
 describe.each([['2.x', nag2], ['3.x', nag3]])('cdk-nag %s AwsSolutions', (_version, nag) => {
   test('examples/activation (admin host, generated admin secret, activation) has no unsuppressed finding', () => {
     const { app, stack } = activationApp({}, outdir);
+    expect(nag(app, [stack])).toEqual([]);
+  });
+
+  test('examples/key-store (kmsuser secret, key store, key, encrypted bucket, grant) has no unsuppressed finding', () => {
+    const { app, stack } = keyStoreApp({}, outdir);
     expect(nag(app, [stack])).toEqual([]);
   });
 

@@ -10,6 +10,34 @@ import { DeployHarness } from './harness/engine';
 import { CfnTemplate } from './harness/types';
 import { CloudHsmSimulator, PrivateCaFake, SimulatorServer, startSimulatorServer } from './sim';
 import { HsmCluster } from '../src';
+import { DeploymentReport } from './harness/types';
+import { keyStoreTemplate } from './key-store-stack';
+
+/**
+ * Everything a lifecycle with an admin host exposed, by where: the template, the handler's log
+ * lines, the SSM commands (comment, parameters, output), the instances' user data and its result,
+ * and the reports (outputs, attributes, transitions, warnings, outcome); with proof that each part
+ * is not empty.
+ */
+function exposure(s: CloudHsmSimulator, stackTemplate: CfnTemplate, lines: string[], reports: DeploymentReport[]): Array<[string, string]> {
+  const commands = s.runCommand.all();
+  expect(commands.length).toBeGreaterThan(0);
+  const ssmTexts = commands.flatMap((c) => [c.comment, JSON.stringify(c.parameters), ...c.invocations.flatMap((i) => [i.stdout, i.stderr])]);
+  expect(ssmTexts.join('')).toContain('activated');
+  const userData = s.instances.all().map((i) => `${i.userData}${JSON.stringify(i.userDataResult)}`);
+  expect(userData.join('')).toContain('cdk-cloudhsm setup');
+  expect(lines.filter((l) => l.includes('"resource"')).length).toBeGreaterThan(10);
+  expect(lines.some((l) => l.includes('SendCommand'))).toBe(true);
+  return [
+    ['template', JSON.stringify(stackTemplate)],
+    ...lines.map((l, n): [string, string] => [`log line ${n}`, l]),
+    ...ssmTexts.map((t, n): [string, string] => [`SSM command text ${n}`, t]),
+    ...userData.map((t, n): [string, string] => [`user data ${n}`, t]),
+    ...reports.map((r): [string, string] => [`${r.operation} report`, JSON.stringify({
+      outputs: r.outputs, resources: r.resources, transitions: r.transitions, warnings: r.warnings, outcome: r.outcome,
+    })]),
+  ];
+}
 
 function template(retentionDays: number): CfnTemplate {
   const app = new App();
@@ -102,25 +130,55 @@ describe('the admin password of an activation', () => {
       expect(password.length).toBeGreaterThanOrEqual(8);
       expect(activationSim.hsmUsers.find(REGION, created.outputs.ClusterId, 'admin')?.password).toBe(password);
 
-      // Everything the lifecycle exposed, and proof that each part is not empty.
-      const commands = activationSim.runCommand.all();
-      expect(commands.length).toBeGreaterThan(0);
-      const ssmTexts = commands.flatMap((c) => [c.comment, JSON.stringify(c.parameters), ...c.invocations.flatMap((i) => [i.stdout, i.stderr])]);
-      expect(ssmTexts.join('')).toContain('activated');
-      const userData = activationSim.instances.all().map((i) => `${i.userData}${JSON.stringify(i.userDataResult)}`);
-      expect(userData.join('')).toContain('cdk-cloudhsm setup');
-      expect(lines.filter((l) => l.includes('"resource"')).length).toBeGreaterThan(10);
-      expect(lines.some((l) => l.includes('SendCommand'))).toBe(true);
-      const exposed: Array<[string, string]> = [
-        ['template', JSON.stringify(stackTemplate)],
-        ...lines.map((l, n): [string, string] => [`log line ${n}`, l]),
-        ...ssmTexts.map((t, n): [string, string] => [`SSM command text ${n}`, t]),
-        ...userData.map((t, n): [string, string] => [`user data ${n}`, t]),
-        ...[created, destroyed].map((r): [string, string] => [`${r.operation} report`, JSON.stringify({
-          outputs: r.outputs, resources: r.resources, transitions: r.transitions, warnings: r.warnings, outcome: r.outcome,
-        })]),
-      ];
+      const exposed = exposure(activationSim, stackTemplate, lines, [created, destroyed]);
       expect(exposed.filter(([, text]) => text.includes(password)).map(([where]) => where)).toEqual([]);
+    } finally {
+      spy.mockRestore();
+      sandbox.dispose();
+    }
+  });
+});
+
+describe('the kmsuser and admin passwords of a key store', () => {
+  let pca: PrivateCaFake;
+  let ksServer: SimulatorServer;
+  let ksSim: CloudHsmSimulator;
+  beforeAll(async () => {
+    ksSim = new CloudHsmSimulator({ seed: 6 });
+    pca = new PrivateCaFake({ clock: ksSim.clock });
+    ksServer = await startSimulatorServer(ksSim, 0, pca);
+  });
+  afterAll(() => ksServer.close());
+
+  test('appear nowhere: template, handler log lines, SSM command parameters and output, outputs, custom-resource responses, over create and DESTROY', async () => {
+    const sandbox = activationWorld(ksSim, pca, ksServer.url);
+    const lines: string[] = [];
+    const spy = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => { lines.push(args.map(String).join(' ')); });
+    try {
+      const stackTemplate = keyStoreTemplate({ destroyOnRemoval: true });
+      const h = new DeployHarness({ sim: ksSim, endpoint: ksServer.url, stackName: 'CloudHsmKeyStore', verboseHandler: true });
+      const created = await h.deploy(stackTemplate);
+      const destroyed = await h.destroy();
+      expect([created.outcome, destroyed.outcome]).toEqual([{ status: 'success' }, { status: 'success' }]);
+
+      // The passwords in play: the stack's two generated secrets, the HSM admin's and kmsuser's.
+      const storeId = created.outputs.CustomKeyStoreId;
+      const clusterId = String(ksSim.kms.keyStores.get(storeId)?.clusterId);
+      const admin = ksSim.hsmUsers.find(REGION, clusterId, 'admin')!.password;
+      const secrets = ksSim.secrets.all().map((x) => x.secretString);
+      expect(secrets).toHaveLength(2);
+      expect(secrets).toContain(admin);
+      const kmsuser = secrets.find((x) => x !== admin)!;
+      expect(kmsuser.length).toBeGreaterThanOrEqual(7);
+      // kmsuser logged in with it when KMS connected (it rotated it since): it was the store's KeyStorePassword
+      expect(ksSim.calls.list().some((c) => c.operation === 'CreateCustomKeyStore' && c.outcome === 'ok')).toBe(true);
+      expect(lines.some((l) => l.includes('CreateCustomKeyStore') || l.includes(storeId))).toBe(true);
+
+      const exposed = exposure(ksSim, stackTemplate, lines, [created, destroyed]);
+      expect(exposed.map(([, t]) => t).join('')).toContain('kmsuser');
+      for (const password of [admin, kmsuser]) {
+        expect(exposed.filter(([, text]) => text.includes(password)).map(([where]) => where)).toEqual([]);
+      }
     } finally {
       spy.mockRestore();
       sandbox.dispose();

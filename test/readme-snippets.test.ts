@@ -9,6 +9,7 @@ const EXAMPLES = [
   'examples/java/src/main/java/com/example/cloudhsm/BasicStack.java',
   'examples/go/app.go',
   'examples/activation/app.ts',
+  'examples/key-store/app.ts',
 ];
 
 /** The lines between the `[readme]` and `[/readme]` marker comments of a file, dedented. */

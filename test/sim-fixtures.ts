@@ -73,3 +73,35 @@ export function useHostSandbox(served: ServedSimulator, region: string): { reado
     },
   };
 }
+
+export const KMSUSER_PASSWORD = 'Kms-User-Pass-1';
+
+/**
+ * A CONNECTED CloudHSM key store: an ACTIVE cluster with ACTIVE HSMs in two AZs and the crypto user
+ * kmsuser, made through the simulator's own operations (no host). Returns the store's id.
+ */
+export function connectedKeyStore(sim: CloudHsmSimulator, region: string): { keyStoreId: string; clusterId: string } {
+  sim.registerSubnet(region, 'subnet-0b000000', { az: `${region}b`, vpcId: 'vpc-0a0a0a0a', cidr: '10.0.2.0/24' });
+  sim.registerSubnet(region, 'subnet-0a000000', { az: `${region}a`, vpcId: 'vpc-0a0a0a0a', cidr: '10.0.1.0/24' });
+  const c = sim.handle(region, 'CreateCluster', { HsmType: 'hsm2m.medium', SubnetIds: ['subnet-0a000000', 'subnet-0b000000'] }) as { Cluster: { ClusterId: string } };
+  const clusterId = c.Cluster.ClusterId;
+  sim.advance(sim.timings.clusterCreateMs);
+  sim.handle(region, 'CreateHsm', { ClusterId: clusterId, AvailabilityZone: `${region}a` });
+  sim.advance(sim.timings.hsmCreateMs);
+  sim.handle(region, 'InitializeCluster', { ClusterId: clusterId, SignedCert: PEM, TrustAnchor: PEM });
+  sim.advance(sim.timings.initializeMs);
+  sim.activateCluster(region, clusterId);
+  sim.handle(region, 'CreateHsm', { ClusterId: clusterId, AvailabilityZone: `${region}b` });
+  sim.advance(sim.timings.hsmCreateMs);
+  sim.hsmUsers.add(region, clusterId, { username: 'kmsuser', role: 'crypto-user', password: KMSUSER_PASSWORD, locked: false });
+  const store = sim.handle(region, 'CreateCustomKeyStore', {
+    CustomKeyStoreName: `store-${clusterId}`,
+    CloudHsmClusterId: clusterId,
+    TrustAnchorCertificate: PEM,
+    KeyStorePassword: KMSUSER_PASSWORD,
+    CustomKeyStoreType: 'AWS_CLOUDHSM',
+  }, 'kms') as { CustomKeyStoreId: string };
+  sim.handle(region, 'ConnectCustomKeyStore', { CustomKeyStoreId: store.CustomKeyStoreId }, 'kms');
+  sim.advance(sim.timings.keyStoreConnectMs);
+  return { keyStoreId: store.CustomKeyStoreId, clusterId };
+}

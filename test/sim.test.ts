@@ -178,7 +178,7 @@ describe('protocol', () => {
     expect([badJson.status, badJson.errorType]).toEqual([400, 'SerializationException']);
     const wrongType = await raw('DescribeClusters', { MaxResults: 'ten' });
     expect(wrongType.errorType).toBe('SerializationException');
-    const res = await fetch(`${server.url}/`, { method: 'POST', headers: { 'x-amz-target': 'TrentService.ListKeys' }, body: '{}' });
+    const res = await fetch(`${server.url}/`, { method: 'POST', headers: { 'x-amz-target': 'DynamoDB_20120810.ListTables' }, body: '{}' });
     expect(res.headers.get('x-amzn-errortype')).toBe('UnknownOperationException');
   });
 

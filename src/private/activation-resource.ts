@@ -2,10 +2,9 @@ import { CfnOutput, CustomResource, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { checkAdminSecret } from './admin-secret';
+import { checkAdminSecret, generatedPasswordSecret } from './admin-secret';
 import { allowHostToCluster } from './host-network';
 import { hsmChainOf } from './hsm-chain';
-import { addNagSuppressions } from './nag';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './provider';
 import { ClusterActivationOptions } from '../activation';
 import { HsmAdminHost, IHsmAdminHost } from '../admin-host';
@@ -26,6 +25,19 @@ export interface Activation {
   readonly resource: CustomResource;
   readonly adminSecret: secretsmanager.ISecret;
   readonly host: IHsmAdminHost;
+  /** The JSON field of the admin secret that holds the password, if it is JSON. */
+  readonly adminSecretField?: string;
+  /** The cluster's trust anchor (PEM), when known at synth time. */
+  readonly trustAnchor?: string;
+  /** The Private CA whose certificate is the trust anchor, when `trustAnchor` is not known. */
+  readonly certificateAuthorityArn?: string;
+}
+
+const activations = new WeakMap<object, Activation>();
+
+/** The activation of a cluster by this stack, if it has one (what a key store on the cluster needs). */
+export function activationOf(cluster: IHsmCluster): Activation | undefined {
+  return activations.get(cluster);
 }
 
 /**
@@ -85,22 +97,22 @@ export function addActivation(target: ActivationTarget, options: ClusterActivati
     description: `The admin host of the CloudHSM cluster ${scope.node.path} (Session Manager; /opt/cloudhsm/bin/cloudhsm-cli)`,
     value: host.instanceId,
   });
-  return { resource, adminSecret, host };
+  const activation: Activation = {
+    resource,
+    adminSecret,
+    host,
+    adminSecretField: options.adminSecretField,
+    trustAnchor,
+    certificateAuthorityArn: trustAnchor === undefined ? config?.certificateAuthorityArn : undefined,
+  };
+  activations.set(target.cluster, activation);
+  return activation;
 }
 
 function generatedSecret(scope: Construct, removalPolicy: RemovalPolicy): secretsmanager.ISecret {
-  const secret = new secretsmanager.Secret(scope, 'AdminSecret', {
-    description: `Admin password of the CloudHSM cluster ${scope.node.path} (cdk-cloudhsm)`,
-    // 32 letters and digits: the CloudHSM CLI's longest password, nothing a command line could misread.
-    generateSecretString: { passwordLength: 32, excludePunctuation: true, includeSpace: false, requireEachIncludedType: true },
-    // The password of a kept cluster is kept with it.
-    removalPolicy,
-  });
-  addNagSuppressions(secret, [{
-    id: 'AwsSolutions-SMG4',
-    reason: 'The HSM admin password lives on the HSMs: Secrets Manager cannot change it there (no rotation function can log in to the HSMs from outside the VPC). docs/activation.md describes rotating it with the CloudHSM CLI (user change-password) and put-secret-value.',
-  }]);
-  return secret;
+  // The password of a kept cluster is kept with it.
+  return generatedPasswordSecret(scope, 'AdminSecret', `Admin password of the CloudHSM cluster ${scope.node.path} (cdk-cloudhsm)`, removalPolicy,
+    'The HSM admin password lives on the HSMs: Secrets Manager cannot change it there (no rotation function can log in to the HSMs from outside the VPC). docs/activation.md describes rotating it with the CloudHSM CLI (user change-password) and put-secret-value.');
 }
 
 function differentVpcs(a: ec2.IVpc, b: ec2.IVpc): boolean {

@@ -8,6 +8,8 @@ export interface HsmIdentity {
   readonly ipAddress?: string;
   readonly subnetCidr?: string;
   readonly slot: number;
+  /** The Availability Zone of the HSM, when known at synth time (a KMS key store needs two). */
+  readonly availabilityZone?: string;
 }
 
 /** One declared HSM: its construct, its resource, and how its handler can tell its HSM apart. */
@@ -53,6 +55,11 @@ export class HsmChain {
   /** How many HSMs are declared for the cluster. */
   public get count(): number {
     return this.members.length;
+  }
+
+  /** The Availability Zones of the declared HSMs (undefined where not known at synth time). */
+  public get availabilityZones(): Array<string | undefined> {
+    return this.members.map((m) => m.availabilityZone);
   }
 
   /** Whether the cluster may hold several HSMs in this deployment: activated before, or by this stack. */

@@ -22,6 +22,9 @@ export const P = {
   networkType: propertyName('networkType', 'NetworkType'),
   tags: propertyName('tags', 'Tags'),
   allowReplacement: propertyName('allowReplacement', 'AllowReplacement'),
+  // HsmKeyStore
+  customKeyStoreName: propertyName('customKeyStoreName', 'CustomKeyStoreName'),
+  kmsUserSecret: propertyName('kmsUserSecret', 'KmsUserSecretArn'),
   // Hsm
   cluster: propertyName('cluster', 'ClusterId'),
   availabilityZone: propertyName('availabilityZone', 'AvailabilityZone'),
@@ -35,4 +38,8 @@ export const P = {
   validity: propertyName('validity', 'ValidityDays'),
   signedCertificate: propertyName('signedCertificate', 'SignedCert'),
   trustAnchor: propertyName('trustAnchor', 'TrustAnchor'),
+  // HsmKey
+  customKeyStoreId: propertyName('customKeyStoreId', 'CustomKeyStoreId'),
+  description: propertyName('description', 'Description'),
+  pendingWindow: propertyName('pendingWindow', 'PendingWindowInDays'),
 } as const;

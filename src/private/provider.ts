@@ -216,6 +216,37 @@ export class CloudHsmProvider extends Construct {
   }
 
   /**
+   * Permissions to manage KMS custom key stores (AWS_CLOUDHSM) through an admin host: the key store
+   * actions (KMS offers no resource-level permissions for them), the service-linked role KMS needs
+   * for CloudHSM key stores, and reading the kmsuser password secret (only that secret) for
+   * CreateCustomKeyStore. The host commands are the activation's (`enableActivation`).
+   *
+   * @param instanceArn the ARN of the admin host
+   * @param kmsUserSecretArn the ARN of the secret with the kmsuser password
+   */
+  public enableKeyStores(instanceArn: string, kmsUserSecretArn: string): void {
+    this.enableActivation(instanceArn);
+    this.once('key-stores', () => {
+      this.allow({
+        sid: 'ManageCustomKeyStores',
+        actions: [
+          'kms:CreateCustomKeyStore', 'kms:ConnectCustomKeyStore', 'kms:DisconnectCustomKeyStore',
+          'kms:UpdateCustomKeyStore', 'kms:DeleteCustomKeyStore', 'kms:DescribeCustomKeyStores',
+        ],
+        resources: ['*'],
+        why: 'KMS custom key store actions support no resource-level permissions (Service Authorization Reference; KMS permissions reference: IAM policy, resource *); a custom key store has no ARN.',
+      });
+      this.allow({
+        sid: 'KmsCustomKeyStoresServiceLinkedRole',
+        actions: ['iam:CreateServiceLinkedRole'],
+        resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/aws-service-role/cks.kms.amazonaws.com/AWSServiceRoleForKeyManagementServiceCustomKeyStores`],
+        conditions: { StringEquals: { 'iam:AWSServiceName': 'cks.kms.amazonaws.com' } },
+      });
+    });
+    this.allowOn('ReadKmsUserSecrets', ['secretsmanager:GetSecretValue'], kmsUserSecretArn);
+  }
+
+  /**
    * Allows `actions` on `arn` in the statement `sid`, made on first use; each ARN is added once.
    * The only wildcard `arn` can be is the account's `cluster/*`, for clusters of this stack.
    */
@@ -274,6 +305,59 @@ export class CloudHsmProvider extends Construct {
     });
   }
 
+  /**
+   * Permissions to create KMS keys in CloudHSM key stores and to manage them: CreateKey only with
+   * Origin AWS_CLOUDHSM and the create-request tag; changes and deletion only on keys that carry
+   * that tag (keys this provider made); reads on the account's keys in this region.
+   */
+  public enableKmsKeys(): void {
+    this.once('kms-keys', () => {
+      this.allow({
+        sid: 'CreateKmsKeysInKeyStores',
+        actions: ['kms:CreateKey'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'kms:KeyOrigin': 'AWS_CLOUDHSM' },
+          Null: { 'aws:RequestTag/cdk-cloudhsm:create-request': 'false' },
+        },
+        why: 'kms:CreateKey names no existing resource (Service Authorization Reference); it is allowed only for keys in a CloudHSM key store (kms:KeyOrigin AWS_CLOUDHSM) with the cdk-cloudhsm:create-request tag every create of this provider carries.',
+      });
+      // CreateKey with Tags needs kms:TagResource on the new key, whose id exists only then.
+      this.allow({
+        sid: 'TagNewKmsKeys',
+        actions: ['kms:TagResource'],
+        resources: [this.kmsKeyArn()],
+        conditions: { Null: { 'aws:RequestTag/cdk-cloudhsm:create-request': 'false' } },
+        why: KMS_KEY_ID_UNKNOWN,
+      });
+      this.allow({
+        sid: 'ManageKmsKeys',
+        actions: ['kms:UpdateKeyDescription', 'kms:PutKeyPolicy', 'kms:TagResource', 'kms:UntagResource', 'kms:ScheduleKeyDeletion'],
+        resources: [this.kmsKeyArn()],
+        conditions: { Null: { 'aws:ResourceTag/cdk-cloudhsm:create-request': 'false' } },
+        why: `${KMS_KEY_ID_UNKNOWN} Only keys that carry the cdk-cloudhsm:create-request tag, which this provider writes when it creates a key.`,
+      });
+      // A retried create finds the key an earlier attempt made by its tag: the account's keys are read.
+      this.allow({
+        sid: 'ReadKmsKeys',
+        actions: ['kms:DescribeKey', 'kms:ListResourceTags'],
+        resources: [this.kmsKeyArn()],
+        why: `${KMS_KEY_ID_UNKNOWN} A retried create reads the tags of the account's keys to find the key an earlier attempt of the same request made (KMS has no client token); read-only.`,
+      });
+      this.allow({
+        sid: 'ListKmsKeys',
+        actions: ['kms:ListKeys', 'kms:DescribeCustomKeyStores'],
+        resources: ['*'],
+        why: 'kms:ListKeys and kms:DescribeCustomKeyStores support no resource-level permissions (Service Authorization Reference); they list key ids and read a key store\'s connection state for error messages.',
+      });
+    });
+  }
+
+  /** `arn:…:kms:<region>:<account>:key/*` of this stack's region and account. */
+  private kmsKeyArn(): string {
+    return Arn.format({ service: 'kms', resource: 'key', resourceName: '*' }, Stack.of(this));
+  }
+
   /** Adds a statement to the handler role; `why` explains its wildcard resources (to a reviewer and to cdk-nag). */
   private allow(statement: { sid: string; actions: string[]; resources: string[]; conditions?: Record<string, unknown>; why?: string }): void {
     const { why, ...props } = statement;
@@ -320,6 +404,7 @@ export class CloudHsmProvider extends Construct {
 }
 
 const CLUSTER_ID_UNKNOWN = 'The ids of clusters this stack creates exist only after the provider has run, so the role that creates them cannot name them (a dependency cycle); clusters of this account and region only. Imported clusters are named by their exact ARN.';
+const KMS_KEY_ID_UNKNOWN = 'A KMS key\'s id is assigned by KMS when CreateKey runs, after the role that creates it exists; keys of this account and region only.';
 const EC2_DESCRIBE = 'EC2 Describe actions support no resource-level permissions (Service Authorization Reference); CloudHSM calls them with the caller\'s rights.';
 const HSM_NETWORK = 'CloudHSM creates and deletes each HSM\'s network interface in the cluster\'s subnets and security group with the caller\'s rights during CreateHsm and DeleteHsm (dependent actions in the Service Authorization Reference); the interface id exists only then. Limited to this account and region.';
 

@@ -38,7 +38,7 @@ export interface ActivationLifecycle {
 }
 
 /** A seeded generator of its own (Park–Miller, first output dropped), independent of the other lifecycles'. */
-function rng(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let state = (seed * 7919 % 2147483646) + 1;
   const next = () => {
     state = (state * 16807) % 2147483647;
@@ -80,9 +80,21 @@ function injectCommandFaults(sim: CloudHsmSimulator, faults: readonly Activation
   }
 }
 
+/** Failed stack operations: how many, whether one was stuck (a waiter ran out), messages that name no resource. */
+export function failureFigures(reports: readonly DeploymentReport[], named: RegExp): { unnamed: string[]; stuck: boolean; failures: number } {
+  const out = { unnamed: [] as string[], stuck: false, failures: 0 };
+  for (const r of reports) {
+    if (r.outcome.status !== 'failed') continue;
+    out.failures++;
+    if (/timed out|did not complete|waiter/i.test(r.outcome.message)) out.stuck = true;
+    if (!named.test(r.outcome.message)) out.unnamed.push(r.outcome.message);
+  }
+  return out;
+}
+
 /** One lifecycle of the stack with activation, on a fresh simulator state and a fresh host sandbox. */
 export async function runActivationLifecycle(seed: number, sim: CloudHsmSimulator, endpoint: string): Promise<ActivationLifecycle> {
-  const next = rng(seed);
+  const next = seededRandom(seed);
   sim.reset();
   const story = ACTIVATION_STORIES[Math.floor(next() * ACTIVATION_STORIES.length)];
   const faults = ACTIVATION_FAULTS.filter(() => next() < 0.35);
@@ -120,15 +132,7 @@ export async function runActivationLifecycle(seed: number, sim: CloudHsmSimulato
   }
   sim.advance(2 * 60 * 60_000);
 
-  const unnamed: string[] = [];
-  let stuck = false;
-  let failures = 0;
-  for (const r of reports) {
-    if (r.outcome.status !== 'failed') continue;
-    failures++;
-    if (/timed out|did not complete|waiter/i.test(r.outcome.message)) stuck = true;
-    if (!NAMED.test(r.outcome.message)) unnamed.push(r.outcome.message);
-  }
+  const { unnamed, stuck, failures } = failureFigures(reports, NAMED);
   const retained = new Set(harness.retained.map((r) => r.physicalId));
   // Backups the service makes when HSMs are deleted are the service's own; retained resources are kept on purpose.
   const orphans = sim.listResources()

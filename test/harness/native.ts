@@ -1,5 +1,9 @@
 // Non-custom resources: they exist only as deterministic fake ids and attributes, except
-// subnets, which the simulator must know (AZ, VPC, CIDR) for CreateCluster and CreateHsm.
+// subnets, which the simulator must know (AZ, VPC, CIDR) for CreateCluster and CreateHsm, and
+// KMS aliases, which the simulator's KMS holds (CreateAlias / DeleteAlias; the key must exist
+// and not be pending deletion, as CloudFormation's AWS::KMS::Alias requires of its TargetKeyId).
+// An S3 bucket encrypted with a KMS key names it in BucketEncryption; the harness checks that the
+// key exists in KMS (by id, ARN or alias) when the simulator has KMS, as S3 then uses it.
 
 import { SeededIds } from './ids';
 import { generateSecretString } from './secret-value';
@@ -84,6 +88,7 @@ export class NativeProvisioner {
 
   /** Whether a change of `props` makes CloudFormation replace the resource. */
   public needsReplacement(type: string, oldProps: Record<string, unknown>, newProps: Record<string, unknown>): boolean {
+    if (type === 'AWS::KMS::Alias') return oldProps.AliasName !== newProps.AliasName;
     if (!REPLACED_ON_CHANGE.has(type)) return false;
     const strip = ({ Tags: _tags, ...rest }: Record<string, unknown>) => canonicalJson(rest);
     return strip(oldProps) !== strip(newProps);
@@ -96,6 +101,8 @@ export class NativeProvisioner {
   public provision(logicalId: string, type: string, props: Record<string, unknown>, generation: number): NativeResult {
     if (type === 'AWS::SecretsManager::Secret') return this.secret(logicalId, props, generation);
     if (type === 'AWS::EC2::Instance') return this.instance(logicalId, props, generation);
+    if (type === 'AWS::KMS::Alias') return this.alias(logicalId, props);
+    if (type === 'AWS::S3::Bucket') this.checkBucketKey(logicalId, props);
     const physicalId = this.physicalId(logicalId, type, generation);
     const attributes: Record<string, unknown> = { Arn: this.arn(type, physicalId) };
     if (CROSS_REGION_TYPES.has(type)) {
@@ -133,6 +140,43 @@ export class NativeProvisioner {
     } else if (type === 'AWS::SecretsManager::Secret' && this.sim.deleteSecret) {
       // CloudFormation deletes a secret with a recovery window: reads are refused from then on
       this.sim.deleteSecret(this.env.region, physicalId);
+    } else if (type === 'AWS::KMS::Alias' && this.sim.kmsAlias) {
+      try {
+        this.sim.kmsAlias(this.env.region, physicalId, undefined);
+      } catch {
+        // already gone with its key (KMS deletes a deleted key's aliases): nothing to delete
+      }
+    }
+  }
+
+  /** Aliases are replaced when their name changes; an update may point them at another key. */
+  private alias(logicalId: string, props: Record<string, unknown>): NativeResult {
+    const name = String(props.AliasName ?? '');
+    const target = String(props.TargetKeyId ?? '');
+    if (this.sim.kmsAlias) {
+      try {
+        try {
+          this.sim.kmsAlias(this.env.region, name, undefined); // an update re-points it
+        } catch {
+          // not there yet: a create
+        }
+        this.sim.kmsAlias(this.env.region, name, target);
+      } catch (e) {
+        throw new Error(`${logicalId}: KMS refused alias ${name} -> ${target}: ${(e as Error).message}`);
+      }
+    }
+    return { physicalId: name, attributes: {} };
+  }
+
+  /** The KMS key of a bucket's default encryption must exist (S3 encrypts every object with it). */
+  private checkBucketKey(logicalId: string, props: Record<string, unknown>): void {
+    const rules = ((props.BucketEncryption as Record<string, any> | undefined)?.ServerSideEncryptionConfiguration ?? []) as Array<Record<string, any>>;
+    for (const rule of rules) {
+      const keyId = rule.ServerSideEncryptionByDefault?.KMSMasterKeyID;
+      if (typeof keyId !== 'string' || !this.sim.describeKmsKey) continue;
+      const state = this.sim.describeKmsKey(this.env.region, keyId);
+      if (state === undefined) throw new Error(`${logicalId}: the bucket's KMS key ${keyId} does not exist`);
+      if (state === 'PendingDeletion') throw new Error(`${logicalId}: the bucket's KMS key ${keyId} is pending deletion`);
     }
   }
 

@@ -5,16 +5,22 @@ import { DeploymentReport, DeployedResource, InvocationCounts, RetainedResource,
 
 /**
  * A resource the service has finished with: DELETED (a secret: scheduled for deletion), a
- * terminated instance, or a backup waiting out its PENDING_DELETION.
+ * terminated instance, a backup waiting out its PENDING_DELETION, or a KMS key whose deletion is
+ * scheduled (KeyState PendingDeletion: KMS deletes it at the end of its waiting period).
  */
 export function isGone(r: SimResourceView): boolean {
-  return r.state === 'DELETED' || r.state === 'terminated' || (r.type === 'backup' && r.state === 'PENDING_DELETION');
+  return r.state === 'DELETED' || r.state === 'terminated' || (r.type === 'backup' && r.state === 'PENDING_DELETION')
+    || (r.type === 'kms-key' && r.state === 'PendingDeletion');
 }
+
+/** Types owned through their cluster: HSMs and the backups the service makes of it. Key stores and KMS keys are not. */
+const OWNED_BY_CLUSTER = new Set(['hsm', 'backup']);
 
 /**
  * What the simulator still holds, and which of it nobody accounts for: a resource is accounted
  * for when its id (or, for HSMs and backups, its cluster's id) is a physical id of the stack or of
- * a resource retained by policy.
+ * a resource retained by policy. A custom key store or a KMS key is accounted for by its own id
+ * only: one in a cluster of the stack that no resource names is an orphan.
  */
 export function inventory(
   all: readonly SimResourceView[],
@@ -24,7 +30,8 @@ export function inventory(
   const owned = new Set<string>([...stack].map((r) => r.physicalId));
   for (const r of retained) owned.add(r.physicalId);
   const left = all.filter((r) => !isGone(r));
-  const orphans = left.filter((r) => !owned.has(r.id) && !(r.clusterId !== undefined && owned.has(r.clusterId)));
+  const orphans = left.filter((r) => !owned.has(r.id)
+    && !(OWNED_BY_CLUSTER.has(r.type) && r.clusterId !== undefined && owned.has(r.clusterId)));
   return { left, orphans };
 }
 

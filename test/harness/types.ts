@@ -25,6 +25,8 @@ export interface SimResourceView {
   readonly id: string;
   readonly state: string;
   readonly clusterId?: string;
+  /** the custom key store of a KMS key */
+  readonly keyStoreId?: string;
 }
 
 /**
@@ -44,6 +46,10 @@ export interface SimulatorControl {
   /** a Secrets Manager secret of the stack; returns its ARN (the secret's physical id) */
   createSecret?(region: string, name: string, secretString: string, opts?: { description?: string }): { arn: string };
   deleteSecret?(region: string, secretId: string, opts?: { forceDelete?: boolean }): void;
+  /** an AWS::KMS::Alias of the stack: CreateAlias (targetKeyId) or DeleteAlias (undefined) in KMS */
+  kmsAlias?(region: string, aliasName: string, targetKeyId: string | undefined): void;
+  /** the KeyState of a KMS key named by id, ARN or alias (undefined: no such key) */
+  describeKmsKey?(region: string, keyId: string): string | undefined;
   /** resolves once nothing runs on the simulated hosts (real time); awaited before virtual time passes */
   settle?(): Promise<void>;
 }

@@ -107,6 +107,7 @@ export function makeClusterBackup(ctx: SimContext, region: string, c: ClusterRec
     hsmType: c.hsmType,
     mode: c.mode,
     clusterCertificate: c.certificates.ClusterCertificate,
+    trustAnchor: c.trustAnchor,
   };
   ctx.store.region(region).backups.set(b.id, b);
   if (state === 'CREATE_IN_PROGRESS') {

@@ -32,10 +32,32 @@ export type ErrorType =
   | 'ResourceNotFoundException'
   | 'InvalidParameterException'
   | 'InvalidRequestException'
-  | 'InternalServiceError';
+  | 'InternalServiceError'
+  // KMS (API reference: custom key store operations, CreateKey, DescribeKey, ScheduleKeyDeletion,
+  // tags, key policies, aliases)
+  | 'CloudHsmClusterInUseException'
+  | 'CloudHsmClusterInvalidConfigurationException'
+  | 'CloudHsmClusterNotActiveException'
+  | 'CloudHsmClusterNotFoundException'
+  | 'CloudHsmClusterNotRelatedException'
+  | 'CustomKeyStoreHasCMKsException'
+  | 'CustomKeyStoreInvalidStateException'
+  | 'CustomKeyStoreNameInUseException'
+  | 'CustomKeyStoreNotFoundException'
+  | 'IncorrectTrustAnchorException'
+  | 'KMSInternalException'
+  | 'KMSInvalidStateException'
+  | 'NotFoundException'
+  | 'AlreadyExistsException'
+  | 'InvalidAliasNameException'
+  | 'InvalidArnException'
+  | 'LimitExceededException'
+  | 'MalformedPolicyDocumentException'
+  | 'TagException'
+  | 'UnsupportedOperationException';
 
 /** Error types answered with HTTP 500 (the SDK retries them). */
-const SERVER_ERRORS: readonly ErrorType[] = ['CloudHsmInternalFailureException', 'InternalServerError', 'InternalServiceError'];
+const SERVER_ERRORS: readonly ErrorType[] = ['CloudHsmInternalFailureException', 'InternalServerError', 'InternalServiceError', 'KMSInternalException'];
 
 export class SimError extends Error {
   constructor(

@@ -2,7 +2,9 @@
 // activation the cluster has the built-in `admin` in the unactivated-admin role (its default
 // password is "password") and the service's internal appliance user; `cluster activate` gives
 // admin the admin role and the new password. Crypto users (kmsuser for a KMS key store) are
-// added the same way, with `add`.
+// added with `add` (the CLI's `user create`). A user logged in through a CLI session (the
+// stand-in's interactive mode) stays logged in until `logout` or the end of that session: KMS
+// refuses to connect a key store while kmsuser is logged in (USER_LOGGED_IN).
 
 export type HsmUserRole = 'unactivated-admin' | 'admin' | 'crypto-user' | 'internal(APPLIANCE_USER)';
 
@@ -12,6 +14,8 @@ export interface HsmUser {
   /** never shown by any listing */
   password: string;
   locked: boolean;
+  /** ids of the CLI sessions logged in as this user */
+  sessions?: Set<string>;
 }
 
 /** The built-in admin's password before activation (CloudHSM user guide). */
@@ -47,6 +51,29 @@ export class HsmUsers {
   public add(region: string, clusterId: string, user: HsmUser): void {
     if (this.find(region, clusterId, user.username)) throw new Error(`user ${user.username} already exists`);
     this.of(region, clusterId).push({ ...user });
+  }
+
+  /** Whether any CLI session is logged in as the user. */
+  public static loggedIn(u: HsmUser): boolean {
+    return (u.sessions?.size ?? 0) > 0;
+  }
+
+  /** The user a session is logged in as on a cluster, if any. */
+  public sessionUser(region: string, clusterId: string, session: string): HsmUser | undefined {
+    return this.of(region, clusterId).find((u) => u.sessions?.has(session));
+  }
+
+  public login(user: HsmUser, session: string): void {
+    (user.sessions ??= new Set()).add(session);
+  }
+
+  /** Ends a session's login on every cluster (`logout`, or the CLI process ends). */
+  public endSession(session: string): boolean {
+    let ended = false;
+    for (const users of this.byCluster.values()) {
+      for (const u of users) ended = (u.sessions?.delete(session) ?? false) || ended;
+    }
+    return ended;
   }
 
   public clear(): void {

@@ -26,3 +26,8 @@ export { PLUGIN_OUTPUT_LIMIT, STDERR_LIMIT, STDOUT_LIMIT } from './ops/ssm';
 export type { CommandFaultSpec, CommandResult, CommandRun, CommandRunner, InvocationStatus } from './run-command';
 export type { SecretRecord } from './secrets';
 export type { Service } from './simulator';
+export { CONNECTION_ERROR_CODES, hasTwoActiveAzs, KMS_USER, KmsState } from './kms';
+export type { ConnectionErrorCode, ConnectionFault, ConnectionState, KeyState, KeyStoreRecord, KmsKeyRecord } from './kms';
+export { KMS_HANDLERS } from './ops/kms';
+export { KMS_OPERATIONS } from './types';
+export type { KmsOperation } from './types';

@@ -58,6 +58,19 @@ export class IdFactory {
     return this.unique(() => `${prefix}-${this.rng.pick(HEX, 17)}`);
   }
 
+  /** A KMS custom key store id: cks- and 17 hex digits (the form the KMS API reference shows). */
+  public keyStoreId(): string {
+    return this.unique(() => `cks-${this.rng.pick(HEX, 17)}`);
+  }
+
+  /** A KMS key id: a UUID (8-4-4-4-12 hex digits). */
+  public uuid(): string {
+    return this.unique(() => {
+      const h = this.rng.pick(HEX, 32);
+      return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+    });
+  }
+
   /** PreCoPassword: the reference allows 7-32 characters. */
   public password(): string {
     return this.rng.pick(PASSWORD, 16);

@@ -11,6 +11,7 @@ import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { serialization, SimError } from './errors';
 import { FaultSpec } from './faults';
+import { ConnectionFault } from './kms';
 import { PCA_TARGET_PREFIX, PcaError, PrivateCaFake } from './pca';
 import { CommandFaultSpec } from './run-command';
 import { CloudHsmSimulator, Service } from './simulator';
@@ -18,7 +19,9 @@ import { ClusterState, Tag } from './types';
 
 const TARGET_PREFIX = 'BaldrApiService.';
 /** The other services, by the target prefix of their requests (both awsJson1_1). */
-const SERVICE_PREFIXES: ReadonlyArray<readonly [string, Service]> = [['AmazonSSM.', 'ssm'], ['secretsmanager.', 'secretsmanager']];
+const SERVICE_PREFIXES: ReadonlyArray<readonly [string, Service]> = [
+  ['AmazonSSM.', 'ssm'], ['secretsmanager.', 'secretsmanager'], ['TrentService.', 'kms'],
+];
 const MAX_BODY = 1024 * 1024;
 
 export interface SimulatorServer {
@@ -91,8 +94,10 @@ const CONTROL: Record<string, (sim: CloudHsmSimulator, body: Body) => unknown> =
   'hsm-cli': (sim, b) => {
     const servers = Array.isArray(b.servers) ? b.servers.map(String) : [];
     const args = Array.isArray(b.args) ? b.args.map(String) : [];
-    return sim.hsmCli(str(b, 'region', sim.defaultRegion), servers, args, b.password as string | undefined);
+    return sim.hsmCli(str(b, 'region', sim.defaultRegion), servers, args, b.password as string | undefined, b.session as string | undefined);
   },
+  'hsm-cli-end-session': (sim, b) => { sim.endHsmCliSession(str(b, 'session')); return {}; },
+  'add-connection-fault': (sim, b) => { sim.injectConnectionFault(b as unknown as ConnectionFault); return {}; },
   'add-command-fault': (sim, b) => { sim.injectCommandFault(b as unknown as CommandFaultSpec); return {}; },
   'clear-command-faults': (sim) => { sim.clearCommandFaults(); return {}; },
 };

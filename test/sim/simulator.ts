@@ -10,6 +10,7 @@ import { CallLog, FaultInjector, FaultSpec } from './faults';
 import { CliOutcome, runHsmCli } from './hsm-cli';
 import { HsmUsers } from './hsm-users';
 import { InstanceRecord, LaunchOptions, ManagedInstances } from './instances';
+import { ConnectionFault, KmsState } from './kms';
 import { parseCidr } from './network';
 import {
   copyBackupToRegion, deleteBackup, describeBackups, modifyBackupAttributes, restoreBackup,
@@ -18,6 +19,7 @@ import {
   createCluster, deleteCluster, describeClusters, initializeCluster, modifyCluster,
 } from './ops/clusters';
 import { createHsm, deleteHsm } from './ops/hsms';
+import { KMS_HANDLERS } from './ops/kms';
 import { SECRETS_HANDLERS } from './ops/secrets';
 import { SSM_HANDLERS } from './ops/ssm';
 import { listTags, tagResource, untagResource } from './ops/tags';
@@ -46,10 +48,12 @@ export interface SimulatorOptions {
   readonly autoAdvanceMs?: number;
   /** what runs the commands and user data of managed instances (host/sandbox.ts); default: none */
   readonly commandRunner?: CommandRunner;
+  /** KMS rotates kmsuser's password when it connects a key store, as ConnectCustomKeyStore documents (default true) */
+  readonly rotateKmsUserPassword?: boolean;
 }
 
 /** The services the simulator serves, by the target prefix of their requests. */
-export type Service = 'cloudhsm' | 'ssm' | 'secretsmanager';
+export type Service = 'cloudhsm' | 'ssm' | 'secretsmanager' | 'kms';
 
 /** A call admitted past the fault check: what the server waits for, then runs. */
 export interface CallPlan {
@@ -63,11 +67,18 @@ export interface CallPlan {
 
 export interface SimResource {
   readonly region: string;
-  readonly type: 'cluster' | 'hsm' | 'backup' | 'instance' | 'secret';
+  readonly type: 'cluster' | 'hsm' | 'backup' | 'instance' | 'secret' | 'key-store' | 'kms-key';
   readonly id: string;
   readonly state: string;
-  /** the cluster of an HSM or a backup */
+  /** the cluster of an HSM, a backup, a key store or a KMS key in a key store */
   readonly clusterId?: string;
+  /** the custom key store of a KMS key */
+  readonly keyStoreId?: string;
+}
+
+/** An injected internal failure as the service names it (KMS: KMSInternalException). */
+function asServiceError(service: Service, error: SimError): SimError {
+  return service === 'kms' && error.type === 'CloudHsmInternalFailureException' ? new SimError('KMSInternalException', error.message, 500) : error;
 }
 
 const HANDLERS: Record<string, OperationHandler> = {
@@ -100,6 +111,8 @@ export class CloudHsmSimulator {
   public readonly runCommand: RunCommandEngine;
   public readonly secrets: SecretStore;
   public readonly hsmUsers = new HsmUsers();
+  /** KMS: CloudHSM key stores, their keys, aliases */
+  public readonly kms: KmsState;
   private readonly store = new Store();
   private readonly rng: SeededRandom;
   private readonly faultRng: SeededRandom;
@@ -126,6 +139,7 @@ export class CloudHsmSimulator {
     this.runCommand = new RunCommandEngine(this.clock, this.rng, this.faultRng, this.timings);
     this.runCommand.setRunner(opts.commandRunner);
     this.secrets = new SecretStore(this.rng, this.accountId);
+    this.kms = new KmsState(this.clock, this.ids, this.timings, this.store, this.hsmUsers, opts.rotateKmsUserPassword ?? true);
   }
 
   /**
@@ -139,18 +153,19 @@ export class CloudHsmSimulator {
   /** Admits a call: counts it and applies throttling / internal-error faults before anything runs. */
   public beginCall(region: string, operation: string, service: Service = 'cloudhsm'): CallPlan {
     const known = service === 'cloudhsm' ? isOperation(operation)
-      : Object.keys(service === 'ssm' ? SSM_HANDLERS : SECRETS_HANDLERS).includes(operation);
+      : Object.keys({ ssm: SSM_HANDLERS, secretsmanager: SECRETS_HANDLERS, kms: KMS_HANDLERS }[service]).includes(operation);
     if (!known) {
-      const name = { cloudhsm: 'BaldrApiService', ssm: 'AmazonSSM', secretsmanager: 'secretsmanager' }[service];
+      const name = { cloudhsm: 'BaldrApiService', ssm: 'AmazonSSM', secretsmanager: 'secretsmanager', kms: 'TrentService' }[service];
       throw new SimError('UnknownOperationException', `Operation '${operation}' is not supported by ${name}`);
     }
     const op = operation as AnyOperation;
     const virtualMs = this.clock.now();
     const decision = this.faults.before(region, op);
     if (decision.error) {
-      this.calls.add({ region, operation: op, virtualMs, outcome: 'fault', errorType: decision.error.type });
+      const error = asServiceError(service, decision.error);
+      this.calls.add({ region, operation: op, virtualMs, outcome: 'fault', errorType: error.type });
       this.afterCall();
-      throw decision.error;
+      throw error;
     }
     return { region, service, operation: op, latencyMs: decision.latencyMs, virtualMs };
   }
@@ -171,7 +186,8 @@ export class CloudHsmSimulator {
       this.afterCall();
       throw error;
     }
-    const dropped = this.faults.afterSuccess(region, operation);
+    const lost = this.faults.afterSuccess(region, operation);
+    const dropped = lost && asServiceError(plan.service, lost);
     this.calls.add({ region, operation, virtualMs, outcome: dropped ? 'dropped' : 'ok', errorType: dropped?.type });
     this.afterCall();
     if (dropped) throw dropped;
@@ -184,6 +200,7 @@ export class CloudHsmSimulator {
       return SSM_HANDLERS[operation]({ clock: this.clock, instances: this.instances, runCommand: this.runCommand }, region, input);
     }
     if (service === 'secretsmanager') return SECRETS_HANDLERS[operation]({ clock: this.clock, secrets: this.secrets }, region, input);
+    if (service === 'kms') return KMS_HANDLERS[operation](this.kmsContext(), region, input);
     return HANDLERS[operation](this.ctx, region, input);
   }
 
@@ -285,6 +302,11 @@ export class CloudHsmSimulator {
     for (const s of this.secrets.all()) {
       out.push({ region: s.region, type: 'secret', id: s.arn, state: s.deletedMs === undefined ? 'ACTIVE' : 'DELETED' });
     }
+    // A deleted key store or KMS key is gone from KMS; a key pending deletion is listed as such.
+    for (const s of this.kms.keyStores.values()) out.push({ region: s.region, type: 'key-store', id: s.id, state: s.state, clusterId: s.clusterId });
+    for (const k of this.kms.keys.values()) {
+      out.push({ region: k.region, type: 'kms-key', id: k.id, state: this.kms.keyState(k), clusterId: k.clusterId, keyStoreId: k.keyStoreId });
+    }
     return out;
   }
 
@@ -358,9 +380,54 @@ export class CloudHsmSimulator {
     else secret.deletedMs ??= this.clock.now();
   }
 
-  /** One CloudHSM CLI command against the cluster behind `servers` (the stand-in CLI uses it). */
-  public hsmCli(region: string, servers: readonly string[], args: readonly string[], password?: string): CliOutcome {
-    return runHsmCli(this.store, this.hsmUsers, region, servers, args, password);
+  /**
+   * One CloudHSM CLI command against the cluster behind `servers` (the stand-in CLI uses it);
+   * `session` names the CLI process a login belongs to.
+   */
+  public hsmCli(region: string, servers: readonly string[], args: readonly string[], password?: string, session?: string): CliOutcome {
+    return runHsmCli(this.store, this.hsmUsers, region, servers, args, password, session);
+  }
+
+  /** The end of a CLI process: its login ends. */
+  public endHsmCliSession(session: string): void {
+    this.hsmUsers.endSession(session);
+  }
+
+  // ---- control: KMS -------------------------------------------------------------------
+
+  /** The next connection attempts (of one key store, or any) end FAILED with this ConnectionErrorCode. */
+  public injectConnectionFault(fault: ConnectionFault): void {
+    this.kms.addConnectionFault(fault);
+  }
+
+  /** A key store as DescribeCustomKeyStores shows it, without an API call. */
+  public peekKeyStore(region: string, keyStoreId: string): JsonObject | undefined {
+    if (this.kms.keyStores.get(keyStoreId)?.region !== region) return undefined;
+    const out = KMS_HANDLERS.DescribeCustomKeyStores(this.kmsContext(), region, { CustomKeyStoreId: keyStoreId });
+    return (out.CustomKeyStores as JsonObject[])[0];
+  }
+
+  /** A KMS key's metadata, without an API call. */
+  public peekKey(region: string, keyId: string): JsonObject | undefined {
+    const k = this.kms.keys.get(keyId);
+    return k?.region === region ? (KMS_HANDLERS.DescribeKey(this.kmsContext(), region, { KeyId: keyId }).KeyMetadata as JsonObject) : undefined;
+  }
+
+  /** The KeyState of a key named by id, ARN or alias, without an API call; undefined if there is none. */
+  public describeKmsKey(region: string, keyId: string): string | undefined {
+    try {
+      return (KMS_HANDLERS.DescribeKey(this.kmsContext(), region, { KeyId: keyId }).KeyMetadata as JsonObject).KeyState as string;
+    } catch (e) {
+      if (e instanceof SimError && e.type === 'NotFoundException') return undefined;
+      throw e;
+    }
+  }
+
+  /** CreateAlias / DeleteAlias without an API call (the harness's AWS::KMS::Alias). */
+  public kmsAlias(region: string, aliasName: string, targetKeyId: string | undefined): void {
+    const ctx = this.kmsContext();
+    if (targetKeyId === undefined) KMS_HANDLERS.DeleteAlias(ctx, region, { AliasName: aliasName });
+    else KMS_HANDLERS.CreateAlias(ctx, region, { AliasName: aliasName, TargetKeyId: targetKeyId });
   }
 
   // ---- control: calls and faults --------------------------------------------------------
@@ -400,6 +467,11 @@ export class CloudHsmSimulator {
     this.runCommand.clear();
     this.secrets.clear();
     this.hsmUsers.clear();
+    this.kms.clear();
+  }
+
+  private kmsContext() {
+    return { kms: this.kms, clock: this.clock, ids: this.ids, accountId: this.accountId };
   }
 
   private cluster(region: string, clusterId: string): ClusterRecord {

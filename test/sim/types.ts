@@ -35,8 +35,32 @@ export type SsmOperation = typeof SSM_OPERATIONS[number];
 export const SECRETS_OPERATIONS = ['DescribeSecret', 'GetSecretValue'] as const;
 export type SecretsOperation = typeof SECRETS_OPERATIONS[number];
 
+/** The KMS operations the simulator serves (target prefix TrentService.): custom key stores and their keys. */
+export const KMS_OPERATIONS = [
+  'ConnectCustomKeyStore',
+  'CreateAlias',
+  'CreateCustomKeyStore',
+  'CreateKey',
+  'DeleteAlias',
+  'DeleteCustomKeyStore',
+  'DescribeCustomKeyStores',
+  'DescribeKey',
+  'DisconnectCustomKeyStore',
+  'GetKeyPolicy',
+  'ListAliases',
+  'ListKeys',
+  'ListResourceTags',
+  'PutKeyPolicy',
+  'ScheduleKeyDeletion',
+  'TagResource',
+  'UntagResource',
+  'UpdateCustomKeyStore',
+  'UpdateKeyDescription',
+] as const;
+export type KmsOperation = typeof KMS_OPERATIONS[number];
+
 /** An operation of any service the simulator serves (call log and faults). */
-export type AnyOperation = Operation | SsmOperation | SecretsOperation;
+export type AnyOperation = Operation | SsmOperation | SecretsOperation | KmsOperation;
 
 export function isOperation(name: string): name is Operation {
   return (OPERATIONS as readonly string[]).includes(name);
@@ -72,6 +96,10 @@ export interface Timings {
   readonly commandDeliveryMs: number;
   /** SendCommand -> GetCommandInvocation finds the invocation (before: InvocationDoesNotExist). */
   readonly invocationVisibleMs: number;
+  /** KMS ConnectCustomKeyStore -> CONNECTED or FAILED (the reference: "an extended amount of time", up to 20 minutes). */
+  readonly keyStoreConnectMs: number;
+  /** KMS DisconnectCustomKeyStore: DISCONNECTING -> DISCONNECTED. */
+  readonly keyStoreDisconnectMs: number;
 }
 
 const MINUTE = 60_000;
@@ -90,6 +118,8 @@ export const DEFAULT_TIMINGS: Timings = {
   instanceBootMs: 3 * MINUTE,
   commandDeliveryMs: 2_000,
   invocationVisibleMs: 1_000,
+  keyStoreConnectMs: 10 * MINUTE,
+  keyStoreDisconnectMs: 30_000,
 };
 
 export type ClusterState =
@@ -165,6 +195,8 @@ export interface ClusterRecord {
   certificates: Certificates;
   preCoPassword: string;
   sourceBackupId?: string;
+  /** the TrustAnchor given to InitializeCluster (never described; KMS checks CreateCustomKeyStore against it) */
+  trustAnchor?: string;
 }
 
 export interface BackupRecord {
@@ -186,6 +218,8 @@ export interface BackupRecord {
   mode: string;
   /** the cluster certificate at backup time, so a restored cluster carries it */
   clusterCertificate?: string;
+  /** the cluster's trust anchor at backup time, carried to a restored cluster like the certificate */
+  trustAnchor?: string;
 }
 
 /** JSON value as received on the wire. */

@@ -4,7 +4,7 @@
 // failed to satisfy constraint: ..."), as CloudHsmInvalidRequestException. A member of
 // the wrong JSON type is a SerializationException, as in the live protocol.
 
-import { invalidRequest, serialization, tagError } from './errors';
+import { invalidRequest, serialization, SimError, tagError } from './errors';
 import { Json, JsonObject, Tag } from './types';
 
 export interface Pattern {
@@ -181,11 +181,14 @@ export class Validator {
     return out;
   }
 
-  /** Throws CloudHsmInvalidRequestException listing every constraint violation found. */
-  public done(): void {
+  /**
+   * Throws CloudHsmInvalidRequestException (or the service's own error, e.g. KMS's
+   * ValidationException) listing every constraint violation found.
+   */
+  public done(error: (message: string) => SimError = invalidRequest): void {
     const n = this.problems.length;
     if (n > 0) {
-      throw invalidRequest(`${n} validation error${n > 1 ? 's' : ''} detected: ${this.problems.join('; ')}`);
+      throw error(`${n} validation error${n > 1 ? 's' : ''} detected: ${this.problems.join('; ')}`);
     }
   }
 

@@ -74,6 +74,7 @@ export const copyBackupToRegion: OperationHandler = (ctx, region, input) => {
     hsmType: src.hsmType,
     mode: src.mode,
     clusterCertificate: src.clusterCertificate,
+    trustAnchor: src.trustAnchor,
   };
   ctx.store.region(copy.region).backups.set(copy.id, copy);
   ctx.clock.schedule(ctx.timings.backupCopyMs, `backup copy ${copy.id} READY`, () => {

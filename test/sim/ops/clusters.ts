@@ -103,6 +103,7 @@ export const createCluster: OperationHandler = (ctx, region, input) => {
     tags: (tags ?? []).map((t) => ({ ...t })),
     hsms: [],
     certificates: source?.clusterCertificate ? { ClusterCertificate: source.clusterCertificate } : {},
+    trustAnchor: source?.trustAnchor,
     preCoPassword: ctx.ids.password(),
     sourceBackupId,
   };
@@ -215,6 +216,7 @@ export const initializeCluster: OperationHandler = (ctx, region, input) => {
   ctx.clock.schedule(ctx.timings.initializeMs, `cluster ${c.id} INITIALIZED`, () => {
     if (c.state !== 'INITIALIZE_IN_PROGRESS') return;
     c.certificates.ClusterCertificate = signedCert;
+    c.trustAnchor = trustAnchor;
     delete c.certificates.ClusterCsr;
     setClusterState(c, 'INITIALIZED');
   });

@@ -12,6 +12,7 @@ const SERVICES = {
   secretsmanager: ['secretsmanager.', 'secretsmanager'],
   ssm: ['AmazonSSM.', 'ssm'],
   cloudhsmv2: ['BaldrApiService.', 'cloudhsm'],
+  kms: ['TrentService.', 'kms'],
 };
 const pascal = (kebab) => kebab.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
 

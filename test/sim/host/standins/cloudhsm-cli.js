@@ -1,8 +1,10 @@
 // The CloudHSM CLI (`$CLOUDHSM_DIR/bin/cloudhsm-cli`, installed by the stand-in package) of the
 // host sandbox: `cluster activate [--password P]`, `user list`, `login --username U --role R
-// --password P`, `logout`, in single-command mode (`cloudhsm-cli user list`) or in interactive
+// --password P`, `logout`, `user create --username U --role R --password P`, `user change-password
+// --username U --role R --password P`, in single-command mode (`cloudhsm-cli user list`) or in interactive
 // mode (`cloudhsm-cli interactive`, commands read line by line from stdin until `quit`; each
-// prints its JSON after the `aws-cloudhsm > ` prompt, nothing is echoed). Like the
+// prints its JSON after the `aws-cloudhsm > ` prompt, nothing is echoed; a login lasts until
+// `logout` or the end of the process, as the CLI's session does). Like the
 // real CLI it reads `$CLOUDHSM_DIR/etc/cloudhsm-cli.cfg` (written by configure-cli) for the HSM
 // addresses and needs the trust anchor named there (`hsm_ca_file`); without --password
 // `cluster activate` reads the password and its confirmation from stdin. It prints
@@ -11,6 +13,7 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
+const { randomUUID } = require('node:crypto');
 const { control, fail, region } = require('./common');
 
 const dir = process.env.CLOUDHSM_DIR || '/opt/cloudhsm';
@@ -41,22 +44,22 @@ async function main() {
   if (!fs.existsSync(ca)) error(`Unable to establish a TLS connection: the trust anchor ${ca} was not found`);
   if (args[0] === 'interactive') {
     const lines = fs.readFileSync(0, 'utf8').split('\n');
-    let loggedIn = false; // the session: logout needs a login before it
-    for (const line of lines) {
-      const words = line.trim().split(/\s+/).filter((w) => w !== '');
-      if (words.length === 0) continue;
-      if (words[0] === 'quit' || words[0] === 'exit') break;
-      process.stdout.write('aws-cloudhsm > ');
-      if (words[0] === 'logout') {
-        const out = loggedIn ? { error_code: 0, data: 'Logout successful' } : { error_code: 1, data: 'Logout failed: no user is logged in' };
-        loggedIn = false;
-        process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-        continue;
+    // The session of this process: the simulator keeps its login until logout or the end.
+    const session = `${process.pid}-${randomUUID()}`;
+    try {
+      for (const line of lines) {
+        const words = line.trim().split(/\s+/).filter((w) => w !== '');
+        if (words.length === 0) continue;
+        if (words[0] === 'quit' || words[0] === 'exit') break;
+        process.stdout.write('aws-cloudhsm > ');
+        const p = words.indexOf('--password');
+        const outcome = await control('hsm-cli', {
+          region, servers, session, args: p < 0 ? words : words.filter((_, n) => n !== p && n !== p + 1), password: p < 0 ? undefined : words[p + 1],
+        });
+        process.stdout.write(`${JSON.stringify(outcome.output, null, 2)}\n`);
       }
-      const p = words.indexOf('--password');
-      const outcome = await control('hsm-cli', { region, servers, args: p < 0 ? words : words.filter((_, n) => n !== p && n !== p + 1), password: p < 0 ? undefined : words[p + 1] });
-      if (words[0] === 'login' && outcome.exitCode === 0) loggedIn = true;
-      process.stdout.write(`${JSON.stringify(outcome.output, null, 2)}\n`);
+    } finally {
+      await control('hsm-cli-end-session', { session });
     }
     process.exit(0);
   }

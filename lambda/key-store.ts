@@ -1,0 +1,407 @@
+import { Cluster } from '@aws-sdk/client-cloudhsm-v2';
+import {
+  ConnectCustomKeyStoreCommand, CreateCustomKeyStoreCommand, CustomKeyStoresListEntry, DeleteCustomKeyStoreCommand,
+  DescribeCustomKeyStoresCommand, DisconnectCustomKeyStoreCommand, UpdateCustomKeyStoreCommand,
+} from '@aws-sdk/client-kms';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { SendCommandCommand } from '@aws-sdk/client-ssm';
+import { CA_ARN_PATTERN, INSTANCE_ID_PATTERN, SECRET_ARN_PATTERN, SECRET_FIELD_PATTERN } from './activation';
+import { kms, messageOf, secretsManager, ssm } from './aws';
+import { describeCluster, TRANSITIONAL_STATES } from './cluster';
+import {
+  commandFailure, commandsOnHost, DELIVERY_TIMEOUT_SECONDS, EXECUTION_TIMEOUT_SECONDS, hereDocCommands, hostIsOnline,
+  hostScript, RUN_SHELL_SCRIPT, RUNNING,
+} from './host-command';
+import { connectionFailure } from './key-store-errors';
+import { log } from './log';
+import { trustAnchorOf } from './private-ca';
+import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
+import { checkCertificatePem, checkClusterId } from '../src/private/rules';
+
+/**
+ * `Custom::CloudHsmKeyStore`: a KMS custom key store (AWS_CLOUDHSM) on a cluster. Creating it makes
+ * sure the cluster has the crypto user kmsuser (create-kmsuser.sh on the admin host, which reads
+ * both passwords from Secrets Manager itself), then CreateCustomKeyStore (the one call that takes
+ * the kmsuser password, read here from its secret), ConnectCustomKeyStore, and waits for CONNECTED.
+ * The physical id is the custom key store id (cks-...), known once the store exists.
+ */
+
+/** CustomKeyStoreName: 1 to 256 characters (KMS API reference, CreateCustomKeyStore). */
+const NAME_MAX = 256;
+const KEY_STORE_ID_PATTERN = /^cks-[0-9a-z]{17}$/;
+
+export interface KeyStoreProperties {
+  readonly clusterId: string;
+  readonly instanceId: string;
+  readonly adminSecretArn: string;
+  readonly adminSecretField?: string;
+  readonly kmsUserSecretArn: string;
+  readonly name: string;
+  readonly trustAnchor?: string;
+  readonly certificateAuthorityArn?: string;
+}
+
+const q = (v: unknown) => JSON.stringify(v);
+
+export function parseKeyStoreProperties(raw: Record<string, any>): KeyStoreProperties {
+  const props: KeyStoreProperties = {
+    clusterId: String(raw.ClusterId ?? ''),
+    instanceId: String(raw.InstanceId ?? ''),
+    adminSecretArn: String(raw.AdminSecretArn ?? ''),
+    adminSecretField: raw.AdminSecretField || undefined,
+    kmsUserSecretArn: String(raw.KmsUserSecretArn ?? ''),
+    name: String(raw.CustomKeyStoreName ?? ''),
+    trustAnchor: raw.TrustAnchor || undefined,
+    certificateAuthorityArn: raw.CertificateAuthorityArn || undefined,
+  };
+  const errors: string[] = [];
+  const idError = checkClusterId('cluster (ClusterId)', props.clusterId);
+  if (idError) errors.push(idError);
+  if (!INSTANCE_ID_PATTERN.test(props.instanceId)) {
+    errors.push(`cluster.adminHost (InstanceId): ${q(props.instanceId)} is not an EC2 instance id (must match ${INSTANCE_ID_PATTERN.source})`);
+  }
+  if (!SECRET_ARN_PATTERN.test(props.adminSecretArn)) {
+    errors.push(`cluster.adminSecret (AdminSecretArn): ${q(props.adminSecretArn)} is not a Secrets Manager secret ARN`);
+  }
+  if (props.adminSecretField !== undefined && !SECRET_FIELD_PATTERN.test(props.adminSecretField)) {
+    errors.push(`adminSecretField (AdminSecretField): ${q(props.adminSecretField)} is not valid (must match ${SECRET_FIELD_PATTERN.source})`);
+  }
+  if (!SECRET_ARN_PATTERN.test(props.kmsUserSecretArn)) {
+    errors.push(`kmsUserSecret (KmsUserSecretArn): ${q(props.kmsUserSecretArn)} is not a Secrets Manager secret ARN`);
+  }
+  if (props.name.length < 1 || props.name.length > NAME_MAX) {
+    errors.push(`customKeyStoreName (CustomKeyStoreName): ${q(props.name)} must have 1 to ${NAME_MAX} characters`);
+  }
+  if (props.trustAnchor !== undefined) errors.push(...checkCertificatePem('trustAnchor (TrustAnchor)', props.trustAnchor));
+  if (props.certificateAuthorityArn !== undefined && !CA_ARN_PATTERN.test(props.certificateAuthorityArn)) {
+    errors.push(`certificateAuthority (CertificateAuthorityArn): ${q(props.certificateAuthorityArn)} is not an AWS Private CA ARN`);
+  }
+  if (props.trustAnchor === undefined && props.certificateAuthorityArn === undefined) {
+    errors.push('trustAnchor (TrustAnchor): the cluster\'s trust anchor is needed (TrustAnchor or CertificateAuthorityArn)');
+  }
+  if (errors.length > 0) throw new Error(errors.join('; '));
+  return props;
+}
+
+/** The physical id before the store exists (a create that failed early is deleted by this id). */
+export const pendingId = (clusterId: string) => `cdk-cloudhsm:key-store:${clusterId}`;
+
+/** The Comment of every kmsuser command: names the cluster and the CloudFormation request (at most 100 characters). */
+export const commentPrefix = (clusterId: string) => `cdk-cloudhsm kmsuser ${clusterId} `;
+export const commentOf = (clusterId: string, requestId: string) => `${commentPrefix(clusterId)}${requestId}`.slice(0, 100);
+
+const HEREDOC_END = 'CDK_CLOUDHSM_KMSUSER';
+
+/** The AWS-RunShellScript commands that run create-kmsuser.sh: ids and addresses only, never a password. */
+export function kmsUserCommands(args: {
+  clusterId: string; adminSecretArn: string; adminSecretField?: string; kmsUserSecretArn: string; region: string; hsmIps: string[];
+}): string[] {
+  const argv = [
+    '--cluster-id', args.clusterId, '--admin-secret-id', args.adminSecretArn, '--kmsuser-secret-id', args.kmsUserSecretArn,
+    '--region', args.region, ...args.hsmIps.flatMap((ip) => ['--hsm-ip', ip]),
+    ...(args.adminSecretField ? ['--admin-secret-field', args.adminSecretField] : []),
+  ];
+  return hereDocCommands('create-kmsuser.sh', hostScript('create-kmsuser.sh'), HEREDOC_END, argv);
+}
+
+function label(event: ResourceEvent, props: Pick<KeyStoreProperties, 'name' | 'clusterId'>): string {
+  return `HsmKeyStore ${event.LogicalResourceId} (${q(props.name)} on ${props.clusterId})`;
+}
+
+const isName = (err: unknown, ...names: string[]) => names.includes((err as { name?: string })?.name ?? '');
+
+/** The store with this name or id, if any (DescribeCustomKeyStores fails with CustomKeyStoreNotFoundException when none). */
+async function describeStore(filter: { CustomKeyStoreName: string } | { CustomKeyStoreId: string }): Promise<CustomKeyStoresListEntry | undefined> {
+  try {
+    const out = await kms().send(new DescribeCustomKeyStoresCommand(filter));
+    return out.CustomKeyStores?.[0];
+  } catch (err) {
+    if (isName(err, 'CustomKeyStoreNotFoundException')) return undefined;
+    throw err;
+  }
+}
+const storeByName = (name: string) => describeStore({ CustomKeyStoreName: name });
+const storeById = (id: string) => describeStore({ CustomKeyStoreId: id });
+
+/** The store of this resource: by its id once known, otherwise by name (and on this cluster). */
+async function ownStore(event: ResourceEvent, props: KeyStoreProperties): Promise<CustomKeyStoresListEntry | undefined> {
+  const id = event.PhysicalResourceId;
+  if (id && KEY_STORE_ID_PATTERN.test(id)) return storeById(id);
+  const found = await storeByName(props.name);
+  return found?.CloudHsmClusterId === props.clusterId ? found : undefined;
+}
+
+function done(store: CustomKeyStoresListEntry): IsCompleteResponse {
+  return {
+    IsComplete: true,
+    PhysicalResourceId: store.CustomKeyStoreId!,
+    Data: { CustomKeyStoreId: store.CustomKeyStoreId ?? '', CustomKeyStoreName: store.CustomKeyStoreName ?? '', ConnectionState: store.ConnectionState ?? '' },
+  };
+}
+
+/**
+ * The deploy-time rules of a CloudHSM key store's cluster (KMS developer guide, "Assemble the
+ * prerequisites"): ACTIVE, with at least two ACTIVE HSMs in different Availability Zones.
+ * 'ready' when they hold, 'wait' while the cluster or an HSM is still changing; otherwise an error.
+ */
+export function clusterReadiness(who: string, cluster: Cluster | undefined, clusterId: string): 'ready' | 'wait' {
+  if (!cluster || cluster.State === 'DELETED' || cluster.State === 'DELETE_IN_PROGRESS') {
+    throw new Error(`${who}: cluster (ClusterId): the cluster ${clusterId} does not exist (or is being deleted)`);
+  }
+  const state = cluster.State ?? '';
+  if (TRANSITIONAL_STATES.has(state)) return 'wait';
+  if (state !== 'ACTIVE') {
+    throw new Error(`${who}: cluster (ClusterId): the cluster ${clusterId} is ${state}; a KMS key store needs an ACTIVE (initialized and activated) cluster`);
+  }
+  const hsms = cluster.Hsms ?? [];
+  const active = hsms.filter((h) => h.State === 'ACTIVE');
+  const zones = new Set(active.map((h) => h.AvailabilityZone));
+  if (zones.size >= 2) return 'ready';
+  if (hsms.some((h) => h.State === 'CREATE_IN_PROGRESS')) return 'wait';
+  throw new Error(`${who}: cluster (ClusterId): the cluster ${clusterId} has ${active.length} ACTIVE HSM(s) in ${zones.size} Availability Zone(s) `
+    + `(${[...zones].join(', ') || 'none'}); a KMS key store needs at least two ACTIVE HSMs in different Availability Zones: add an HSM in another zone`);
+}
+
+async function trustAnchorFor(who: string, props: KeyStoreProperties): Promise<string> {
+  if (props.trustAnchor) return props.trustAnchor;
+  return trustAnchorOf(who, props.certificateAuthorityArn!);
+}
+
+/** The kmsuser password, read from its secret for the one KMS call that takes it. Never logged, never returned. */
+async function kmsUserPassword(who: string, secretArn: string): Promise<string> {
+  try {
+    const out = await secretsManager(secretArn.split(':')[3]).send(new GetSecretValueCommand({ SecretId: secretArn }));
+    if (!out.SecretString) throw new Error('the secret has no SecretString');
+    return out.SecretString;
+  } catch (err) {
+    throw new Error(`${who}: kmsUserSecret (KmsUserSecretArn): cannot read ${secretArn}: ${messageOf(err)}`);
+  }
+}
+
+/**
+ * Step 1 of a create: kmsuser on the cluster through the admin host. 'done' once this request's
+ * command succeeded; otherwise it waits for a running command or sends one.
+ */
+async function ensureKmsUser(event: ResourceEvent, props: KeyStoreProperties, cluster: Cluster): Promise<'done' | 'wait'> {
+  const who = label(event, props);
+  const commands = await commandsOnHost(props.instanceId, commentPrefix(props.clusterId));
+  const running = commands.find((c) => RUNNING.has(c.Status ?? ''));
+  if (running) {
+    log(event, 'waiting for the kmsuser command', { clusterId: props.clusterId, commandId: running.CommandId, status: running.Status });
+    return 'wait';
+  }
+  const own = commands.find((c) => c.Comment === commentOf(props.clusterId, event.RequestId));
+  if (own?.Status === 'Success') return 'done';
+  if (own) throw await commandFailure(who, `kmsuser on cluster ${props.clusterId}`, props.instanceId, own);
+
+  const ping = await hostIsOnline(props.instanceId);
+  if (ping !== 'Online') {
+    log(event, 'waiting for the admin host to be online in SSM', { instanceId: props.instanceId, pingStatus: ping });
+    return 'wait';
+  }
+  const hsmIps = (cluster.Hsms ?? []).filter((h) => h.State === 'ACTIVE' && h.EniIp).map((h) => h.EniIp!);
+  const commandsText = kmsUserCommands({
+    clusterId: props.clusterId,
+    adminSecretArn: props.adminSecretArn,
+    adminSecretField: props.adminSecretField,
+    kmsUserSecretArn: props.kmsUserSecretArn,
+    // The secrets' region (the admin secret's; the kmsuser secret is made beside it).
+    region: props.kmsUserSecretArn.split(':')[3] || (process.env.AWS_REGION ?? ''),
+    hsmIps,
+  });
+  try {
+    const out = await ssm().send(new SendCommandCommand({
+      DocumentName: RUN_SHELL_SCRIPT,
+      InstanceIds: [props.instanceId],
+      Comment: commentOf(props.clusterId, event.RequestId),
+      TimeoutSeconds: DELIVERY_TIMEOUT_SECONDS,
+      Parameters: { commands: commandsText, executionTimeout: [String(EXECUTION_TIMEOUT_SECONDS)] },
+    }));
+    log(event, 'SendCommand', { clusterId: props.clusterId, instanceId: props.instanceId, commandId: out.Command?.CommandId });
+  } catch (err) {
+    throw new Error(`${who}: SendCommand to ${props.instanceId} failed: ${messageOf(err)}`);
+  }
+  return 'wait';
+}
+
+/** What KMS's CreateCustomKeyStore errors mean for this resource. */
+function createFailure(who: string, props: KeyStoreProperties, err: unknown): Error {
+  const m = messageOf(err);
+  if (isName(err, 'CloudHsmClusterInUseException')) {
+    return new Error(`${who}: cluster (ClusterId): the cluster ${props.clusterId} already backs another custom key store (one store per cluster); `
+      + `use that store with HsmKeyStore.fromCustomKeyStoreId, or delete it first: ${m}`);
+  }
+  if (isName(err, 'IncorrectTrustAnchorException')) {
+    return new Error(`${who}: trustAnchor (TrustAnchor): the trust anchor is not the one that signed the cluster ${props.clusterId}'s certificate: ${m}`);
+  }
+  if (isName(err, 'CloudHsmClusterInvalidConfigurationException')) {
+    return new Error(`${who}: cluster (ClusterId): the cluster ${props.clusterId} does not meet KMS's requirements (private subnets in two `
+      + `Availability Zones, security group rules for TCP 2223-2225, two ACTIVE HSMs in different zones): ${m}`);
+  }
+  return new Error(`${who}: CreateCustomKeyStore failed: ${m}`);
+}
+
+/** Creates the store (after kmsuser). A store of the same name made by a duplicated attempt is found on the next poll. */
+async function createStore(event: ResourceEvent, props: KeyStoreProperties): Promise<void> {
+  const who = label(event, props);
+  const trustAnchor = await trustAnchorFor(who, props);
+  const password = await kmsUserPassword(who, props.kmsUserSecretArn);
+  try {
+    const out = await kms().send(new CreateCustomKeyStoreCommand({
+      CustomKeyStoreName: props.name,
+      CloudHsmClusterId: props.clusterId,
+      TrustAnchorCertificate: trustAnchor,
+      KeyStorePassword: password,
+      CustomKeyStoreType: 'AWS_CLOUDHSM',
+    }));
+    log(event, 'CreateCustomKeyStore', { clusterId: props.clusterId, customKeyStoreId: out.CustomKeyStoreId });
+  } catch (err) {
+    if (isName(err, 'CustomKeyStoreNameInUseException')) return; // another attempt made it: found by name next time
+    throw createFailure(who, props, err);
+  }
+}
+
+async function connect(event: ResourceEvent, who: string, id: string): Promise<void> {
+  try {
+    await kms().send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+    log(event, 'ConnectCustomKeyStore', { customKeyStoreId: id });
+  } catch (err) {
+    // Already connecting (a duplicated poll): the next describe tells.
+    if (isName(err, 'CustomKeyStoreInvalidStateException')) return;
+    if (isName(err, 'CloudHsmClusterNotActiveException')) {
+      throw new Error(`${who}: ConnectCustomKeyStore: the cluster is not active (it needs an ACTIVE cluster with ACTIVE HSMs): ${messageOf(err)}`);
+    }
+    throw new Error(`${who}: ConnectCustomKeyStore failed: ${messageOf(err)}`);
+  }
+}
+
+async function disconnect(event: ResourceEvent, who: string, id: string): Promise<void> {
+  try {
+    await kms().send(new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+    log(event, 'DisconnectCustomKeyStore', { customKeyStoreId: id });
+  } catch (err) {
+    if (isName(err, 'CustomKeyStoreInvalidStateException', 'CustomKeyStoreNotFoundException')) return;
+    throw new Error(`${who}: DisconnectCustomKeyStore failed: ${messageOf(err)}`);
+  }
+}
+
+/** Connects a disconnected store and waits for CONNECTED; FAILED is an error naming the code and what to do. */
+async function settle(event: ResourceEvent, who: string, store: CustomKeyStoresListEntry): Promise<IsCompleteResponse> {
+  const id = store.CustomKeyStoreId!;
+  switch (store.ConnectionState) {
+    case 'CONNECTED': return done(store);
+    case 'FAILED': throw connectionFailure(who, store);
+    case 'DISCONNECTED': await connect(event, who, id); return { ...NOT_COMPLETE, PhysicalResourceId: id };
+    default: return { ...NOT_COMPLETE, PhysicalResourceId: id }; // CONNECTING, DISCONNECTING
+  }
+}
+
+async function createStep(event: ResourceEvent, props: KeyStoreProperties): Promise<IsCompleteResponse> {
+  const who = label(event, props);
+  const existing = await storeByName(props.name);
+  if (existing && existing.CloudHsmClusterId !== props.clusterId) {
+    throw new Error(`${who}: customKeyStoreName (CustomKeyStoreName): ${q(props.name)} is the name of custom key store `
+      + `${existing.CustomKeyStoreId} on cluster ${existing.CloudHsmClusterId}; names are unique in the account and region: choose another`);
+  }
+  // A store of this name on this cluster: made by an earlier attempt of this request (or adopted); KMS
+  // rotates kmsuser's password once connected, so kmsuser is only made before the store exists.
+  if (existing) return settle(event, who, existing);
+
+  const cluster = await describeCluster(props.clusterId);
+  if (clusterReadiness(who, cluster, props.clusterId) === 'wait') return NOT_COMPLETE;
+  if (await ensureKmsUser(event, props, cluster!) === 'wait') return NOT_COMPLETE;
+  await createStore(event, props);
+  return NOT_COMPLETE;
+}
+
+/** In place: a new name (disconnect, UpdateCustomKeyStore, connect). */
+async function updateStep(event: ResourceEvent, props: KeyStoreProperties): Promise<IsCompleteResponse> {
+  const who = label(event, props);
+  const store = await storeById(event.PhysicalResourceId ?? '');
+  if (!store) throw new Error(`${who}: the custom key store ${event.PhysicalResourceId} does not exist any more`);
+  if (store.CustomKeyStoreName === props.name) return settle(event, who, store);
+  if (store.ConnectionState !== 'DISCONNECTED') {
+    if (store.ConnectionState !== 'DISCONNECTING') await disconnect(event, who, store.CustomKeyStoreId!);
+    return NOT_COMPLETE;
+  }
+  try {
+    await kms().send(new UpdateCustomKeyStoreCommand({ CustomKeyStoreId: store.CustomKeyStoreId, NewCustomKeyStoreName: props.name }));
+    log(event, 'UpdateCustomKeyStore', { customKeyStoreId: store.CustomKeyStoreId });
+  } catch (err) {
+    if (isName(err, 'CustomKeyStoreNameInUseException')) {
+      throw new Error(`${who}: customKeyStoreName (CustomKeyStoreName): ${q(props.name)} is the name of another custom key store; choose another`);
+    }
+    throw new Error(`${who}: UpdateCustomKeyStore failed: ${messageOf(err)}`);
+  }
+  return NOT_COMPLETE;
+}
+
+/**
+ * Disconnect, then delete. KMS refuses to delete a store that still has KMS keys (also keys pending
+ * deletion): then the store is left disconnected, which ends the resource (docs/key-store.md).
+ */
+async function deleteStep(event: ResourceEvent, props: KeyStoreProperties): Promise<IsCompleteResponse> {
+  const who = label(event, props);
+  const store = await ownStore(event, props);
+  if (!store) return { IsComplete: true };
+  const id = store.CustomKeyStoreId!;
+  if (store.ConnectionState === 'DISCONNECTING') return NOT_COMPLETE;
+  if (store.ConnectionState !== 'DISCONNECTED') {
+    await disconnect(event, who, id);
+    return NOT_COMPLETE;
+  }
+  try {
+    await kms().send(new DeleteCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+    log(event, 'DeleteCustomKeyStore', { customKeyStoreId: id });
+  } catch (err) {
+    if (isName(err, 'CustomKeyStoreNotFoundException')) return { IsComplete: true };
+    if (isName(err, 'CustomKeyStoreHasCMKsException')) {
+      log(event, 'the custom key store still has KMS keys: left disconnected, not deleted', { customKeyStoreId: id });
+      return { IsComplete: true };
+    }
+    throw new Error(`${who}: DeleteCustomKeyStore ${id} failed: ${messageOf(err)}`);
+  }
+  return { IsComplete: true };
+}
+
+/** The properties, or an error that names the resource (its messages name properties such as customKeyStoreName). */
+function propertiesOf(event: ResourceEvent, raw: Record<string, any> = event.ResourceProperties): KeyStoreProperties {
+  try {
+    return parseKeyStoreProperties(raw);
+  } catch (err) {
+    throw new Error(`HsmKeyStore ${event.LogicalResourceId}: ${messageOf(err)}`);
+  }
+}
+
+export const keyStoreHandler: ResourceHandler = {
+  async onEvent(event): Promise<OnEventResponse> {
+    const props = propertiesOf(event);
+    if (event.RequestType === 'Delete') return { PhysicalResourceId: event.PhysicalResourceId };
+    if (event.RequestType === 'Update') {
+      const old = propertiesOf(event, event.OldResourceProperties ?? {});
+      // Another cluster is another store: CloudFormation deletes the old one after the new one exists.
+      if (old.clusterId !== props.clusterId) {
+        if (old.name === props.name) {
+          throw new Error(`${label(event, props)}: cluster (ClusterId): a new cluster needs a new custom key store, and `
+            + `${q(props.name)} is the name of the current one; change customKeyStoreName (CustomKeyStoreName) too`);
+        }
+        return { PhysicalResourceId: pendingId(props.clusterId) };
+      }
+    }
+    // A store left FAILED by an earlier deployment is disconnected, so this one connects it again.
+    const store = event.RequestType === 'Update' ? await storeById(event.PhysicalResourceId ?? '') : await storeByName(props.name);
+    if (store?.ConnectionState === 'FAILED' && store.CloudHsmClusterId === props.clusterId) {
+      await disconnect(event, label(event, props), store.CustomKeyStoreId!);
+    }
+    // Nothing else here: isComplete finds what earlier attempts made and goes on from there.
+    return { PhysicalResourceId: event.RequestType === 'Update' ? event.PhysicalResourceId : pendingId(props.clusterId) };
+  },
+
+  async isComplete(event) {
+    const props = propertiesOf(event);
+    if (event.RequestType === 'Delete') return deleteStep(event, props);
+    const replacing = event.PhysicalResourceId === pendingId(props.clusterId);
+    if (event.RequestType === 'Create' || replacing) return createStep(event, props);
+    return updateStep(event, props);
+  },
+};

@@ -1,0 +1,228 @@
+import { CustomResource, IResource, Names, RemovalPolicy, Resource, Token } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { HsmCluster } from './cluster';
+import { HsmKey, HsmKeyOptions } from './kms-key';
+import { activationOf } from './private/activation-resource';
+import { checkAdminSecret, generatedPasswordSecret } from './private/admin-secret';
+import { hsmChainOf } from './private/hsm-chain';
+import { P } from './private/property-names';
+import { CloudHsmProvider, SERVICE_TIMEOUT } from './private/provider';
+
+/** A KMS custom key store backed by a CloudHSM cluster (a "CloudHSM key store"), created here or imported. */
+export interface IHsmKeyStore extends IResource {
+  /**
+   * The custom key store id, such as `cks-1234567890abcdef0`.
+   * @attribute
+   */
+  readonly customKeyStoreId: string;
+
+  /**
+   * Adds a KMS key whose key material is generated and kept in the cluster's HSMs (an `HsmKey`
+   * in this key store). It is a `kms.IKey`: grant it, alias it, use it as the encryption key of
+   * other constructs.
+   *
+   * @param id the construct id of the key (a child of the key store)
+   * @param options description, alias, policy, removal policy of the key
+   */
+  addKey(id: string, options?: HsmKeyOptions): kms.IKey;
+}
+
+/** Properties of an `HsmKeyStore`. */
+export interface HsmKeyStoreProps {
+  /**
+   * The cluster behind the key store. The stack must activate it (`activation`), because kmsuser
+   * is created through its admin host, and it must have at least two HSMs in different
+   * Availability Zones (KMS's rule for a CloudHSM key store).
+   */
+  readonly cluster: HsmCluster;
+
+  /**
+   * The name of the key store: unique in the account and Region, 1 to 256 characters. Changing it
+   * renames the store in place (disconnect, UpdateCustomKeyStore, connect).
+   *
+   * @default - a name made from the construct path, unique in the app
+   */
+  readonly customKeyStoreName?: string;
+
+  /**
+   * The secret with the password of the cluster's crypto user `kmsuser`, which KMS logs in as
+   * (8 to 32 characters; no whitespace, quotes or backslash). It is read by the admin host (to
+   * create kmsuser) and by the handler for CreateCustomKeyStore only; it is in no template,
+   * output, command or log.
+   *
+   * @default - a secret the stack generates: 32 letters and digits, kept or deleted with the key store
+   */
+  readonly kmsUserSecret?: secretsmanager.ISecret;
+
+  /**
+   * What happens to the key store when it is removed from the stack or the stack is deleted.
+   * A key store backs KMS keys, so it is kept by default; only a first deployment that fails and
+   * rolls back removes the store it made. With `RemovalPolicy.DESTROY` the store is disconnected
+   * and deleted; if it still holds KMS keys (also keys pending deletion), KMS refuses, and the
+   * store is left disconnected (docs/key-store.md).
+   *
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** What imported and created key stores share. */
+abstract class HsmKeyStoreBase extends Resource implements IHsmKeyStore {
+  public abstract readonly customKeyStoreId: string;
+
+  public addKey(id: string, options: HsmKeyOptions = {}): kms.IKey {
+    return this.makeKey(id, options);
+  }
+
+  /** The key in this store; a created store makes it wait until the store is CONNECTED. */
+  protected makeKey(id: string, options: HsmKeyOptions): HsmKey {
+    return new HsmKey(this, id, { ...options, customKeyStoreId: this.customKeyStoreId });
+  }
+}
+
+/**
+ * A KMS custom key store of type AWS_CLOUDHSM on a cluster this stack activates, made by a custom
+ * resource (`Custom::CloudHsmKeyStore`; CloudFormation has no resource for it). In one deployment it
+ * creates the crypto user `kmsuser` through the cluster's admin host (SSM Run Command, the password
+ * read on the host from Secrets Manager), creates the key store with the cluster's trust anchor,
+ * connects it and waits until it is CONNECTED. A failed connection fails the deployment with the
+ * ConnectionErrorCode and what to do about it.
+ *
+ * @example
+ * const keyStore = new HsmKeyStore(stack, 'KeyStore', { cluster });
+ * const key = keyStore.addKey('DataKey', { alias: 'alias/app-data' });
+ * new s3.Bucket(stack, 'Data', { encryptionKey: key });
+ */
+export class HsmKeyStore extends HsmKeyStoreBase {
+  /**
+   * Imports an existing CloudHSM key store, to add keys to it.
+   *
+   * @param scope the parent construct
+   * @param id the construct id
+   * @param customKeyStoreId the custom key store id, such as `cks-1234567890abcdef0`
+   */
+  public static fromCustomKeyStoreId(scope: Construct, id: string, customKeyStoreId: string): IHsmKeyStore {
+    if (!Token.isUnresolved(customKeyStoreId) && !/^cks-[0-9a-z]{17}$/.test(customKeyStoreId)) {
+      throw new Error(`HsmKeyStore ${scope.node.path}/${id}: customKeyStoreId: ${JSON.stringify(customKeyStoreId)} is not a custom key store id (cks- and 17 lowercase letters or digits)`);
+    }
+    class Imported extends HsmKeyStoreBase {
+      public readonly customKeyStoreId = customKeyStoreId;
+    }
+    return new Imported(scope, id);
+  }
+
+  public readonly customKeyStoreId: string;
+
+  /**
+   * The name of the key store.
+   * @attribute
+   */
+  public readonly customKeyStoreName: string;
+
+  /** The secret with the kmsuser password. */
+  public readonly kmsUserSecret: secretsmanager.ISecret;
+
+  /** The cluster behind the key store. */
+  public readonly cluster: HsmCluster;
+
+  private readonly resource: CustomResource;
+
+  constructor(scope: Construct, id: string, props: HsmKeyStoreProps) {
+    super(scope, id);
+    const where = `HsmKeyStore ${this.node.path}`;
+    const cluster = props.cluster;
+    const activation = activationOf(cluster);
+    const name = props.customKeyStoreName ?? Names.uniqueResourceName(this, { maxLength: 256, separator: '-' });
+    const errors: string[] = [];
+    if (!activation) {
+      errors.push(`${P.cluster}: ${cluster.node.path} is not activated by this stack; a key store needs the cluster's activation `
+        + '(activation), whose admin host creates kmsuser');
+    }
+    if (!Token.isUnresolved(name) && (name.length < 1 || name.length > 256)) {
+      errors.push(`${P.customKeyStoreName}: ${JSON.stringify(name)} has ${name.length} characters; a key store name has 1 to 256`);
+    }
+    if (props.kmsUserSecret) {
+      errors.push(...checkAdminSecret(P.kmsUserSecret, P.kmsUserSecret, props.kmsUserSecret, undefined,
+        { password: 'the kmsuser password', user: 'the kmsuser script' }).filter((e) => !e.includes('JSON')));
+      if (props.kmsUserSecret instanceof secretsmanager.Secret) {
+        const gen = (props.kmsUserSecret.node.defaultChild as secretsmanager.CfnSecret).generateSecretString as
+          secretsmanager.CfnSecret.GenerateSecretStringProperty | undefined;
+        if (gen?.generateStringKey !== undefined) {
+          errors.push(`${P.kmsUserSecret}: the secret ${props.kmsUserSecret.node.path} is JSON (generateStringKey); the kmsuser secret must be the password as a plain string`);
+        }
+      }
+    }
+    if (errors.length > 0 || !activation) throw new Error(`${where}: ${errors.join('; ')}`);
+
+    this.cluster = cluster;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
+    this.kmsUserSecret = props.kmsUserSecret ?? generatedSecret(this, removalPolicy);
+    const grant = activation.host.grantPrincipal ? this.kmsUserSecret.grantRead({ grantPrincipal: activation.host.grantPrincipal }) : undefined;
+
+    const provider = CloudHsmProvider.of(this);
+    provider.enableKeyStores(activation.host.instanceArn, this.kmsUserSecret.secretArn);
+    this.resource = new CustomResource(this, 'Resource', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::CloudHsmKeyStore',
+      serviceTimeout: SERVICE_TIMEOUT,
+      removalPolicy,
+      properties: {
+        ClusterId: cluster.clusterId,
+        InstanceId: activation.host.instanceId,
+        AdminSecretArn: activation.adminSecret.secretArn,
+        AdminSecretField: activation.adminSecretField,
+        KmsUserSecretArn: this.kmsUserSecret.secretArn,
+        CustomKeyStoreName: name,
+        TrustAnchor: activation.trustAnchor,
+        CertificateAuthorityArn: activation.certificateAuthorityArn,
+      },
+    });
+    // After the activation and every HSM of the cluster (declared now or later): KMS needs them ACTIVE.
+    hsmChainOf(cluster).onBackupMaker((r) => this.resource.node.addDependency(r));
+    this.resource.node.addDependency(activation.resource);
+    grant?.applyBefore(this.resource);
+
+    this.customKeyStoreId = this.resource.ref;
+    this.customKeyStoreName = this.resource.getAttString('CustomKeyStoreName');
+    this.node.addValidation({ validate: () => checkHsmZones(where, cluster) });
+  }
+
+  /**
+   * The connection state when the deployment finished (`CONNECTED`).
+   * @attribute
+   */
+  public get connectionState(): string {
+    return this.resource.getAttString('ConnectionState');
+  }
+
+  public addKey(id: string, options: HsmKeyOptions = {}): kms.IKey {
+    const key = this.makeKey(id, options);
+    // The key is created once the store is CONNECTED (the resource's end state), and deleted before it.
+    key.node.addDependency(this.resource);
+    return key;
+  }
+}
+
+/** KMS's rule: a CloudHSM key store's cluster has at least two HSMs in different Availability Zones (where the zones are known). */
+function checkHsmZones(where: string, cluster: HsmCluster): string[] {
+  const zones = hsmChainOf(cluster).availabilityZones;
+  if (zones.length < 2) {
+    return [`${where}: ${P.cluster}: ${cluster.node.path} has ${zones.length} HSM(s); a KMS key store needs at least two ACTIVE HSMs `
+      + 'in different Availability Zones: add HSMs with addHsm (in two zones)'];
+  }
+  const known = zones.filter((z): z is string => z !== undefined && !Token.isUnresolved(z));
+  if (known.length === zones.length && new Set(known).size < 2) {
+    return [`${where}: ${P.cluster}: every HSM of ${cluster.node.path} is in ${known[0]}; a KMS key store needs HSMs in at least `
+      + 'two Availability Zones: place one in another zone (availabilityZone)'];
+  }
+  return [];
+}
+
+function generatedSecret(scope: Construct, removalPolicy: RemovalPolicy): secretsmanager.ISecret {
+  // The password of a kept key store is kept with it.
+  return generatedPasswordSecret(scope, 'KmsUserSecret',
+    `Password of the kmsuser crypto user of the CloudHSM key store ${scope.node.path} (cdk-cloudhsm)`, removalPolicy,
+    'The kmsuser password lives on the HSMs and in KMS (which rotates it while the key store is connected): Secrets Manager cannot change it there. docs/key-store.md describes rotating it (CloudHSM CLI user change-password, UpdateCustomKeyStore, put-secret-value).');
+}
