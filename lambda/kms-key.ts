@@ -148,6 +148,9 @@ async function explainCreateKeyError(props: KmsKeyProperties, err: unknown): Pro
     case 'CloudHsmClusterInvalidConfigurationException':
       return `the CloudHSM cluster of key store ${store} cannot hold a new key: KMS needs at least two ACTIVE HSMs in different `
         + `Availability Zones to create a key (CloudHsmClusterInvalidConfigurationException). Add HSMs and deploy again. KMS said: ${messageOf(err)}`;
+    case 'CloudHsmClusterNotActiveException':
+      return `the CloudHSM cluster of key store ${store} is not ACTIVE (CloudHsmClusterNotActiveException); KMS creates keys only `
+        + `in a key store whose cluster is ACTIVE. KMS said: ${messageOf(err)}`;
     case 'MalformedPolicyDocumentException':
       return 'KMS refused the key policy (Policy) (MalformedPolicyDocumentException): it must let this account\'s IAM policies '
         + 'manage the key, as the default policy does (the handler manages the key with IAM permissions; key policy lockout safety check), '

@@ -233,6 +233,7 @@ describe('create errors name the resource and the cause', () => {
   test.each([
     ['CustomKeyStoreNotFoundException', `HsmKey DataKey: customKeyStoreId (CustomKeyStoreId): there is no custom key store ${STORE} in this account and region`],
     ['CloudHsmClusterInvalidConfigurationException', `HsmKey DataKey: the CloudHSM cluster of key store ${STORE} cannot hold a new key: KMS needs at least two ACTIVE HSMs in different Availability Zones`],
+    ['CloudHsmClusterNotActiveException', `HsmKey DataKey: the CloudHSM cluster of key store ${STORE} is not ACTIVE (CloudHsmClusterNotActiveException)`],
     ['MalformedPolicyDocumentException', 'HsmKey DataKey: KMS refused the key policy (Policy) (MalformedPolicyDocumentException)'],
     ['LimitExceededException', 'HsmKey DataKey: a KMS quota was reached (LimitExceededException)'],
     ['KMSInternalException', `HsmKey DataKey: CreateKey in key store ${STORE} failed (KMSInternalException)`],
