@@ -72,6 +72,8 @@ export function useHostSandbox(served: ServedSimulator, region: string): { reado
       return current;
     },
   };
+}
+
 export const KMSUSER_PASSWORD = 'Kms-User-Pass-1';
 
 /**

@@ -28,6 +28,13 @@ const ACTIVATION: Expected = {
   subnetAzs: ['us-east-1a', 'us-east-1a', 'us-east-1b', 'us-east-1b'],
 };
 
+const KEY_STORE: Expected = {
+  stack: 'CloudHsmKeyStore',
+  types: ['Custom::CloudHsmActivation', 'Custom::CloudHsmKeyStore', 'Custom::CloudHsmKmsKey', 'AWS::S3::Bucket'],
+  hsms: 2,
+  subnetAzs: ['us-east-1a', 'us-east-1a', 'us-east-1b', 'us-east-1b'],
+};
+
 /** An example app: its folder under examples/ (whose cdk.json and cdk.context.json apply), and another app command if not cdk.json's. */
 interface ExampleApp { readonly dir: string; readonly app?: string; readonly expected: Expected }
 
@@ -35,7 +42,11 @@ const languages: Record<string, { apps: ExampleApp[]; extraPath?: string[]; env?
   // cdk.json runs `python3 app.py`: the example's venv, where the wheel is installed, comes first.
   python: {
     extraPath: [path.join(root, 'examples', 'python', '.venv', 'bin')],
-    apps: [{ dir: 'python', expected: BASIC }, { dir: 'python', app: 'python3 activation_app.py', expected: ACTIVATION }],
+    apps: [
+      { dir: 'python', expected: BASIC },
+      { dir: 'python', app: 'python3 activation_app.py', expected: ACTIVATION },
+      { dir: 'python', app: 'python3 key_store_app.py', expected: KEY_STORE },
+    ],
   },
   // cdk.json runs `mvn compile exec:java`: Maven uses the repository test:java seeded.
   java: {
@@ -50,7 +61,11 @@ const languages: Record<string, { apps: ExampleApp[]; extraPath?: string[]; env?
       GOTOOLCHAIN: 'local',
       GOFLAGS: '-buildvcs=false -modcacherw',
     },
-    apps: [{ dir: 'go', expected: BASIC }, { dir: path.join('go', 'activation'), expected: ACTIVATION }],
+    apps: [
+      { dir: 'go', expected: BASIC },
+      { dir: path.join('go', 'activation'), expected: ACTIVATION },
+      { dir: path.join('go', 'keystore'), expected: KEY_STORE },
+    ],
   },
 };
 
