@@ -80,7 +80,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       // Handler tests poll a simulator on a virtual clock; keep the default timeout generous for 2-core CI.
-      testTimeout: 60_000,
+      // Harness tests run real host scripts in a sandbox: on a loaded 2-core machine one lifecycle can pass 60 s.
+      testTimeout: 180_000,
       coveragePathIgnorePatterns: ['/node_modules/', '/assets/', '/test/'],
       // The moto contract suite's Python venv (thousands of files) is no part of the module map.
       modulePathIgnorePatterns: ['<rootDir>/.sim-venv/'],

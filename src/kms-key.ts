@@ -198,9 +198,12 @@ export class HsmKey extends Resource implements kms.IKey, ITaggable {
    * Adds a statement to the key policy.
    *
    * @param statement the policy statement to add
-   * @param _allowNoOp ignored: the key always has a key policy to add to
+   * @param allowNoOp ignored: the key always has a key policy to add to (kept for `kms.IKey`)
    */
-  public addToResourcePolicy(statement: iam.PolicyStatement, _allowNoOp?: boolean): iam.AddToResourcePolicyResult {
+  public addToResourcePolicy(statement: iam.PolicyStatement, allowNoOp?: boolean): iam.AddToResourcePolicyResult {
+    // A leading underscore would hide the unused parameter from tsc, but jsii-docgen then documents a
+    // Python name (`_allownoop`) the package does not have; the parameter is read here instead.
+    void allowNoOp;
     this.policy.addStatements(statement);
     return { statementAdded: true, policyDependable: this.policy };
   }
