@@ -69,6 +69,14 @@ func parseGoPackage(t *testing.T, dir string) goPackage {
 								for _, name := range m.Names {
 									member(s.Name.Name, name.Name)
 								}
+								// An embedded interface of aws-cdk-go (awscdk.IResource, ...) brings its methods.
+								if sel, ok := m.Type.(*ast.SelectorExpr); ok && len(m.Names) == 0 {
+									if pkgIdent, ok := sel.X.(*ast.Ident); ok {
+										for _, name := range embeddedMembers[pkgIdent.Name+"."+sel.Sel.Name] {
+											member(s.Name.Name, name)
+										}
+									}
+								}
 							}
 						}
 					case *ast.ValueSpec:
@@ -81,6 +89,15 @@ func parseGoPackage(t *testing.T, dir string) goPackage {
 		}
 	}
 	return pkg
+}
+
+// The methods that embedding an aws-cdk-go interface gives a Go interface of this package (jsii-pacmak
+// declares them again only where two parents must be told apart, as for IHsmCluster). From aws-cdk-go's
+// IResource, IConstruct and IConnectable.
+var embeddedMembers = map[string][]string{
+	"awscdk.IResource":      {"Env", "Node", "Stack", "ApplyRemovalPolicy"},
+	"constructs.IConstruct": {"Node"},
+	"awsec2.IConnectable":   {"Connections"},
 }
 
 var (
