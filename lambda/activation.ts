@@ -1,15 +1,10 @@
 import { Cluster } from '@aws-sdk/client-cloudhsm-v2';
-import { Command, SendCommandCommand } from '@aws-sdk/client-ssm';
-import { messageOf, ssm } from './aws';
-import { describeCluster, TRANSITIONAL_STATES } from './cluster';
-import { quickCommandEnd } from './command-wait';
-import {
-  commandFailure, commandsOnHost, DELIVERY_TIMEOUT_SECONDS, EXECUTION_TIMEOUT_SECONDS, hereDocCommands, hostIsOnline,
-  hostScript, RUN_SHELL_SCRIPT, RUNNING,
-} from './host-command';
+import { describeCluster, TRANSITIONAL_STATES } from './cluster-state';
+import { hereDocCommands, hostCommandStep } from './host-command';
 import { log } from './log';
 import { trustAnchorOf } from './private-ca';
 import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
+import { CA_ARN_PATTERN, INSTANCE_ID_PATTERN, SECRET_ARN_PATTERN, SECRET_FIELD_PATTERN } from '../src/private/host-rules';
 import { checkCertificatePem, checkClusterId } from '../src/private/rules';
 
 /**
@@ -17,11 +12,6 @@ import { checkCertificatePem, checkClusterId } from '../src/private/rules';
  * SSM Run Command. The admin password never passes through here: the host reads it from Secrets
  * Manager itself (activate.sh); this handler knows only the secret's ARN.
  */
-
-export const INSTANCE_ID_PATTERN = /^(i-[0-9a-f]{8,17}|mi-[0-9a-f]{17})$/;
-export const SECRET_ARN_PATTERN = /^arn:[\w-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/;
-export const SECRET_FIELD_PATTERN = /^[\w.-]{1,64}$/;
-export const CA_ARN_PATTERN = /^arn:[\w+=/,.@-]+:acm-pca:[\w+=/,.@-]*:[0-9]*:certificate-authority\/[\w+=,.@-]+$/;
 
 export interface ActivationProperties {
   readonly clusterId: string;
@@ -65,17 +55,11 @@ export function parseActivationProperties(raw: Record<string, any>): ActivationP
 
 export const physicalId = (clusterId: string) => `cdk-cloudhsm:activation:${clusterId}`;
 
-/** The Comment of every activation command: names the cluster and the CloudFormation request (at most 100 characters). */
+/** The Comment every activation command starts with: names the cluster (the request follows). */
 export const commentPrefix = (clusterId: string) => `cdk-cloudhsm activate ${clusterId} `;
-export const commentOf = (clusterId: string, requestId: string) => `${commentPrefix(clusterId)}${requestId}`.slice(0, 100);
 
 function label(event: ResourceEvent, clusterId: string): string {
   return `HsmActivation ${event.LogicalResourceId} (${clusterId})`;
-}
-
-/** The activation script, shipped next to the bundled handler (assets/handler) or in lambda/host. */
-export function activationScript(): string {
-  return hostScript('activate.sh');
 }
 
 const HEREDOC_END = 'CDK_CLOUDHSM_ACTIVATE';
@@ -93,16 +77,7 @@ export function activationCommands(args: {
     ...(args.secretField ? ['--secret-field', args.secretField] : []),
     ...(args.trustAnchor ? ['--trust-anchor-b64', Buffer.from(args.trustAnchor, 'utf8').toString('base64')] : []),
   ];
-  return hereDocCommands('activate.sh', activationScript(), HEREDOC_END, argv);
-}
-
-/** This cluster's activation commands on the host, newest first. */
-function activationCommandsOnHost(instanceId: string, clusterId: string): Promise<Command[]> {
-  return commandsOnHost(instanceId, commentPrefix(clusterId));
-}
-
-function failure(event: ResourceEvent, props: ActivationProperties, command: Command): Promise<Error> {
-  return commandFailure(label(event, props.clusterId), `activation of cluster ${props.clusterId}`, props.instanceId, command);
+  return hereDocCommands('activate.sh', HEREDOC_END, argv);
 }
 
 function done(cluster: Cluster, clusterId: string): IsCompleteResponse {
@@ -129,55 +104,27 @@ async function step(event: ResourceEvent, props: ActivationProperties): Promise<
   }
   if (state !== 'INITIALIZED') throw new Error(`${who}: the cluster is ${state}: ${cluster.StateMessage ?? 'no state message'}`);
 
-  const commands = await activationCommandsOnHost(props.instanceId, props.clusterId);
-  const running = commands.find((c) => RUNNING.has(c.Status ?? ''));
-  const own = commands.find((c) => c.Comment === commentOf(props.clusterId, event.RequestId));
-  // This request's command, running on the host, usually ends within seconds: wait for it here.
-  const ended = own && own === running ? await quickCommandEnd(own, props.instanceId) : undefined;
-  if (running && !ended) {
-    log(event, 'waiting for the activation command', { clusterId: props.clusterId, commandId: running.CommandId, status: running.Status });
-    return NOT_COMPLETE;
-  }
-  if ((ended ?? own?.Status) === 'Success') {
-    // The cluster is ACTIVE once the CLI reports success: look again now, not one poll later.
-    const activated = await describeCluster(props.clusterId);
-    if (activated?.State === 'ACTIVE') return done(activated, props.clusterId);
-    log(event, 'the activation command succeeded; waiting for the cluster to be ACTIVE', { clusterId: props.clusterId, commandId: own?.CommandId });
-    return NOT_COMPLETE;
-  }
-  if (own) throw await failure(event, props, own);
-
-  const ping = await hostIsOnline(props.instanceId);
-  if (ping !== 'Online') {
-    log(event, 'waiting for the admin host to be online in SSM', { instanceId: props.instanceId, pingStatus: ping });
-    return NOT_COMPLETE;
-  }
-  const hsmIps = (cluster.Hsms ?? []).filter((h) => h.State === 'ACTIVE' && h.EniIp).map((h) => h.EniIp!);
-  if (hsmIps.length === 0) {
-    log(event, 'waiting for an ACTIVE HSM in the cluster', { clusterId: props.clusterId });
-    return NOT_COMPLETE;
-  }
-  const commandsText = activationCommands({
+  const sent = await hostCommandStep(event, cluster, {
+    who,
+    what: `activation of cluster ${props.clusterId}`,
+    instanceId: props.instanceId,
     clusterId: props.clusterId,
-    secretArn: props.secretArn,
-    secretField: props.secretField,
-    // The secret's own region: a secret of another region is read there.
-    region: props.secretArn.split(':')[3] || (process.env.AWS_REGION ?? ''),
-    hsmIps,
-    trustAnchor: await trustAnchorFor(event, props),
+    commentPrefix: commentPrefix(props.clusterId),
+    commands: async (hsmIps) => activationCommands({
+      clusterId: props.clusterId,
+      secretArn: props.secretArn,
+      secretField: props.secretField,
+      // The secret's own region: a secret of another region is read there.
+      region: props.secretArn.split(':')[3] || (process.env.AWS_REGION ?? ''),
+      hsmIps,
+      trustAnchor: await trustAnchorFor(event, props),
+    }),
   });
-  try {
-    const out = await ssm().send(new SendCommandCommand({
-      DocumentName: RUN_SHELL_SCRIPT,
-      InstanceIds: [props.instanceId],
-      Comment: commentOf(props.clusterId, event.RequestId),
-      TimeoutSeconds: DELIVERY_TIMEOUT_SECONDS,
-      Parameters: { commands: commandsText, executionTimeout: [String(EXECUTION_TIMEOUT_SECONDS)] },
-    }));
-    log(event, 'SendCommand', { clusterId: props.clusterId, instanceId: props.instanceId, commandId: out.Command?.CommandId });
-  } catch (err) {
-    throw new Error(`${who}: SendCommand to ${props.instanceId} failed: ${messageOf(err)}`);
-  }
+  if (sent === 'wait') return NOT_COMPLETE;
+  // The cluster is ACTIVE once the CLI reports success: look again now, not one poll later.
+  const activated = await describeCluster(props.clusterId);
+  if (activated?.State === 'ACTIVE') return done(activated, props.clusterId);
+  log(event, 'the activation command succeeded; waiting for the cluster to be ACTIVE', { clusterId: props.clusterId });
   return NOT_COMPLETE;
 }
 

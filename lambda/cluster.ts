@@ -10,6 +10,7 @@ import {
   UntagResourceCommand,
 } from '@aws-sdk/client-cloudhsm-v2';
 import { cloudHsm, isInvalidRequest, isNotFound, messageOf } from './aws';
+import { describeCluster, STABLE_STATES, TRANSITIONAL_STATES } from './cluster-state';
 import { log } from './log';
 import { CREATE_REQUEST_TAG, fromTagList, INTERNAL_TAG_PREFIX, hasTagChanges, parseTagsProperty, tagChanges, TagChanges, toTagList } from './tags';
 import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
@@ -28,14 +29,6 @@ import {
 
 /** Set on a cluster whose create request may have made twins (see markTwins). */
 const TWINS_TAG = `${INTERNAL_TAG_PREFIX}twins`;
-
-/** States in which the cluster accepts changes. */
-export const STABLE_STATES = new Set(['UNINITIALIZED', 'INITIALIZED', 'ACTIVE']);
-/** States the cluster leaves by itself; the handler waits them out. */
-export const TRANSITIONAL_STATES = new Set([
-  'CREATE_IN_PROGRESS', 'INITIALIZE_IN_PROGRESS', 'UPDATE_IN_PROGRESS', 'MODIFY_IN_PROGRESS',
-  'ROLLBACK_IN_PROGRESS', 'DELETE_IN_PROGRESS',
-]);
 
 /** The `Custom::CloudHsmCluster` properties, parsed from CloudFormation's strings. */
 export interface ClusterProperties {
@@ -94,16 +87,6 @@ export function createOnlyChanges(oldProps: ClusterProperties, newProps: Cluster
 
 function label(event: ResourceEvent, clusterId?: string): string {
   return `HsmCluster ${event.LogicalResourceId}${clusterId ? ` (${clusterId})` : ''}`;
-}
-
-export async function describeCluster(clusterId: string): Promise<Cluster | undefined> {
-  try {
-    const out = await cloudHsm().send(new DescribeClustersCommand({ Filters: { clusterIds: [clusterId] } }));
-    return out.Clusters?.find((c) => c.ClusterId === clusterId);
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Cluster, CreateHsmCommand, DeleteHsmCommand, Hsm } from '@aws-sdk/client-cloudhsm-v2';
 import { cloudHsm, isInvalidRequest, isNotFound, messageOf } from './aws';
-import { describeCluster, STABLE_STATES, TRANSITIONAL_STATES } from './cluster';
+import { describeCluster, STABLE_STATES, TRANSITIONAL_STATES } from './cluster-state';
 import { beginPending, findOurs, parsePendingId, PendingHsm, pendingId } from './hsm-identity';
 export { parsePendingId, pendingId } from './hsm-identity';
 import { log } from './log';

@@ -1,6 +1,6 @@
 import { Cluster, InitializeClusterCommand } from '@aws-sdk/client-cloudhsm-v2';
 import { cloudHsm, isInvalidRequest, messageOf } from './aws';
-import { describeCluster, TRANSITIONAL_STATES } from './cluster';
+import { describeCluster, TRANSITIONAL_STATES } from './cluster-state';
 import { log } from './log';
 import { issueCertificate, IssueRequest, readCertificate, trustAnchorOf } from './private-ca';
 import { sleep } from './sleep';

@@ -4,18 +4,14 @@ import {
   DescribeCustomKeyStoresCommand, DisconnectCustomKeyStoreCommand, UpdateCustomKeyStoreCommand,
 } from '@aws-sdk/client-kms';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { SendCommandCommand } from '@aws-sdk/client-ssm';
-import { CA_ARN_PATTERN, INSTANCE_ID_PATTERN, SECRET_ARN_PATTERN, SECRET_FIELD_PATTERN } from './activation';
-import { kms, messageOf, secretsManager, ssm } from './aws';
-import { describeCluster, TRANSITIONAL_STATES } from './cluster';
-import {
-  commandFailure, commandsOnHost, DELIVERY_TIMEOUT_SECONDS, EXECUTION_TIMEOUT_SECONDS, hereDocCommands, hostIsOnline,
-  hostScript, RUN_SHELL_SCRIPT, RUNNING,
-} from './host-command';
+import { kms, messageOf, secretsManager } from './aws';
+import { describeCluster, TRANSITIONAL_STATES } from './cluster-state';
+import { hereDocCommands, hostCommandStep } from './host-command';
 import { connectionFailure } from './key-store-errors';
 import { log } from './log';
 import { trustAnchorOf } from './private-ca';
 import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
+import { CA_ARN_PATTERN, INSTANCE_ID_PATTERN, SECRET_ARN_PATTERN, SECRET_FIELD_PATTERN } from '../src/private/host-rules';
 import { checkCertificatePem, checkClusterId } from '../src/private/rules';
 
 /**
@@ -86,9 +82,8 @@ export function parseKeyStoreProperties(raw: Record<string, any>): KeyStorePrope
 /** The physical id before the store exists (a create that failed early is deleted by this id). */
 export const pendingId = (clusterId: string) => `cdk-cloudhsm:key-store:${clusterId}`;
 
-/** The Comment of every kmsuser command: names the cluster and the CloudFormation request (at most 100 characters). */
+/** The Comment every kmsuser command starts with: names the cluster (the request follows). */
 export const commentPrefix = (clusterId: string) => `cdk-cloudhsm kmsuser ${clusterId} `;
-export const commentOf = (clusterId: string, requestId: string) => `${commentPrefix(clusterId)}${requestId}`.slice(0, 100);
 
 const HEREDOC_END = 'CDK_CLOUDHSM_KMSUSER';
 
@@ -101,7 +96,7 @@ export function kmsUserCommands(args: {
     '--region', args.region, ...args.hsmIps.flatMap((ip) => ['--hsm-ip', ip]),
     ...(args.adminSecretField ? ['--admin-secret-field', args.adminSecretField] : []),
   ];
-  return hereDocCommands('create-kmsuser.sh', hostScript('create-kmsuser.sh'), HEREDOC_END, argv);
+  return hereDocCommands('create-kmsuser.sh', HEREDOC_END, argv);
 }
 
 function label(event: ResourceEvent, props: Pick<KeyStoreProperties, 'name' | 'clusterId'>): string {
@@ -182,46 +177,23 @@ async function kmsUserPassword(who: string, secretArn: string): Promise<string> 
  * Step 1 of a create: kmsuser on the cluster through the admin host. 'done' once this request's
  * command succeeded; otherwise it waits for a running command or sends one.
  */
-async function ensureKmsUser(event: ResourceEvent, props: KeyStoreProperties, cluster: Cluster): Promise<'done' | 'wait'> {
-  const who = label(event, props);
-  const commands = await commandsOnHost(props.instanceId, commentPrefix(props.clusterId));
-  const running = commands.find((c) => RUNNING.has(c.Status ?? ''));
-  if (running) {
-    log(event, 'waiting for the kmsuser command', { clusterId: props.clusterId, commandId: running.CommandId, status: running.Status });
-    return 'wait';
-  }
-  const own = commands.find((c) => c.Comment === commentOf(props.clusterId, event.RequestId));
-  if (own?.Status === 'Success') return 'done';
-  if (own) throw await commandFailure(who, `kmsuser on cluster ${props.clusterId}`, props.instanceId, own);
-
-  const ping = await hostIsOnline(props.instanceId);
-  if (ping !== 'Online') {
-    log(event, 'waiting for the admin host to be online in SSM', { instanceId: props.instanceId, pingStatus: ping });
-    return 'wait';
-  }
-  const hsmIps = (cluster.Hsms ?? []).filter((h) => h.State === 'ACTIVE' && h.EniIp).map((h) => h.EniIp!);
-  const commandsText = kmsUserCommands({
+function ensureKmsUser(event: ResourceEvent, props: KeyStoreProperties, cluster: Cluster): Promise<'done' | 'wait'> {
+  return hostCommandStep(event, cluster, {
+    who: label(event, props),
+    what: `kmsuser on cluster ${props.clusterId}`,
+    instanceId: props.instanceId,
     clusterId: props.clusterId,
-    adminSecretArn: props.adminSecretArn,
-    adminSecretField: props.adminSecretField,
-    kmsUserSecretArn: props.kmsUserSecretArn,
-    // The secrets' region (the admin secret's; the kmsuser secret is made beside it).
-    region: props.kmsUserSecretArn.split(':')[3] || (process.env.AWS_REGION ?? ''),
-    hsmIps,
+    commentPrefix: commentPrefix(props.clusterId),
+    commands: async (hsmIps) => kmsUserCommands({
+      clusterId: props.clusterId,
+      adminSecretArn: props.adminSecretArn,
+      adminSecretField: props.adminSecretField,
+      kmsUserSecretArn: props.kmsUserSecretArn,
+      // The secrets' region (the admin secret's; the kmsuser secret is made beside it).
+      region: props.kmsUserSecretArn.split(':')[3] || (process.env.AWS_REGION ?? ''),
+      hsmIps,
+    }),
   });
-  try {
-    const out = await ssm().send(new SendCommandCommand({
-      DocumentName: RUN_SHELL_SCRIPT,
-      InstanceIds: [props.instanceId],
-      Comment: commentOf(props.clusterId, event.RequestId),
-      TimeoutSeconds: DELIVERY_TIMEOUT_SECONDS,
-      Parameters: { commands: commandsText, executionTimeout: [String(EXECUTION_TIMEOUT_SECONDS)] },
-    }));
-    log(event, 'SendCommand', { clusterId: props.clusterId, instanceId: props.instanceId, commandId: out.Command?.CommandId });
-  } catch (err) {
-    throw new Error(`${who}: SendCommand to ${props.instanceId} failed: ${messageOf(err)}`);
-  }
-  return 'wait';
 }
 
 /** What KMS's CreateCustomKeyStore errors mean for this resource. */

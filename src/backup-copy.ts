@@ -1,11 +1,11 @@
 import { Annotations, Arn, CustomResource, ITaggable, Lazy, RemovalPolicy, Resource, Stack, TagManager, TagType, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { IHsmCluster } from './cluster';
+import { IHsmCluster } from './hsm';
 import { hsmChainOf } from './private/hsm-chain';
 import { P } from './private/property-names';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './private/provider';
 import { checkBackupId, checkDestinationRegion, checkOneBackupSource, checkRegion } from './private/rules';
-import { validateTags } from './validation';
+import { validateTags } from './private/validation';
 
 /** Properties of a `BackupCopy`. */
 export interface BackupCopyProps {

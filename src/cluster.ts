@@ -1,5 +1,5 @@
 import {
-  Arn, CfnOutput, CustomResource, Duration, IResource, ITaggable, Lazy, RemovalPolicy, Resource, Stack,
+  Arn, CfnOutput, CustomResource, Duration, ITaggable, Lazy, RemovalPolicy, Resource, Stack,
   TagManager, TagType,
 } from 'aws-cdk-lib';
 import * as cloudhsm from 'aws-cdk-lib/aws-cloudhsm';
@@ -10,81 +10,19 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ClusterActivationOptions } from './activation';
 import { IHsmAdminHost } from './admin-host';
-import { Hsm, HsmOptions } from './hsm';
+import { Hsm, HsmOptions, IHsmCluster } from './hsm';
 import { ClusterInitialization, ClusterInitializationConfig } from './initialization';
 import { Activation, addActivation } from './private/activation-resource';
 import { hsmChainOf } from './private/hsm-chain';
 import { P } from './private/property-names';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './private/provider';
-import { ClusterMode, HsmType, NetworkType } from './types';
 import {
   validateClusterSubnets, validateHsmType, validateRetention, validateSourceBackupId, validateTags,
-} from './validation';
+} from './private/validation';
+import { ClusterMode, HsmType, NetworkType } from './types';
 
 /** The TCP ports clients use to reach the HSMs of a cluster. */
 export const HSM_CLIENT_PORT_RANGE = ec2.Port.tcpRange(2223, 2225);
-
-/** A CloudHSM v2 cluster, created by this library or imported. */
-export interface IHsmCluster extends IResource, ec2.IConnectable {
-  /**
-   * The cluster id, such as `cluster-jxhlf7644ne`.
-   * @attribute
-   */
-  readonly clusterId: string;
-
-  /**
-   * The cluster ARN.
-   * @attribute
-   */
-  readonly clusterArn: string;
-
-  /** The security group CloudHSM created for the cluster's HSM network interfaces. */
-  readonly securityGroup: ec2.ISecurityGroup;
-
-  /**
-   * The subnets of the cluster, where known: HSMs are placed in their Availability Zones.
-   * Empty for an imported cluster whose subnets were not given.
-   */
-  readonly subnets: ec2.ISubnet[];
-
-  /**
-   * Adds an HSM to the cluster. A cluster takes a second HSM only once it is initialized and
-   * activated; on an activated cluster the HSMs are created at the same time.
-   *
-   * @param id the construct id of the HSM (a child of the cluster)
-   * @param options placement of the HSM
-   */
-  addHsm(id: string, options?: HsmOptions): Hsm;
-
-  /**
-   * Adds `count` HSMs spread over the cluster's Availability Zones in turn, with construct ids
-   * `<idPrefix>1`, `<idPrefix>2`, ... On an activated cluster they are created at the same time.
-   *
-   * @param count how many HSMs to add (at least 1)
-   * @param idPrefix the start of their construct ids
-   * @default idPrefix 'Hsm'
-   */
-  addHsms(count: number, idPrefix?: string): Hsm[];
-
-  /**
-   * Grants the given CloudHSM actions (for example `cloudhsm:CreateHsm`) on this cluster.
-   *
-   * @param grantee the principal
-   * @param actions actions, with or without the `cloudhsm:` prefix
-   */
-  grant(grantee: iam.IGrantable, ...actions: string[]): iam.Grant;
-
-  /** Grants `cloudhsm:DescribeClusters` and `cloudhsm:ListTags`, which read this cluster. */
-  grantDescribe(grantee: iam.IGrantable): iam.Grant;
-
-  /**
-   * A CloudWatch metric of this cluster in the `AWS/CloudHSM` namespace.
-   *
-   * @param metricName the metric name, such as `HsmUnhealthy`
-   * @param props options; add an `HsmId` dimension through `dimensionsMap` for one HSM
-   */
-  metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
-}
 
 /** What identifies an existing cluster for `HsmCluster.fromClusterAttributes`. */
 export interface HsmClusterAttributes {

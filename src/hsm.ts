@@ -1,12 +1,77 @@
-import { CustomResource, RemovalPolicy, Resource, Token } from 'aws-cdk-lib';
+import { CustomResource, IResource, RemovalPolicy, Resource, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import type { IHsmCluster } from './cluster';
 import { SLOT_STRIDE, slotAddresses } from './private/hsm-address';
 import { hsmChainOf } from './private/hsm-chain';
 import { P } from './private/property-names';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './private/provider';
 import { checkAvailabilityZone, checkIpInCidr, checkIpv4 } from './private/rules';
+
+// IHsmCluster lives beside Hsm: its addHsm returns an Hsm and an Hsm names its cluster, so either
+// module holding both keeps src/ free of an import cycle (cluster.ts imports this one).
+/** A CloudHSM v2 cluster, created by this library or imported. */
+export interface IHsmCluster extends IResource, ec2.IConnectable {
+  /**
+   * The cluster id, such as `cluster-jxhlf7644ne`.
+   * @attribute
+   */
+  readonly clusterId: string;
+
+  /**
+   * The cluster ARN.
+   * @attribute
+   */
+  readonly clusterArn: string;
+
+  /** The security group CloudHSM created for the cluster's HSM network interfaces. */
+  readonly securityGroup: ec2.ISecurityGroup;
+
+  /**
+   * The subnets of the cluster, where known: HSMs are placed in their Availability Zones.
+   * Empty for an imported cluster whose subnets were not given.
+   */
+  readonly subnets: ec2.ISubnet[];
+
+  /**
+   * Adds an HSM to the cluster. A cluster takes a second HSM only once it is initialized and
+   * activated; on an activated cluster the HSMs are created at the same time.
+   *
+   * @param id the construct id of the HSM (a child of the cluster)
+   * @param options placement of the HSM
+   */
+  addHsm(id: string, options?: HsmOptions): Hsm;
+
+  /**
+   * Adds `count` HSMs spread over the cluster's Availability Zones in turn, with construct ids
+   * `<idPrefix>1`, `<idPrefix>2`, ... On an activated cluster they are created at the same time.
+   *
+   * @param count how many HSMs to add (at least 1)
+   * @param idPrefix the start of their construct ids
+   * @default idPrefix 'Hsm'
+   */
+  addHsms(count: number, idPrefix?: string): Hsm[];
+
+  /**
+   * Grants the given CloudHSM actions (for example `cloudhsm:CreateHsm`) on this cluster.
+   *
+   * @param grantee the principal
+   * @param actions actions, with or without the `cloudhsm:` prefix
+   */
+  grant(grantee: iam.IGrantable, ...actions: string[]): iam.Grant;
+
+  /** Grants `cloudhsm:DescribeClusters` and `cloudhsm:ListTags`, which read this cluster. */
+  grantDescribe(grantee: iam.IGrantable): iam.Grant;
+
+  /**
+   * A CloudWatch metric of this cluster in the `AWS/CloudHSM` namespace.
+   *
+   * @param metricName the metric name, such as `HsmUnhealthy`
+   * @param props options; add an `HsmId` dimension through `dimensionsMap` for one HSM
+   */
+  metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+}
 
 /** Where and how to create an HSM; used by `cluster.addHsm()`. */
 export interface HsmOptions {

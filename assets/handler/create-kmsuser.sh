@@ -1,42 +1,22 @@
 #!/bin/bash
-# cdk-cloudhsm kmsuser, run on the admin host by SSM Run Command (AWS-RunShellScript) before a KMS
-# key store is created: makes sure the cluster has the crypto user `kmsuser` with the password of
-# the kmsuser secret. Both passwords (admin and kmsuser) are read here from Secrets Manager and go
+# cdk-cloudhsm kmsuser, run on the admin host by SSM Run Command (AWS-RunShellScript), after the
+# shared prelude (prelude.sh: the handler sends both as one script), before a KMS key store is
+# created: makes sure the cluster has the crypto user `kmsuser` with the password of the kmsuser
+# secret. Both passwords (admin and kmsuser) are read here from Secrets Manager and go
 # to the CloudHSM CLI on stdin only: never in a command line, an argument or any output.
 #
 # Usage: create-kmsuser.sh --cluster-id ID --admin-secret-id ARN --kmsuser-secret-id ARN --region R
-#                          --hsm-ip IP [--hsm-ip IP ...] [--admin-secret-field NAME] [--setup-wait SECONDS]
+#                          --hsm-ip IP [--hsm-ip IP ...] [--admin-secret-field NAME] [--trust-anchor-b64 B64]
+#                          [--setup-wait SECONDS]
 # kmsuser rules: absent -> created; present and the secret's password logs in as crypto-user
 # kmsuser -> reused; present with another password -> exit 12 (nothing is changed).
 # Exit codes: 0 kmsuser created, or present with this password; 2 usage; 3 CLI missing;
 # 4 setup failed or unfinished; 5 a secret unreadable; 6 a password breaks the CLI's rules;
 # 7 another command holds the lock too long; 8 configure-cli failed; 9 the admin password does
 # not log in; 10 user list or user create failed; 12 kmsuser exists with another password.
-set -uo pipefail
-
-CLOUDHSM_DIR="${CLOUDHSM_DIR:-/opt/cloudhsm}"
-CLI="$CLOUDHSM_DIR/bin/cloudhsm-cli"
-CONFIGURE="$CLOUDHSM_DIR/bin/configure-cli"
-READY_MARKER="$CLOUDHSM_DIR/etc/cdk-cloudhsm-ready"
-FAILED_MARKER="$CLOUDHSM_DIR/etc/cdk-cloudhsm-setup-failed"
-# The activation's lock: one CLI session that changes users at a time on this host.
-LOCK_FILE="$CLOUDHSM_DIR/etc/cdk-cloudhsm-activate.lock"
-LOCK_WAIT_SECONDS="${CDK_CLOUDHSM_LOCK_WAIT:-900}"
-KMSUSER="kmsuser"
-
-CLUSTER_ID="" ADMIN_SECRET_ID="" KMSUSER_SECRET_ID="" REGION="" ADMIN_SECRET_FIELD="" SETUP_WAIT=600
-HSM_IPS=()
-ADMIN_PASSWORD="" KMSUSER_PASSWORD=""
-
-say() { echo "cdk-cloudhsm kmsuser: $*" >&2; }
-# Every message passes through here: the passwords, once read, are masked whatever the CLI printed.
-mask() {
-  local text="$1"
-  if [[ -n "$ADMIN_PASSWORD" ]]; then text="${text//"$ADMIN_PASSWORD"/<redacted>}"; fi
-  if [[ -n "$KMSUSER_PASSWORD" ]]; then text="${text//"$KMSUSER_PASSWORD"/<redacted>}"; fi
-  printf '%s' "$text"
-}
-fail() { say "$(mask "$2")"; exit "$1"; }
+SAY_PREFIX="cdk-cloudhsm kmsuser"
+KMSUSER="$KMS_USER_NAME"
+CLUSTER_ID="" ADMIN_SECRET_ID="" KMSUSER_SECRET_ID="" REGION="" ADMIN_SECRET_FIELD="" TRUST_ANCHOR_B64=""
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -46,84 +26,30 @@ while [[ $# -gt 0 ]]; do
     --kmsuser-secret-id) KMSUSER_SECRET_ID="${2:-}"; shift 2 ;;
     --region) REGION="${2:-}"; shift 2 ;;
     --hsm-ip) HSM_IPS+=("${2:-}"); shift 2 ;;
+    --trust-anchor-b64) TRUST_ANCHOR_B64="${2:-}"; shift 2 ;;
     --setup-wait) SETUP_WAIT="${2:-}"; shift 2 ;;
     *) fail 2 "unknown argument $1" ;;
   esac
 done
 [[ -n "$CLUSTER_ID" && -n "$ADMIN_SECRET_ID" && -n "$KMSUSER_SECRET_ID" && -n "$REGION" && ${#HSM_IPS[@]} -gt 0 ]] \
   || fail 2 "usage: --cluster-id, --admin-secret-id, --kmsuser-secret-id, --region and at least one --hsm-ip are required"
-[[ "$SETUP_WAIT" =~ ^[0-9]+$ ]] || fail 2 "--setup-wait must be a number of seconds"
+check_setup_wait
 
-# 1. The host's setup (user data) installs the CLI.
-waited=0
-while [[ ! -f "$READY_MARKER" ]]; do
-  if [[ -f "$FAILED_MARKER" ]]; then
-    fail 4 "the admin host's setup failed: $(head -c 500 "$FAILED_MARKER") (see /var/log/cloud-init-output.log)"
-  fi
-  if (( waited >= SETUP_WAIT )); then
-    fail 4 "the admin host's setup has not finished after ${SETUP_WAIT} s (no $READY_MARKER; see /var/log/cloud-init-output.log)"
-  fi
-  sleep 5
-  waited=$((waited + 5))
-done
-[[ -x "$CLI" ]] || fail 3 "the CloudHSM CLI is not installed ($CLI is missing)"
-[[ -x "$CONFIGURE" ]] || fail 3 "the CloudHSM CLI configure tool is not installed ($CONFIGURE is missing)"
-
-# 2. One user change at a time on this host: a duplicated or retried request waits here.
-exec 9> "$LOCK_FILE" || fail 7 "cannot open the lock file $LOCK_FILE"
-if ! flock -w "$LOCK_WAIT_SECONDS" 9; then
-  fail 7 "another command has held $LOCK_FILE for ${LOCK_WAIT_SECONDS} s"
-fi
-
-# 3. The CLI points at the cluster's HSMs (the trust anchor is there since the activation).
-[[ -s "$CLOUDHSM_DIR/etc/customerCA.crt" ]] || fail 8 "no trust anchor at $CLOUDHSM_DIR/etc/customerCA.crt"
-if ! configure_out="$("$CONFIGURE" -a "${HSM_IPS[@]}" 2>&1 < /dev/null)"; then
-  fail 8 "configure-cli -a ${HSM_IPS[*]} failed: $(echo "$configure_out" | tail -n 5)"
-fi
+# 1. The CLI is installed; 2. one user change at a time; 3. the CLI points at the cluster (with
+# the trust anchor the command carries, or the one an earlier activation left on this host).
+wait_for_setup
+take_lock command
+configure_cli "$TRUST_ANCHOR_B64"
 
 # 4. The passwords, straight from Secrets Manager into shell variables.
-read_secret() { # $1 secret id, $2 JSON field or empty, $3 what it is; prints the password
-  local secret err="/tmp/cdk-cloudhsm-secret-error.$$"
-  if ! secret="$(aws secretsmanager get-secret-value --secret-id "$1" --region "$REGION" \
-      --query SecretString --output text 2> "$err" < /dev/null)"; then
-    local reason
-    reason="$(tail -n 3 "$err")"
-    rm -f "$err"
-    say "cannot read the $3 secret $1: $reason"
-    return 5
-  fi
-  rm -f "$err"
-  if [[ -z "$2" ]]; then printf '%s' "$secret"; return 0; fi
-  if ! printf '%s' "$secret" | python3 -c 'import json,sys; v=json.load(sys.stdin)[sys.argv[1]]; assert isinstance(v,str); sys.stdout.write(v)' "$2" 2> /dev/null; then
-    say "the secret $1 is not JSON with a string field \"$2\""
-    return 5
-  fi
-}
-check_password() { # $1 password, $2 secret id
-  if (( ${#1} < 8 || ${#1} > 32 )); then
-    fail 6 "the password in $2 has ${#1} characters; the CloudHSM CLI takes 8 to 32"
-  fi
-  if [[ "$1" =~ [[:space:]\"\'\\] ]]; then
-    fail 6 "the password in $2 contains whitespace, a quote or a backslash, which the CLI's command line cannot take"
-  fi
-}
 ADMIN_PASSWORD="$(read_secret "$ADMIN_SECRET_ID" "$ADMIN_SECRET_FIELD" "admin password")" || exit 5
+SECRETS+=("$ADMIN_PASSWORD")
 KMSUSER_PASSWORD="$(read_secret "$KMSUSER_SECRET_ID" "" "kmsuser password")" || exit 5
+SECRETS+=("$KMSUSER_PASSWORD")
 check_password "$ADMIN_PASSWORD" "$ADMIN_SECRET_ID"
 check_password "$KMSUSER_PASSWORD" "$KMSUSER_SECRET_ID"
 
-# 5. One CLI session per step, commands on stdin (printf is a shell builtin); each prints its JSON.
-cli_session() {
-  local out
-  out="$(printf '%s\nquit\n' "$1" | "$CLI" interactive 2>&1)"
-  local rc=$?
-  printf '%s' "$out"
-  return $rc
-}
-# The n-th JSON result of a session (1-based) reports success.
-nth_succeeded() { [[ "$(grep -Eo '"error_code"[[:space:]]*:[[:space:]]*[0-9]+' <<< "$1" | sed -n "${2}p" | grep -Eo '[0-9]+$')" == "0" ]]; }
-detail() { grep -v '^[[:space:]]*$' <<< "$1" | tail -n 5 | tr '\n' ' '; }
-
+# 5. One CLI session per step; each prints its JSON.
 list_out="$(cli_session "login --username admin --role admin --password $ADMIN_PASSWORD
 user list
 logout")"

@@ -8,7 +8,7 @@ import { hsmChainOf } from './hsm-chain';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './provider';
 import { ClusterActivationOptions } from '../activation';
 import { HsmAdminHost, IHsmAdminHost } from '../admin-host';
-import type { IHsmCluster } from '../cluster';
+import type { IHsmCluster } from '../hsm';
 import { ClusterInitializationConfig } from '../initialization';
 
 /** What the activation needs to know of its cluster. */

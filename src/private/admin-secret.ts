@@ -1,13 +1,8 @@
 import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, SECRET_FIELD_PATTERN, UNUSABLE_PASSWORD_CHARACTERS } from './host-rules';
 import { addNagSuppressions } from './nag';
-
-/** The CloudHSM CLI's password length, in characters. */
-export const MIN_PASSWORD_LENGTH = 8;
-export const MAX_PASSWORD_LENGTH = 32;
-/** Characters the activation cannot pass on the CLI's command line (besides whitespace). */
-const UNUSABLE_CHARACTERS = ['"', '\'', '\\'];
 
 /**
  * What is wrong with an admin password secret that can be seen at synth time: a secret made in
@@ -17,7 +12,7 @@ const UNUSABLE_CHARACTERS = ['"', '\'', '\\'];
 export function checkAdminSecret(prop: string, fieldProp: string, secret: secretsmanager.ISecret, field?: string,
   names: { password: string; user: string } = { password: 'the admin password', user: 'the activation' }): string[] {
   const errors: string[] = [];
-  if (field !== undefined && !Token.isUnresolved(field) && !/^[\w.-]{1,64}$/.test(field)) {
+  if (field !== undefined && !Token.isUnresolved(field) && !SECRET_FIELD_PATTERN.test(field)) {
     errors.push(`${fieldProp}: ${JSON.stringify(field)} is not valid (letters, digits, _ . -; at most 64 characters)`);
   }
   if (!(secret instanceof secretsmanager.Secret)) return errors;
@@ -38,7 +33,7 @@ export function checkAdminSecret(prop: string, fieldProp: string, secret: secret
     errors.push(`${prop}: the secret ${secret.node.path} may generate spaces (includeSpace), which ${names.user} cannot pass to the CloudHSM CLI`);
   }
   const excluded = gen.excludeCharacters ?? '';
-  if (!gen.excludePunctuation && !Token.isUnresolved(excluded) && UNUSABLE_CHARACTERS.some((c) => !excluded.includes(c))) {
+  if (!gen.excludePunctuation && !Token.isUnresolved(excluded) && UNUSABLE_PASSWORD_CHARACTERS.some((c) => !excluded.includes(c))) {
     errors.push(`${prop}: the secret ${secret.node.path} may generate quotes or backslashes, which ${names.user} cannot pass to the CloudHSM CLI; `
       + 'set excludePunctuation: true or add \'"\\ to excludeCharacters');
   }

@@ -1,7 +1,7 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct, IDependable } from 'constructs';
 import type { IHsmAdminHost } from '../admin-host';
-import type { IHsmCluster } from '../cluster';
+import type { IHsmCluster } from '../hsm';
 
 /**
  * TCP 2223-2225 from each of the host's security groups to each of the cluster's, as standalone

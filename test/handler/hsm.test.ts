@@ -2,10 +2,10 @@ import {
   CloudHSMV2Client, CreateHsmCommand, DeleteHsmCommand, DescribeClustersCommand,
 } from '@aws-sdk/client-cloudhsm-v2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { setClientFactory } from '../lambda/aws';
-import { leastUsedZone, parsePendingId, pendingId } from '../lambda/hsm';
-import { isComplete, onEvent } from '../lambda/index';
-import { ResourceEvent } from '../lambda/types';
+import { setClientFactory } from '../../lambda/aws';
+import { leastUsedZone, parsePendingId, pendingId } from '../../lambda/hsm';
+import { isComplete, onEvent } from '../../lambda/index';
+import { ResourceEvent } from '../../lambda/types';
 
 const mock = mockClient(CloudHSMV2Client);
 const CLUSTER_ID = 'cluster-abcdefghijk';

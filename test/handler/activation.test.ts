@@ -6,10 +6,10 @@ import {
   DescribeInstanceInformationCommand, GetCommandInvocationCommand, ListCommandsCommand, SendCommandCommand, SSMClient,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { resetPcaClient, resetSsmClient, setClientFactory } from '../lambda/aws';
-import { COMMAND_WAIT_PAUSE_MS, QUICK_COMMAND_MS } from '../lambda/command-wait';
-import { isComplete, onEvent } from '../lambda/index';
-import { ResourceEvent } from '../lambda/types';
+import { resetPcaClient, resetSsmClient, setClientFactory } from '../../lambda/aws';
+import { COMMAND_WAIT_PAUSE_MS, QUICK_COMMAND_MS } from '../../lambda/host-command';
+import { isComplete, onEvent } from '../../lambda/index';
+import { ResourceEvent } from '../../lambda/types';
 
 const hsmMock = mockClient(CloudHSMV2Client);
 // aws-sdk-client-mock 2.2.0 is typed for the SDK generation of the CloudHSM client; the SSM client is newer.

@@ -7,9 +7,9 @@ import {
   PutKeyPolicyCommand, ScheduleKeyDeletionCommand, TagResourceCommand, UntagResourceCommand, UpdateKeyDescriptionCommand,
 } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
-import { resetKmsClient } from '../lambda/aws';
-import { isComplete, onEvent } from '../lambda/index';
-import { ResourceEvent } from '../lambda/types';
+import { resetKmsClient } from '../../lambda/aws';
+import { isComplete, onEvent } from '../../lambda/index';
+import { ResourceEvent } from '../../lambda/types';
 
 // aws-sdk-client-mock 2.2.0 is typed for an older SDK generation than the KMS client.
 const kmsMock: any = mockClient(KMSClient as any);

@@ -8,7 +8,7 @@ import {
   checkSourceBackup,
   checkSubnetCount,
   checkTags,
-} from './private/rules';
+} from './rules';
 
 /**
  * Synth-time checks shared by the constructs. Each returns error messages (empty when valid)

@@ -1,7 +1,7 @@
 import { App, CfnParameter, Duration, Stack, Tags, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { HsmCluster, HsmClusterProps, HsmType } from '../src';
+import { HsmCluster, HsmClusterProps, HsmType } from '../../src';
 
 function setup(): { stack: Stack; vpc: ec2.Vpc } {
   const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });

@@ -3,9 +3,9 @@ import {
   TagResourceCommand, UntagResourceCommand,
 } from '@aws-sdk/client-cloudhsm-v2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { setClientFactory } from '../lambda/aws';
-import { isComplete, onEvent } from '../lambda/index';
-import { ResourceEvent } from '../lambda/types';
+import { setClientFactory } from '../../lambda/aws';
+import { isComplete, onEvent } from '../../lambda/index';
+import { ResourceEvent } from '../../lambda/types';
 
 process.env.AWS_REGION = 'us-east-1';
 process.env.AWS_ACCESS_KEY_ID = 'test';

@@ -4,18 +4,13 @@
 // on the simulator's cluster. Each case checks the documented outcome (exit code and message of
 // activate.sh's header) and that the password is in no output.
 
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import { SandboxHost } from './sim/host/sandbox';
-import { CommandResult } from './sim/run-command';
-import { clusterWithHsm, PEM, useHostSandbox, useServedSimulator } from './sim-fixtures';
+import { expectNoSecret, REGION, runSent, runSetup } from './fixtures';
+import { SandboxHost } from '../sim/host/sandbox';
+import { CommandResult } from '../sim/run-command';
+import { clusterWithHsm, PEM, useHostSandbox, useServedSimulator } from '../sim-fixtures';
 
-const REGION = 'us-east-1';
 const CERT = PEM;
 const PASSWORD = 'Gr33n-Tea-Kettle-42';
-const SETUP = readFileSync(path.join(__dirname, '..', 'lambda', 'host', 'setup.sh'), 'utf8');
-const ACTIVATE = readFileSync(path.join(__dirname, '..', 'lambda', 'host', 'activate.sh'), 'utf8');
-const PACKAGE_URL = 'https://packages.example.invalid/cloudhsm-cli-latest.amzn2023.%ARCH%.rpm';
 
 const served = useServedSimulator(8);
 const { sim } = served;
@@ -27,24 +22,16 @@ beforeEach(() => {
 
 const cluster = (initialize = true) => clusterWithHsm(sim, REGION, initialize);
 
-/** setup.sh as the admin host's user data runs it (the construct sets these variables in front). */
-function setup(): Promise<CommandResult> {
-  return host.run(`export CDK_CLOUDHSM_REGION='${REGION}'\nexport CDK_CLOUDHSM_PACKAGE_URL='${PACKAGE_URL}'\n${SETUP}`);
-}
+const setup = () => runSetup(host);
 
 /** activate.sh as the handler sends it: the script on stdin of `bash -s` with its arguments. */
 function activate(args: { clusterId: string; ip: string; secretArn: string; extra?: string[] }): Promise<CommandResult> {
   const argv = ['--cluster-id', args.clusterId, '--secret-id', args.secretArn, '--region', REGION, '--hsm-ip', args.ip,
     '--trust-anchor-b64', Buffer.from(CERT).toString('base64'), '--setup-wait', '0', ...(args.extra ?? [])];
-  return host.run([`bash -s -- ${argv.map((a) => `'${a}'`).join(' ')} <<'END_OF_SCRIPT'`, ACTIVATE.replace(/\n$/, ''), 'END_OF_SCRIPT'].join('\n'));
+  return runSent(host, 'activate.sh', argv);
 }
 
-function expectNoPassword(...results: CommandResult[]): void {
-  for (const r of results) {
-    expect(r.stdout).not.toContain(PASSWORD);
-    expect(r.stderr).not.toContain(PASSWORD);
-  }
-}
+const expectNoPassword = (...results: CommandResult[]) => expectNoSecret(results, [PASSWORD]);
 
 describe('setup.sh', () => {
   test('installs the CLI from the package URL and marks the host ready', async () => {

@@ -5,10 +5,10 @@ import {
   TagResourceCommand, UntagResourceCommand,
 } from '@aws-sdk/client-cloudhsm-v2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { cloudHsm, MAX_ATTEMPTS, setClientFactory } from '../lambda/aws';
-import { LATE_CREATE_MS, parsePendingClusterId, pendingClusterId } from '../lambda/cluster';
-import { isComplete, onEvent } from '../lambda/index';
-import { ResourceEvent } from '../lambda/types';
+import { cloudHsm, MAX_ATTEMPTS, setClientFactory } from '../../lambda/aws';
+import { LATE_CREATE_MS, parsePendingClusterId, pendingClusterId } from '../../lambda/cluster';
+import { isComplete, onEvent } from '../../lambda/index';
+import { ResourceEvent } from '../../lambda/types';
 
 const hsm = mockClient(CloudHSMV2Client);
 const REQUEST_TAG = 'cdk-cloudhsm:create-request';
@@ -625,7 +625,7 @@ describe('the bundled asset', () => {
   test('assets/handler/index.js creates a cluster like the source does', async () => {
     // The asset leaves @aws-sdk/* external, so it uses the same (mocked) client class.
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundled JavaScript file itself is under test
-    const asset = require(path.join(__dirname, '..', 'assets', 'handler', 'index.js'));
+    const asset = require(path.join(__dirname, '..', '..', 'assets', 'handler', 'index.js'));
     describes();
     hsm.on(CreateClusterCommand).resolves({ Cluster: { ClusterId: CLUSTER_ID, VpcId: VPC } });
     const res = await asset.onEvent(event('Create', { RequestId: 'req-asset' }));

@@ -4,12 +4,12 @@ import {
 } from '@aws-sdk/client-acm-pca';
 import { CloudHSMV2Client, DescribeClustersCommand, InitializeClusterCommand } from '@aws-sdk/client-cloudhsm-v2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { pemChain } from './pem';
-import { setClientFactory } from '../lambda/aws';
-import { isComplete, onEvent } from '../lambda/index';
-import { ISSUE_WAIT_PAUSES_MS, LATE_ISSUE_WAIT_MS, parsePendingId, pendingId } from '../lambda/initialization';
-import { lastPem, SUBORDINATE_CA_TEMPLATE } from '../lambda/private-ca';
-import { IsCompleteResponse, ResourceEvent } from '../lambda/types';
+import { setClientFactory } from '../../lambda/aws';
+import { isComplete, onEvent } from '../../lambda/index';
+import { ISSUE_WAIT_PAUSES_MS, LATE_ISSUE_WAIT_MS, parsePendingId, pendingId } from '../../lambda/initialization';
+import { lastPem, SUBORDINATE_CA_TEMPLATE } from '../../lambda/private-ca';
+import { IsCompleteResponse, ResourceEvent } from '../../lambda/types';
+import { pemChain } from '../pem';
 
 const hsmMock = mockClient(CloudHSMV2Client);
 const pcaMock = mockClient(ACMPCAClient);

@@ -12,10 +12,10 @@ import {
   DescribeInstanceInformationCommand, GetCommandInvocationCommand, ListCommandsCommand, SendCommandCommand, SSMClient,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { resetKmsClient, resetSecretsManagerClient, resetSsmClient, setClientFactory } from '../lambda/aws';
-import { isComplete, onEvent } from '../lambda/index';
-import { CONNECTION_ERROR_ADVICE } from '../lambda/key-store-errors';
-import { ResourceEvent } from '../lambda/types';
+import { resetKmsClient, resetSecretsManagerClient, resetSsmClient, setClientFactory } from '../../lambda/aws';
+import { isComplete, onEvent } from '../../lambda/index';
+import { CONNECTION_ERROR_ADVICE } from '../../lambda/key-store-errors';
+import { ResourceEvent } from '../../lambda/types';
 
 const hsmMock = mockClient(CloudHSMV2Client);
 // aws-sdk-client-mock 2.2.0 is typed for the CloudHSM client's SDK generation; these clients are newer.

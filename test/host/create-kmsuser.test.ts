@@ -4,18 +4,14 @@
 // checks the documented outcome (exit code and message of the script's header), what the cluster's
 // users are afterwards, and that neither password is in any output.
 
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from './sim';
-import { HostSandbox, SandboxHost } from './sim/host/sandbox';
-import { CommandResult } from './sim/run-command';
-import { clusterWithHsm, PEM } from './sim-fixtures';
+import { expectNoSecret, REGION, runSent, runSetup } from './fixtures';
+import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from '../sim';
+import { HostSandbox, SandboxHost } from '../sim/host/sandbox';
+import { CommandResult } from '../sim/run-command';
+import { clusterWithHsm, PEM } from '../sim-fixtures';
 
-const REGION = 'us-east-1';
 const ADMIN_PASSWORD = 'Gr33n-Tea-Kettle-42';
 const KMSUSER_PASSWORD = 'Kms4User5Password6';
-const script = (name: string) => readFileSync(path.join(__dirname, '..', 'lambda', 'host', name), 'utf8');
-const PACKAGE_URL = 'https://packages.example.invalid/cloudhsm-cli-latest.amzn2023.%ARCH%.rpm';
 
 let server: SimulatorServer;
 let sim: CloudHsmSimulator;
@@ -34,10 +30,7 @@ beforeEach(() => {
 });
 afterEach(() => sandbox.dispose());
 
-/** A script as the handler sends it: on stdin of `bash -s` with its arguments. */
-function run(name: string, argv: string[]): Promise<CommandResult> {
-  return host.run([`bash -s -- ${argv.map((a) => `'${a}'`).join(' ')} <<'END_OF_SCRIPT'`, script(name).replace(/\n$/, ''), 'END_OF_SCRIPT'].join('\n'));
-}
+const run = (name: string, argv: string[]) => runSent(host, name, argv);
 
 interface World { clusterId: string; ip: string; admin: string; kmsuser: string }
 
@@ -46,7 +39,7 @@ async function activeCluster(kmsUserPassword = KMSUSER_PASSWORD): Promise<World>
   const c = clusterWithHsm(sim, REGION);
   const admin = sim.createSecret(REGION, 'admin', ADMIN_PASSWORD).arn;
   const kmsuser = sim.createSecret(REGION, 'kmsuser', kmsUserPassword).arn;
-  const setup = await host.run(`export CDK_CLOUDHSM_REGION='${REGION}'\nexport CDK_CLOUDHSM_PACKAGE_URL='${PACKAGE_URL}'\n${script('setup.sh')}`);
+  const setup = await runSetup(host);
   expect(setup.exitCode).toBe(0);
   const activated = await run('activate.sh', ['--cluster-id', c.clusterId, '--secret-id', admin, '--region', REGION, '--hsm-ip', c.ip,
     '--trust-anchor-b64', Buffer.from(PEM).toString('base64'), '--setup-wait', '0']);
@@ -57,14 +50,7 @@ async function activeCluster(kmsUserPassword = KMSUSER_PASSWORD): Promise<World>
 const createKmsUser = (w: World, extra: string[] = []) => run('create-kmsuser.sh', ['--cluster-id', w.clusterId, '--admin-secret-id', w.admin,
   '--kmsuser-secret-id', w.kmsuser, '--region', REGION, '--hsm-ip', w.ip, '--setup-wait', '0', ...extra]);
 
-function expectNoPassword(...results: CommandResult[]): void {
-  for (const r of results) {
-    for (const secret of [ADMIN_PASSWORD, KMSUSER_PASSWORD, 'Another-Pass-99']) {
-      expect(r.stdout).not.toContain(secret);
-      expect(r.stderr).not.toContain(secret);
-    }
-  }
-}
+const expectNoPassword = (...results: CommandResult[]) => expectNoSecret(results, [ADMIN_PASSWORD, KMSUSER_PASSWORD, 'Another-Pass-99']);
 
 test('kmsuser absent: created as a crypto user with the secret\'s password', async () => {
   const w = await activeCluster();

@@ -1,0 +1,38 @@
+/**
+ * The rules of what the admin host's commands take: HSM user passwords, the secrets and fields they
+ * are read from, the host and the CA. One place, with no CDK imports, read by the constructs (synth
+ * time), the handler (deploy time) and, through the handler, the host scripts (the values are
+ * written into every script the handler sends: see lambda/host-command.ts).
+ */
+
+/** The CloudHSM CLI's password length, in characters. */
+export const MIN_PASSWORD_LENGTH = 8;
+export const MAX_PASSWORD_LENGTH = 32;
+/**
+ * Characters a password cannot hold (besides whitespace): the scripts pass it to the CLI's
+ * interactive command line, which would misread them.
+ */
+export const UNUSABLE_PASSWORD_CHARACTERS = ['"', '\'', '\\'];
+/** The crypto user KMS works with on a CloudHSM key store's cluster (KMS developer guide). */
+export const KMS_USER_NAME = 'kmsuser';
+
+/** A JSON field of a secret that holds a password. */
+export const SECRET_FIELD_PATTERN = /^[\w.-]{1,64}$/;
+export const SECRET_ARN_PATTERN = /^arn:[\w-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/;
+export const INSTANCE_ID_PATTERN = /^(i-[0-9a-f]{8,17}|mi-[0-9a-f]{17})$/;
+export const CA_ARN_PATTERN = /^arn:[\w+=/,.@-]+:acm-pca:[\w+=/,.@-]*:[0-9]*:certificate-authority\/[\w+=,.@-]+$/;
+
+/**
+ * The rules as bash variable assignments, for the host scripts' prelude: the scripts hold no value
+ * of their own. The unusable characters become a bracket expression for `[[ =~ ]]`.
+ */
+export function hostRuleAssignments(): string[] {
+  const quote = (v: string) => `'${v.replace(/'/g, '\'\\\'\'')}'`;
+  const bracket = `[[:space:]${UNUSABLE_PASSWORD_CHARACTERS.join('')}]`;
+  return [
+    `MIN_PASSWORD_LENGTH=${MIN_PASSWORD_LENGTH}`,
+    `MAX_PASSWORD_LENGTH=${MAX_PASSWORD_LENGTH}`,
+    `UNUSABLE_PASSWORD_PATTERN=${quote(bracket)}`,
+    `KMS_USER_NAME=${quote(KMS_USER_NAME)}`,
+  ];
+}
