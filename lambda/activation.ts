@@ -1,11 +1,9 @@
 import { Cluster } from '@aws-sdk/client-cloudhsm-v2';
+import { AdminAccess, parseAdminAccess, regionOf, trustAnchorFor } from './admin-access';
 import { describeCluster, TRANSITIONAL_STATES } from './cluster-state';
 import { hereDocCommands, hostCommandStep } from './host-command';
 import { log } from './log';
-import { trustAnchorOf } from './private-ca';
 import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
-import { CA_ARN_PATTERN, INSTANCE_ID_PATTERN, SECRET_ARN_PATTERN, SECRET_FIELD_PATTERN } from '../src/private/host-rules';
-import { checkCertificatePem, checkClusterId } from '../src/private/rules';
 
 /**
  * `Custom::CloudHsmActivation`: runs the CloudHSM CLI's `cluster activate` on the admin host with
@@ -13,44 +11,13 @@ import { checkCertificatePem, checkClusterId } from '../src/private/rules';
  * Manager itself (activate.sh); this handler knows only the secret's ARN.
  */
 
-export interface ActivationProperties {
-  readonly clusterId: string;
-  readonly instanceId: string;
-  readonly secretArn: string;
-  readonly secretField?: string;
-  readonly trustAnchor?: string;
-  readonly certificateAuthorityArn?: string;
-}
-
-const q = (v: unknown) => JSON.stringify(v);
+/** An activation's properties: the admin access, nothing more. */
+export type ActivationProperties = AdminAccess;
 
 export function parseActivationProperties(raw: Record<string, any>): ActivationProperties {
-  const props: ActivationProperties = {
-    clusterId: String(raw.ClusterId ?? ''),
-    instanceId: String(raw.InstanceId ?? ''),
-    secretArn: String(raw.AdminSecretArn ?? ''),
-    secretField: raw.AdminSecretField || undefined,
-    trustAnchor: raw.TrustAnchor || undefined,
-    certificateAuthorityArn: raw.CertificateAuthorityArn || undefined,
-  };
-  const errors: string[] = [];
-  const idError = checkClusterId('cluster (ClusterId)', props.clusterId);
-  if (idError) errors.push(idError);
-  if (!INSTANCE_ID_PATTERN.test(props.instanceId)) {
-    errors.push(`host (InstanceId): ${q(props.instanceId)} is not an EC2 instance id (must match ${INSTANCE_ID_PATTERN.source})`);
-  }
-  if (!SECRET_ARN_PATTERN.test(props.secretArn)) {
-    errors.push(`adminSecret (AdminSecretArn): ${q(props.secretArn)} is not a Secrets Manager secret ARN`);
-  }
-  if (props.secretField !== undefined && !SECRET_FIELD_PATTERN.test(props.secretField)) {
-    errors.push(`adminSecretField (AdminSecretField): ${q(props.secretField)} is not valid (must match ${SECRET_FIELD_PATTERN.source})`);
-  }
-  if (props.trustAnchor !== undefined) errors.push(...checkCertificatePem('trustAnchor (TrustAnchor)', props.trustAnchor));
-  if (props.certificateAuthorityArn !== undefined && !CA_ARN_PATTERN.test(props.certificateAuthorityArn)) {
-    errors.push(`certificateAuthority (CertificateAuthorityArn): ${q(props.certificateAuthorityArn)} is not an AWS Private CA ARN`);
-  }
+  const { access, errors } = parseAdminAccess(raw, { host: 'host', adminSecret: 'adminSecret' });
   if (errors.length > 0) throw new Error(errors.join('; '));
-  return props;
+  return access;
 }
 
 export const physicalId = (clusterId: string) => `cdk-cloudhsm:activation:${clusterId}`;
@@ -84,12 +51,6 @@ function done(cluster: Cluster, clusterId: string): IsCompleteResponse {
   return { IsComplete: true, PhysicalResourceId: physicalId(clusterId), Data: { State: cluster.State ?? '' } };
 }
 
-async function trustAnchorFor(event: ResourceEvent, props: ActivationProperties): Promise<string | undefined> {
-  if (props.trustAnchor) return props.trustAnchor;
-  if (props.certificateAuthorityArn) return trustAnchorOf(label(event, props.clusterId), props.certificateAuthorityArn);
-  return undefined;
-}
-
 async function step(event: ResourceEvent, props: ActivationProperties): Promise<IsCompleteResponse> {
   const who = label(event, props.clusterId);
   const cluster = await describeCluster(props.clusterId);
@@ -112,12 +73,11 @@ async function step(event: ResourceEvent, props: ActivationProperties): Promise<
     commentPrefix: commentPrefix(props.clusterId),
     commands: async (hsmIps) => activationCommands({
       clusterId: props.clusterId,
-      secretArn: props.secretArn,
-      secretField: props.secretField,
-      // The secret's own region: a secret of another region is read there.
-      region: props.secretArn.split(':')[3] || (process.env.AWS_REGION ?? ''),
+      secretArn: props.adminSecretArn,
+      secretField: props.adminSecretField,
+      region: regionOf(props.adminSecretArn),
       hsmIps,
-      trustAnchor: await trustAnchorFor(event, props),
+      trustAnchor: await trustAnchorFor(who, props),
     }),
   });
   if (sent === 'wait') return NOT_COMPLETE;

@@ -4,15 +4,14 @@ import {
   DescribeCustomKeyStoresCommand, DisconnectCustomKeyStoreCommand, UpdateCustomKeyStoreCommand,
 } from '@aws-sdk/client-kms';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { AdminAccess, parseAdminAccess, regionOf, trustAnchorFor } from './admin-access';
 import { kms, messageOf, secretsManager } from './aws';
 import { describeCluster, TRANSITIONAL_STATES } from './cluster-state';
 import { hereDocCommands, hostCommandStep } from './host-command';
 import { connectionFailure } from './key-store-errors';
 import { log } from './log';
-import { trustAnchorOf } from './private-ca';
 import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
-import { CA_ARN_PATTERN, INSTANCE_ID_PATTERN, SECRET_ARN_PATTERN, SECRET_FIELD_PATTERN } from '../src/private/host-rules';
-import { checkCertificatePem, checkClusterId } from '../src/private/rules';
+import { SECRET_ARN_PATTERN } from '../src/private/host-rules';
 
 /**
  * `Custom::CloudHsmKeyStore`: a KMS custom key store (AWS_CLOUDHSM) on a cluster. Creating it makes
@@ -26,51 +25,25 @@ import { checkCertificatePem, checkClusterId } from '../src/private/rules';
 const NAME_MAX = 256;
 const KEY_STORE_ID_PATTERN = /^cks-[0-9a-z]{17}$/;
 
-export interface KeyStoreProperties {
-  readonly clusterId: string;
-  readonly instanceId: string;
-  readonly adminSecretArn: string;
-  readonly adminSecretField?: string;
+export interface KeyStoreProperties extends AdminAccess {
   readonly kmsUserSecretArn: string;
   readonly name: string;
-  readonly trustAnchor?: string;
-  readonly certificateAuthorityArn?: string;
 }
 
 const q = (v: unknown) => JSON.stringify(v);
 
 export function parseKeyStoreProperties(raw: Record<string, any>): KeyStoreProperties {
+  const { access, errors } = parseAdminAccess(raw, { host: 'cluster.adminHost', adminSecret: 'cluster.adminSecret' });
   const props: KeyStoreProperties = {
-    clusterId: String(raw.ClusterId ?? ''),
-    instanceId: String(raw.InstanceId ?? ''),
-    adminSecretArn: String(raw.AdminSecretArn ?? ''),
-    adminSecretField: raw.AdminSecretField || undefined,
+    ...access,
     kmsUserSecretArn: String(raw.KmsUserSecretArn ?? ''),
     name: String(raw.CustomKeyStoreName ?? ''),
-    trustAnchor: raw.TrustAnchor || undefined,
-    certificateAuthorityArn: raw.CertificateAuthorityArn || undefined,
   };
-  const errors: string[] = [];
-  const idError = checkClusterId('cluster (ClusterId)', props.clusterId);
-  if (idError) errors.push(idError);
-  if (!INSTANCE_ID_PATTERN.test(props.instanceId)) {
-    errors.push(`cluster.adminHost (InstanceId): ${q(props.instanceId)} is not an EC2 instance id (must match ${INSTANCE_ID_PATTERN.source})`);
-  }
-  if (!SECRET_ARN_PATTERN.test(props.adminSecretArn)) {
-    errors.push(`cluster.adminSecret (AdminSecretArn): ${q(props.adminSecretArn)} is not a Secrets Manager secret ARN`);
-  }
-  if (props.adminSecretField !== undefined && !SECRET_FIELD_PATTERN.test(props.adminSecretField)) {
-    errors.push(`adminSecretField (AdminSecretField): ${q(props.adminSecretField)} is not valid (must match ${SECRET_FIELD_PATTERN.source})`);
-  }
   if (!SECRET_ARN_PATTERN.test(props.kmsUserSecretArn)) {
     errors.push(`kmsUserSecret (KmsUserSecretArn): ${q(props.kmsUserSecretArn)} is not a Secrets Manager secret ARN`);
   }
   if (props.name.length < 1 || props.name.length > NAME_MAX) {
     errors.push(`customKeyStoreName (CustomKeyStoreName): ${q(props.name)} must have 1 to ${NAME_MAX} characters`);
-  }
-  if (props.trustAnchor !== undefined) errors.push(...checkCertificatePem('trustAnchor (TrustAnchor)', props.trustAnchor));
-  if (props.certificateAuthorityArn !== undefined && !CA_ARN_PATTERN.test(props.certificateAuthorityArn)) {
-    errors.push(`certificateAuthority (CertificateAuthorityArn): ${q(props.certificateAuthorityArn)} is not an AWS Private CA ARN`);
   }
   if (props.trustAnchor === undefined && props.certificateAuthorityArn === undefined) {
     errors.push('trustAnchor (TrustAnchor): the cluster\'s trust anchor is needed (TrustAnchor or CertificateAuthorityArn)');
@@ -87,14 +60,24 @@ export const commentPrefix = (clusterId: string) => `cdk-cloudhsm kmsuser ${clus
 
 const HEREDOC_END = 'CDK_CLOUDHSM_KMSUSER';
 
-/** The AWS-RunShellScript commands that run create-kmsuser.sh: ids and addresses only, never a password. */
+/**
+ * The AWS-RunShellScript commands that run create-kmsuser.sh: ids, addresses and the public trust
+ * anchor, never a password. The command carries all the host needs (a replaced host works at once).
+ */
 export function kmsUserCommands(args: {
-  clusterId: string; adminSecretArn: string; adminSecretField?: string; kmsUserSecretArn: string; region: string; hsmIps: string[];
+  clusterId: string;
+  adminSecretArn: string;
+  adminSecretField?: string;
+  kmsUserSecretArn: string;
+  region: string;
+  hsmIps: string[];
+  trustAnchor: string;
 }): string[] {
   const argv = [
     '--cluster-id', args.clusterId, '--admin-secret-id', args.adminSecretArn, '--kmsuser-secret-id', args.kmsUserSecretArn,
     '--region', args.region, ...args.hsmIps.flatMap((ip) => ['--hsm-ip', ip]),
     ...(args.adminSecretField ? ['--admin-secret-field', args.adminSecretField] : []),
+    '--trust-anchor-b64', Buffer.from(args.trustAnchor, 'utf8').toString('base64'),
   ];
   return hereDocCommands('create-kmsuser.sh', HEREDOC_END, argv);
 }
@@ -157,9 +140,9 @@ export function clusterReadiness(who: string, cluster: Cluster | undefined, clus
     + `(${[...zones].join(', ') || 'none'}); a KMS key store needs at least two ACTIVE HSMs in different Availability Zones: add an HSM in another zone`);
 }
 
-async function trustAnchorFor(who: string, props: KeyStoreProperties): Promise<string> {
-  if (props.trustAnchor) return props.trustAnchor;
-  return trustAnchorOf(who, props.certificateAuthorityArn!);
+/** The cluster's trust anchor (parseKeyStoreProperties makes sure TrustAnchor or CertificateAuthorityArn is given). */
+async function trustAnchorOfStore(who: string, props: KeyStoreProperties): Promise<string> {
+  return (await trustAnchorFor(who, props))!;
 }
 
 /** The kmsuser password, read from its secret for the one KMS call that takes it. Never logged, never returned. */
@@ -190,8 +173,9 @@ function ensureKmsUser(event: ResourceEvent, props: KeyStoreProperties, cluster:
       adminSecretField: props.adminSecretField,
       kmsUserSecretArn: props.kmsUserSecretArn,
       // The secrets' region (the admin secret's; the kmsuser secret is made beside it).
-      region: props.kmsUserSecretArn.split(':')[3] || (process.env.AWS_REGION ?? ''),
+      region: regionOf(props.kmsUserSecretArn),
       hsmIps,
+      trustAnchor: await trustAnchorOfStore(label(event, props), props),
     }),
   });
 }
@@ -216,7 +200,7 @@ function createFailure(who: string, props: KeyStoreProperties, err: unknown): Er
 /** Creates the store (after kmsuser). A store of the same name made by a duplicated attempt is found on the next poll. */
 async function createStore(event: ResourceEvent, props: KeyStoreProperties): Promise<void> {
   const who = label(event, props);
-  const trustAnchor = await trustAnchorFor(who, props);
+  const trustAnchor = await trustAnchorOfStore(who, props);
   const password = await kmsUserPassword(who, props.kmsUserSecretArn);
   try {
     const out = await kms().send(new CreateCustomKeyStoreCommand({

@@ -33,7 +33,14 @@ mask() {
 }
 fail() { say "$(mask "$2")"; exit "$1"; }
 
-check_setup_wait() { [[ "$SETUP_WAIT" =~ ^[0-9]+$ ]] || fail 2 "--setup-wait must be a number of seconds"; }
+# Before a script's CLI sessions: the setup is done, the lock taken ($1 names the holder in the
+# message of a lock held too long), the CLI pointed at the cluster ($2: the trust anchor, base64).
+prepare_host() {
+  [[ "$SETUP_WAIT" =~ ^[0-9]+$ ]] || fail 2 "--setup-wait must be a number of seconds"
+  wait_for_setup
+  take_lock "$1"
+  configure_cli "$2"
+}
 
 # The host's setup (user data) installs the CLI; it may still be running when the host is online.
 wait_for_setup() {
@@ -73,22 +80,26 @@ configure_cli() {
   fi
 }
 
-# A password straight from Secrets Manager: $1 secret id, $2 JSON field or empty, $3 what it is.
-# Prints the password (for a variable); exits 5 when it cannot.
-read_secret() {
-  local secret err="/tmp/cdk-cloudhsm-secret-error.$$"
-  if ! secret="$(aws secretsmanager get-secret-value --secret-id "$1" --region "$REGION" \
+# A password straight from Secrets Manager into the variable named $1 (never printed): $2 secret id,
+# $3 JSON field or empty, $4 what it is. Exits 5 when it cannot be read, 6 when it breaks the rules.
+read_password() {
+  local secret value err="/tmp/cdk-cloudhsm-secret-error.$$"
+  if ! secret="$(aws secretsmanager get-secret-value --secret-id "$2" --region "$REGION" \
       --query SecretString --output text 2> "$err" < /dev/null)"; then
     local reason
     reason="$(tail -n 3 "$err")"
     rm -f "$err"
-    fail 5 "cannot read the $3 secret $1: $reason"
+    fail 5 "cannot read the $4 secret $2: $reason"
   fi
   rm -f "$err"
-  if [[ -z "$2" ]]; then printf '%s' "$secret"; return 0; fi
-  if ! printf '%s' "$secret" | python3 -c 'import json,sys; v=json.load(sys.stdin)[sys.argv[1]]; assert isinstance(v,str); sys.stdout.write(v)' "$2" 2> /dev/null; then
-    fail 5 "the secret $1 is not JSON with a string field \"$2\""
+  if [[ -z "$3" ]]; then
+    value="$secret"
+  elif ! value="$(printf '%s' "$secret" | python3 -c 'import json,sys; v=json.load(sys.stdin)[sys.argv[1]]; assert isinstance(v,str); sys.stdout.write(v)' "$3" 2> /dev/null)"; then
+    fail 5 "the secret $2 is not JSON with a string field \"$3\""
   fi
+  SECRETS+=("$value")
+  check_password "$value" "$2"
+  printf -v "$1" '%s' "$value"
 }
 
 # The CLI's password rules (src/private/host-rules.ts): $1 password, $2 secret id; exits 6 when broken.

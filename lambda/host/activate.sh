@@ -27,17 +27,11 @@ while [[ $# -gt 0 ]]; do
 done
 [[ -n "$CLUSTER_ID" && -n "$SECRET_ID" && -n "$REGION" && ${#HSM_IPS[@]} -gt 0 ]] \
   || fail 2 "usage: --cluster-id, --secret-id, --region and at least one --hsm-ip are required"
-check_setup_wait
 
-# 1. The CLI is installed; 2. one activation at a time; 3. the CLI points at the cluster.
-wait_for_setup
-take_lock activation
-configure_cli "$TRUST_ANCHOR_B64"
-
-# 4. The password, straight from Secrets Manager into a shell variable.
-PASSWORD="$(read_secret "$SECRET_ID" "$SECRET_FIELD" "admin password")" || exit 5
-SECRETS+=("$PASSWORD")
-check_password "$PASSWORD" "$SECRET_ID"
+# 1. The CLI is installed; 2. one activation at a time; 3. the CLI points at the cluster;
+# 4. the password, straight from Secrets Manager into a shell variable.
+prepare_host activation "$TRUST_ANCHOR_B64"
+read_password PASSWORD "$SECRET_ID" "$SECRET_FIELD" "admin password"
 
 # 5. Activate.
 activate_out="$(cli_session "cluster activate --password $PASSWORD")"

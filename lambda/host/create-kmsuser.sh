@@ -33,21 +33,13 @@ while [[ $# -gt 0 ]]; do
 done
 [[ -n "$CLUSTER_ID" && -n "$ADMIN_SECRET_ID" && -n "$KMSUSER_SECRET_ID" && -n "$REGION" && ${#HSM_IPS[@]} -gt 0 ]] \
   || fail 2 "usage: --cluster-id, --admin-secret-id, --kmsuser-secret-id, --region and at least one --hsm-ip are required"
-check_setup_wait
 
 # 1. The CLI is installed; 2. one user change at a time; 3. the CLI points at the cluster (with
-# the trust anchor the command carries, or the one an earlier activation left on this host).
-wait_for_setup
-take_lock command
-configure_cli "$TRUST_ANCHOR_B64"
-
-# 4. The passwords, straight from Secrets Manager into shell variables.
-ADMIN_PASSWORD="$(read_secret "$ADMIN_SECRET_ID" "$ADMIN_SECRET_FIELD" "admin password")" || exit 5
-SECRETS+=("$ADMIN_PASSWORD")
-KMSUSER_PASSWORD="$(read_secret "$KMSUSER_SECRET_ID" "" "kmsuser password")" || exit 5
-SECRETS+=("$KMSUSER_PASSWORD")
-check_password "$ADMIN_PASSWORD" "$ADMIN_SECRET_ID"
-check_password "$KMSUSER_PASSWORD" "$KMSUSER_SECRET_ID"
+# the trust anchor the command carries: the host needs nothing an earlier command left);
+# 4. the passwords, straight from Secrets Manager into shell variables.
+prepare_host command "$TRUST_ANCHOR_B64"
+read_password ADMIN_PASSWORD "$ADMIN_SECRET_ID" "$ADMIN_SECRET_FIELD" "admin password"
+read_password KMSUSER_PASSWORD "$KMSUSER_SECRET_ID" "" "kmsuser password"
 
 # 5. One CLI session per step; each prints its JSON.
 list_out="$(cli_session "login --username admin --role admin --password $ADMIN_PASSWORD

@@ -6,6 +6,7 @@ import {
   DescribeInstanceInformationCommand, GetCommandInvocationCommand, ListCommandsCommand, SendCommandCommand, SSMClient,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
+import { pem, resourceEvent, useHandlerEnv } from './fixtures';
 import { resetPcaClient, resetSsmClient, setClientFactory } from '../../lambda/aws';
 import { COMMAND_WAIT_PAUSE_MS, QUICK_COMMAND_MS } from '../../lambda/host-command';
 import { isComplete, onEvent } from '../../lambda/index';
@@ -16,10 +17,7 @@ const hsmMock = mockClient(CloudHSMV2Client);
 const ssmMock: any = mockClient(SSMClient as any);
 const pcaMock = mockClient(ACMPCAClient);
 
-process.env.AWS_REGION = 'us-east-1';
-process.env.AWS_ACCESS_KEY_ID = 'test';
-process.env.AWS_SECRET_ACCESS_KEY = 'test';
-process.env.CDK_CLOUDHSM_QUIET = '1';
+useHandlerEnv();
 
 const CLUSTER_ID = 'cluster-abcdefghijk';
 const INSTANCE_ID = 'i-0123456789abcdef0';
@@ -27,21 +25,13 @@ const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:cluster
 const CA_ARN = 'arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/11111111-2222-3333-4444-555555555555';
 const REQUEST_ID = '6a1e5a8e-1b2c-4d3e-8f90-0123456789ab';
 const OTHER_REQUEST = '0b1c2d3e-1b2c-4d3e-8f90-0123456789ab';
-const pem = (body: string) => `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----`;
 const ROOT = pem('MIIrootcertificate');
 const PROPS = { ServiceToken: 'x', ClusterId: CLUSTER_ID, InstanceId: INSTANCE_ID, AdminSecretArn: SECRET_ARN, TrustAnchor: ROOT };
 const COMMENT = `cdk-cloudhsm activate ${CLUSTER_ID} ${REQUEST_ID}`;
 
+const RESOURCE = { type: 'Custom::CloudHsmActivation', logicalId: 'ClusterActivation', requestId: REQUEST_ID };
 function event(type: 'Create' | 'Update' | 'Delete', props: Record<string, any> = PROPS): ResourceEvent {
-  return {
-    RequestType: type,
-    RequestId: REQUEST_ID,
-    ResourceType: 'Custom::CloudHsmActivation',
-    LogicalResourceId: 'ClusterActivation',
-    StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/s/1',
-    PhysicalResourceId: type === 'Create' ? undefined : `cdk-cloudhsm:activation:${CLUSTER_ID}`,
-    ResourceProperties: props,
-  };
+  return resourceEvent(RESOURCE, type, props, { PhysicalResourceId: type === 'Create' ? undefined : `cdk-cloudhsm:activation:${CLUSTER_ID}` });
 }
 const polled = (props: Record<string, any> = PROPS) => ({ ...event('Create', props), PhysicalResourceId: `cdk-cloudhsm:activation:${CLUSTER_ID}` });
 

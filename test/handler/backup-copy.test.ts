@@ -3,14 +3,12 @@ import {
   TagResourceCommand, UntagResourceCommand,
 } from '@aws-sdk/client-cloudhsm-v2';
 import { mockClient } from 'aws-sdk-client-mock';
+import { resourceEvent, serviceError, useHandlerEnv } from './fixtures';
 import { setClientFactory } from '../../lambda/aws';
 import { isComplete, onEvent } from '../../lambda/index';
 import { ResourceEvent } from '../../lambda/types';
 
-process.env.AWS_REGION = 'us-east-1';
-process.env.AWS_ACCESS_KEY_ID = 'test';
-process.env.AWS_SECRET_ACCESS_KEY = 'test';
-process.env.CDK_CLOUDHSM_QUIET = '1';
+useHandlerEnv();
 
 const REQUEST_TAG = 'cdk-cloudhsm:create-request';
 const SOURCE = 'backup-sourcesourc';
@@ -37,17 +35,8 @@ function props(overrides: Record<string, any> = {}): Record<string, any> {
   };
 }
 
-function event(type: 'Create' | 'Update' | 'Delete', extra: Partial<ResourceEvent> = {}): ResourceEvent {
-  return {
-    RequestType: type,
-    RequestId: 'req-1',
-    ResourceType: 'Custom::CloudHsmBackupCopy',
-    LogicalResourceId: 'Copy',
-    StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/s/1',
-    ResourceProperties: props(),
-    ...extra,
-  };
-}
+const RESOURCE = { type: 'Custom::CloudHsmBackupCopy', logicalId: 'Copy', requestId: 'req-1' };
+const event = (type: 'Create' | 'Update' | 'Delete', extra: Partial<ResourceEvent> = {}) => resourceEvent(RESOURCE, type, props(), extra);
 
 function copy(overrides: Record<string, any> = {}): any {
   return {
@@ -62,10 +51,6 @@ function copy(overrides: Record<string, any> = {}): any {
     TagList: [{ Key: 'team', Value: 'payments' }, { Key: REQUEST_TAG, Value: 'req-1' }],
     ...overrides,
   };
-}
-
-function serviceError(name: string, message: string): Error {
-  return Object.assign(new Error(message), { name, $fault: 'client', $metadata: {} });
 }
 
 beforeEach(() => {

@@ -5,6 +5,7 @@ import {
   TagResourceCommand, UntagResourceCommand,
 } from '@aws-sdk/client-cloudhsm-v2';
 import { mockClient } from 'aws-sdk-client-mock';
+import { resourceEvent, serviceError, useHandlerEnv } from './fixtures';
 import { cloudHsm, MAX_ATTEMPTS, setClientFactory } from '../../lambda/aws';
 import { LATE_CREATE_MS, parsePendingClusterId, pendingClusterId } from '../../lambda/cluster';
 import { isComplete, onEvent } from '../../lambda/index';
@@ -19,10 +20,7 @@ const TWINS_TAG = 'cdk-cloudhsm:twins';
 /** The physical id of the create request req-1 until its cluster is settled. */
 const PENDING = pendingClusterId(VPC, 'req-1');
 
-process.env.AWS_REGION = 'us-east-1';
-process.env.AWS_ACCESS_KEY_ID = 'test';
-process.env.AWS_SECRET_ACCESS_KEY = 'test';
-process.env.CDK_CLOUDHSM_QUIET = '1';
+useHandlerEnv();
 
 function props(overrides: Record<string, any> = {}): Record<string, any> {
   return {
@@ -36,17 +34,8 @@ function props(overrides: Record<string, any> = {}): Record<string, any> {
   };
 }
 
-function event(type: 'Create' | 'Update' | 'Delete', extra: Partial<ResourceEvent> = {}): ResourceEvent {
-  return {
-    RequestType: type,
-    RequestId: 'req-1',
-    ResourceType: 'Custom::CloudHsmCluster',
-    LogicalResourceId: 'Cluster',
-    StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/s/1',
-    ResourceProperties: props(),
-    ...extra,
-  };
-}
+const RESOURCE = { type: 'Custom::CloudHsmCluster', logicalId: 'Cluster', requestId: 'req-1' };
+const event = (type: 'Create' | 'Update' | 'Delete', extra: Partial<ResourceEvent> = {}) => resourceEvent(RESOURCE, type, props(), extra);
 
 function cluster(overrides: Record<string, any> = {}): any {
   return {
@@ -66,10 +55,6 @@ function cluster(overrides: Record<string, any> = {}): any {
 
 function describes(...clusters: any[]): void {
   hsm.on(DescribeClustersCommand).resolves({ Clusters: clusters });
-}
-
-function serviceError(name: string, message: string): Error {
-  return Object.assign(new Error(message), { name, $fault: 'client', $metadata: {} });
 }
 
 beforeEach(() => {

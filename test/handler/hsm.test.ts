@@ -2,6 +2,7 @@ import {
   CloudHSMV2Client, CreateHsmCommand, DeleteHsmCommand, DescribeClustersCommand,
 } from '@aws-sdk/client-cloudhsm-v2';
 import { mockClient } from 'aws-sdk-client-mock';
+import { resourceEvent, useHandlerEnv } from './fixtures';
 import { setClientFactory } from '../../lambda/aws';
 import { leastUsedZone, parsePendingId, pendingId } from '../../lambda/hsm';
 import { isComplete, onEvent } from '../../lambda/index';
@@ -12,22 +13,11 @@ const CLUSTER_ID = 'cluster-abcdefghijk';
 const SUBNET_MAPPING = { 'us-east-1a': 'subnet-0a', 'us-east-1b': 'subnet-0b' };
 const CSR = '-----BEGIN CERTIFICATE REQUEST-----\nMIIC\n-----END CERTIFICATE REQUEST-----';
 
-process.env.AWS_REGION = 'us-east-1';
-process.env.AWS_ACCESS_KEY_ID = 'test';
-process.env.AWS_SECRET_ACCESS_KEY = 'test';
-process.env.CDK_CLOUDHSM_QUIET = '1';
+useHandlerEnv();
 
-function event(type: 'Create' | 'Update' | 'Delete', extra: Partial<ResourceEvent> = {}): ResourceEvent {
-  return {
-    RequestType: type,
-    RequestId: 'req-1',
-    ResourceType: 'Custom::CloudHsmHsm',
-    LogicalResourceId: 'Hsm1',
-    StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/s/1',
-    ResourceProperties: { ServiceToken: 'x', ClusterId: CLUSTER_ID, AvailabilityZone: 'us-east-1a' },
-    ...extra,
-  };
-}
+const RESOURCE = { type: 'Custom::CloudHsmHsm', logicalId: 'Hsm1', requestId: 'req-1' };
+const event = (type: 'Create' | 'Update' | 'Delete', extra: Partial<ResourceEvent> = {}) =>
+  resourceEvent(RESOURCE, type, { ServiceToken: 'x', ClusterId: CLUSTER_ID, AvailabilityZone: 'us-east-1a' }, extra);
 
 function hsm(id: string, overrides: Record<string, any> = {}): any {
   return {

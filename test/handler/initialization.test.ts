@@ -10,6 +10,7 @@ import { ISSUE_WAIT_PAUSES_MS, LATE_ISSUE_WAIT_MS, parsePendingId, pendingId } f
 import { lastPem, SUBORDINATE_CA_TEMPLATE } from '../../lambda/private-ca';
 import { IsCompleteResponse, ResourceEvent } from '../../lambda/types';
 import { pemChain } from '../pem';
+import { pem, resourceEvent, useHandlerEnv } from './fixtures';
 
 const hsmMock = mockClient(CloudHSMV2Client);
 const pcaMock = mockClient(ACMPCAClient);
@@ -17,32 +18,20 @@ const CLUSTER_ID = 'cluster-abcdefghijk';
 const CA_ARN = 'arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/11111111-2222-3333-4444-555555555555';
 const CERT_ARN = `${CA_ARN}/certificate/abc123`;
 const CSR = '-----BEGIN CERTIFICATE REQUEST-----\nMIIC\n-----END CERTIFICATE REQUEST-----';
-const pem = (body: string) => `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----`;
 const CLUSTER_CERT = pem('MIIclustercert');
 const ROOT = pem('MIIroot');
 const FINAL_ID = `cdk-cloudhsm:initialization:${CLUSTER_ID}`;
 const PENDING_ID = `cdk-cloudhsm:pending-initialization:${CLUSTER_ID}:${CERT_ARN}`;
 const TOKEN = '6a1e5a8e1b2c4d3e8f900123456789ab';
 
-process.env.AWS_REGION = 'us-east-1';
-process.env.AWS_ACCESS_KEY_ID = 'test';
-process.env.AWS_SECRET_ACCESS_KEY = 'test';
-process.env.CDK_CLOUDHSM_QUIET = '1';
+useHandlerEnv();
 
 const PCA_PROPS = { ServiceToken: 'x', ClusterId: CLUSTER_ID, CertificateAuthorityArn: CA_ARN, ValidityDays: '365' };
 const CERT_PROPS = { ServiceToken: 'x', ClusterId: CLUSTER_ID, SignedCert: CLUSTER_CERT, TrustAnchor: ROOT };
 
+const RESOURCE = { type: 'Custom::CloudHsmClusterInitialization', logicalId: 'ClusterInit', requestId: '6a1e5a8e-1b2c-4d3e-8f90-0123456789ab' };
 function event(type: 'Create' | 'Update' | 'Delete', props: Record<string, any>, extra: Partial<ResourceEvent> = {}): ResourceEvent {
-  return {
-    RequestType: type,
-    RequestId: '6a1e5a8e-1b2c-4d3e-8f90-0123456789ab',
-    ResourceType: 'Custom::CloudHsmClusterInitialization',
-    LogicalResourceId: 'ClusterInit',
-    StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/s/1',
-    PhysicalResourceId: type === 'Create' ? undefined : FINAL_ID,
-    ResourceProperties: props,
-    ...extra,
-  };
+  return resourceEvent(RESOURCE, type, props, { PhysicalResourceId: type === 'Create' ? undefined : FINAL_ID, ...extra });
 }
 
 /** The isComplete event of a create whose onEvent returned `id`. */

@@ -12,6 +12,7 @@ import {
   DescribeInstanceInformationCommand, GetCommandInvocationCommand, ListCommandsCommand, SendCommandCommand, SSMClient,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
+import { resourceEvent, useHandlerEnv } from './fixtures';
 import { resetKmsClient, resetSecretsManagerClient, resetSsmClient, setClientFactory } from '../../lambda/aws';
 import { isComplete, onEvent } from '../../lambda/index';
 import { CONNECTION_ERROR_ADVICE } from '../../lambda/key-store-errors';
@@ -23,10 +24,7 @@ const ssmMock: any = mockClient(SSMClient as any);
 const kmsMock: any = mockClient(KMSClient as any);
 const secretsMock: any = mockClient(SecretsManagerClient as any);
 
-process.env.AWS_REGION = 'us-east-1';
-process.env.AWS_ACCESS_KEY_ID = 'test';
-process.env.AWS_SECRET_ACCESS_KEY = 'test';
-process.env.CDK_CLOUDHSM_QUIET = '1';
+useHandlerEnv();
 
 const CLUSTER_ID = 'cluster-abcdefghijk';
 const OTHER_CLUSTER = 'cluster-zyxwvutsrqp';
@@ -51,18 +49,13 @@ const PROPS = {
 const COMMENT = `cdk-cloudhsm kmsuser ${CLUSTER_ID} ${REQUEST_ID}`;
 const WHO = `HsmKeyStore KeyStore ("${NAME}" on ${CLUSTER_ID})`;
 
+const RESOURCE = { type: 'Custom::CloudHsmKeyStore', logicalId: 'KeyStore', requestId: REQUEST_ID };
 function event(type: 'Create' | 'Update' | 'Delete', props: Record<string, any> = PROPS, extra: Partial<ResourceEvent> = {}): ResourceEvent {
-  return {
-    RequestType: type,
-    RequestId: REQUEST_ID,
-    ResourceType: 'Custom::CloudHsmKeyStore',
-    LogicalResourceId: 'KeyStore',
-    StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/s/1',
+  return resourceEvent(RESOURCE, type, props, {
     PhysicalResourceId: type === 'Create' ? `cdk-cloudhsm:key-store:${CLUSTER_ID}` : STORE_ID,
-    ResourceProperties: props,
     OldResourceProperties: type === 'Update' ? PROPS : undefined,
     ...extra,
-  };
+  });
 }
 
 type Hsm = { az: string; state?: string; ip?: string };
@@ -177,7 +170,7 @@ describe('kmsuser through the admin host', () => {
     expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(0);
   });
 
-  test('sends create-kmsuser.sh with secret ARNs and addresses, never a password; creates no store yet', async () => {
+  test('sends create-kmsuser.sh with secret ARNs, addresses and the trust anchor, never a password; creates no store yet', async () => {
     commandsAre();
     hostIs('Online');
     expect((await isComplete(event('Create'))).IsComplete).toBe(false);
@@ -187,7 +180,8 @@ describe('kmsuser through the admin host', () => {
     expect(input).toMatchObject({ DocumentName: 'AWS-RunShellScript', InstanceIds: [INSTANCE_ID], Comment: COMMENT });
     const commands: string[] = input.Parameters.commands;
     expect(commands[0]).toBe(`bash -s -- '--cluster-id' '${CLUSTER_ID}' '--admin-secret-id' '${ADMIN_ARN}' '--kmsuser-secret-id' '${KMSUSER_ARN}' `
-      + '\'--region\' \'us-east-1\' \'--hsm-ip\' \'10.0.0.15\' \'--hsm-ip\' \'10.0.1.15\' <<\'CDK_CLOUDHSM_KMSUSER\'');
+      + `'--region' 'us-east-1' '--hsm-ip' '10.0.0.15' '--hsm-ip' '10.0.1.15' '--trust-anchor-b64' '${Buffer.from(ROOT).toString('base64')}' `
+      + '<<\'CDK_CLOUDHSM_KMSUSER\'');
     expect(commands[commands.length - 1]).toBe('CDK_CLOUDHSM_KMSUSER');
     expect(commands).toContain('# kmsuser rules: absent -> created; present and the secret\'s password logs in as crypto-user');
     expect(JSON.stringify(input)).not.toContain(KMSUSER_PASSWORD);

@@ -7,6 +7,7 @@ import {
   PutKeyPolicyCommand, ScheduleKeyDeletionCommand, TagResourceCommand, UntagResourceCommand, UpdateKeyDescriptionCommand,
 } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
+import { resourceEvent, STACK_ID, useHandlerEnv } from './fixtures';
 import { resetKmsClient } from '../../lambda/aws';
 import { isComplete, onEvent } from '../../lambda/index';
 import { ResourceEvent } from '../../lambda/types';
@@ -14,13 +15,9 @@ import { ResourceEvent } from '../../lambda/types';
 // aws-sdk-client-mock 2.2.0 is typed for an older SDK generation than the KMS client.
 const kmsMock: any = mockClient(KMSClient as any);
 
-process.env.AWS_REGION = 'us-east-1';
-process.env.AWS_ACCESS_KEY_ID = 'test';
-process.env.AWS_SECRET_ACCESS_KEY = 'test';
-process.env.CDK_CLOUDHSM_QUIET = '1';
+useHandlerEnv();
 
 const STORE = 'cks-1234567890abcdef0';
-const STACK_ID = 'arn:aws:cloudformation:us-east-1:123456789012:stack/s/1';
 const REQUEST_ID = '6a1e5a8e-1b2c-4d3e-8f90-0123456789ab';
 const POLICY = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'kms:*', Resource: '*' }] };
 const PROPS = { ServiceToken: 'x', CustomKeyStoreId: STORE, Description: 'app data', Policy: POLICY, PendingWindowInDays: '7', Tags: [{ Key: 'team', Value: 'data' }] };
@@ -96,17 +93,9 @@ function fakeKms(): void {
   });
 }
 
-function event(type: 'Create' | 'Update' | 'Delete', props: Record<string, any> = PROPS, extra: Partial<ResourceEvent> = {}): ResourceEvent {
-  return {
-    RequestType: type,
-    RequestId: REQUEST_ID,
-    ResourceType: 'Custom::CloudHsmKmsKey',
-    LogicalResourceId: 'DataKey',
-    StackId: STACK_ID,
-    ResourceProperties: props,
-    ...extra,
-  };
-}
+const RESOURCE = { type: 'Custom::CloudHsmKmsKey', logicalId: 'DataKey', requestId: REQUEST_ID };
+const event = (type: 'Create' | 'Update' | 'Delete', props: Record<string, any> = PROPS, extra: Partial<ResourceEvent> = {}) =>
+  resourceEvent(RESOURCE, type, props, extra);
 
 const calls = (command: unknown) => kmsMock.commandCalls(command).map((c: any) => c.args[0].input);
 
