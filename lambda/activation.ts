@@ -22,9 +22,6 @@ export function parseActivationProperties(raw: Record<string, any>): ActivationP
 
 export const physicalId = (clusterId: string) => `cdk-cloudhsm:activation:${clusterId}`;
 
-/** The Comment every activation command starts with: names the cluster (the request follows). */
-export const commentPrefix = (clusterId: string) => `cdk-cloudhsm activate ${clusterId} `;
-
 function label(event: ResourceEvent, clusterId: string): string {
   return `HsmActivation ${event.LogicalResourceId} (${clusterId})`;
 }
@@ -34,15 +31,14 @@ const HEREDOC_END = 'CDK_CLOUDHSM_ACTIVATE';
 /**
  * The AWS-RunShellScript commands: the script fed to bash on stdin (a quoted here-document, so the
  * shell expands nothing in it), with arguments that are ids, addresses and the public trust anchor.
+ * The admin secret is read in its own region (a secret of another region is read there).
  */
-export function activationCommands(args: {
-  clusterId: string; secretArn: string; secretField?: string; region: string; hsmIps: string[]; trustAnchor?: string;
-}): string[] {
+export function activationCommands(props: ActivationProperties, hsmIps: string[], trustAnchor?: string): string[] {
   const argv = [
-    '--cluster-id', args.clusterId, '--secret-id', args.secretArn, '--region', args.region,
-    ...args.hsmIps.flatMap((ip) => ['--hsm-ip', ip]),
-    ...(args.secretField ? ['--secret-field', args.secretField] : []),
-    ...(args.trustAnchor ? ['--trust-anchor-b64', Buffer.from(args.trustAnchor, 'utf8').toString('base64')] : []),
+    '--cluster-id', props.clusterId, '--secret-id', props.adminSecretArn, '--region', regionOf(props.adminSecretArn),
+    ...hsmIps.flatMap((ip) => ['--hsm-ip', ip]),
+    ...(props.adminSecretField ? ['--secret-field', props.adminSecretField] : []),
+    ...(trustAnchor ? ['--trust-anchor-b64', Buffer.from(trustAnchor, 'utf8').toString('base64')] : []),
   ];
   return hereDocCommands('activate.sh', HEREDOC_END, argv);
 }
@@ -68,17 +64,9 @@ async function step(event: ResourceEvent, props: ActivationProperties): Promise<
   const sent = await hostCommandStep(event, cluster, {
     who,
     what: `activation of cluster ${props.clusterId}`,
-    instanceId: props.instanceId,
-    clusterId: props.clusterId,
-    commentPrefix: commentPrefix(props.clusterId),
-    commands: async (hsmIps) => activationCommands({
-      clusterId: props.clusterId,
-      secretArn: props.adminSecretArn,
-      secretField: props.adminSecretField,
-      region: regionOf(props.adminSecretArn),
-      hsmIps,
-      trustAnchor: await trustAnchorFor(who, props),
-    }),
+    kind: 'activate',
+    on: props,
+    commands: async (hsmIps) => activationCommands(props, hsmIps, await trustAnchorFor(who, props)),
   });
   if (sent === 'wait') return NOT_COMPLETE;
   // The cluster is ACTIVE once the CLI reports success: look again now, not one poll later.

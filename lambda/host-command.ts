@@ -154,15 +154,19 @@ export interface HostCommand {
   readonly who: string;
   /** What the command does, for logs and errors (e.g. `activation of cluster X`). */
   readonly what: string;
-  readonly instanceId: string;
-  readonly clusterId: string;
-  /** The Comment every command of this kind on this cluster starts with (the request id follows). */
-  readonly commentPrefix: string;
+  /** The kind in every Comment of this command (`activate`, `kmsuser`): commands are found by it. */
+  readonly kind: string;
+  /** The cluster the command works on and the admin host it runs on. */
+  readonly on: { readonly clusterId: string; readonly instanceId: string };
   /** The AWS-RunShellScript commands for the cluster's ACTIVE HSM addresses. */
   commands(hsmIps: string[]): Promise<string[]>;
 }
 
-/** The Comment of a command: its prefix and the CloudFormation request, at most 100 characters (SendCommand). */
+/**
+ * The Comment of a command: its kind, the cluster and the CloudFormation request, at most 100
+ * characters (SendCommand); every command of a kind on a cluster starts with the same prefix.
+ */
+export const commentPrefix = (kind: string, clusterId: string) => `cdk-cloudhsm ${kind} ${clusterId} `;
 export const commentOf = (prefix: string, requestId: string) => `${prefix}${requestId}`.slice(0, 100);
 
 /**
@@ -172,41 +176,43 @@ export const commentOf = (prefix: string, requestId: string) => `${prefix}${requ
  * is an error quoting its output. Nothing is sent while any command of this kind runs on the host.
  */
 export async function hostCommandStep(event: ResourceEvent, cluster: Cluster, c: HostCommand): Promise<'done' | 'wait'> {
-  const commands = await commandsOnHost(c.instanceId, c.commentPrefix);
+  const { clusterId, instanceId } = c.on;
+  const prefix = commentPrefix(c.kind, clusterId);
+  const commands = await commandsOnHost(instanceId, prefix);
   const running = commands.find((x) => RUNNING.has(x.Status ?? ''));
-  const comment = commentOf(c.commentPrefix, event.RequestId);
+  const comment = commentOf(prefix, event.RequestId);
   const own = commands.find((x) => x.Comment === comment);
   // This request's command, running on the host, usually ends within seconds: wait for it here.
-  const ended = own && own === running ? await quickCommandEnd(own, c.instanceId) : undefined;
+  const ended = own && own === running ? await quickCommandEnd(own, instanceId) : undefined;
   if (running && !ended) {
-    log(event, `waiting for the command: ${c.what}`, { clusterId: c.clusterId, commandId: running.CommandId, status: running.Status });
+    log(event, `waiting for the command: ${c.what}`, { clusterId, commandId: running.CommandId, status: running.Status });
     return 'wait';
   }
   if ((ended ?? own?.Status) === 'Success') return 'done';
-  if (own) throw await commandFailure(c.who, c.what, c.instanceId, own);
+  if (own) throw await commandFailure(c.who, c.what, instanceId, own);
 
-  const ping = await hostIsOnline(c.instanceId);
+  const ping = await hostIsOnline(instanceId);
   if (ping !== 'Online') {
-    log(event, 'waiting for the admin host to be online in SSM', { instanceId: c.instanceId, pingStatus: ping });
+    log(event, 'waiting for the admin host to be online in SSM', { instanceId, pingStatus: ping });
     return 'wait';
   }
   const hsmIps = (cluster.Hsms ?? []).filter((h) => h.State === 'ACTIVE' && h.EniIp).map((h) => h.EniIp!);
   if (hsmIps.length === 0) {
-    log(event, 'waiting for an ACTIVE HSM in the cluster', { clusterId: c.clusterId });
+    log(event, 'waiting for an ACTIVE HSM in the cluster', { clusterId });
     return 'wait';
   }
   const commandsText = await c.commands(hsmIps);
   try {
     const out = await ssm().send(new SendCommandCommand({
       DocumentName: RUN_SHELL_SCRIPT,
-      InstanceIds: [c.instanceId],
+      InstanceIds: [instanceId],
       Comment: comment,
       TimeoutSeconds: DELIVERY_TIMEOUT_SECONDS,
       Parameters: { commands: commandsText, executionTimeout: [String(EXECUTION_TIMEOUT_SECONDS)] },
     }));
-    log(event, 'SendCommand', { clusterId: c.clusterId, instanceId: c.instanceId, commandId: out.Command?.CommandId });
+    log(event, 'SendCommand', { clusterId, instanceId, commandId: out.Command?.CommandId });
   } catch (err) {
-    throw new Error(`${c.who}: SendCommand to ${c.instanceId} failed: ${messageOf(err)}`);
+    throw new Error(`${c.who}: SendCommand to ${instanceId} failed: ${messageOf(err)}`);
   }
   return 'wait';
 }

@@ -55,29 +55,19 @@ export function parseKeyStoreProperties(raw: Record<string, any>): KeyStorePrope
 /** The physical id before the store exists (a create that failed early is deleted by this id). */
 export const pendingId = (clusterId: string) => `cdk-cloudhsm:key-store:${clusterId}`;
 
-/** The Comment every kmsuser command starts with: names the cluster (the request follows). */
-export const commentPrefix = (clusterId: string) => `cdk-cloudhsm kmsuser ${clusterId} `;
-
 const HEREDOC_END = 'CDK_CLOUDHSM_KMSUSER';
 
 /**
  * The AWS-RunShellScript commands that run create-kmsuser.sh: ids, addresses and the public trust
  * anchor, never a password. The command carries all the host needs (a replaced host works at once).
  */
-export function kmsUserCommands(args: {
-  clusterId: string;
-  adminSecretArn: string;
-  adminSecretField?: string;
-  kmsUserSecretArn: string;
-  region: string;
-  hsmIps: string[];
-  trustAnchor: string;
-}): string[] {
+export function kmsUserCommands(props: KeyStoreProperties, hsmIps: string[], trustAnchor: string): string[] {
   const argv = [
-    '--cluster-id', args.clusterId, '--admin-secret-id', args.adminSecretArn, '--kmsuser-secret-id', args.kmsUserSecretArn,
-    '--region', args.region, ...args.hsmIps.flatMap((ip) => ['--hsm-ip', ip]),
-    ...(args.adminSecretField ? ['--admin-secret-field', args.adminSecretField] : []),
-    '--trust-anchor-b64', Buffer.from(args.trustAnchor, 'utf8').toString('base64'),
+    '--cluster-id', props.clusterId, '--admin-secret-id', props.adminSecretArn, '--kmsuser-secret-id', props.kmsUserSecretArn,
+    // The secrets' region (the admin secret's; the kmsuser secret is made beside it).
+    '--region', regionOf(props.kmsUserSecretArn), ...hsmIps.flatMap((ip) => ['--hsm-ip', ip]),
+    ...(props.adminSecretField ? ['--admin-secret-field', props.adminSecretField] : []),
+    '--trust-anchor-b64', Buffer.from(trustAnchor, 'utf8').toString('base64'),
   ];
   return hereDocCommands('create-kmsuser.sh', HEREDOC_END, argv);
 }
@@ -161,22 +151,13 @@ async function kmsUserPassword(who: string, secretArn: string): Promise<string> 
  * command succeeded; otherwise it waits for a running command or sends one.
  */
 function ensureKmsUser(event: ResourceEvent, props: KeyStoreProperties, cluster: Cluster): Promise<'done' | 'wait'> {
+  const who = label(event, props);
   return hostCommandStep(event, cluster, {
-    who: label(event, props),
+    who,
     what: `kmsuser on cluster ${props.clusterId}`,
-    instanceId: props.instanceId,
-    clusterId: props.clusterId,
-    commentPrefix: commentPrefix(props.clusterId),
-    commands: async (hsmIps) => kmsUserCommands({
-      clusterId: props.clusterId,
-      adminSecretArn: props.adminSecretArn,
-      adminSecretField: props.adminSecretField,
-      kmsUserSecretArn: props.kmsUserSecretArn,
-      // The secrets' region (the admin secret's; the kmsuser secret is made beside it).
-      region: regionOf(props.kmsUserSecretArn),
-      hsmIps,
-      trustAnchor: await trustAnchorOfStore(label(event, props), props),
-    }),
+    kind: 'kmsuser',
+    on: props,
+    commands: async (hsmIps) => kmsUserCommands(props, hsmIps, await trustAnchorOfStore(who, props)),
   });
 }
 

@@ -14,6 +14,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { resourceEvent, useHandlerEnv } from './fixtures';
 import { resetKmsClient, resetSecretsManagerClient, resetSsmClient, setClientFactory } from '../../lambda/aws';
+import { COMMAND_WAIT_PAUSE_MS, QUICK_COMMAND_MS } from '../../lambda/host-command';
 import { isComplete, onEvent } from '../../lambda/index';
 import { CONNECTION_ERROR_ADVICE } from '../../lambda/key-store-errors';
 import { ResourceEvent } from '../../lambda/types';
@@ -79,8 +80,8 @@ function storeIs(state: string, extra: Record<string, unknown> = {}): void {
 }
 const hostIs = (pingStatus: string) => ssmMock.on(DescribeInstanceInformationCommand)
   .resolves({ InstanceInformationList: [{ InstanceId: INSTANCE_ID, PingStatus: pingStatus }] });
-const commandsAre = (...commands: { id: string; status: string; comment: string }[]) => ssmMock.on(ListCommandsCommand)
-  .resolves({ Commands: commands.map((c) => ({ CommandId: c.id, Status: c.status, Comment: c.comment, RequestedDateTime: new Date(0) })) });
+const commandsAre = (...commands: { id: string; status: string; comment: string; at?: number }[]) => ssmMock.on(ListCommandsCommand)
+  .resolves({ Commands: commands.map((c) => ({ CommandId: c.id, Status: c.status, Comment: c.comment, RequestedDateTime: new Date(c.at ?? 0) })) });
 const kmsCalls = (command: any) => kmsMock.commandCalls(command);
 const failed = async (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (e: Error) => e.message);
 
@@ -195,6 +196,33 @@ describe('kmsuser through the admin host', () => {
     commandsAre({ id: 'cmd-1', status: 'InProgress', comment: `cdk-cloudhsm kmsuser ${CLUSTER_ID} ${OTHER_REQUEST}` });
     expect((await isComplete(event('Create'))).IsComplete).toBe(false);
     expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(0);
+  });
+
+  test('this request\'s kmsuser command, running and young, is waited for within the check: the store is created in it', async () => {
+    const now = Date.UTC(2026, 10, 27, 12, 0, 0);
+    jest.useFakeTimers({ now, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    try {
+      hostIs('Online');
+      commandsAre({ id: 'cmd-1', status: 'InProgress', comment: COMMENT, at: now - 5_000 });
+      ssmMock.on(GetCommandInvocationCommand, { CommandId: 'cmd-1', InstanceId: INSTANCE_ID })
+        .resolvesOnce({ Status: 'InProgress' }).resolves({ Status: 'Success' });
+      const check = isComplete(event('Create'));
+      await jest.advanceTimersByTimeAsync(2 * COMMAND_WAIT_PAUSE_MS);
+      expect((await check).IsComplete).toBe(false);
+      expect(ssmMock.commandCalls(GetCommandInvocationCommand)).toHaveLength(2);
+      expect(kmsCalls(CreateCustomKeyStoreCommand)).toHaveLength(1);
+      expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(0);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  test('this request\'s kmsuser command sent longer ago than QUICK_COMMAND_MS is left to the next check', async () => {
+    hostIs('Online');
+    commandsAre({ id: 'cmd-1', status: 'InProgress', comment: COMMENT, at: Date.now() - QUICK_COMMAND_MS - 1_000 });
+    expect((await isComplete(event('Create'))).IsComplete).toBe(false);
+    expect(ssmMock.commandCalls(GetCommandInvocationCommand)).toHaveLength(0);
+    expect(kmsCalls(CreateCustomKeyStoreCommand)).toHaveLength(0);
   });
 
   test('kmsuser absent or present with the same password (the command succeeded): CreateCustomKeyStore gets the password from the secret', async () => {
