@@ -119,6 +119,19 @@ test('an unreadable kmsuser secret: exit 5 naming it and the service error', asy
   expect(r.stderr).toContain('ResourceNotFoundException');
 });
 
+test('a replaced admin host (set up, never activated from): the trust anchor the command carries is enough', async () => {
+  const w = await activeCluster();
+  host = sandbox.host('i-0bbbbbbbbbbbbbbb3');
+  expect((await runSetup(host)).exitCode).toBe(0);
+  const without = await createKmsUser(w);
+  expect(without.exitCode).toBe(8);
+  expect(without.stderr).toContain('no trust anchor at');
+  const r = await createKmsUser(w, ['--trust-anchor-b64', Buffer.from(PEM).toString('base64')]);
+  expect(r).toMatchObject({ exitCode: 0, stdout: `crypto user kmsuser created on cluster ${w.clusterId}\n` });
+  expect(sim.hsmUsers.find(REGION, w.clusterId, 'kmsuser')).toMatchObject({ role: 'crypto-user', password: KMSUSER_PASSWORD });
+  expectNoPassword(without, r);
+});
+
 test('missing arguments: exit 2 with the usage', async () => {
   const r = await run('create-kmsuser.sh', ['--cluster-id', 'cluster-abcdefghijk']);
   expect(r.exitCode).toBe(2);
