@@ -7,9 +7,9 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { DeployHarness } from './engine';
 import { InvocationInfo } from './faults';
 import { CfnTemplate, DeploymentReport } from './types';
+import { BackupCopy, ClusterInitialization, HsmCluster } from '../../src';
 import { pemChain } from '../pem';
 import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from '../sim';
-import { BackupCopy, ClusterInitialization, HsmCluster } from '../../src';
 
 const REGION = 'us-east-1';
 const DR = 'us-west-2';

@@ -1,6 +1,7 @@
 // The deployment engine: create, update and delete a stack's resources in CloudFormation's
 // order and with its failure semantics, against the simulator. Custom resources go through the
-// real handler (ProviderRequest); everything else gets fake ids (NativeProvisioner).
+// real handler behind aws-cdk-lib's Provider framework runtime (ProviderRequest); everything else
+// gets fake ids (NativeProvisioner).
 //
 // CloudFormation behaviour modelled here:
 // - create-stack: resources in dependency order, independent ones concurrently; on a failure,

@@ -15,7 +15,6 @@
 // Each instance gets its own module objects and its own `process.env`, as each Lambda function has
 // its own process: concurrent requests of different providers do not see each other's variables.
 
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
@@ -125,6 +124,3 @@ export class FrameworkRuntime {
     return req(entry) as Record<string, unknown>;
   }
 }
-
-/** Which waiter execution an isComplete invocation belongs to, across its awaits. */
-export const executionContext = new AsyncLocalStorage<{ readonly attempt: number }>();

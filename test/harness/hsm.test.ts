@@ -5,8 +5,8 @@ import { App, CfnOutput, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { DeployHarness } from './engine';
 import { CfnTemplate } from './types';
-import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from '../sim';
 import { HsmCluster } from '../../src';
+import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from '../sim';
 
 const REGION = 'us-east-1';
 

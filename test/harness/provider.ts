@@ -11,8 +11,9 @@
 // - CloudFormation: it acts on the first response PUT to the ResponseURL, and fails a response
 //   over 4096 bytes.
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { FaultMatcher, HarnessFaults, InvocationInfo } from './faults';
-import { executionContext, FrameworkFunctions, FrameworkRuntime, InvokeResponse } from './framework';
+import { FrameworkFunctions, FrameworkRuntime, InvokeResponse } from './framework';
 import { ProviderHandler } from './handler';
 import { CfnTemplate, Phase, ProviderEvent } from './types';
 
@@ -170,6 +171,9 @@ interface CfnResponse {
   readonly body: Obj;
   readonly bytes: number;
 }
+
+/** Which waiter execution's task attempt an isComplete invocation belongs to, across its awaits. */
+const executionContext = new AsyncLocalStorage<{ readonly attempt: number }>();
 
 const COUNT_WORDS = ['no waiter execution', 'one waiter execution', 'two waiter executions'];
 
