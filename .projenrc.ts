@@ -61,6 +61,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-secrets-manager@3.1164.0',
     // KMS custom key stores and keys in them (handler and simulator).
     '@aws-sdk/client-kms@3.1161.0',
+    // aws-cdk-lib's Provider framework runtime requires them; the deploy harness runs that runtime (test/harness/framework.ts).
+    '@aws-sdk/client-lambda@3.1161.0',
+    '@aws-sdk/client-sfn@3.1161.0',
     'aws-sdk-client-mock@2.2.0',
     'esbuild@0.28.2',
     // AwsSolutions checks on the examples (test/nag.test.ts). 2.37.55 is the newest that accepts constructs 10.5.0.

@@ -1,6 +1,7 @@
 // The deployment engine: create, update and delete a stack's resources in CloudFormation's
 // order and with its failure semantics, against the simulator. Custom resources go through the
-// real handler (ProviderRequest); everything else gets fake ids (NativeProvisioner).
+// real handler behind aws-cdk-lib's Provider framework runtime (ProviderRequest); everything else
+// gets fake ids (NativeProvisioner).
 //
 // CloudFormation behaviour modelled here:
 // - create-stack: resources in dependency order, independent ones concurrently; on a failure,
@@ -16,12 +17,13 @@
 // rollback (CloudFormation cancels them and may never learn their physical id).
 
 import { HarnessFaults, FaultMatcher } from './faults';
+import { DEFAULT_FRAMEWORK_RUNTIME_DIR, FrameworkRuntime } from './framework';
 import { dependencyMap, dependents, topologicalOrder } from './graph';
 import { ProviderHandler, loadBundledHandler } from './handler';
 import { SeededIds } from './ids';
 import { CROSS_REGION_TYPES, NativeProvisioner } from './native';
 import { serviceResourceOf } from './physical';
-import { CREATE_FAILED_MARKER, messageOf, ProviderInfo, providerInfo, ProviderRequest, ProviderTiming, Step } from './provider';
+import { FrameworkContext, messageOf, ProviderInfo, providerInfo, ProviderRequest, ProviderTiming, Step } from './provider';
 import { countDelta, inventory, newInvocationCounts } from './report';
 import { runTasks, Task, VirtualTime } from './scheduler';
 import {
@@ -47,8 +49,13 @@ export interface HarnessOptions {
   /** use this handler instead of a fresh copy of assets/handler/index.js */
   readonly handler?: ProviderHandler;
   readonly handlerPath?: string;
-  /** let the handler print its JSON log lines */
+  /** let the handler (and the Provider framework) print their log lines */
   readonly verboseHandler?: boolean;
+  /**
+   * The Provider framework runtime directory to run (default: aws-cdk-lib's own,
+   * custom-resources/lib/provider-framework/runtime): a changed copy shows what depends on the framework.
+   */
+  readonly frameworkRuntimeDir?: string;
   /** when the template has no provider waiter to read it from (default 10) */
   readonly queryIntervalSeconds?: number;
   /** when the template has no provider waiter to read it from (default 50) */
@@ -117,6 +124,7 @@ export class DeployHarness {
   private readonly native: NativeProvisioner;
   private readonly handlers = new Map<string, ProviderHandler>();
   private readonly fallbackTiming: ProviderTiming;
+  private readonly framework: FrameworkContext;
   private resources = new Map<string, DeployedResource>();
   private template?: CfnTemplate;
   private stackId = '';
@@ -141,6 +149,14 @@ export class DeployHarness {
     this.fallbackTiming = {
       queryIntervalMs: intervalS * 1000,
       maxAttempts: Math.floor(((options.totalTimeoutMinutes ?? 50) * 60) / intervalS),
+      backoffRate: 1,
+    };
+    this.framework = {
+      runtime: new FrameworkRuntime(options.frameworkRuntimeDir ?? DEFAULT_FRAMEWORK_RUNTIME_DIR),
+      region: this.region,
+      functionArnPrefix: `arn:${this.partition}:lambda:${this.region}:${this.account}:function:`,
+      stateMachineArnPrefix: `arn:${this.partition}:states:${this.region}:${this.account}:stateMachine:`,
+      verbose: options.verboseHandler,
     };
   }
 
@@ -473,7 +489,7 @@ export class DeployHarness {
         const policyValue = policy === 'DeletionPolicy' ? res.deletionPolicy : res.updateReplacePolicy;
         const retain = policyValue === 'Retain' || (policyValue === 'RetainExceptOnCreate' && phase !== 'rollback');
         // A create that failed before making anything has nothing to retain.
-        if (retain && res.physicalId !== CREATE_FAILED_MARKER) {
+        if (retain && res.physicalId !== this.framework.runtime.createFailedMarker) {
           const kept: RetainedResource = { logicalId: res.logicalId, type: res.type, physicalId: res.physicalId, reason: policy, phase };
           this.retainedAll.push(kept);
           this.run?.retained.push(kept);
@@ -527,7 +543,7 @@ export class DeployHarness {
         run.responseBytes[event.LogicalResourceId] = Math.max(bytes, run.responseBytes[event.LogicalResourceId] ?? 0);
       },
     };
-    return new ProviderRequest(this.handlerFor(info), event, info, this.sim.clock, this.options.faults ?? {}, this.matcher, observer);
+    return new ProviderRequest(this.handlerFor(info), event, info, this.sim.clock, this.options.faults ?? {}, this.matcher, observer, this.framework);
   }
 
   private handlerFor(info: ProviderInfo): ProviderHandler {

@@ -4,12 +4,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { seedBackup } from './fault/suite';
-import { DeployHarness } from './harness/engine';
-import { resetCrossRegionParameters } from './harness/native';
-import { CfnTemplate } from './harness/types';
-import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from './sim';
-import { drApp } from '../examples/dr/app';
+import { DeployHarness } from './engine';
+import { resetCrossRegionParameters } from './native';
+import { CfnTemplate } from './types';
+import { drApp } from '../../examples/dr/app';
+import { seedBackup } from '../fault/suite';
+import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from '../sim';
 
 const PRIMARY = 'us-east-1';
 const DR = 'us-west-2';

@@ -1,10 +1,10 @@
 // The deploy harness's pure parts: intrinsic resolution, dependency order and the scheduler.
 
-import { dependencyMap, topologicalOrder } from './harness/graph';
-import { Step } from './harness/provider';
-import { formatDuration } from './harness/report';
-import { runTasks, Task } from './harness/scheduler';
-import { evaluateConditions, NO_VALUE, ResolveContext, resolveProperties, resolveValue, stringifyScalars } from './harness/template';
+import { dependencyMap, topologicalOrder } from './graph';
+import { Step } from './provider';
+import { formatDuration } from './report';
+import { runTasks, Task } from './scheduler';
+import { evaluateConditions, NO_VALUE, ResolveContext, resolveProperties, resolveValue, stringifyScalars } from './template';
 
 function ctx(extra: Partial<ResolveContext> = {}): ResolveContext {
   return {

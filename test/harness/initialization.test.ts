@@ -5,12 +5,12 @@
 import { App, CfnOutput, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as acmpca from 'aws-cdk-lib/aws-acmpca';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { DeployHarness } from './harness/engine';
-import { CfnTemplate } from './harness/types';
-import { IDEMPOTENCY_WINDOW_MS } from './sim';
-import { useServedSimulator } from './sim-fixtures';
-import { ClusterInitialization, HsmCluster } from '../src';
-import { TOTAL_TIMEOUT_CONTEXT } from '../src/private/provider';
+import { DeployHarness } from './engine';
+import { CfnTemplate } from './types';
+import { ClusterInitialization, HsmCluster } from '../../src';
+import { TOTAL_TIMEOUT_CONTEXT } from '../../src/private/provider';
+import { IDEMPOTENCY_WINDOW_MS } from '../sim';
+import { useServedSimulator } from '../sim-fixtures';
 
 const REGION = 'us-east-1';
 const CA_ARN = 'arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/11111111-2222-3333-4444-555555555555';

@@ -3,10 +3,10 @@
 // after the cluster was initialized and activated, created and deleted together.
 import { App, CfnOutput, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { DeployHarness } from './harness/engine';
-import { CfnTemplate } from './harness/types';
-import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from './sim';
-import { HsmCluster } from '../src';
+import { DeployHarness } from './engine';
+import { CfnTemplate } from './types';
+import { HsmCluster } from '../../src';
+import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from '../sim';
 
 const REGION = 'us-east-1';
 

@@ -12,10 +12,10 @@ import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { DeployHarness } from './harness/engine';
-import { SeededIds } from './harness/ids';
-import { generateSecretString } from './harness/secret-value';
-import { useHostSandbox, useServedSimulator } from './sim-fixtures';
+import { DeployHarness } from './engine';
+import { SeededIds } from './ids';
+import { generateSecretString } from './secret-value';
+import { useHostSandbox, useServedSimulator } from '../sim-fixtures';
 
 const REGION = 'us-east-1';
 const credentials = { accessKeyId: 'a', secretAccessKey: 'b' };

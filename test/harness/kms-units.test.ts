@@ -1,11 +1,11 @@
 // The harness's KMS parts: what counts as an orphan among key stores and KMS keys, and the native
 // AWS::KMS::Alias / S3 bucket key check against the simulator's KMS.
 
-import { SeededIds } from './harness/ids';
-import { NativeProvisioner } from './harness/native';
-import { inventory } from './harness/report';
-import { DeployedResource, SimResourceView } from './harness/types';
-import { CloudHsmSimulator } from './sim';
+import { SeededIds } from './ids';
+import { NativeProvisioner } from './native';
+import { inventory } from './report';
+import { DeployedResource, SimResourceView } from './types';
+import { CloudHsmSimulator } from '../sim';
 
 const deployed = (physicalId: string): DeployedResource => ({
   logicalId: physicalId, type: 'Custom::X', custom: true, physicalId, attributes: {}, properties: {}, dependsOn: [], generation: 0,
