@@ -312,7 +312,7 @@ describe('CreateCluster', () => {
     await expectError(client().send(new CreateClusterCommand({ HsmType: 'hsm1.medium', SubnetIds: [S0], SourceBackupId: 'backup-aaaaaaaaaaa' })),
       'CloudHsmResourceNotFoundException', "Backup 'backup-aaaaaaaaaaa' was not found");
     await expectError(client().send(new CreateClusterCommand({ HsmType: 'hsm1.medium', SubnetIds: [S0], SourceBackupId: 'backup-1' })),
-      'CloudHsmInvalidRequestException', "Value 'backup-1' at 'sourceBackupId' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:aws(-(us-gov))?:cloudhsm:");
+      'CloudHsmInvalidRequestException', "Value 'backup-1' at 'sourceBackupId' failed to satisfy constraint: Member must satisfy regular expression pattern: ^(arn:aws(-(us-gov))?:cloudhsm:");
   });
 });
 
