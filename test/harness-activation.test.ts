@@ -7,8 +7,8 @@
 import { activationTemplate, activationWorld, leftOver, REGION } from './activation-stack';
 import { DeployHarness } from './harness/engine';
 import { DeploymentReport } from './harness/types';
+import { useServedSimulator } from './sim/fixtures';
 import { HostSandbox } from './sim/host/sandbox';
-import { useServedSimulator } from './sim-fixtures';
 
 const served = useServedSimulator(21);
 const { sim, pca } = served;

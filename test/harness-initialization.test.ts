@@ -8,8 +8,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { DeployHarness } from './harness/engine';
 import { CfnTemplate } from './harness/types';
 import { IDEMPOTENCY_WINDOW_MS } from './sim';
-import { useServedSimulator } from './sim-fixtures';
 import { ClusterInitialization, HsmCluster } from '../src';
+import { useServedSimulator } from './sim/fixtures';
 import { TOTAL_TIMEOUT_CONTEXT } from '../src/private/provider';
 
 const REGION = 'us-east-1';

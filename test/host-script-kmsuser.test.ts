@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from './sim';
+import { clusterWithHsm, PEM } from './sim/fixtures';
 import { HostSandbox, SandboxHost } from './sim/host/sandbox';
 import { CommandResult } from './sim/run-command';
-import { clusterWithHsm, PEM } from './sim-fixtures';
 
 const REGION = 'us-east-1';
 const ADMIN_PASSWORD = 'Gr33n-Tea-Kettle-42';

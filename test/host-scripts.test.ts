@@ -6,9 +6,9 @@
 
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { clusterWithHsm, PEM, useHostSandbox, useServedSimulator } from './sim/fixtures';
 import { SandboxHost } from './sim/host/sandbox';
 import { CommandResult } from './sim/run-command';
-import { clusterWithHsm, PEM, useHostSandbox, useServedSimulator } from './sim-fixtures';
 
 const REGION = 'us-east-1';
 const CERT = PEM;

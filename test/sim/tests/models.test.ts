@@ -3,8 +3,8 @@
 // every pattern in them converts from Java to JavaScript with the same meaning.
 
 import * as fs from 'node:fs';
-import { javaPattern, UnsupportedPatternError } from '../models/java-regex';
 import { generateAll } from '../models/generate';
+import { javaPattern, UnsupportedPatternError } from '../models/java-regex';
 import { serviceModel } from '../models/model';
 import { SERVICE_SOURCES } from '../models/services';
 

@@ -6,9 +6,9 @@ import {
   DescribeInstanceInformationCommand, GetCommandInvocationCommand, ListCommandInvocationsCommand, ListCommandsCommand,
   SendCommandCommand, SSMClient,
 } from '@aws-sdk/client-ssm';
-import { CloudHsmSimulator, startSimulatorServer, SimulatorServer } from './sim';
-import { CommandRun } from './sim/run-command';
-import { clusterWithHsm as initialCluster, PEM } from './sim-fixtures';
+import { CloudHsmSimulator, startSimulatorServer, SimulatorServer } from '..';
+import { clusterWithHsm as initialCluster, PEM } from '../fixtures';
+import { CommandRun } from '../run-command';
 
 const REGION = 'us-east-1';
 const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' };
