@@ -412,9 +412,9 @@ export class CloudHsmSimulator {
 
   /** CreateAlias / DeleteAlias without an API call (the harness's AWS::KMS::Alias). */
   public kmsAlias(region: string, aliasName: string, targetKeyId: string | undefined): void {
-    const ctx = this.kmsContext();
-    if (targetKeyId === undefined) KMS_HANDLERS.DeleteAlias(ctx, region, { AliasName: aliasName });
-    else KMS_HANDLERS.CreateAlias(ctx, region, { AliasName: aliasName, TargetKeyId: targetKeyId });
+    const plan: CallPlan = { region, service: 'kms', operation: targetKeyId === undefined ? 'DeleteAlias' : 'CreateAlias', latencyMs: 0, virtualMs: this.clock.now() };
+    // not an API call (not counted, no faults), but the same checks: the model's, then the handler's
+    this.dispatch(plan, targetKeyId === undefined ? { AliasName: aliasName } : { AliasName: aliasName, TargetKeyId: targetKeyId });
   }
 
   // ---- control: calls and faults --------------------------------------------------------
