@@ -8,7 +8,7 @@ import { activationTemplate, activationWorld, leftOver, REGION } from '../activa
 import { DeployHarness } from './engine';
 import { DeploymentReport } from './types';
 import { HostSandbox } from '../sim/host/sandbox';
-import { useServedSimulator } from '../sim-fixtures';
+import { useServedSimulator } from '../sim/fixtures';
 
 const served = useServedSimulator(21);
 const { sim, pca } = served;

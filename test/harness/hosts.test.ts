@@ -15,7 +15,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { DeployHarness } from './engine';
 import { SeededIds } from './ids';
 import { generateSecretString } from './secret-value';
-import { useHostSandbox, useServedSimulator } from '../sim-fixtures';
+import { useHostSandbox, useServedSimulator } from '../sim/fixtures';
 
 const REGION = 'us-east-1';
 const credentials = { accessKeyId: 'a', secretAccessKey: 'b' };

@@ -10,7 +10,7 @@ import { CfnTemplate } from './types';
 import { ClusterInitialization, HsmCluster } from '../../src';
 import { TOTAL_TIMEOUT_CONTEXT } from '../../src/private/provider';
 import { IDEMPOTENCY_WINDOW_MS } from '../sim';
-import { useServedSimulator } from '../sim-fixtures';
+import { useServedSimulator } from '../sim/fixtures';
 
 const REGION = 'us-east-1';
 const CA_ARN = 'arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/11111111-2222-3333-4444-555555555555';

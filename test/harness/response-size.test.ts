@@ -12,7 +12,7 @@ import { CfnTemplate, DeploymentReport } from './types';
 import { BackupCopy, ClusterInitialization, HsmCluster } from '../../src';
 import { seedBackup } from '../fault/suite';
 import { pemChain } from '../pem';
-import { useServedSimulator } from '../sim-fixtures';
+import { useServedSimulator } from '../sim/fixtures';
 
 const REGION = 'us-east-1';
 const CA_ARN = 'arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/11111111-2222-3333-4444-555555555555';

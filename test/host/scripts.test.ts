@@ -7,7 +7,7 @@
 import { expectNoSecret, REGION, runSent, runSetup } from './fixtures';
 import { SandboxHost } from '../sim/host/sandbox';
 import { CommandResult } from '../sim/run-command';
-import { clusterWithHsm, PEM, useHostSandbox, useServedSimulator } from '../sim-fixtures';
+import { clusterWithHsm, PEM, useHostSandbox, useServedSimulator } from '../sim/fixtures';
 
 const CERT = PEM;
 const PASSWORD = 'Gr33n-Tea-Kettle-42';

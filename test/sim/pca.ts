@@ -6,8 +6,13 @@
 // Certificates are PEM-shaped, not real X.509: the CloudHSM simulator checks the PEM shape only.
 
 import { createHash } from 'node:crypto';
+import { serviceModel } from './models/model';
+import { validateInput } from './models/validate';
 
 export const PCA_TARGET_PREFIX = 'ACMPrivateCA.';
+
+/** The AWS Private CA operations the fake serves. */
+export const PCA_OPERATIONS = ['GetCertificate', 'GetCertificateAuthorityCertificate', 'IssueCertificate'] as const;
 
 export class PcaError extends Error {
   constructor(public readonly type: string, message: string) {
@@ -97,6 +102,10 @@ export class PrivateCaFake {
 
   public handle(operation: string, input: any): unknown {
     this.calls.push({ operation, input });
+    if ((PCA_OPERATIONS as readonly string[]).includes(operation)) {
+      const violation = validateInput(serviceModel('acm-pca'), operation, input ?? {});
+      if (violation) throw new PcaError(violation.code, violation.message);
+    }
     switch (operation) {
       case 'IssueCertificate': return this.issue(input);
       case 'GetCertificate': return this.get(input);

@@ -4,31 +4,27 @@
 // (activate a cluster, degrade an HSM, make a backup now, let time pass, ...).
 
 import { DEFAULT_START_MS, VirtualClock } from './clock';
-import { makeClusterBackup, OperationHandler, setClusterState, SimContext } from './context';
-import { internalFailure, serialization, SimError } from './errors';
+import { makeClusterBackup, setClusterState, SimContext } from './context';
+import { ErrorType, internalFailure, serialization, SimError } from './errors';
 import { CallLog, FaultInjector, FaultSpec } from './faults';
 import { CliOutcome, runHsmCli } from './hsm-cli';
 import { HsmUsers } from './hsm-users';
 import { InstanceRecord, LaunchOptions, ManagedInstances } from './instances';
 import { ConnectionFault, KmsState } from './kms';
+import { serviceModel } from './models/model';
+import type { ModelName } from './models/services';
+import { validateInput } from './models/validate';
 import { parseCidr } from './network';
-import {
-  copyBackupToRegion, deleteBackup, describeBackups, modifyBackupAttributes, restoreBackup,
-} from './ops/backups';
-import {
-  createCluster, deleteCluster, describeClusters, initializeCluster, modifyCluster,
-} from './ops/clusters';
-import { createHsm, deleteHsm } from './ops/hsms';
+import { CLOUDHSM_HANDLERS } from './ops/cloudhsm';
 import { KMS_HANDLERS } from './ops/kms';
 import { SECRETS_HANDLERS } from './ops/secrets';
 import { SSM_HANDLERS } from './ops/ssm';
-import { listTags, tagResource, untagResource } from './ops/tags';
 import { IdFactory, SeededRandom } from './random';
 import { CommandFaultSpec, CommandRunner, RunCommandEngine } from './run-command';
 import { SecretRecord, SecretStore } from './secrets';
 import { Store } from './store';
 import {
-  AnyOperation, ClusterRecord, ClusterState, DEFAULT_TIMINGS, isOperation, JsonObject, SubnetInfo, Tag, Timings,
+  AnyOperation, ClusterRecord, ClusterState, DEFAULT_TIMINGS, JsonObject, SubnetInfo, Tag, Timings,
 } from './types';
 import { PATTERNS } from './validation';
 import { backupView, clusterView } from './views';
@@ -81,22 +77,12 @@ function asServiceError(service: Service, error: SimError): SimError {
   return service === 'kms' && error.type === 'CloudHsmInternalFailureException' ? new SimError('KMSInternalException', error.message, 500) : error;
 }
 
-const HANDLERS: Record<string, OperationHandler> = {
-  CopyBackupToRegion: copyBackupToRegion,
-  CreateCluster: createCluster,
-  CreateHsm: createHsm,
-  DeleteBackup: deleteBackup,
-  DeleteCluster: deleteCluster,
-  DeleteHsm: deleteHsm,
-  DescribeBackups: describeBackups,
-  DescribeClusters: describeClusters,
-  InitializeCluster: initializeCluster,
-  ListTags: listTags,
-  ModifyBackupAttributes: modifyBackupAttributes,
-  ModifyCluster: modifyCluster,
-  RestoreBackup: restoreBackup,
-  TagResource: tagResource,
-  UntagResource: untagResource,
+/** Each service: its handlers, its published model, and the name it gives itself in errors. */
+const SERVICES: Readonly<Record<Service, { readonly operations: readonly string[]; readonly model: ModelName; readonly name: string }>> = {
+  cloudhsm: { operations: Object.keys(CLOUDHSM_HANDLERS), model: 'cloudhsmv2', name: 'BaldrApiService' },
+  ssm: { operations: Object.keys(SSM_HANDLERS), model: 'ssm', name: 'AmazonSSM' },
+  secretsmanager: { operations: Object.keys(SECRETS_HANDLERS), model: 'secretsmanager', name: 'secretsmanager' },
+  kms: { operations: Object.keys(KMS_HANDLERS), model: 'kms', name: 'TrentService' },
 };
 
 export class CloudHsmSimulator {
@@ -152,11 +138,8 @@ export class CloudHsmSimulator {
 
   /** Admits a call: counts it and applies throttling / internal-error faults before anything runs. */
   public beginCall(region: string, operation: string, service: Service = 'cloudhsm'): CallPlan {
-    const known = service === 'cloudhsm' ? isOperation(operation)
-      : Object.keys({ ssm: SSM_HANDLERS, secretsmanager: SECRETS_HANDLERS, kms: KMS_HANDLERS }[service]).includes(operation);
-    if (!known) {
-      const name = { cloudhsm: 'BaldrApiService', ssm: 'AmazonSSM', secretsmanager: 'secretsmanager', kms: 'TrentService' }[service];
-      throw new SimError('UnknownOperationException', `Operation '${operation}' is not supported by ${name}`);
+    if (!SERVICES[service].operations.includes(operation)) {
+      throw new SimError('UnknownOperationException', `Operation '${operation}' is not supported by ${SERVICES[service].name}`);
     }
     const op = operation as AnyOperation;
     const virtualMs = this.clock.now();
@@ -196,12 +179,16 @@ export class CloudHsmSimulator {
 
   private dispatch(plan: CallPlan, input: JsonObject): JsonObject {
     const { region, service, operation } = plan;
+    // Every request meets its service's published input constraints first (test/sim/models/);
+    // the handlers keep only the behavioural rules.
+    const violation = validateInput(serviceModel(SERVICES[service].model), operation, input);
+    if (violation) throw new SimError(violation.code as ErrorType, violation.message);
     if (service === 'ssm') {
       return SSM_HANDLERS[operation]({ clock: this.clock, instances: this.instances, runCommand: this.runCommand }, region, input);
     }
     if (service === 'secretsmanager') return SECRETS_HANDLERS[operation]({ clock: this.clock, secrets: this.secrets }, region, input);
     if (service === 'kms') return KMS_HANDLERS[operation](this.kmsContext(), region, input);
-    return HANDLERS[operation](this.ctx, region, input);
+    return CLOUDHSM_HANDLERS[operation](this.ctx, region, input);
   }
 
   // ---- control: time ------------------------------------------------------------------
@@ -425,9 +412,9 @@ export class CloudHsmSimulator {
 
   /** CreateAlias / DeleteAlias without an API call (the harness's AWS::KMS::Alias). */
   public kmsAlias(region: string, aliasName: string, targetKeyId: string | undefined): void {
-    const ctx = this.kmsContext();
-    if (targetKeyId === undefined) KMS_HANDLERS.DeleteAlias(ctx, region, { AliasName: aliasName });
-    else KMS_HANDLERS.CreateAlias(ctx, region, { AliasName: aliasName, TargetKeyId: targetKeyId });
+    const plan: CallPlan = { region, service: 'kms', operation: targetKeyId === undefined ? 'DeleteAlias' : 'CreateAlias', latencyMs: 0, virtualMs: this.clock.now() };
+    // not an API call (not counted, no faults), but the same checks: the model's, then the handler's
+    this.dispatch(plan, targetKeyId === undefined ? { AliasName: aliasName } : { AliasName: aliasName, TargetKeyId: targetKeyId });
   }
 
   // ---- control: calls and faults --------------------------------------------------------

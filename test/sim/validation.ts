@@ -1,5 +1,7 @@
-// Request validation from the API reference (patterns, lengths, list sizes, ranges,
-// required members). Constraint violations are collected and reported together in the
+// Typed reads of request members, and the rules the service models cannot state (tags, retention,
+// filter keys). Every request has met its model's input constraints before a handler runs
+// (models/validate.ts); the checks here that repeat a model constraint only guard direct calls.
+// Request validation (patterns, lengths, list sizes, ranges, required members). Constraint violations are collected and reported together in the
 // wording AWS JSON services use ("1 validation error detected: Value 'x' at 'hsmType'
 // failed to satisfy constraint: ..."), as CloudHsmInvalidRequestException. A member of
 // the wrong JSON type is a SerializationException, as in the live protocol.
@@ -89,7 +91,7 @@ export class Validator {
     return this.checkString(this.input[name], this.pathOf(name), name, rules);
   }
 
-  public int(name: string, rules: { required?: boolean; min: number; max: number }): number | undefined {
+  public int(name: string, rules: { required?: boolean; min?: number; max?: number } = {}): number | undefined {
     const value = this.input[name];
     const path = this.pathOf(name);
     if (value === undefined || value === null) {
@@ -99,9 +101,9 @@ export class Validator {
     if (typeof value !== 'number' || !Number.isInteger(value)) {
       throw serialization(`Expected an integer for '${name}', got ${typeName(value)}`);
     }
-    if (value < rules.min) {
+    if (rules.min !== undefined && value < rules.min) {
       this.problems.push(`Value '${value}' at '${path}' failed to satisfy constraint: Member must have value greater than or equal to ${rules.min}`);
-    } else if (value > rules.max) {
+    } else if (rules.max !== undefined && value > rules.max) {
       this.problems.push(`Value '${value}' at '${path}' failed to satisfy constraint: Member must have value less than or equal to ${rules.max}`);
     }
     return value;
@@ -117,7 +119,7 @@ export class Validator {
     return value;
   }
 
-  public stringList(name: string, list: ListRules, item: StringRules = {}): string[] | undefined {
+  public stringList(name: string, list: ListRules = {}, item: StringRules = {}): string[] | undefined {
     const value = this.input[name];
     const path = this.pathOf(name);
     const items = this.checkList(value, path, name, list);

@@ -5,14 +5,14 @@ import { findBackup, OperationHandler } from '../context';
 import { invalidRequest } from '../errors';
 import { paginate } from '../paging';
 import { BackupRecord, JsonObject } from '../types';
-import { checkTagSemantics, PATTERNS, Validator } from '../validation';
+import { checkTagSemantics, Validator } from '../validation';
 import { backupView } from '../views';
 
 export const describeBackups: OperationHandler = (ctx, region, input) => {
   const v = new Validator(input);
   const filters = v.filters('Filters', ['backupIds', 'sourceBackupIds', 'clusterIds', 'states', 'neverExpires']) ?? {};
-  const maxResults = v.int('MaxResults', { min: 1, max: 50 });
-  const nextToken = v.string('NextToken', { max: 256 });
+  const maxResults = v.int('MaxResults');
+  const nextToken = v.string('NextToken');
   const sortAscending = v.bool('SortAscending');
   v.done();
   const { backupIds, sourceBackupIds, clusterIds, states, neverExpires } = filters;
@@ -43,8 +43,8 @@ export const describeBackups: OperationHandler = (ctx, region, input) => {
 
 export const copyBackupToRegion: OperationHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const backupId = v.string('BackupId', { required: true, pattern: PATTERNS.backupId });
-  const destination = v.string('DestinationRegion', { required: true, pattern: PATTERNS.region });
+  const backupId = v.string('BackupId');
+  const destination = v.string('DestinationRegion');
   const tags = v.tagList('TagList');
   v.done();
   if (tags) checkTagSemantics(tags);
@@ -92,7 +92,7 @@ export const copyBackupToRegion: OperationHandler = (ctx, region, input) => {
 
 export const deleteBackup: OperationHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const backupId = v.string('BackupId', { required: true, pattern: PATTERNS.backupId });
+  const backupId = v.string('BackupId');
   v.done();
   const b = findBackup(ctx, region, backupId!);
   if (b.state !== 'READY') {
@@ -115,7 +115,7 @@ export const deleteBackup: OperationHandler = (ctx, region, input) => {
 
 export const restoreBackup: OperationHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const backupId = v.string('BackupId', { required: true, pattern: PATTERNS.backupId });
+  const backupId = v.string('BackupId');
   v.done();
   const b = findBackup(ctx, region, backupId!);
   if (b.state !== 'PENDING_DELETION') {
@@ -128,8 +128,8 @@ export const restoreBackup: OperationHandler = (ctx, region, input) => {
 
 export const modifyBackupAttributes: OperationHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const backupId = v.string('BackupId', { required: true, pattern: PATTERNS.backupId });
-  const neverExpires = v.bool('NeverExpires', { required: true });
+  const backupId = v.string('BackupId');
+  const neverExpires = v.bool('NeverExpires');
   v.done();
   const b = findBackup(ctx, region, backupId!);
   b.neverExpires = neverExpires!;

@@ -9,10 +9,10 @@ import {
 import { invalidRequest, notFound } from '../errors';
 import { paginate } from '../paging';
 import {
-  ClusterRecord, CLUSTER_MODES, JsonObject, NETWORK_TYPES, SubnetInfo,
+  ClusterRecord, JsonObject, SubnetInfo,
 } from '../types';
 import {
-  checkRetentionRange, checkTagSemantics, PATTERNS, Validator,
+  checkRetentionRange, checkTagSemantics, Validator,
 } from '../validation';
 import { clusterView } from '../views';
 
@@ -23,8 +23,8 @@ export function readRetention(v: Validator): { Type?: string; Value?: string } |
   const s = v.struct('BackupRetentionPolicy');
   if (!s) return undefined;
   return {
-    Type: s.string('Type', { oneOf: ['DAYS'] }),
-    Value: s.string('Value', { min: 1, max: 3, pattern: PATTERNS.retentionValue }),
+    Type: s.string('Type'),
+    Value: s.string('Value'),
   };
 }
 
@@ -48,9 +48,6 @@ function checkSubnets(ctx: SimContext, region: string, subnetIds: string[]): Sub
   return infos;
 }
 
-/** HsmType: at most 32 characters (current API model). */
-const MAX_HSM_TYPE_LENGTH = 32;
-
 /**
  * The backup id a SourceBackupId names: an id, or an ARN whose region and account are the
  * simulator's (its only account; a backup shared from another account cannot exist here).
@@ -64,13 +61,13 @@ function backupIdOf(ctx: SimContext, region: string, sourceBackup: string): stri
 
 export const createCluster: OperationHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const hsmType = v.string('HsmType', { required: true, max: MAX_HSM_TYPE_LENGTH, pattern: PATTERNS.hsmType });
-  const subnetIds = v.stringList('SubnetIds', { required: true, min: 1, max: 10 }, { pattern: PATTERNS.subnetId });
-  const sourceBackup = v.string('SourceBackupId', { pattern: PATTERNS.sourceBackup });
+  const hsmType = v.string('HsmType');
+  const subnetIds = v.stringList('SubnetIds');
+  const sourceBackup = v.string('SourceBackupId');
   const retention = readRetention(v);
   const tags = v.tagList('TagList');
-  const mode = v.string('Mode', { oneOf: CLUSTER_MODES });
-  const networkType = v.string('NetworkType', { oneOf: NETWORK_TYPES });
+  const mode = v.string('Mode');
+  const networkType = v.string('NetworkType');
   v.done();
   const policy = retention ? checkRetentionRange(retention) : { ...DEFAULT_RETENTION };
   if (tags) checkTagSemantics(tags);
@@ -118,8 +115,8 @@ export const createCluster: OperationHandler = (ctx, region, input) => {
 export const describeClusters: OperationHandler = (ctx, region, input) => {
   const v = new Validator(input);
   const filters = v.filters('Filters', ['clusterIds', 'vpcIds', 'states']) ?? {};
-  const maxResults = v.int('MaxResults', { min: 1, max: 25 });
-  const nextToken = v.string('NextToken', { max: 256 });
+  const maxResults = v.int('MaxResults');
+  const nextToken = v.string('NextToken');
   v.done();
   const { clusterIds, vpcIds, states } = filters;
   const matching = [...ctx.store.region(region).clusters.values()].filter((c) =>
@@ -143,7 +140,7 @@ export const describeClusters: OperationHandler = (ctx, region, input) => {
 
 export const deleteCluster: OperationHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const clusterId = v.string('ClusterId', { required: true, pattern: PATTERNS.clusterId });
+  const clusterId = v.string('ClusterId');
   v.done();
   const c = findCluster(ctx, region, clusterId!);
   assertNotTransitional(c, 'DeleteCluster');
@@ -165,9 +162,9 @@ export const deleteCluster: OperationHandler = (ctx, region, input) => {
 
 export const modifyCluster: OperationHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const clusterId = v.string('ClusterId', { required: true, pattern: PATTERNS.clusterId });
+  const clusterId = v.string('ClusterId');
   const retention = readRetention(v);
-  const hsmType = v.string('HsmType', { max: MAX_HSM_TYPE_LENGTH, pattern: PATTERNS.hsmType });
+  const hsmType = v.string('HsmType');
   v.done();
   if (!retention && hsmType === undefined) {
     throw invalidRequest('ModifyCluster needs BackupRetentionPolicy, HsmType or both');
@@ -192,14 +189,11 @@ export const modifyCluster: OperationHandler = (ctx, region, input) => {
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/;
 
-/** SignedCert and TrustAnchor: shape `Cert` of the current CloudHSM v2 API model, at most 20000 characters. */
-const MAX_CERT_LENGTH = 20000;
-
 export const initializeCluster: OperationHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const clusterId = v.string('ClusterId', { required: true, pattern: PATTERNS.clusterId });
-  const signedCert = v.string('SignedCert', { required: true, max: MAX_CERT_LENGTH, pattern: PATTERNS.certificate });
-  const trustAnchor = v.string('TrustAnchor', { required: true, max: MAX_CERT_LENGTH, pattern: PATTERNS.certificate });
+  const clusterId = v.string('ClusterId');
+  const signedCert = v.string('SignedCert');
+  const trustAnchor = v.string('TrustAnchor');
   v.done();
   const c = findCluster(ctx, region, clusterId!);
   assertNotTransitional(c, 'InitializeCluster');

@@ -6,7 +6,7 @@ import {
 import { invalidRequest, notFound } from '../errors';
 import { formatIpv4, parseCidr, parseIpv4, usableRange } from '../network';
 import { ClusterRecord, HsmRecord } from '../types';
-import { PATTERNS, Validator } from '../validation';
+import { Validator } from '../validation';
 import { hsmView } from '../views';
 
 /**
@@ -67,9 +67,9 @@ function issueCertificates(c: ClusterRecord, h: HsmRecord): void {
 
 export const createHsm: OperationHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const clusterId = v.string('ClusterId', { required: true, pattern: PATTERNS.clusterId });
-  const az = v.string('AvailabilityZone', { required: true, pattern: PATTERNS.availabilityZone });
-  const ipAddress = v.string('IpAddress', { pattern: PATTERNS.ipAddress });
+  const clusterId = v.string('ClusterId');
+  const az = v.string('AvailabilityZone');
+  const ipAddress = v.string('IpAddress');
   v.done();
   const c = findCluster(ctx, region, clusterId!);
   assertNotTransitional(c, 'CreateHsm');
@@ -113,10 +113,10 @@ export const createHsm: OperationHandler = (ctx, region, input) => {
 
 export const deleteHsm: OperationHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const clusterId = v.string('ClusterId', { required: true, pattern: PATTERNS.clusterId });
-  const eniId = v.string('EniId', { pattern: PATTERNS.eniId });
-  const eniIp = v.string('EniIp', { pattern: PATTERNS.ipAddress });
-  const hsmId = v.string('HsmId', { pattern: PATTERNS.hsmId });
+  const clusterId = v.string('ClusterId');
+  const eniId = v.string('EniId');
+  const eniIp = v.string('EniIp');
+  const hsmId = v.string('HsmId');
   v.done();
   if (hsmId === undefined && eniId === undefined && eniIp === undefined) {
     throw invalidRequest('DeleteHsm needs one of HsmId, EniId or EniIp to identify the HSM');

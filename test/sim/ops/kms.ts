@@ -23,8 +23,14 @@
 //   ENCRYPT_DECRYPT only ("No other key type is supported in a custom key store"), no multi-Region keys.
 // - ScheduleKeyDeletion: PendingWindowInDays 7..30, default 30; KeyState PendingDeletion.
 // - Tags: TagKey 1..128, TagValue 0..256, at most 50 per key; keys starting with aws: -> TagException.
-// - Policies: at most 32768 characters of JSON (MalformedPolicyDocumentException otherwise); PolicyName 'default'.
-// - Aliases: AliasName 1..256 of ^[a-zA-Z0-9:/_-]+$ starting alias/, not alias/aws/ (reserved).
+// - Input shapes (lengths, patterns, enums, required members) are the KMS model's, checked before any
+//   handler runs (test/sim/models/kms.json); what follows are the rules the model cannot state.
+// - Policies: JSON (MalformedPolicyDocumentException otherwise); PolicyName 'default'. The key policy
+//   size quota is 32 KB (KMS Developer Guide, Quotas: "Key policy document size: 32 KB (32,768
+//   bytes)"); "If the key policy exceeds the length constraint, KMS returns a LimitExceededException"
+//   (PutKeyPolicy/CreateKey Policy).
+// - Aliases: AliasName must begin with alias/ and "cannot begin with alias/aws/" (CreateAlias
+//   AliasName): InvalidAliasNameException; its characters are the model's pattern.
 
 import { SimError } from '../errors';
 import { AliasRecord, hasTwoActiveAzs, KeyStoreRecord, KmsKeyRecord, KmsState } from '../kms';
@@ -47,9 +53,8 @@ const invalidState = err('CustomKeyStoreInvalidStateException');
 const notFound = err('NotFoundException');
 const invalidConfiguration = err('CloudHsmClusterInvalidConfigurationException');
 
-const POLICY_MAX = 32768;
+const POLICY_QUOTA_BYTES = 32768;
 const TAGS_MAX = 50;
-const ALIAS = /^alias\/[a-zA-Z0-9:/_-]+$/;
 
 // ---- lookups ------------------------------------------------------------------------------
 
@@ -121,7 +126,7 @@ function checkPassword(v: Validator, input: JsonObject, required: boolean): stri
     if (required) throw validation('1 validation error detected: Value null at \'keyStorePassword\' failed to satisfy constraint: Member must not be null');
     return undefined;
   }
-  v.string('KeyStorePassword', {});
+  v.string('KeyStorePassword');
   if (typeof pw === 'string' && (pw.length < 7 || pw.length > 32)) {
     throw validation('1 validation error detected: Value \'***\' at \'keyStorePassword\' failed to satisfy constraint: Member must have length between 7 and 32');
   }
@@ -167,11 +172,27 @@ function keyMetadata(ctx: KmsContext, k: KmsKeyRecord): JsonObject {
   };
 }
 
+/**
+ * Limit's range and default of each listing, where its documentation narrows the model's 1..1000:
+ * "If you include a value, it must be between 1 and N, inclusive. If you do not include a value, it
+ * defaults to D." DescribeCustomKeyStores documents neither.
+ */
+const LIMITS: Record<string, { readonly max: number; readonly default: number }> = {
+  DescribeCustomKeyStores: { max: 1000, default: 1000 },
+  ListAliases: { max: 100, default: 50 },
+  ListKeys: { max: 1000, default: 100 },
+  ListResourceTags: { max: 50, default: 50 },
+};
+
 /** Limit / Marker paging: the marker names the operation, so it cannot be replayed elsewhere. */
-function page<T>(items: readonly T[], operation: string, input: JsonObject, v: Validator, max: number): { items: T[]; more: JsonObject } {
-  const limit = v.int('Limit', { min: 1, max }) ?? (max === 1000 && operation !== 'DescribeCustomKeyStores' ? 100 : max);
-  v.string('Marker', { min: 1, max: 1024 });
+function page<T>(items: readonly T[], operation: keyof typeof LIMITS, input: JsonObject, v: Validator): { items: T[]; more: JsonObject } {
+  const { max, default: byDefault } = LIMITS[operation];
+  const limit = v.int('Limit') ?? byDefault;
+  v.string('Marker');
   v.done(validation);
+  if (limit > max) {
+    throw validation(`1 validation error detected: Value '${limit}' at 'limit' failed to satisfy constraint: Member must be between 1 and ${max}, inclusive`);
+  }
   let start = 0;
   if (typeof input.Marker === 'string') {
     const m = /^(\w+):(\d+)$/.exec(Buffer.from(input.Marker, 'base64url').toString('utf8'));
@@ -185,7 +206,22 @@ function page<T>(items: readonly T[], operation: string, input: JsonObject, v: V
   return { items: slice, more };
 }
 
+/**
+ * Only the default key policy: PutKeyPolicy with another name "fails with a ValidationException"; a
+ * key without an AWS_RAM policy (here: every key) answers GetKeyPolicy with a NotFoundException
+ * (PolicyName documentation of each).
+ */
+function checkPolicyName(name: string | undefined, operation: 'GetKeyPolicy' | 'PutKeyPolicy'): void {
+  if (name === undefined || name === 'default') return;
+  if (operation === 'PutKeyPolicy') throw validation(`PolicyName '${name}': only the default key policy can be set`);
+  throw notFound(`The key has no ${name} key policy`);
+}
+
 function parsePolicy(policy: string): void {
+  const bytes = Buffer.byteLength(policy, 'utf8');
+  if (bytes > POLICY_QUOTA_BYTES) {
+    throw err('LimitExceededException')(`The key policy is ${bytes} bytes; the key policy document size quota is ${POLICY_QUOTA_BYTES} bytes (32 KB)`);
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(policy);
@@ -235,10 +271,10 @@ function defaultPolicy(ctx: KmsContext): string {
 
 export const createCustomKeyStore: KmsHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const name = v.string('CustomKeyStoreName', { required: true, min: 1, max: 256 })!;
-  const clusterId = v.string('CloudHsmClusterId', { min: 19, max: 24 });
-  const trustAnchor = v.string('TrustAnchorCertificate', { min: 1, max: 5000 });
-  const type = v.string('CustomKeyStoreType', { oneOf: ['AWS_CLOUDHSM', 'EXTERNAL_KEY_STORE'] });
+  const name = v.string('CustomKeyStoreName')!;
+  const clusterId = v.string('CloudHsmClusterId');
+  const trustAnchor = v.string('TrustAnchorCertificate');
+  const type = v.string('CustomKeyStoreType');
   v.done(validation);
   const password = checkPassword(v, input, false);
   if (type === 'EXTERNAL_KEY_STORE') throw new SimError('UnsupportedOperationException', 'External key stores are not simulated');
@@ -270,8 +306,8 @@ export const createCustomKeyStore: KmsHandler = (ctx, region, input) => {
 
 export const describeCustomKeyStores: KmsHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const id = v.string('CustomKeyStoreId', { min: 1, max: 64 });
-  const name = v.string('CustomKeyStoreName', { min: 1, max: 256 });
+  const id = v.string('CustomKeyStoreId');
+  const name = v.string('CustomKeyStoreName');
   let stores = ctx.kms.storesOf(region);
   if (id !== undefined && name !== undefined) {
     v.done(validation);
@@ -279,7 +315,7 @@ export const describeCustomKeyStores: KmsHandler = (ctx, region, input) => {
   }
   if (id !== undefined) stores = stores.filter((s) => s.id === id);
   if (name !== undefined) stores = stores.filter((s) => s.name === name);
-  const { items, more } = page(stores, 'DescribeCustomKeyStores', input, v, 1000);
+  const { items, more } = page(stores, 'DescribeCustomKeyStores', input, v);
   if ((id !== undefined || name !== undefined) && stores.length === 0) {
     throw err('CustomKeyStoreNotFoundException')(`No custom key store ${id !== undefined ? `with id '${id}'` : `named '${name}'`} in ${region}`);
   }
@@ -288,7 +324,7 @@ export const describeCustomKeyStores: KmsHandler = (ctx, region, input) => {
 
 export const connectCustomKeyStore: KmsHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const id = v.string('CustomKeyStoreId', { required: true, min: 1, max: 64 });
+  const id = v.string('CustomKeyStoreId');
   v.done(validation);
   const s = keyStore(ctx, region, id!);
   if (s.state === 'DISCONNECTING' || s.state === 'FAILED') {
@@ -303,7 +339,7 @@ export const connectCustomKeyStore: KmsHandler = (ctx, region, input) => {
 
 export const disconnectCustomKeyStore: KmsHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const id = v.string('CustomKeyStoreId', { required: true, min: 1, max: 64 });
+  const id = v.string('CustomKeyStoreId');
   v.done(validation);
   const s = keyStore(ctx, region, id!);
   if (s.state === 'DISCONNECTING' || s.state === 'DISCONNECTED') {
@@ -315,9 +351,9 @@ export const disconnectCustomKeyStore: KmsHandler = (ctx, region, input) => {
 
 export const updateCustomKeyStore: KmsHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const id = v.string('CustomKeyStoreId', { required: true, min: 1, max: 64 });
-  const newName = v.string('NewCustomKeyStoreName', { min: 1, max: 256 });
-  const clusterId = v.string('CloudHsmClusterId', { min: 19, max: 24 });
+  const id = v.string('CustomKeyStoreId');
+  const newName = v.string('NewCustomKeyStoreName');
+  const clusterId = v.string('CloudHsmClusterId');
   v.done(validation);
   const password = checkPassword(v, input, false);
   const s = keyStore(ctx, region, id!);
@@ -344,7 +380,7 @@ export const updateCustomKeyStore: KmsHandler = (ctx, region, input) => {
 
 export const deleteCustomKeyStore: KmsHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const id = v.string('CustomKeyStoreId', { required: true, min: 1, max: 64 });
+  const id = v.string('CustomKeyStoreId');
   v.done(validation);
   const s = keyStore(ctx, region, id!);
   if (s.state !== 'DISCONNECTED') throw invalidState(`Custom key store ${s.id} is ${s.state}; it must be DISCONNECTED to be deleted`);
@@ -360,12 +396,12 @@ export const deleteCustomKeyStore: KmsHandler = (ctx, region, input) => {
 
 export const createKey: KmsHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const storeId = v.string('CustomKeyStoreId', { min: 1, max: 64 });
-  const origin = v.string('Origin', { oneOf: ['AWS_KMS', 'EXTERNAL', 'AWS_CLOUDHSM', 'EXTERNAL_KEY_STORE'] }) ?? 'AWS_KMS';
+  const storeId = v.string('CustomKeyStoreId');
+  const origin = v.string('Origin') ?? 'AWS_KMS';
   const keySpec = v.string('KeySpec') ?? v.string('CustomerMasterKeySpec') ?? 'SYMMETRIC_DEFAULT';
   const keyUsage = v.string('KeyUsage') ?? 'ENCRYPT_DECRYPT';
-  const description = v.string('Description', { min: 0, max: 8192 }) ?? '';
-  const policy = v.string('Policy', { min: 1, max: POLICY_MAX });
+  const description = v.string('Description') ?? '';
+  const policy = v.string('Policy');
   const multiRegion = v.bool('MultiRegion');
   v.bool('BypassPolicyLockoutSafetyCheck');
   const tags = tagsOf(v, input, 'Tags', false) ?? [];
@@ -406,15 +442,19 @@ export const createKey: KmsHandler = (ctx, region, input) => {
 
 export const describeKey: KmsHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const keyId = v.string('KeyId', { required: true, min: 1, max: 2048 });
+  const keyId = v.string('KeyId');
   v.done(validation);
   return { KeyMetadata: keyMetadata(ctx, key(ctx, region, keyId!)) };
 };
 
 export const scheduleKeyDeletion: KmsHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const keyId = v.string('KeyId', { required: true, min: 1, max: 2048 });
-  const days = v.int('PendingWindowInDays', { min: 7, max: 30 }) ?? 30;
+  const keyId = v.string('KeyId');
+  const days = v.int('PendingWindowInDays') ?? 30;
+  // the model allows 1..365; the operation's documentation: "it must be between 7 and 30, inclusive"
+  if (days < 7 || days > 30) {
+    throw validation(`1 validation error detected: Value '${days}' at 'pendingWindowInDays' failed to satisfy constraint: Member must be between 7 and 30, inclusive`);
+  }
   v.done(validation);
   const k = key(ctx, region, keyId!, false);
   notPendingDeletion(k);
@@ -424,21 +464,21 @@ export const scheduleKeyDeletion: KmsHandler = (ctx, region, input) => {
 
 export const listKeys: KmsHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const { items, more } = page(ctx.kms.keysOf(region), 'ListKeys', input, v, 1000);
+  const { items, more } = page(ctx.kms.keysOf(region), 'ListKeys', input, v);
   return { Keys: items.map((k) => ({ KeyId: k.id, KeyArn: k.arn })), ...more };
 };
 
 export const listResourceTags: KmsHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const keyId = v.string('KeyId', { required: true, min: 1, max: 2048 });
+  const keyId = v.string('KeyId');
   const k = key(ctx, region, keyId!, false);
-  const { items, more } = page(k.tags, 'ListResourceTags', input, v, 50);
+  const { items, more } = page(k.tags, 'ListResourceTags', input, v);
   return { Tags: items.map((t) => ({ ...t })), ...more };
 };
 
 export const tagResource: KmsHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const keyId = v.string('KeyId', { required: true, min: 1, max: 2048 });
+  const keyId = v.string('KeyId');
   const tags = tagsOf(v, input, 'Tags', true);
   v.done(validation);
   const k = key(ctx, region, keyId!, false);
@@ -449,8 +489,8 @@ export const tagResource: KmsHandler = (ctx, region, input) => {
 
 export const untagResource: KmsHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const keyId = v.string('KeyId', { required: true, min: 1, max: 2048 });
-  const keys = v.stringList('TagKeys', { required: true }, { min: 1, max: 128 });
+  const keyId = v.string('KeyId');
+  const keys = v.stringList('TagKeys');
   v.done(validation);
   const k = key(ctx, region, keyId!, false);
   notPendingDeletion(k);
@@ -460,8 +500,8 @@ export const untagResource: KmsHandler = (ctx, region, input) => {
 
 export const updateKeyDescription: KmsHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const keyId = v.string('KeyId', { required: true, min: 1, max: 2048 });
-  const description = v.string('Description', { required: true, min: 0, max: 8192 });
+  const keyId = v.string('KeyId');
+  const description = v.string('Description');
   v.done(validation);
   const k = key(ctx, region, keyId!);
   notPendingDeletion(k);
@@ -471,9 +511,9 @@ export const updateKeyDescription: KmsHandler = (ctx, region, input) => {
 
 export const putKeyPolicy: KmsHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const keyId = v.string('KeyId', { required: true, min: 1, max: 2048 });
-  v.string('PolicyName', { min: 1, max: 128, oneOf: ['default'] });
-  const policy = v.string('Policy', { required: true, min: 1, max: POLICY_MAX });
+  const keyId = v.string('KeyId');
+  checkPolicyName(v.string('PolicyName'), 'PutKeyPolicy');
+  const policy = v.string('Policy');
   v.bool('BypassPolicyLockoutSafetyCheck');
   v.done(validation);
   parsePolicy(policy!);
@@ -485,27 +525,28 @@ export const putKeyPolicy: KmsHandler = (ctx, region, input) => {
 
 export const getKeyPolicy: KmsHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const keyId = v.string('KeyId', { required: true, min: 1, max: 2048 });
-  v.string('PolicyName', { min: 1, max: 128, oneOf: ['default'] });
+  const keyId = v.string('KeyId');
+  const policyName = v.string('PolicyName');
   v.done(validation);
   const k = key(ctx, region, keyId!, false);
+  checkPolicyName(policyName, 'GetKeyPolicy');
   return { Policy: k.policy, PolicyName: 'default' };
 };
 
 // ---- aliases ------------------------------------------------------------------------------
 
 function aliasName(v: Validator): string {
-  const name = v.string('AliasName', { required: true, min: 1, max: 256 });
+  const name = v.string('AliasName');
   v.done(validation);
-  if (!ALIAS.test(name!) || name!.startsWith('alias/aws/')) {
-    throw err('InvalidAliasNameException')(`Alias name '${name}' must start with alias/, use [a-zA-Z0-9:/_-] and not start with alias/aws/`);
+  if (!name!.startsWith('alias/') || name!.startsWith('alias/aws/')) {
+    throw err('InvalidAliasNameException')(`Alias name '${name}' must begin with alias/ and not with alias/aws/`);
   }
   return name!;
 }
 
 export const createAlias: KmsHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const target = v.string('TargetKeyId', { required: true, min: 1, max: 2048 });
+  const target = v.string('TargetKeyId');
   const name = aliasName(v);
   const k = key(ctx, region, target!, false);
   notPendingDeletion(k);
@@ -524,10 +565,10 @@ export const deleteAlias: KmsHandler = (ctx, region, input) => {
 
 export const listAliases: KmsHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const keyId = v.string('KeyId', { min: 1, max: 2048 });
+  const keyId = v.string('KeyId');
   const target = keyId === undefined ? undefined : key(ctx, region, keyId, false).id;
   const all = [...ctx.kms.aliases.values()].filter((a) => a.region === region && (target === undefined || a.targetKeyId === target));
-  const { items, more } = page(all, 'ListAliases', input, v, 100);
+  const { items, more } = page(all, 'ListAliases', input, v);
   return {
     Aliases: items.map((a) => ({
       AliasName: a.name, AliasArn: `arn:aws:kms:${region}:${ctx.accountId}:${a.name}`, TargetKeyId: a.targetKeyId, CreationDate: a.createdMs / 1000,

@@ -1,6 +1,7 @@
 // SSM Run Command operations (API version 2014-11-06, target prefix AmazonSSM.): SendCommand,
 // GetCommandInvocation, ListCommands, ListCommandInvocations, DescribeInstanceInformation.
-// Members, limits, statuses and error types are those of the SSM API reference:
+// Input shapes (lengths, patterns, enums, required members) are the SSM model's, checked before any
+// handler runs (test/sim/models/ssm.json). Statuses, behaviour and error types of the SSM API reference:
 // - SendCommand: DocumentName required (AWS-RunShellScript here: Parameters.commands required,
 //   workingDirectory, executionTimeout in seconds, default 3600); InstanceIds 0..50, each one a
 //   registered, Online managed node (else InvalidInstanceId), no duplicates (DuplicateInstanceId);
@@ -34,7 +35,6 @@ const PLUGIN_NAME = 'aws:runShellScript';
 const RUN_SHELL_SCRIPT = 'AWS-RunShellScript';
 const RUN_SHELL_PARAMETERS = ['commands', 'workingDirectory', 'executionTimeout'];
 const INSTANCE_ID = /^(i-(\w{8}|\w{17}))$|^(mi-\w{17})$/;
-const COMMAND_FILTER_KEYS = ['InvokedAfter', 'InvokedBefore', 'Status', 'ExecutionStage', 'DocumentName'];
 
 /** Coral-style validation errors, all in one message, as AWS JSON services word them. */
 class Violations {
@@ -290,12 +290,10 @@ function selectCommands(ctx: SsmContext, region: string, input: JsonObject, v: V
     if (list.length === 0) throw new SimError('InvalidCommandId', 'The specified command ID isn\'t valid. Verify the ID and try again.');
   }
   if (instanceId !== undefined) list = list.filter((c) => c.instanceIds.includes(instanceId));
-  const filters = input.Filters ?? [];
-  if (!Array.isArray(filters)) throw new SimError('InvalidFilterKey', 'The specified key isn\'t valid.');
-  for (const f of filters as JsonObject[]) {
-    const key = String(f?.key ?? '');
-    const value = String(f?.value ?? '');
-    if (!COMMAND_FILTER_KEYS.includes(key)) throw new SimError('InvalidFilterKey', 'The specified key isn\'t valid.');
+  // Filters' shape (keys InvokedAfter, InvokedBefore, Status, ExecutionStage, DocumentName) is the model's.
+  for (const f of (input.Filters ?? []) as JsonObject[]) {
+    const key = String(f.key);
+    const value = String(f.value);
     if (key === 'InvokedAfter' || key === 'InvokedBefore') {
       const t = Date.parse(value);
       if (Number.isNaN(t)) throw new SimError('ValidationException', `1 validation error detected: Value '${value}' at 'filters.${key}' failed to satisfy constraint: Member must be an ISO 8601 timestamp`);

@@ -4,7 +4,7 @@ import { findBackup, findCluster, OperationHandler, SimContext } from '../contex
 import { tagError } from '../errors';
 import { paginate } from '../paging';
 import { JsonObject, Tag } from '../types';
-import { checkTagKeys, checkTagSemantics, PATTERNS, Validator } from '../validation';
+import { checkTagKeys, checkTagSemantics, Validator } from '../validation';
 
 const MAX_TAGS = 50;
 
@@ -20,9 +20,9 @@ function tagsOf(ctx: SimContext, region: string, resourceId: string): { tags: Ta
 
 export const listTags: OperationHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const resourceId = v.string('ResourceId', { required: true, pattern: PATTERNS.resourceId });
-  const maxResults = v.int('MaxResults', { min: 1, max: 100 });
-  const nextToken = v.string('NextToken', { max: 256 });
+  const resourceId = v.string('ResourceId');
+  const maxResults = v.int('MaxResults');
+  const nextToken = v.string('NextToken');
   v.done();
   const indexed = tagsOf(ctx, region, resourceId!).tags.map((tag, i) => ({ tag, i }));
   const page = paginate(indexed, {
@@ -40,8 +40,8 @@ export const listTags: OperationHandler = (ctx, region, input) => {
 
 export const tagResource: OperationHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const resourceId = v.string('ResourceId', { required: true, pattern: PATTERNS.resourceId });
-  const tags = v.tagList('TagList', { required: true });
+  const resourceId = v.string('ResourceId');
+  const tags = v.tagList('TagList');
   v.done();
   checkTagSemantics(tags!);
   const target = tagsOf(ctx, region, resourceId!);
@@ -60,8 +60,8 @@ export const tagResource: OperationHandler = (ctx, region, input) => {
 
 export const untagResource: OperationHandler = (ctx, region, input) => {
   const v = new Validator(input);
-  const resourceId = v.string('ResourceId', { required: true, pattern: PATTERNS.resourceId });
-  const keys = v.stringList('TagKeyList', { required: true, min: 1, max: 50 }, { min: 1, max: 128, pattern: PATTERNS.tag });
+  const resourceId = v.string('ResourceId');
+  const keys = v.stringList('TagKeyList');
   v.done();
   checkTagKeys(keys!);
   const target = tagsOf(ctx, region, resourceId!);

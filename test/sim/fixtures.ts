@@ -1,8 +1,8 @@
 // Simulator states the tests start from, and the jest set-up of a test file that talks to the
 // simulator over HTTP (one server per file, a clean simulator per test, a host sandbox per test).
 
-import { CloudHsmSimulator, PrivateCaFake, SimulatorServer, startSimulatorServer } from './sim';
-import { HostSandbox } from './sim/host/sandbox';
+import { CloudHsmSimulator, PrivateCaFake, SimulatorServer, startSimulatorServer } from '.';
+import { HostSandbox } from './host/sandbox';
 
 export const PEM = '-----BEGIN CERTIFICATE-----\nQUJDREVGR0g=\n-----END CERTIFICATE-----\n';
 

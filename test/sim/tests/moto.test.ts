@@ -4,10 +4,10 @@
 // moto's server. Where the two legitimately differ, the case says so per backend with
 // byBackend({ simulator, moto }) and test/sim/README.md ("moto vs simulator") says which
 // one matches the API reference. The moto backend installs moto itself into <repo>/.sim-venv
-// (pinned version; a no-op when it is already there) and fails, never skips, if it cannot.
+// (pinned version; a no-op when it is already there; test/sim/models/venv.ts) and fails, never
+// skips, if it cannot.
 
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -23,13 +23,11 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-cloudhsm-v2';
-import { CloudHsmSimulator, startSimulatorServer, SimulatorServer } from './sim';
+import { CloudHsmSimulator, startSimulatorServer, SimulatorServer } from '..';
+import { ensureVenv, pinned, run, VENV } from '../models/venv';
 
-const REPO = path.resolve(__dirname, '..');
-const VENV = path.join(REPO, '.sim-venv');
-const REQUIREMENTS = path.join(__dirname, 'sim', 'moto-requirements.txt');
 /** The moto version the requirements file pins; the README's "moto vs simulator" table is about it. */
-const MOTO_VERSION = /^moto\[server\]==(\S+)$/m.exec(fs.readFileSync(REQUIREMENTS, 'utf8'))?.[1] ?? 'unpinned';
+const MOTO_VERSION = pinned('moto[server]');
 const MIN = 60_000;
 const REGION = 'us-east-1';
 const S0 = 'subnet-00000000'; // simulator: us-east-1a
@@ -266,31 +264,12 @@ const CONTRACT: ContractCase[] = [
 
 // ---- backends ------------------------------------------------------------------------
 
-function run(cmd: string, args: string[], timeoutMs: number): { ok: boolean; out: string } {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: timeoutMs });
-  return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
-}
-
-/**
- * Makes .sim-venv match test/sim/moto-requirements.txt (every package pinned). The venv is
- * reused while a stamp of the requirements file's hash says it was installed from it.
- */
+/** moto's server from the shared venv, checked to be the pinned version. */
 function ensureMoto(): string {
-  const python = path.join(VENV, 'bin', 'python');
+  const python = ensureVenv();
   const server = path.join(VENV, 'bin', 'moto_server');
-  const stamp = path.join(VENV, '.moto-requirements.sha256');
-  const wanted = createHash('sha256').update(fs.readFileSync(REQUIREMENTS)).digest('hex');
-  if (fs.existsSync(server) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === wanted) return server;
-  if (!fs.existsSync(python)) {
-    // A missing python3 fails the suite: the contract check is part of CI, never skipped.
-    const venv = run('python3', ['-m', 'venv', VENV], 120_000);
-    if (!venv.ok) throw new Error(`python3 -m venv ${VENV} failed (python3 is required for the moto contract suite):\n${venv.out}`);
-  }
-  const pip = run(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', '-r', REQUIREMENTS], 540_000);
-  if (!pip.ok) throw new Error(`pip install -r ${REQUIREMENTS} failed:\n${pip.out}`);
   const installed = run(python, ['-c', 'import moto; print(moto.__version__)'], 60_000).out.trim();
-  if (installed !== MOTO_VERSION || !fs.existsSync(server)) throw new Error(`moto ${MOTO_VERSION} not usable after install (found '${installed}')`);
-  fs.writeFileSync(stamp, wanted);
+  if (installed !== MOTO_VERSION || !fs.existsSync(server)) throw new Error(`moto ${MOTO_VERSION} not usable in ${VENV} (found '${installed}')`);
   return server;
 }
 

@@ -3,8 +3,8 @@
 // Expected behaviour comes from the API reference and the service rules in DESIGN.md
 // (one HSM until activated, CSR with the first HSM, DeleteHsm before DeleteCluster).
 import * as path from 'path';
-import { CloudHsmSimulator, notYetActivatedMessage, SimulatorServer, startSimulatorServer } from './sim';
-import { NOT_ACTIVATED_PATTERN } from '../src/private/rules';
+import { CloudHsmSimulator, notYetActivatedMessage, SimulatorServer, startSimulatorServer } from '..';
+import { NOT_ACTIVATED_PATTERN } from '../../../src/private/rules';
 
 const REGION = 'us-east-1';
 const POLL_MS = 10_000;
@@ -30,7 +30,7 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_CLOUDHSM_V2: server.url,
     CDK_CLOUDHSM_QUIET: '1',
   });
-  const assetPath = path.join(__dirname, '..', 'assets', 'handler', 'index.js');
+  const assetPath = path.join(__dirname, '..', '..', '..', 'assets', 'handler', 'index.js');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   handler = require(assetPath);
 });

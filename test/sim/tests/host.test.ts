@@ -4,8 +4,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { SandboxHost } from './sim/host/sandbox';
-import { clusterWithHsm, useHostSandbox, useServedSimulator } from './sim-fixtures';
+import { clusterWithHsm, useHostSandbox, useServedSimulator } from '../fixtures';
+import { SandboxHost } from '../host/sandbox';
 
 const REGION = 'us-east-1';
 const CERT = '-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----';

@@ -8,7 +8,7 @@ import {
   ListKeysCommand, ListResourceTagsCommand, PutKeyPolicyCommand, ScheduleKeyDeletionCommand, TagResourceCommand,
   UntagResourceCommand, UpdateCustomKeyStoreCommand, UpdateKeyDescriptionCommand,
 } from '@aws-sdk/client-kms';
-import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from './sim';
+import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from '..';
 
 const REGION = 'us-east-1';
 const TRUST_ANCHOR = '-----BEGIN CERTIFICATE-----\nVFJVU1QtQU5DSE9S\n-----END CERTIFICATE-----\n';

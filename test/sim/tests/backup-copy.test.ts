@@ -5,10 +5,10 @@
 
 import * as path from 'path';
 import { CloudHSMV2Client, CreateClusterCommand, DescribeBackupsCommand, Backup } from '@aws-sdk/client-cloudhsm-v2';
-import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from './sim';
-import { setClientFactory } from '../lambda/aws';
-import * as source from '../lambda/index';
-import { IsCompleteResponse, OnEventResponse, ResourceEvent } from '../lambda/types';
+import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from '..';
+import { setClientFactory } from '../../../lambda/aws';
+import * as source from '../../../lambda/index';
+import { IsCompleteResponse, OnEventResponse, ResourceEvent } from '../../../lambda/types';
 
 const REQUEST_TAG = 'cdk-cloudhsm:create-request';
 const POLL_MS = 10_000;
@@ -93,7 +93,7 @@ beforeEach(() => sim.reset());
 const handlers: [string, () => Handler][] = [
   ['lambda/ source', () => source],
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundled JavaScript file itself is under test
-  ['bundled asset', () => require(path.join(__dirname, '..', 'assets', 'handler', 'index.js'))],
+  ['bundled asset', () => require(path.join(__dirname, '..', '..', '..', 'assets', 'handler', 'index.js'))],
 ];
 
 describe.each(handlers)('BackupCopy on the simulator (%s)', (_name, load) => {

@@ -3,11 +3,11 @@
 // retries it and KMS makes a second key), a duplicated onEvent, updates in place, deletion, and a
 // key store that is not connected.
 import { DisconnectCustomKeyStoreCommand, GetKeyPolicyCommand, KMSClient, ListResourceTagsCommand } from '@aws-sdk/client-kms';
-import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from './sim';
-import { connectedKeyStore } from './sim-fixtures';
-import { resetKmsClient } from '../lambda/aws';
-import { isComplete, onEvent } from '../lambda/index';
-import { ResourceEvent } from '../lambda/types';
+import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from '..';
+import { resetKmsClient } from '../../../lambda/aws';
+import { isComplete, onEvent } from '../../../lambda/index';
+import { ResourceEvent } from '../../../lambda/types';
+import { connectedKeyStore } from '../fixtures';
 
 const REGION = 'us-east-1';
 const POLICY = {
