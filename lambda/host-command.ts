@@ -46,10 +46,9 @@ export const PRELUDE = 'prelude.sh';
  * its own), the shared prelude, then the script. The host keeps nothing of ours between commands.
  */
 export function hostScript(name: string): string {
-  const script = shippedScript(name);
-  const body = script.startsWith('#!') ? script.slice(script.indexOf('\n') + 1) : script;
+  const withoutShebang = (file: string) => shippedScript(file).replace(/^#!.*\n/, '');
   return ['#!/bin/bash', '# The rules of src/private/host-rules.ts, written in by the handler.', ...hostRuleAssignments(),
-    shippedScript(PRELUDE).replace(/^#!.*\n/, '').replace(/\n$/, ''), `# ${name}`, body].join('\n');
+    withoutShebang(PRELUDE).replace(/\n$/, ''), `# ${name}`, withoutShebang(name)].join('\n');
 }
 
 const shellQuote = (value: string) => `'${value.replace(/'/g, '\'\\\'\'')}'`;

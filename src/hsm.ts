@@ -9,8 +9,9 @@ import { P } from './private/property-names';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './private/provider';
 import { checkAvailabilityZone, checkIpInCidr, checkIpv4 } from './private/rules';
 
-// IHsmCluster lives beside Hsm: its addHsm returns an Hsm and an Hsm names its cluster, so either
-// module holding both keeps src/ free of an import cycle (cluster.ts imports this one).
+// IHsmCluster lives here, beside Hsm, not in cluster.ts: its addHsm returns an Hsm and an Hsm names
+// its cluster, so one module holds both and src/ has no import cycle (cluster.ts imports this one).
+
 /** A CloudHSM v2 cluster, created by this library or imported. */
 export interface IHsmCluster extends IResource, ec2.IConnectable {
   /**
