@@ -113,6 +113,29 @@ describe('the Provider framework runtime', () => {
     expect(report.transitions.find((t) => t.status === 'CREATE_FAILED')?.elapsedMs).toBe(60_000);
   });
 
+  test('a killed framework onEvent never answers; Lambda\'s retry invokes the user\'s onEvent again and that one responds', async () => {
+    const { handler, events } = recordingHandler();
+    const h = new DeployHarness({
+      sim: new CloudHsmSimulator({ seed: 3 }), endpoint: 'http://127.0.0.1:1', handler, faults: { killAfterOnEvent: { requestType: 'Create' } },
+    });
+    const report = await h.deploy(TEMPLATE);
+    expect(report.outcome.status).toBe('success');
+    expect(report.warnings).toEqual(['Thing: onEvent (Create) killed after it returned; retried']);
+    expect(events.map((e) => e.fn)).toEqual(['onEvent', 'onEvent', 'isComplete']);
+  });
+
+  test('a duplicate delivery runs the framework twice: two waiter executions, each polls and responds', async () => {
+    const { handler, events } = recordingHandler();
+    const h = new DeployHarness({
+      sim: new CloudHsmSimulator({ seed: 3 }), endpoint: 'http://127.0.0.1:1', handler, faults: { duplicateOnEvent: { requestType: 'Create' } },
+    });
+    const report = await h.deploy(TEMPLATE);
+    // onEvent names no id: each framework invocation defaults to the request id, so both responses agree.
+    expect(report.warnings).toEqual(['Thing: onEvent (Create) ran twice; both returned undefined; two waiter executions']);
+    expect(events.map((e) => e.fn)).toEqual(['onEvent', 'onEvent', 'isComplete', 'isComplete']);
+    expect(h.state.get('Thing')?.physicalId).toBe(events[0].event.RequestId);
+  });
+
   test('no harness module carries the framework\'s rules or messages', () => {
     const ruleTexts = ['CustomResourceProviderFramework', 'is not allowed if', 'Operation timed out', 'cannot change the physical resource ID', 'Logs: /aws/lambda'];
     const modules = readdirSync(__dirname).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));

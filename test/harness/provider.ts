@@ -268,17 +268,16 @@ export class ProviderRequest {
 
   /**
    * A delivery whose framework invocation dies once the user's onEvent has ended (its result is
-   * lost, nothing after it runs), and Lambda's retry of that asynchronous invocation. False when
-   * the framework answered without invoking the user's onEvent.
+   * lost, nothing after it runs); the deliveries after it are Lambda's retry of that asynchronous
+   * invocation. False when the framework answered without invoking the user's onEvent.
    */
   private async deliverKilled(): Promise<boolean> {
-    const killed = new Promise<true>((resolve) => {
+    const dies = new Promise<true>((resolve) => {
       this.killAfterUserOnEvent = () => resolve(true);
     });
-    const ended = await Promise.race([this.deliver().then(() => false), killed]);
+    const killed = await Promise.race([this.deliver().then(() => false), dies]);
     this.killAfterUserOnEvent = undefined;
-    if (ended) await this.deliver();
-    return ended;
+    return killed;
   }
 
   /** The waiter's task (the framework's isComplete), with the state machine's Retry and Catch. */
