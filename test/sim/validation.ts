@@ -1,49 +1,34 @@
 // Typed reads of request members, and the rules the service models cannot state (tags, retention,
 // filter keys). Every request has met its model's input constraints before a handler runs
-// (models/validate.ts); the checks here that repeat a model constraint only guard direct calls.
-// Request validation (patterns, lengths, list sizes, ranges, required members). Constraint violations are collected and reported together in the
-// wording AWS JSON services use ("1 validation error detected: Value 'x' at 'hsmType'
-// failed to satisfy constraint: ..."), as CloudHsmInvalidRequestException. A member of
-// the wrong JSON type is a SerializationException, as in the live protocol.
+// (models/validate.ts); the checks here that repeat a model constraint (tag lists, filter key
+// pattern) only guard direct calls. Violations are reported together in the wording AWS JSON
+// services use, as CloudHsmInvalidRequestException; a member of the wrong JSON type is a
+// SerializationException, as in the live protocol.
 
 import { invalidRequest, serialization, SimError, tagError } from './errors';
+import { javaPattern } from './models/java-regex';
+import { serviceModel } from './models/model';
 import { Json, JsonObject, Tag } from './types';
 
 export interface Pattern {
   readonly re: RegExp;
-  /** the pattern as the API reference writes it, quoted in messages */
+  /** the pattern as the model writes it, quoted in messages */
   readonly text: string;
 }
 
-function p(re: RegExp, text: string): Pattern {
-  return { re, text };
+/** A pattern of the CloudHSM v2 model, by shape name. */
+export function modelPattern(shape: string): Pattern {
+  const text = serviceModel('cloudhsmv2').shapes[shape]?.pattern;
+  if (text === undefined) throw new Error(`the CloudHSM v2 model has no pattern for ${shape}`);
+  return { re: javaPattern(text), text };
 }
 
-/** Patterns of the API reference (anchored here: the service matches the whole value). */
+/** The model patterns the rules below use. */
 export const PATTERNS = {
-  clusterId: p(/^cluster-[2-7a-zA-Z]{11,16}$/, 'cluster-[2-7a-zA-Z]{11,16}'),
-  hsmId: p(/^hsm-[2-7a-zA-Z]{11,16}$/, 'hsm-[2-7a-zA-Z]{11,16}'),
-  backupId: p(/^backup-[2-7a-zA-Z]{11,16}$/, 'backup-[2-7a-zA-Z]{11,16}'),
-  // CreateCluster SourceBackupId (current API model, shape BackupArn): a backup id, or the ARN of a
-  // backup (shared from another account).
-  sourceBackup: p(
-    /^(arn:aws(-(us-gov))?:cloudhsm:([a-z]{2}(-(gov|isob|iso))?-(east|west|north|south|central){1,2}-[0-9]{1}):[0-9]{12}:backup\/)?backup-[2-7a-zA-Z]{11,16}$/,
-    '(arn:aws(-(us-gov))?:cloudhsm:([a-z]{2}(-(gov|isob|iso))?-(east|west|north|south|central){1,2}-[0-9]{1}):[0-9]{12}:backup/)?backup-[2-7a-zA-Z]{11,16}',
-  ),
-  // HsmType (current API model, shape HsmType): a pattern of at most 32 characters and no enum, so
-  // types newer than the simulator pass.
-  hsmType: p(/^((p|)hsm[0-9][a-z.]*\.[a-zA-Z]+)$/, '((p|)hsm[0-9][a-z.]*\\.[a-zA-Z]+)'),
-  resourceId: p(/^(?:cluster|backup)-[2-7a-zA-Z]{11,16}$/, '(?:cluster|backup)-[2-7a-zA-Z]{11,16}'),
-  subnetId: p(/^subnet-[0-9a-fA-F]{8,17}$/, 'subnet-[0-9a-fA-F]{8,17}'),
-  eniId: p(/^eni-[0-9a-fA-F]{8,17}$/, 'eni-[0-9a-fA-F]{8,17}'),
-  ipAddress: p(/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/, '\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}'),
-  region: p(/^[a-z]{2}(-(gov))?-(east|west|north|south|central){1,2}-\d$/, '[a-z]{2}(-(gov))?-(east|west|north|south|central){1,2}-\\d'),
-  availabilityZone: p(/^[a-z]{2}(-(gov))?-(east|west|north|south|central){1,2}-\d[a-z]$/, '[a-z]{2}(-(gov))?-(east|west|north|south|central){1,2}-\\d[a-z]'),
-  // '+-/' is a character range (+ , - . /), in Java as in JavaScript
-  certificate: p(/^[a-zA-Z0-9+-/=\s]*$/, '[a-zA-Z0-9+-/=\\s]*'),
-  tag: p(/^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$/u, '^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$'),
-  filterKey: p(/^[a-zA-Z0-9_-]+$/, '[a-zA-Z0-9_-]+'),
-  retentionValue: p(/^[0-9]+$/, '[0-9]+'),
+  subnetId: modelPattern('SubnetId'),
+  availabilityZone: modelPattern('ExternalAz'),
+  tag: modelPattern('TagKey'),
+  filterKey: modelPattern('Field'),
 };
 
 export interface StringRules {

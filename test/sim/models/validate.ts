@@ -33,8 +33,8 @@ function jsonType(value: unknown): string {
   return Array.isArray(value) ? 'list' : typeof value;
 }
 
-function shown(value: unknown, shape: ModelShape): string {
-  if (shape.sensitive) return '\'***\'';
+function shown(value: unknown, hidden: boolean): string {
+  if (hidden) return '\'***\'';
   const text = Array.isArray(value) ? `[${value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(', ')}]`
     : typeof value === 'object' ? JSON.stringify(value) : String(value);
   return `'${text.length > 120 ? `${text.slice(0, 117)}...` : text}'`;
@@ -59,20 +59,22 @@ class Walk {
     return s;
   }
 
-  public value(value: unknown, shapeName: string, path: string): void {
+  /** `hidden`: inside a sensitive shape, whose values are never shown. */
+  public value(value: unknown, shapeName: string, path: string, hidden = false): void {
     const s = this.shape(shapeName);
+    const secret = hidden || s.sensitive === true;
     const fail = (constraint: string, v: unknown = value) => {
-      this.problems.push(`Value ${shown(v, s)} at '${path}' failed to satisfy constraint: ${constraint}`);
+      this.problems.push(`Value ${shown(v, secret)} at '${path}' failed to satisfy constraint: ${constraint}`);
     };
     switch (s.type) {
       case 'structure':
         this.expect(value, typeof value === 'object' && value !== null && !Array.isArray(value), 'a structure', path);
-        this.structure(value as Record<string, unknown>, s, path);
+        this.structure(value as Record<string, unknown>, s, path, secret);
         return;
       case 'list':
         this.expect(value, Array.isArray(value), 'a list', path);
         this.length(value as unknown[], (value as unknown[]).length, s, fail);
-        (value as unknown[]).forEach((item, i) => this.item(item, s.member!, `${path}.${i + 1}.member`));
+        (value as unknown[]).forEach((item, i) => this.item(item, s.member!, `${path}.${i + 1}.member`, secret));
         return;
       case 'map': {
         this.expect(value, typeof value === 'object' && value !== null && !Array.isArray(value), 'a map', path);
@@ -82,8 +84,8 @@ class Walk {
           const keyShape = this.shape(s.key!);
           const before = this.problems.length;
           this.string(k, keyShape, () => undefined, (constraint) => this.problems.push(
-            `Value ${shown(k, keyShape)} at '${path}' failed to satisfy constraint: Map keys must satisfy constraint: [${constraint}]`));
-          if (this.problems.length === before) this.item(v, s.value!, `${path}.${k}`);
+            `Value ${shown(k, secret || keyShape.sensitive === true)} at '${path}' failed to satisfy constraint: Map keys must satisfy constraint: [${constraint}]`));
+          if (this.problems.length === before) this.item(v, s.value!, `${path}.${k}`, secret);
         }
         return;
       }
@@ -111,7 +113,7 @@ class Walk {
     }
   }
 
-  private structure(value: Record<string, unknown>, s: ModelShape, path: string): void {
+  private structure(value: Record<string, unknown>, s: ModelShape, path: string, hidden: boolean): void {
     for (const [member, target] of Object.entries(s.members ?? {})) {
       const v = value[member];
       const at = memberPath(path, member);
@@ -119,17 +121,17 @@ class Walk {
         if (s.required?.includes(member)) this.problems.push(`Value null at '${at}' failed to satisfy constraint: Member must not be null`);
         continue;
       }
-      this.value(v, target, at);
+      this.value(v, target, at, hidden);
     }
   }
 
   /** A list item or map value: null there is a missing member too. */
-  private item(value: unknown, shapeName: string, path: string): void {
+  private item(value: unknown, shapeName: string, path: string, hidden: boolean): void {
     if (value === null || value === undefined) {
       this.problems.push(`Value null at '${path}' failed to satisfy constraint: Member must not be null`);
       return;
     }
-    this.value(value, shapeName, path);
+    this.value(value, shapeName, path, hidden);
   }
 
   private string(value: string, s: ModelShape, fail: (c: string) => void, failPattern: (c: string) => void): void {

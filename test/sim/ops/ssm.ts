@@ -36,41 +36,8 @@ const RUN_SHELL_SCRIPT = 'AWS-RunShellScript';
 const RUN_SHELL_PARAMETERS = ['commands', 'workingDirectory', 'executionTimeout'];
 const INSTANCE_ID = /^(i-(\w{8}|\w{17}))$|^(mi-\w{17})$/;
 
-/** Coral-style validation errors, all in one message, as AWS JSON services word them. */
-class Violations {
-  private readonly list: string[] = [];
-
-  public add(value: unknown, member: string, constraint: string): void {
-    const shown = value === undefined || value === null ? 'null' : `'${typeof value === 'string' ? value : JSON.stringify(value)}'`;
-    this.list.push(`Value ${shown} at '${member}' failed to satisfy constraint: ${constraint}`);
-  }
-
-  public throwIfAny(): void {
-    if (this.list.length === 0) return;
-    const n = this.list.length;
-    throw new SimError('ValidationException', `${n} validation error${n > 1 ? 's' : ''} detected: ${this.list.join('; ')}`);
-  }
-}
-
-
-function commandIdOf(input: JsonObject, v: Violations, required: boolean): string | undefined {
-  const id = input.CommandId;
-  if (id === undefined || id === null) {
-    if (required) v.add(id, 'commandId', 'Member must not be null');
-    return undefined;
-  }
-  if (typeof id !== 'string' || id.length !== 36) v.add(id, 'commandId', 'Member must have length equal to 36');
-  return typeof id === 'string' ? id : undefined;
-}
-
-function maxResults(input: JsonObject, v: Violations, min: number, max: number): number {
-  const m = input.MaxResults;
-  if (m === undefined || m === null) return max;
-  if (typeof m !== 'number' || !Number.isInteger(m) || m < min || m > max) {
-    v.add(m, 'maxResults', `Member must have value ${m !== undefined && Number(m) < min ? 'greater than or equal to ' + min : 'less than or equal to ' + max}`);
-  }
-  return Number(m);
-}
+/** The member as a string, when the request has it (its shape is the model's, checked before). */
+const optional = (input: JsonObject, name: string): string | undefined => (typeof input[name] === 'string' ? input[name] as string : undefined);
 
 /** Offset paging: the token names the operation so it cannot be replayed elsewhere. */
 function page<T>(items: readonly T[], operation: string, input: JsonObject, size: number): { items: T[]; nextToken?: string } {
@@ -171,34 +138,12 @@ function stringList(value: Json | undefined): string[] | undefined {
   return Array.isArray(value) && value.every((x) => typeof x === 'string') ? value as string[] : undefined;
 }
 
-function instanceIdOf(input: JsonObject, v: Violations, required: boolean): string | undefined {
-  const id = input.InstanceId;
-  if (id === undefined || id === null) {
-    if (required) v.add(id, 'instanceId', 'Member must not be null');
-    return undefined;
-  }
-  if (typeof id !== 'string' || !INSTANCE_ID.test(id)) {
-    v.add(id, 'instanceId', `Member must satisfy regular expression pattern: ${INSTANCE_ID.source}`);
-  }
-  return String(id);
-}
-
 export const sendCommand: SsmHandler = (ctx, region, input) => {
-  const v = new Violations();
-  const documentName = input.DocumentName;
-  if (typeof documentName !== 'string') v.add(documentName, 'documentName', 'Member must not be null');
-  else if (!/^[a-zA-Z0-9_\-.:/]{3,128}$/.test(documentName)) v.add(documentName, 'documentName', 'Member must satisfy regular expression pattern: ^[a-zA-Z0-9_\\-.:/]{3,128}$');
-  const instanceIds = input.InstanceIds === undefined ? [] : stringList(input.InstanceIds);
-  if (!instanceIds) v.add(input.InstanceIds, 'instanceIds', 'Member must be a list of strings');
-  else if (instanceIds.length > 50) v.add(instanceIds, 'instanceIds', 'Member must have length less than or equal to 50');
-  const comment = input.Comment ?? '';
-  if (typeof comment !== 'string' || comment.length > 100) v.add(comment, 'comment', 'Member must have length less than or equal to 100');
-  const timeoutSeconds = input.TimeoutSeconds ?? 3600;
-  if (typeof timeoutSeconds !== 'number' || timeoutSeconds < 30 || timeoutSeconds > 2592000) {
-    v.add(timeoutSeconds, 'timeoutSeconds', 'Member must have value between 30 and 2592000');
-  }
-  v.throwIfAny();
-  const ids = instanceIds!;
+  const documentName = input.DocumentName as string;
+  const instanceIds = (input.InstanceIds ?? []) as string[];
+  const comment = optional(input, 'Comment') ?? '';
+  const timeoutSeconds = (input.TimeoutSeconds ?? 3600) as number;
+  const ids = instanceIds;
   if (ids.length === 0) throw new SimError('InvalidInstanceId', 'Specify at least one instance ID or target.');
   if (new Set(ids).size !== ids.length) throw new SimError('DuplicateInstanceId', 'You can\'t specify a managed node ID in more than one association.');
   if (documentName !== RUN_SHELL_SCRIPT) {
@@ -245,10 +190,8 @@ function findCommand(ctx: SsmContext, region: string, commandId: string): Comman
 }
 
 export const getCommandInvocation: SsmHandler = (ctx, region, input) => {
-  const v = new Violations();
-  const commandId = commandIdOf(input, v, true);
-  const instanceId = instanceIdOf(input, v, true);
-  v.throwIfAny();
+  const commandId = input.CommandId as string;
+  const instanceId = input.InstanceId as string;
   if (input.PluginName !== undefined && input.PluginName !== PLUGIN_NAME) {
     throw new SimError('InvalidPluginName', 'The plugin name isn\'t valid.');
   }
@@ -280,10 +223,9 @@ export const getCommandInvocation: SsmHandler = (ctx, region, input) => {
 };
 
 /** The commands a List* call is about, after CommandId, InstanceId and Filters. */
-function selectCommands(ctx: SsmContext, region: string, input: JsonObject, v: Violations): CommandRecord[] {
-  const commandId = commandIdOf(input, v, false);
-  const instanceId = instanceIdOf(input, v, false);
-  v.throwIfAny();
+function selectCommands(ctx: SsmContext, region: string, input: JsonObject): CommandRecord[] {
+  const commandId = optional(input, 'CommandId');
+  const instanceId = optional(input, 'InstanceId');
   let list = [...ctx.runCommand.list(region)].sort((a, b) => b.requestedMs - a.requestedMs); // newest first
   if (commandId !== undefined) {
     list = list.filter((c) => c.commandId === commandId);
@@ -310,18 +252,16 @@ function selectCommands(ctx: SsmContext, region: string, input: JsonObject, v: V
 }
 
 export const listCommands: SsmHandler = (ctx, region, input) => {
-  const v = new Violations();
-  const size = maxResults(input, v, 1, 50);
-  const { items, nextToken } = page(selectCommands(ctx, region, input, v), 'ListCommands', input, size);
+  const size = (input.MaxResults ?? 50) as number;
+  const { items, nextToken } = page(selectCommands(ctx, region, input), 'ListCommands', input, size);
   return { Commands: items.map(commandView), ...(nextToken ? { NextToken: nextToken } : {}) };
 };
 
 export const listCommandInvocations: SsmHandler = (ctx, region, input) => {
-  const v = new Violations();
-  const size = maxResults(input, v, 1, 50);
+  const size = (input.MaxResults ?? 50) as number;
   const instanceId = typeof input.InstanceId === 'string' ? input.InstanceId : undefined;
   const details = input.Details === true;
-  const all = selectCommands(ctx, region, input, v).flatMap((c) => c.invocations
+  const all = selectCommands(ctx, region, input).flatMap((c) => c.invocations
     .filter((i) => (instanceId === undefined || i.instanceId === instanceId) && ctx.clock.now() >= i.visibleAtMs)
     .map((i) => invocationView(c, i, details)));
   const { items, nextToken } = page(all, 'ListCommandInvocations', input, size);
@@ -340,9 +280,7 @@ const INSTANCE_FILTER_KEYS: Record<string, string> = {
 };
 
 export const describeInstanceInformation: SsmHandler = (ctx, region, input) => {
-  const v = new Violations();
-  const size = maxResults(input, v, 5, 50);
-  v.throwIfAny();
+  const size = (input.MaxResults ?? 50) as number;
   const filters: Array<{ key: string; values: string[] }> = [];
   for (const f of (input.Filters ?? []) as JsonObject[]) {
     const key = INSTANCE_FILTER_KEYS[String(f?.Key)];

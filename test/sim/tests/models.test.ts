@@ -5,8 +5,9 @@
 import * as fs from 'node:fs';
 import { generateAll } from '../models/generate';
 import { javaPattern, UnsupportedPatternError } from '../models/java-regex';
-import { serviceModel } from '../models/model';
+import { ServiceModel, serviceModel } from '../models/model';
 import { SERVICE_SOURCES } from '../models/services';
+import { validateInput } from '../models/validate';
 
 test('the committed models are the ones generated from the pinned botocore', () => {
   const generated = generateAll();
@@ -51,5 +52,51 @@ describe('Java patterns in JavaScript', () => {
     ['\\p{InGreek}', 'unknown property'],
   ])('%s is refused, not guessed (%s)', (pattern) => {
     expect(() => javaPattern(pattern)).toThrow(UnsupportedPatternError);
+  });
+});
+
+describe('the model check', () => {
+  const model: ServiceModel = {
+    service: 'kms',
+    apiVersion: 'test',
+    targetPrefix: 'Test',
+    botocore: 'test',
+    validationError: 'TestValidationError',
+    validationErrorSource: 'this test',
+    operations: { Op: 'Input', None: null },
+    shapes: {
+      Input: { type: 'structure', members: { Name: 'Name', Secret: 'Secret', Items: 'Items', Size: 'Size', Mode: 'Mode' }, required: ['Name'] },
+      Name: { type: 'string', min: 2, max: 4, pattern: '[a-z]+' },
+      Secret: { type: 'structure', members: { Value: 'Name' }, sensitive: true },
+      Items: { type: 'list', member: 'Name', max: 2 },
+      Size: { type: 'integer', min: 1, max: 9 },
+      Mode: { type: 'string', enum: ['ON', 'OFF'] },
+    },
+  };
+
+  test('lists every violation, nested ones with their path, in one message with the model\'s error', () => {
+    expect(validateInput(model, 'Op', { Items: ['ok', 'TOOLONG', 'x'], Size: 10, Mode: 'UP' })).toEqual({
+      code: 'TestValidationError',
+      message: '7 validation errors detected: '
+        + 'Value null at \'name\' failed to satisfy constraint: Member must not be null; '
+        + 'Value \'[ok, TOOLONG, x]\' at \'items\' failed to satisfy constraint: Member must have length less than or equal to 2; '
+        + 'Value \'TOOLONG\' at \'items.2.member\' failed to satisfy constraint: Member must have length less than or equal to 4; '
+        + 'Value \'TOOLONG\' at \'items.2.member\' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-z]+; '
+        + 'Value \'x\' at \'items.3.member\' failed to satisfy constraint: Member must have length greater than or equal to 2; '
+        + 'Value \'10\' at \'size\' failed to satisfy constraint: Member must have value less than or equal to 9; '
+        + 'Value \'UP\' at \'mode\' failed to satisfy constraint: Member must satisfy enum value set: [ON, OFF]',
+    });
+  });
+
+  test('never shows a value inside a sensitive shape', () => {
+    const v = validateInput(model, 'Op', { Name: 'ab', Secret: { Value: 'hunter22' } });
+    expect(v?.message).toContain('Value \'***\' at \'secret.value\'');
+    expect(v?.message).not.toContain('hunter');
+  });
+
+  test('a member of the wrong JSON type is a SerializationException; valid and input-less requests pass', () => {
+    expect(validateInput(model, 'Op', { Name: 5 })?.code).toBe('SerializationException');
+    expect(validateInput(model, 'Op', { Name: 'ab', Unknown: 1 })).toBeUndefined();
+    expect(validateInput(model, 'None', { Anything: 1 })).toBeUndefined();
   });
 });
