@@ -1,5 +1,6 @@
 // Secrets Manager operations (target prefix secretsmanager.): GetSecretValue and DescribeSecret,
-// from their API reference. SecretId is a name, an ARN or a partial ARN (1..2048 characters);
+// from their API reference (input shapes: the model, test/sim/models/secretsmanager.json). SecretId
+// is a name, an ARN or a partial ARN;
 // a missing secret is ResourceNotFoundException ("Secrets Manager can't find the specified
 // secret."), a secret scheduled for deletion is InvalidRequestException; VersionStage other than
 // AWSCURRENT, or a VersionId other than the current one, finds no version.
@@ -18,11 +19,8 @@ export type SecretsHandler = (ctx: SecretsContext, region: string, input: JsonOb
 const NOT_FOUND = 'Secrets Manager can\'t find the specified secret.';
 
 function secretOf(ctx: SecretsContext, region: string, input: JsonObject): SecretRecord {
-  const id = input.SecretId;
-  if (typeof id !== 'string' || id.length < 1 || id.length > 2048) {
-    throw new SimError('ValidationException', `1 validation error detected: Value ${typeof id === 'string' ? `'${id}'` : 'null'} at 'secretId' failed to satisfy constraint: Member must have length between 1 and 2048`);
-  }
-  const secret = ctx.secrets.find(region, id);
+  // SecretId's shape (required, 1..2048) is the model's, checked before any handler runs
+  const secret = ctx.secrets.find(region, input.SecretId as string);
   if (!secret) throw new SimError('ResourceNotFoundException', NOT_FOUND);
   return secret;
 }
