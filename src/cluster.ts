@@ -15,6 +15,7 @@ import { ClusterInitialization, ClusterInitializationConfig } from './initializa
 import { Activation, addActivation } from './private/activation-resource';
 import { hsmChainOf } from './private/hsm-chain';
 import { P } from './private/property-names';
+import { checkHsmCount } from './private/rules';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './private/provider';
 import { ClusterMode, HsmType, NetworkType } from './types';
 import {
@@ -60,7 +61,11 @@ export interface IHsmCluster extends IResource, ec2.IConnectable {
    * Adds `count` HSMs spread over the cluster's Availability Zones in turn, with construct ids
    * `<idPrefix>1`, `<idPrefix>2`, ... On an activated cluster they are created at the same time.
    *
-   * @param count how many HSMs to add (at least 1)
+   * A cluster holds at most 28 HSMs. Accounts start with a lower quota of HSMs per Region (see
+   * the Service Quotas console, AWS CloudHSM, or the quotas page of the CloudHSM user guide): ask
+   * for more there before deploying more HSMs than it allows.
+   *
+   * @param count how many HSMs to add (at least 1; with those declared before, at most 28)
    * @param idPrefix the start of their construct ids
    * @default idPrefix 'Hsm'
    */
@@ -252,6 +257,8 @@ abstract class HsmClusterBase extends Resource implements IHsmCluster {
     if (!Number.isInteger(count) || count < 1) {
       throw new Error(`HsmCluster ${this.node.path}: addHsms count: ${count} is not a whole number of at least 1`);
     }
+    const tooMany = checkHsmCount('addHsms count', hsmChainOf(this).count + count, this.node.path);
+    if (tooMany) throw new Error(`HsmCluster ${this.node.path}: ${tooMany}`);
     return Array.from({ length: count }, (_, i) => this.addHsm(`${idPrefix}${i + 1}`));
   }
 

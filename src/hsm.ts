@@ -6,7 +6,7 @@ import { SLOT_STRIDE, slotAddresses } from './private/hsm-address';
 import { hsmChainOf } from './private/hsm-chain';
 import { P } from './private/property-names';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './private/provider';
-import { checkAvailabilityZone, checkIpInCidr, checkIpv4 } from './private/rules';
+import { checkAvailabilityZone, checkHsmCount, checkIpInCidr, checkIpv4 } from './private/rules';
 
 /** Where and how to create an HSM; used by `cluster.addHsm()`. */
 export interface HsmOptions {
@@ -58,6 +58,9 @@ export interface HsmProps extends HsmOptions {
 /**
  * A hardware security module in a CloudHSM cluster (`Custom::CloudHsmHsm`). The deployment waits until
  * the HSM is ACTIVE.
+ *
+ * A cluster holds at most 28 HSMs; accounts start with a lower quota of HSMs per Region (Service
+ * Quotas console, AWS CloudHSM).
  *
  * A cluster holds only one HSM until it is initialized and activated. On a cluster known to be
  * activated (`activated: true`, or restored from a backup) the HSMs are created (and deleted) at the
@@ -121,6 +124,8 @@ export class Hsm extends Resource {
     const chain = hsmChainOf(props.cluster);
     const slot = chain.count;
     const placement = place(props, slot);
+    const tooMany = checkHsmCount(P.cluster, slot + 1, props.cluster.node.path);
+    if (tooMany) placement.errors.push(tooMany);
 
     const provider = CloudHsmProvider.of(this);
     provider.enableHsms(chain.createdByProvider ? undefined : props.cluster.clusterArn);
