@@ -342,7 +342,7 @@ abstract class HsmClusterBase extends Resource implements IHsmCluster {
  * @example
  * const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 });
  * const cluster = new HsmCluster(stack, 'Cluster', {
- *   vpc,
+ *   vpc: vpc,
  *   backupRetention: Duration.days(30),
  * });
  * cluster.connections.allowDefaultPortFrom(appServer);

@@ -99,7 +99,7 @@ abstract class HsmKeyStoreBase extends Resource implements IHsmKeyStore {
  * ConnectionErrorCode and what to do about it.
  *
  * @example
- * const keyStore = new HsmKeyStore(stack, 'KeyStore', { cluster });
+ * const keyStore = new HsmKeyStore(stack, 'KeyStore', { cluster: cluster });
  * const key = keyStore.addKey('DataKey', { alias: 'alias/app-data' });
  * new s3.Bucket(stack, 'Data', { encryptionKey: key });
  */
