@@ -6,7 +6,8 @@
  *  - an abstract class has no NewX() in Go, only NewX_Override(x X, ...) for subclasses;
  *  - jsii-rosetta writes the struct literals of the examples unqualified (`&HsmKeyStoreProps{`):
  *    they get their package, this package's for its own types, else the package of the call; and
- *    it reads properties as fields (`keyStore.CustomKeyStoreId`), which Go calls as getters (`()`).
+ *    it reads properties as fields (`keyStore.CustomKeyStoreId`), which Go calls as getters (`()`),
+ *    and writes `jsii.Boolean(...)` for jsii-runtime-go's `jsii.Bool(...)`.
  *
  *   ts-node --transpile-only build-tools/fix-go-api-doc.ts docs/API.go.md
  */
@@ -57,6 +58,8 @@ export function qualifyExampleStructs(doc: string, ownTypes: ReadonlySet<string>
         const call = /(\w+)\.New\w*\(/.exec(line);
         return call ? `&${call[1]}.${name}{` : literal;
       })
+      // jsii-runtime-go's helper for *bool is jsii.Bool.
+      .replace(/\bjsii\.Boolean\(/g, 'jsii.Bool(')
       // A property of a variable (not a package's function) is a getter method in Go.
       .replace(/\b([a-z]\w*)\.([A-Z]\w*)\b(?!\()/g, (access, owner: string, name: string) =>
         (packages.has(owner) ? access : `${owner}.${name}()`)))

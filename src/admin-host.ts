@@ -236,11 +236,12 @@ export interface HsmAdminHostAttributes {
 }
 
 /**
- * A small EC2 instance in the cluster's VPC from which the cluster is administered: Amazon Linux
- * 2023 (the latest AMI for its architecture, resolved by EC2 when the instance is launched, so a
- * new Amazon Linux release does not replace it; see `machineImage`), IMDSv2 only, an encrypted
- * root volume, no SSH key and no inbound rule; reached with SSM (Run Command, Session Manager). Its
- * user data installs the CloudHSM CLI. It may reach the cluster on TCP 2223-2225 and HTTPS (SSM,
+ * A small EC2 instance in the cluster's VPC from which the cluster is administered.
+ *
+ * It runs Amazon Linux 2023: the latest AMI for its architecture, resolved by EC2 when the instance
+ * is launched, so a new Amazon Linux release does not replace it (see `machineImage`). IMDSv2 only,
+ * an encrypted root volume, no SSH key and no inbound rule; reached with SSM (Run Command, Session
+ * Manager). Its user data installs the CloudHSM CLI. It may reach the cluster on TCP 2223-2225 and HTTPS (SSM,
  * Secrets Manager, the package).
  *
  * With `activation` on the cluster, the stack runs `cluster activate` on it. Afterwards it stays
@@ -374,7 +375,8 @@ function defaultSubnets(vpc: ec2.IVpc): ec2.SubnetSelection {
 /** The latest Amazon Linux 2023 for the instance type's architecture, resolved by EC2 at launch (a stable template). */
 function defaultImage(instanceType: ec2.InstanceType): ec2.IMachineImage {
   const cpuType = instanceType.architecture === ec2.InstanceArchitecture.ARM_64 ? ec2.AmazonLinuxCpuType.ARM_64 : ec2.AmazonLinuxCpuType.X86_64;
-  return ec2.MachineImage.resolveSsmParameterAtLaunch(ec2.AmazonLinux2023ImageSsmParameter.ssmParameterName({ cpuType }), { os: ec2.OperatingSystemType.LINUX });
+  const parameter = ec2.AmazonLinux2023ImageSsmParameter.ssmParameterName({ cpuType });
+  return ec2.MachineImage.resolveSsmParameterAtLaunch(parameter, { os: ec2.OperatingSystemType.LINUX });
 }
 
 const ALL_ENDPOINTS = Object.values(HostVpcEndpoint);

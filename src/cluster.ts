@@ -15,8 +15,8 @@ import { ClusterInitialization, ClusterInitializationConfig } from './initializa
 import { Activation, addActivation } from './private/activation-resource';
 import { hsmChainOf } from './private/hsm-chain';
 import { P } from './private/property-names';
-import { checkHsmCount } from './private/rules';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './private/provider';
+import { checkHsmCount } from './private/rules';
 import { ClusterMode, HsmType, NetworkType } from './types';
 import {
   validateClusterSubnets, validateHsmType, validateRetention, validateSourceBackupId, validateTags,
@@ -345,7 +345,7 @@ abstract class HsmClusterBase extends Resource implements IHsmCluster {
  *   vpc: vpc,
  *   backupRetention: Duration.days(30),
  * });
- * cluster.connections.allowDefaultPortFrom(appServer);
+ * cluster.connections.allowDefaultPortFrom(appServer, 'the application server');
  */
 export class HsmCluster extends HsmClusterBase implements ITaggable {
   /**

@@ -5,36 +5,22 @@
 // secret holds a password that is not the admin's, and a key store (whose kmsuser step logs in as
 // admin) is added six times: each deployment fails and rolls back.
 
-import { App, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import * as acmpca from 'aws-cdk-lib/aws-acmpca';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { ClusterInitialization, HsmCluster, HsmKeyStore } from '../../src';
-import { CA_ARN, REGION } from '../activation-stack';
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { HsmKeyStore } from '../../src';
+import { activationTemplate, REGION } from '../activation-stack';
 import { keyStoreWorld } from '../key-store-stack';
 import { CloudHsmSimulator, PrivateCaFake, SimulatorServer, startSimulatorServer } from '../sim';
-import { HostSandbox } from '../sim/host/sandbox';
 import { DeployHarness } from './engine';
 import { CfnTemplate } from './types';
+import { HostSandbox } from '../sim/host/sandbox';
 
 const STACK = 'WrongAdminSecret';
 
-/** A cluster activated by the stack with two HSMs in two AZs, with or without a key store. */
+/** activation-stack.ts's stack (a cluster activated by the stack, HSMs in two AZs), with or without a key store. */
 function template(withKeyStore: boolean): CfnTemplate {
-  const app = new App();
-  const stack = new Stack(app, STACK, { env: { account: '123456789012', region: REGION } });
-  const vpc = new ec2.Vpc(stack, 'Vpc', { availabilityZones: ['us-east-1a', 'us-east-1b'], natGateways: 1 });
-  const ca = acmpca.CertificateAuthority.fromCertificateAuthorityArn(stack, 'Ca', CA_ARN);
-  const cluster = new HsmCluster(stack, 'Cluster', {
-    vpc,
-    removalPolicy: RemovalPolicy.DESTROY,
-    initialization: ClusterInitialization.fromPrivateCa(ca),
-    activation: {},
+  return activationTemplate(STACK, {}, (stack, cluster) => {
+    if (withKeyStore) new HsmKeyStore(stack, 'KeyStore', { cluster, removalPolicy: RemovalPolicy.DESTROY });
   });
-  cluster.addHsm('Hsm1', { availabilityZone: 'us-east-1a' });
-  cluster.addHsm('Hsm2', { availabilityZone: 'us-east-1b' });
-  if (withKeyStore) new HsmKeyStore(stack, 'KeyStore', { cluster, removalPolicy: RemovalPolicy.DESTROY });
-  Validations.of(stack).acknowledge({ id: 'CloudFormation-Validate::W3010', reason: 'CloudHSM places each HSM in a named Availability Zone' });
-  return app.synth().getStackByName(STACK).template as CfnTemplate;
 }
 
 let server: SimulatorServer;
@@ -47,9 +33,9 @@ beforeAll(async () => {
   server = await startSimulatorServer(sim, 0, pca);
   sandbox = keyStoreWorld(sim, pca, server.url);
 });
-afterAll(() => {
+afterAll(async () => {
   sandbox.dispose();
-  server.close();
+  await server.close();
 });
 
 test('the same wrong admin secret deployed six times: six failures naming the secret, the admin user not locked', async () => {
