@@ -18,7 +18,7 @@ func apiDocExampleBackupCopy(stack awscdk.Stack, cluster cdkcloudhsm.HsmCluster,
 		copy := cdkcloudhsm.NewBackupCopy(stack, jsii.String("DrCopy"), &cdkcloudhsm.BackupCopyProps{
 			Cluster: cluster,
 			DestinationRegion: jsii.String("us-west-2"),
-			NeverExpires: jsii.Boolean(true),
+			NeverExpires: jsii.Bool(true),
 		})
 		awscdk.NewCfnOutput(stack, jsii.String("DrBackupId"), &awscdk.CfnOutputProps{
 			Value: copy.DestinationBackupId(),
@@ -37,7 +37,7 @@ func apiDocExampleHsmCluster(stack awscdk.Stack, cluster cdkcloudhsm.HsmCluster,
 			Vpc: vpc,
 			BackupRetention: awscdk.Duration_Days(jsii.Number(30)),
 		})
-		cluster.Connections().AllowDefaultPortFrom(appServer)
+		cluster.Connections().AllowDefaultPortFrom(appServer, jsii.String("the application server"))
 		_ = vpc
 		_ = cluster
 	}
