@@ -227,6 +227,8 @@ const testGo = project.addTask('test:go', {
   description: 'Generate the Go module if needed, run the go test suite of examples/go against it',
 });
 testGo.spawn(packageGo, { condition: needsPackage('dist/go') });
+// The Go examples of docs/API.go.md, as examples/go compiles and runs them, must be those of the reference.
+testGo.exec('ts-node --transpile-only build-tools/go-api-examples.ts --check docs/API.go.md examples/go/apidoc_examples_test.go');
 // Modules and build cache in build/go: a clean clone compiles aws-cdk-go once (minutes on 2 cores).
 testGo.exec('bash build-tools/go-test.sh');
 
@@ -269,6 +271,8 @@ docgenLangs.exec('node build-tools/docgen-names.js java docs/API.java.md');
 docgenLangs.exec('jsii-docgen -l go -o docs/API.go.md');
 // jsii-docgen names Go constants and abstract-class constructors differently from the generated package.
 docgenLangs.exec('ts-node --transpile-only build-tools/fix-go-api-doc.ts docs/API.go.md');
+// Every Go example of the reference becomes a function examples/go compiles and runs (go test).
+docgenLangs.exec('ts-node --transpile-only build-tools/go-api-examples.ts docs/API.go.md examples/go/apidoc_examples_test.go');
 project.postCompileTask.spawn(docgenLangs);
 
 // The generated GitHub workflows, checked with actionlint (pinned Go module, built into build/go).

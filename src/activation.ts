@@ -41,14 +41,16 @@ export interface ClusterActivationOptions {
   readonly adminSecretField?: string;
 
   /**
-   * The cluster's trust anchor (PEM), for a cluster initialized outside this stack.
+   * The cluster's trust anchor (PEM): the certificate that signed the cluster certificate. Required
+   * with `initializedOutsideStack` (the CloudHSM CLI and a KMS key store need it).
    *
-   * @default - the trust anchor of the stack's `initialization`
+   * @default - the trust anchor of the stack's `initialization` (or `hostOptions.trustAnchor`)
    */
   readonly trustAnchor?: string;
 
   /**
-   * The cluster was initialized outside this stack (it has no `initialization`), so it can be activated.
+   * The cluster was initialized outside this stack (it has no `initialization`), so it can be
+   * activated. Needs `trustAnchor`.
    *
    * @default false
    */

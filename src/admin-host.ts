@@ -1,12 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Arn, Aws, Stack, Token } from 'aws-cdk-lib';
+import { Arn, Aws, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct, IConstruct } from 'constructs';
 import { addNagSuppressions } from './private/nag';
+import { vpcEndpointsOf } from './private/vpc-endpoints';
+import { HostVpcEndpoint } from './types';
 
 /** The admin host's setup script (its user data), shipped in the package. */
 const SETUP_SCRIPT = path.join(__dirname, '..', 'assets', 'host', 'setup.sh');
@@ -64,7 +66,8 @@ export abstract class CloudHsmCliPackage {
   }
 
   /**
-   * An rpm file of this app, uploaded as an S3 asset: for isolated subnets (with the S3 gateway endpoint).
+   * An rpm file of this app, uploaded as an S3 asset: for isolated subnets (with the S3 gateway
+   * endpoint). The host may read that one object of the assets bucket, nothing else in it.
    *
    * @param file path of the cloudhsm-cli rpm for the host's architecture
    */
@@ -76,7 +79,8 @@ export abstract class CloudHsmCliPackage {
       public readonly needsInternet = false;
       public bind(scope: Construct, grantee: iam.IGrantable): CloudHsmCliPackageConfig {
         const asset = new s3assets.Asset(scope, 'CliPackage', { path: file });
-        asset.grantRead(grantee);
+        // The package object only: Asset.grantRead would open the whole assets bucket.
+        asset.bucket.grantRead(grantee, asset.s3ObjectKey);
         return { s3Uri: asset.s3ObjectUrl };
       }
     })();
@@ -168,6 +172,28 @@ export interface HsmAdminHostOptions {
   readonly vpcEndpointsExist?: boolean;
 
   /**
+   * The endpoints the VPC already has, of those an isolated host needs: `createVpcEndpoints` makes
+   * only the others (EC2 refuses a second private-DNS or S3 gateway endpoint in a VPC). Listing all
+   * five is the same as `vpcEndpointsExist`. Endpoints made by another host of this app in the same
+   * VPC (and stack) are found without being listed: each VPC gets each endpoint once.
+   *
+   * @default - none: `createVpcEndpoints` makes all five (unless `vpcEndpointsExist`)
+   */
+  readonly existingVpcEndpoints?: HostVpcEndpoint[];
+
+  /**
+   * The image of the host. The default is looked up when the instance is launched, so the template
+   * does not change when Amazon Linux publishes a new AMI and an unchanged app never replaces the
+   * host. To pin the AMI in `cdk.context.json` instead (as CDK caches lookups; needs a stack with an
+   * account and region), pass `ec2.MachineImage.latestAmazonLinux2023({ cachedInContext: true, cpuType })`;
+   * move to a newer AMI with `cdk context --reset <key>` and deploy (the host is replaced).
+   * The image must match the instance type's architecture and run the SSM agent (Amazon Linux 2023).
+   *
+   * @default - the latest Amazon Linux 2023 AMI for the instance type's architecture, resolved by EC2 at launch
+   */
+  readonly machineImage?: ec2.IMachineImage;
+
+  /**
    * The cluster's trust anchor (PEM), written at setup. An activation writes it too, so this is only
    * for a host that works with a cluster initialized outside the stack.
    *
@@ -210,10 +236,12 @@ export interface HsmAdminHostAttributes {
 }
 
 /**
- * A small EC2 instance in the cluster's VPC from which the cluster is administered: Amazon Linux
- * 2023 (the latest AMI, looked up from SSM Parameter Store at deployment), IMDSv2 only, an encrypted
- * root volume, no SSH key and no inbound rule; reached with SSM (Run Command, Session Manager). Its
- * user data installs the CloudHSM CLI. It may reach the cluster on TCP 2223-2225 and HTTPS (SSM,
+ * A small EC2 instance in the cluster's VPC from which the cluster is administered.
+ *
+ * It runs Amazon Linux 2023: the latest AMI for its architecture, resolved by EC2 when the instance
+ * is launched, so a new Amazon Linux release does not replace it (see `machineImage`). IMDSv2 only,
+ * an encrypted root volume, no SSH key and no inbound rule; reached with SSM (Run Command, Session
+ * Manager). Its user data installs the CloudHSM CLI. It may reach the cluster on TCP 2223-2225 and HTTPS (SSM,
  * Secrets Manager, the package).
  *
  * With `activation` on the cluster, the stack runs `cluster activate` on it. Afterwards it stays
@@ -296,11 +324,12 @@ export class HsmAdminHost extends Construct implements IHsmAdminHost {
       setupScript(),
     );
 
+    const instanceType = props.instanceType ?? ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.MICRO);
     this.instance = new ec2.Instance(this, 'Instance', {
       vpc: props.vpc,
       vpcSubnets: { subnets: subnets.subnets.slice(0, 1) },
-      instanceType: props.instanceType ?? ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.MICRO),
-      machineImage: ec2.MachineImage.latestAmazonLinux2023(),
+      instanceType,
+      machineImage: props.machineImage ?? defaultImage(instanceType),
       securityGroup: this.securityGroup,
       role,
       userData,
@@ -312,25 +341,18 @@ export class HsmAdminHost extends Construct implements IHsmAdminHost {
       id: 'AwsSolutions-EC29',
       reason: 'The admin host keeps no state: it is rebuilt from its user data, and the admin password lives in Secrets Manager. Termination protection or an Auto Scaling group would keep `cdk destroy` from removing it (or replace it mid-activation).',
     }]);
+    if (!props.machineImage) {
+      Validations.of(this.instance).acknowledge({
+        id: 'CloudFormation-Validate::E1152',
+        reason: 'ImageId is `resolve:ssm:` and the name of the public Amazon Linux 2023 parameter, which EC2 resolves when it launches the instance (EC2 user guide: public parameters); the template then does not change when a new AMI is published.',
+      });
+    }
     this.instanceId = this.instance.instanceId;
     this.instanceArn = instanceArnOf(this, this.instanceId);
 
-    if (props.createVpcEndpoints) this.addEndpoints(props.vpc, subnets);
-  }
-
-  private addEndpoints(vpc: ec2.IVpc, subnets: ec2.SelectedSubnets): void {
-    const endpointSubnets = { subnets: subnets.subnets.slice(0, 1) };
-    const services: Array<[string, ec2.InterfaceVpcEndpointAwsService]> = [
-      ['Ssm', ec2.InterfaceVpcEndpointAwsService.SSM],
-      ['SsmMessages', ec2.InterfaceVpcEndpointAwsService.SSM_MESSAGES],
-      ['Ec2Messages', ec2.InterfaceVpcEndpointAwsService.EC2_MESSAGES],
-      ['SecretsManager', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER],
-    ];
-    for (const [id, service] of services) {
-      const endpoint = new ec2.InterfaceVpcEndpoint(this, `${id}Endpoint`, { vpc, service, subnets: endpointSubnets, open: false });
-      endpoint.connections.allowDefaultPortFrom(this.securityGroup);
+    if (props.createVpcEndpoints) {
+      vpcEndpointsOf(props.vpc).provide(this, subnets.subnets[0], this.securityGroup, new Set(props.existingVpcEndpoints ?? []));
     }
-    new ec2.GatewayVpcEndpoint(this, 'S3Endpoint', { vpc, service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [endpointSubnets] });
   }
 }
 
@@ -350,22 +372,52 @@ function defaultSubnets(vpc: ec2.IVpc): ec2.SubnetSelection {
   return { subnetType: ec2.SubnetType.PUBLIC };
 }
 
-/** A host in isolated subnets needs endpoints and a package it can reach; say what is missing. */
+/** The latest Amazon Linux 2023 for the instance type's architecture, resolved by EC2 at launch (a stable template). */
+function defaultImage(instanceType: ec2.InstanceType): ec2.IMachineImage {
+  const cpuType = instanceType.architecture === ec2.InstanceArchitecture.ARM_64 ? ec2.AmazonLinuxCpuType.ARM_64 : ec2.AmazonLinuxCpuType.X86_64;
+  const parameter = ec2.AmazonLinux2023ImageSsmParameter.ssmParameterName({ cpuType });
+  return ec2.MachineImage.resolveSsmParameterAtLaunch(parameter, { os: ec2.OperatingSystemType.LINUX });
+}
+
+const ALL_ENDPOINTS = Object.values(HostVpcEndpoint);
+
+/** A host without internet egress needs endpoints and a package it can reach; say what is missing. */
 function checkNetwork(host: Construct, props: HsmAdminHostProps, subnets: ec2.SelectedSubnets, cliPackage: CloudHsmCliPackage): void {
   if (subnets.subnets.length === 0) {
     throw new Error(`HsmAdminHost ${host.node.path}: vpcSubnets selects no subnet of the VPC`);
   }
-  const isolatedIds = new Set(props.vpc.isolatedSubnets.map((s) => s.subnetId));
-  const isolated = subnets.subnets.every((s) => isolatedIds.has(s.subnetId));
-  if (!isolated) return;
+  const offline = offlineReason(props.vpc, subnets.subnets);
+  if (!offline) return;
   const missing: string[] = [];
-  if (!props.createVpcEndpoints && !props.vpcEndpointsExist) {
+  const listed = new Set(props.existingVpcEndpoints ?? []);
+  if (!props.createVpcEndpoints && !props.vpcEndpointsExist && !ALL_ENDPOINTS.every((e) => listed.has(e))) {
     missing.push('VPC endpoints for SSM, SSM messages, EC2 messages, Secrets Manager and S3 (set createVpcEndpoints: true, or vpcEndpointsExist: true if the VPC has them)');
   }
   if (cliPackage.needsInternet) {
     missing.push('a CloudHSM CLI package it can reach (cliPackage: CloudHsmCliPackage.fromAsset(rpmFile) or fromBucket(bucket, key))');
   }
   if (missing.length > 0) {
-    throw new Error(`HsmAdminHost ${host.node.path}: vpcSubnets are isolated (no internet egress), so the host needs ${missing.join(' and ')}`);
+    throw new Error(`HsmAdminHost ${host.node.path}: vpcSubnets ${offline}, so the host needs ${missing.join(' and ')}`);
   }
+}
+
+/**
+ * Why the host's subnets have no internet egress, when synth can tell: they are isolated, or they
+ * are private subnets of this app whose route table has no default route (a VPC without NAT
+ * gateways). Undefined when they have egress or it cannot be known (imported subnets).
+ */
+function offlineReason(vpc: ec2.IVpc, subnets: ec2.ISubnet[]): string | undefined {
+  const isolatedIds = new Set(vpc.isolatedSubnets.map((s) => s.subnetId));
+  if (subnets.every((s) => isolatedIds.has(s.subnetId))) return 'are isolated (no internet egress)';
+  const privateIds = new Set(vpc.privateSubnets.map((s) => s.subnetId));
+  const host = subnets[0];
+  if (privateIds.has(host.subnetId) && host instanceof ec2.Subnet && !hasDefaultRoute(host)) {
+    return `select the private subnet ${host.node.path}, whose route table has no route to 0.0.0.0/0 (no NAT gateway), so the host has no internet egress and SSM cannot reach it`;
+  }
+  return undefined;
+}
+
+/** Whether a subnet of this app has an IPv4 default route (NAT gateway, NAT instance, internet or transit gateway). */
+function hasDefaultRoute(subnet: ec2.Subnet): boolean {
+  return subnet.node.children.some((c) => c instanceof ec2.CfnRoute && c.destinationCidrBlock === '0.0.0.0/0');
 }

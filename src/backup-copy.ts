@@ -82,7 +82,7 @@ export interface BackupCopyProps {
  *
  * @example
  * const copy = new BackupCopy(stack, 'DrCopy', {
- *   cluster,
+ *   cluster: cluster,
  *   destinationRegion: 'us-west-2',
  *   neverExpires: true,
  * });

@@ -16,6 +16,7 @@ import { Activation, addActivation } from './private/activation-resource';
 import { hsmChainOf } from './private/hsm-chain';
 import { P } from './private/property-names';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './private/provider';
+import { checkHsmCount } from './private/rules';
 import {
   validateClusterSubnets, validateHsmType, validateRetention, validateSourceBackupId, validateTags,
 } from './private/validation';
@@ -190,6 +191,8 @@ abstract class HsmClusterBase extends Resource implements IHsmCluster {
     if (!Number.isInteger(count) || count < 1) {
       throw new Error(`HsmCluster ${this.node.path}: addHsms count: ${count} is not a whole number of at least 1`);
     }
+    const tooMany = checkHsmCount('addHsms count', hsmChainOf(this).count + count, this.node.path);
+    if (tooMany) throw new Error(`HsmCluster ${this.node.path}: ${tooMany}`);
     return Array.from({ length: count }, (_, i) => this.addHsm(`${idPrefix}${i + 1}`));
   }
 
@@ -273,10 +276,10 @@ abstract class HsmClusterBase extends Resource implements IHsmCluster {
  * @example
  * const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 });
  * const cluster = new HsmCluster(stack, 'Cluster', {
- *   vpc,
+ *   vpc: vpc,
  *   backupRetention: Duration.days(30),
  * });
- * cluster.connections.allowDefaultPortFrom(appServer);
+ * cluster.connections.allowDefaultPortFrom(appServer, 'the application server');
  */
 export class HsmCluster extends HsmClusterBase implements ITaggable {
   /**

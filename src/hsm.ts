@@ -7,7 +7,7 @@ import { SLOT_STRIDE, slotAddresses } from './private/hsm-address';
 import { hsmChainOf } from './private/hsm-chain';
 import { P } from './private/property-names';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './private/provider';
-import { checkAvailabilityZone, checkIpInCidr, checkIpv4 } from './private/rules';
+import { checkAvailabilityZone, checkHsmCount, checkIpInCidr, checkIpv4 } from './private/rules';
 
 // IHsmCluster lives here, beside Hsm, not in cluster.ts: its addHsm returns an Hsm and an Hsm names
 // its cluster, so one module holds both and src/ has no import cycle (cluster.ts imports this one).
@@ -48,7 +48,11 @@ export interface IHsmCluster extends IResource, ec2.IConnectable {
    * Adds `count` HSMs spread over the cluster's Availability Zones in turn, with construct ids
    * `<idPrefix>1`, `<idPrefix>2`, ... On an activated cluster they are created at the same time.
    *
-   * @param count how many HSMs to add (at least 1)
+   * A cluster holds at most 28 HSMs. Accounts start with a lower quota of HSMs per Region (see
+   * the Service Quotas console, AWS CloudHSM, or the quotas page of the CloudHSM user guide): ask
+   * for more there before deploying more HSMs than it allows.
+   *
+   * @param count how many HSMs to add (at least 1; with those declared before, at most 28)
    * @param idPrefix the start of their construct ids
    * @default idPrefix 'Hsm'
    */
@@ -125,6 +129,9 @@ export interface HsmProps extends HsmOptions {
  * A hardware security module in a CloudHSM cluster (`Custom::CloudHsmHsm`). The deployment waits until
  * the HSM is ACTIVE.
  *
+ * A cluster holds at most 28 HSMs; accounts start with a lower quota of HSMs per Region (Service
+ * Quotas console, AWS CloudHSM).
+ *
  * A cluster holds only one HSM until it is initialized and activated. On a cluster known to be
  * activated (`activated: true`, or restored from a backup) the HSMs are created (and deleted) at the
  * same time; on a new cluster the first HSM comes alone and the others follow the activation
@@ -187,6 +194,8 @@ export class Hsm extends Resource {
     const chain = hsmChainOf(props.cluster);
     const slot = chain.count;
     const placement = place(props, slot);
+    const tooMany = checkHsmCount(P.cluster, slot + 1, props.cluster.node.path);
+    if (tooMany) placement.errors.push(tooMany);
 
     const provider = CloudHsmProvider.of(this);
     provider.enableHsms(chain.createdByProvider ? undefined : props.cluster.clusterArn);

@@ -1,4 +1,4 @@
-import { CustomResource, IResource, Names, RemovalPolicy, Resource, Token } from 'aws-cdk-lib';
+import { CustomResource, IResource, Names, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -35,6 +35,11 @@ export interface HsmKeyStoreProps {
    * The cluster behind the key store. The stack must activate it (`activation`), because kmsuser
    * is created through its admin host, and it must have at least two HSMs in different
    * Availability Zones (KMS's rule for a CloudHSM key store).
+   *
+   * The key store must be in the cluster's stack: one in another stack is refused at synth time
+   * (the admin host's role in the cluster's stack would have to name the key store's secret, and
+   * the key store waits for the cluster's HSMs: a cycle between the two stacks). KMS allows one
+   * key store per cluster, so a second `HsmKeyStore` on the same cluster is refused too.
    */
   readonly cluster: HsmCluster;
 
@@ -68,6 +73,9 @@ export interface HsmKeyStoreProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
+/** The key store of each cluster: KMS allows one per cluster. */
+const keyStores = new WeakMap<object, HsmKeyStore>();
+
 /** What imported and created key stores share. */
 abstract class HsmKeyStoreBase extends Resource implements IHsmKeyStore {
   public abstract readonly customKeyStoreId: string;
@@ -91,7 +99,7 @@ abstract class HsmKeyStoreBase extends Resource implements IHsmKeyStore {
  * ConnectionErrorCode and what to do about it.
  *
  * @example
- * const keyStore = new HsmKeyStore(stack, 'KeyStore', { cluster });
+ * const keyStore = new HsmKeyStore(stack, 'KeyStore', { cluster: cluster });
  * const key = keyStore.addKey('DataKey', { alias: 'alias/app-data' });
  * new s3.Bucket(stack, 'Data', { encryptionKey: key });
  */
@@ -140,6 +148,16 @@ export class HsmKeyStore extends HsmKeyStoreBase {
       errors.push(`${P.cluster}: ${cluster.node.path} is not activated by this stack; a key store needs the cluster's activation `
         + '(activation), whose admin host creates kmsuser');
     }
+    const existing = keyStores.get(cluster);
+    if (existing) {
+      errors.push(`${P.cluster}: ${cluster.node.path} already has the key store ${existing.node.path}; KMS allows one custom key store `
+        + `per cluster: add keys to ${existing.node.path} (addKey) instead of declaring a second key store`);
+    }
+    if (Stack.of(this) !== Stack.of(cluster)) {
+      errors.push(`${P.cluster}: ${cluster.node.path} is in the stack ${Stack.of(cluster).node.path}, not in this key store's stack `
+        + `${Stack.of(this).node.path}; declare the HsmKeyStore in the cluster's stack (a key store in another stack would make the two `
+        + 'stacks depend on each other), and use HsmKeyStore.fromCustomKeyStoreId in other stacks to add keys');
+    }
     if (!Token.isUnresolved(name) && (name.length < 1 || name.length > 256)) {
       errors.push(`${P.customKeyStoreName}: ${JSON.stringify(name)} has ${name.length} characters; a key store name has 1 to 256`);
     }
@@ -155,6 +173,7 @@ export class HsmKeyStore extends HsmKeyStoreBase {
       }
     }
     if (errors.length > 0 || !activation) throw new Error(`${where}: ${errors.join('; ')}`);
+    keyStores.set(cluster, this);
 
     this.cluster = cluster;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
@@ -162,7 +181,7 @@ export class HsmKeyStore extends HsmKeyStoreBase {
     const grant = activation.host.grantPrincipal ? this.kmsUserSecret.grantRead({ grantPrincipal: activation.host.grantPrincipal }) : undefined;
 
     const provider = CloudHsmProvider.of(this);
-    provider.enableKeyStores(activation.host.instanceArn, this.kmsUserSecret.secretArn);
+    provider.enableKeyStores(activation.host.instanceArn, this.kmsUserSecret);
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::CloudHsmKeyStore',

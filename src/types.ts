@@ -46,3 +46,17 @@ export enum NetworkType {
   /** IPv4 and IPv6. The cluster's subnets need IPv6 CIDR blocks. */
   DUALSTACK = 'DUALSTACK',
 }
+
+/** The VPC endpoints a host without internet egress needs (`HsmAdminHostOptions.existingVpcEndpoints`). */
+export enum HostVpcEndpoint {
+  /** Interface endpoint of Systems Manager (`ssm`). */
+  SSM = 'SSM',
+  /** Interface endpoint of Session Manager's messages (`ssmmessages`). */
+  SSM_MESSAGES = 'SSM_MESSAGES',
+  /** Interface endpoint of the SSM agent's messages (`ec2messages`). */
+  EC2_MESSAGES = 'EC2_MESSAGES',
+  /** Interface endpoint of Secrets Manager (`secretsmanager`). */
+  SECRETS_MANAGER = 'SECRETS_MANAGER',
+  /** Gateway endpoint of S3 (the CLI package, Amazon Linux's package repositories). */
+  S3 = 'S3',
+}

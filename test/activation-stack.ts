@@ -12,8 +12,12 @@ import { HostSandbox } from './sim/host/sandbox';
 export const REGION = 'us-east-1';
 export const CA_ARN = 'arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/11111111-2222-3333-4444-555555555555';
 
-/** VPC in two AZs, cluster with initialization and activation, three HSMs: two in us-east-1a, one in us-east-1b. */
-export function activationTemplate(stackName = 'Activation', context: Record<string, unknown> = {}): CfnTemplate {
+/**
+ * VPC in two AZs, cluster with initialization and activation, three HSMs: two in us-east-1a, one in
+ * us-east-1b; `extend` adds to the stack (e.g. a key store on the cluster).
+ */
+export function activationTemplate(stackName = 'Activation', context: Record<string, unknown> = {},
+  extend?: (stack: Stack, cluster: HsmCluster) => void): CfnTemplate {
   const app = new App({ context });
   const stack = new Stack(app, stackName, { env: { account: '123456789012', region: REGION } });
   const vpc = new ec2.Vpc(stack, 'Vpc', { availabilityZones: ['us-east-1a', 'us-east-1b'], natGateways: 1 });
@@ -29,6 +33,7 @@ export function activationTemplate(stackName = 'Activation', context: Record<str
   cluster.addHsm('Hsm3', { availabilityZone: 'us-east-1a' });
   new CfnOutput(stack, 'ClusterId', { value: cluster.clusterId });
   new CfnOutput(stack, 'AdminSecretArn', { value: cluster.adminSecret.secretArn });
+  extend?.(stack, cluster);
   Validations.of(stack).acknowledge({ id: 'CloudFormation-Validate::W3010', reason: 'CloudHSM places each HSM in a named Availability Zone' });
   return app.synth().getStackByName(stackName).template as CfnTemplate;
 }

@@ -6,6 +6,7 @@ import { checkAdminSecret, generatedPasswordSecret } from './admin-secret';
 import { allowHostToCluster } from './host-network';
 import { hsmChainOf } from './hsm-chain';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './provider';
+import { checkCertificatePem } from './rules';
 import { ClusterActivationOptions } from '../activation';
 import { HsmAdminHost, IHsmAdminHost } from '../admin-host';
 import type { IHsmCluster } from '../hsm';
@@ -58,6 +59,14 @@ export function addActivation(target: ActivationTarget, options: ClusterActivati
   if (options.host?.vpc && differentVpcs(options.host.vpc, target.vpc)) {
     errors.push(`activation.host (InstanceId): ${options.host.node.path} is in VPC ${describeVpc(options.host.vpc)}, not in the cluster's VPC ${describeVpc(target.vpc)}; the CloudHSM CLI must reach the HSMs from inside the cluster's VPC`);
   }
+  const trustAnchor = options.trustAnchor ?? target.initialization?.config.trustAnchor ?? options.hostOptions?.trustAnchor;
+  if (options.initializedOutsideStack && !target.initialization && trustAnchor === undefined) {
+    errors.push('activation.trustAnchor (TrustAnchor): not given, but activation.initializedOutsideStack is set; a cluster initialized '
+      + 'outside this stack needs its trust anchor (the PEM certificate that signed the cluster certificate) for the CloudHSM CLI '
+      + 'and for a KMS key store: pass it as activation.trustAnchor');
+  } else if (options.trustAnchor !== undefined && !Token.isUnresolved(options.trustAnchor)) {
+    errors.push(...checkCertificatePem('activation.trustAnchor (TrustAnchor)', options.trustAnchor));
+  }
   if (options.adminSecret) errors.push(...checkAdminSecret('activation.adminSecret (AdminSecretArn)', 'activation.adminSecretField (AdminSecretField)', options.adminSecret, options.adminSecretField));
   else if (options.adminSecretField !== undefined) errors.push('activation.adminSecretField (AdminSecretField): applies only to a secret given as activation.adminSecret');
   if (errors.length > 0) throw new Error(`${where}: ${errors.join('; ')}`);
@@ -70,7 +79,6 @@ export function addActivation(target: ActivationTarget, options: ClusterActivati
   const provider = CloudHsmProvider.of(scope);
   provider.enableActivation(host.instanceArn);
   const config = target.initialization?.config;
-  const trustAnchor = options.trustAnchor ?? config?.trustAnchor;
   const resource = new CustomResource(scope, 'Activation', {
     serviceToken: provider.serviceToken,
     resourceType: 'Custom::CloudHsmActivation',

@@ -1,8 +1,10 @@
 import * as path from 'path';
 import { Arn, Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { addNagSuppressions, resourceFinding } from './nag';
@@ -222,9 +224,9 @@ export class CloudHsmProvider extends Construct {
    * CreateCustomKeyStore. The host commands are the activation's (`enableActivation`).
    *
    * @param instanceArn the ARN of the admin host
-   * @param kmsUserSecretArn the ARN of the secret with the kmsuser password
+   * @param kmsUserSecret the secret with the kmsuser password
    */
-  public enableKeyStores(instanceArn: string, kmsUserSecretArn: string): void {
+  public enableKeyStores(instanceArn: string, kmsUserSecret: secretsmanager.ISecret): void {
     this.enableActivation(instanceArn);
     this.once('key-stores', () => {
       this.allow({
@@ -243,7 +245,10 @@ export class CloudHsmProvider extends Construct {
         conditions: { StringEquals: { 'iam:AWSServiceName': 'cks.kms.amazonaws.com' } },
       });
     });
-    this.allowOn('ReadKmsUserSecrets', ['secretsmanager:GetSecretValue'], kmsUserSecretArn);
+    this.allowOn('ReadKmsUserSecrets', ['secretsmanager:GetSecretValue'], secretArnForPolicies(kmsUserSecret));
+    // The secret's own KMS key, if it has one, decrypts it for Secrets Manager only (as secret.grantRead grants it).
+    kmsUserSecret.encryptionKey?.grantDecrypt(
+      new kms.ViaServicePrincipal(`secretsmanager.${Stack.of(this).region}.amazonaws.com`, this.role));
   }
 
   /**
@@ -407,6 +412,14 @@ const CLUSTER_ID_UNKNOWN = 'The ids of clusters this stack creates exist only af
 const KMS_KEY_ID_UNKNOWN = 'A KMS key\'s id is assigned by KMS when CreateKey runs, after the role that creates it exists; keys of this account and region only.';
 const EC2_DESCRIBE = 'EC2 Describe actions support no resource-level permissions (Service Authorization Reference); CloudHSM calls them with the caller\'s rights.';
 const HSM_NETWORK = 'CloudHSM creates and deletes each HSM\'s network interface in the cluster\'s subnets and security group with the caller\'s rights during CreateHsm and DeleteHsm (dependent actions in the Service Authorization Reference); the interface id exists only then. Limited to this account and region.';
+
+/**
+ * The ARN an IAM policy names a secret by, as aws-cdk-lib's secrets do: the full ARN where known;
+ * a secret imported by name or partial ARN has a random `-??????` suffix the policy must match.
+ */
+export function secretArnForPolicies(secret: secretsmanager.ISecret): string {
+  return secret.secretFullArn ?? `${secret.secretArn}-??????`;
+}
 
 /** A role for one of the provider's functions: assumed by Lambda, allowed to write to the provider's log group. */
 function lambdaRole(scope: Construct, id: string, description: string, logGroup: logs.ILogGroup): iam.Role {

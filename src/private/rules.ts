@@ -201,3 +201,16 @@ export function activationNextStep(clusterId: string): string {
   return `Cluster ${clusterId} is initialized. Left to do: activate it with the CloudHSM CLI from a client in the cluster's VPC `
     + '(cloudhsm-cli interactive; cluster activate), then set activated: true and add more HSMs (docs/initialization.md).';
 }
+
+/**
+ * CloudHSM's hard limit of HSMs in one cluster (user guide, Quotas). Accounts start with a lower
+ * quota of HSMs per Region, which the Service Quotas console shows (AWS CloudHSM).
+ */
+export const MAX_HSMS_PER_CLUSTER = 28;
+
+/** At most MAX_HSMS_PER_CLUSTER HSMs in a cluster; `count` is how many the cluster would have. */
+export function checkHsmCount(prop: string, count: number, cluster: string): string | undefined {
+  if (count <= MAX_HSMS_PER_CLUSTER) return undefined;
+  return `${prop}: ${count} HSMs in cluster ${cluster}; CloudHSM allows at most ${MAX_HSMS_PER_CLUSTER} HSMs in a cluster `
+    + '(and accounts start with a lower quota of HSMs per Region: see Service Quotas, AWS CloudHSM)';
+}

@@ -6,6 +6,9 @@
 // unreachable. A login belongs to a CLI session (the interactive mode's process): user management
 // needs an admin logged in in that session, as the CLI's user commands document (admins create
 // users and may change any user's password; a crypto user changes only its own).
+// A user is locked after five failed logins in a row (HsmUsers.failedLogin); a locked user cannot
+// log in, even with its password, until an admin sets a new one. `user change-password` is refused
+// for a user logged in in another session, as the CLI refuses it.
 // Error texts are this simulator's own (the user guide documents the outputs of success only);
 // each names what went wrong: unreachable HSM, cluster not initialized, already activated,
 // invalid credentials, password rules, not logged in, no permission, user exists or is missing.
@@ -34,6 +37,8 @@ export const CLI_MESSAGES = {
   notInitialized: (c: ClusterRecord) => `Cluster activation failed: cluster ${c.id} is ${c.state}; it must be INITIALIZED`,
   alreadyActive: (c: ClusterRecord) => `Cluster activation failed: cluster ${c.id} is already activated (login as unactivated-admin was refused)`,
   invalidCredentials: 'Unable to log in: invalid username, role or password',
+  lockedOut: (u: HsmUser) => `Unable to log in: user ${u.username} is locked after too many failed logins; an admin must set a new password (user change-password)`,
+  targetLoggedIn: (u: HsmUser) => `Unable to change the password of ${u.username}: the user is logged in; it must log out first`,
   passwordRules: `Invalid password: it must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters`,
   usage: (args: readonly string[]) => `Unsupported command: ${args.join(' ') || '(none)'}`,
   alreadyLoggedIn: (u: HsmUser) => `Unable to log in: this session is already logged in as ${u.username}; log out first`,
@@ -75,7 +80,13 @@ function login(users: HsmUsers, region: string, cluster: ClusterRecord, args: re
   const user = users.find(region, cluster.id, (option(args, '--username') ?? '').toLowerCase());
   const role = option(args, '--role');
   const roleMatches = user !== undefined && (user.role === role || (user.role === 'unactivated-admin' && role === 'admin'));
-  if (!user || !roleMatches || pw === undefined || user.password !== pw || user.locked) return fail(CLI_MESSAGES.invalidCredentials);
+  if (!user || !roleMatches) return fail(CLI_MESSAGES.invalidCredentials);
+  if (user.locked) return fail(CLI_MESSAGES.lockedOut(user));
+  if (pw === undefined || user.password !== pw) {
+    users.failedLogin(user);
+    return fail(CLI_MESSAGES.invalidCredentials);
+  }
+  users.succeededLogin(user);
   if (session !== undefined) users.login(user, session);
   return ok({ username: user.username, role: user.role });
 }
@@ -100,8 +111,9 @@ function manageUser(users: HsmUsers, region: string, cluster: ClusterRecord, ver
   }
   if (!target || target.role !== role) return fail(CLI_MESSAGES.userMissing(username, role));
   if (actor.role !== 'admin' && actor !== target) return fail(CLI_MESSAGES.notOwnPassword(actor));
-  target.password = pw;
-  target.locked = false; // a new password unlocks a locked-out user
+  const otherSessions = [...(target.sessions ?? [])].filter((id) => id !== session);
+  if (otherSessions.length > 0) return fail(CLI_MESSAGES.targetLoggedIn(target));
+  users.setPassword(target, pw); // a new password unlocks a locked-out user
   return ok({ username, role });
 }
 

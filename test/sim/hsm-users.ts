@@ -5,6 +5,9 @@
 // added with `add` (the CLI's `user create`). A user logged in through a CLI session (the
 // stand-in's interactive mode) stays logged in until `logout` or the end of that session: KMS
 // refuses to connect a key store while kmsuser is logged in (USER_LOGGED_IN).
+// Lockout (CloudHSM CLI user guide): a user is locked after MAX_FAILED_LOGINS failed logins in a
+// row, and only a new password set by an admin (`user change-password`) unlocks it. The guide
+// gives twenty for clusters made before February 2018; only the current five is modelled here.
 
 export type HsmUserRole = 'unactivated-admin' | 'admin' | 'crypto-user' | 'internal(APPLIANCE_USER)';
 
@@ -14,9 +17,14 @@ export interface HsmUser {
   /** never shown by any listing */
   password: string;
   locked: boolean;
+  /** failed logins since the last successful one or the last new password */
+  failedLogins?: number;
   /** ids of the CLI sessions logged in as this user */
   sessions?: Set<string>;
 }
+
+/** Failed logins in a row after which the CloudHSM CLI locks a user (clusters made from February 2018 on). */
+export const MAX_FAILED_LOGINS = 5;
 
 /** The built-in admin's password before activation (CloudHSM user guide). */
 export const UNACTIVATED_ADMIN_PASSWORD = 'password';
@@ -65,6 +73,24 @@ export class HsmUsers {
 
   public login(user: HsmUser, session: string): void {
     (user.sessions ??= new Set()).add(session);
+  }
+
+  /** Counts a failed login of an existing user; the MAX_FAILED_LOGINS-th locks it. */
+  public failedLogin(user: HsmUser): void {
+    user.failedLogins = (user.failedLogins ?? 0) + 1;
+    if (user.failedLogins >= MAX_FAILED_LOGINS) user.locked = true;
+  }
+
+  /** A successful login starts the count again. */
+  public succeededLogin(user: HsmUser): void {
+    user.failedLogins = 0;
+  }
+
+  /** A new password (`user change-password`): the user is unlocked and its count starts again. */
+  public setPassword(user: HsmUser, password: string): void {
+    user.password = password;
+    user.locked = false;
+    user.failedLogins = 0;
   }
 
   /** Ends a session's login on every cluster (`logout`, or the CLI process ends). */
