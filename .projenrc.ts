@@ -21,6 +21,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
   defaultReleaseBranch: 'main',
   jsiiVersion: '~6.0.0',
   packageManager: javascript.NodePackageManager.NPM,
+  // Node.js for synth and the tests: what aws-cdk-lib supports (>= 20). The handler itself runs on
+  // Lambda's Node.js 24 or newer (src/private/runtime.ts), whatever the user's Node.js is.
+  minNodeVersion: '20.0.0',
+  // The GitHub workflows keep building on the current LTS, not on the minimum.
+  workflowNodeVersion: 'lts/*',
   projenrcTs: true,
   // CI is `.ci/run` on a clean clone. The GitHub workflows (build on pull requests, release on
   // main) are for a maintainer who hosts the repository on GitHub; actionlint checks them here.
@@ -29,7 +34,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // Semantic versions from conventional commits; dist/changelog.md is the release's entry.
   release: true,
   releaseToNpm: true,
-  depsUpgrade: false,
+  // A weekly pull request with the newest dependencies: its build runs the newest-versions leg
+  // (test:compat) too, so a release that breaks users shows up as a failing pull request.
+  depsUpgrade: true,
+  depsUpgradeOptions: {
+    workflowOptions: { schedule: javascript.UpgradeDependenciesSchedule.WEEKLY },
+  },
   pullRequestTemplate: false,
   githubOptions: { pullRequestLint: true, mergify: false },
   // The bump tool runs through npx: pinned here, so a release resolves the installed copy.
@@ -53,7 +63,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
 
   devDeps: [
-    // The newest release of the client the registry offers here; the Lambda runtime brings its own.
+    // The newest release of the client the registry offers here, bundled into the handler (the SDK it is tested with).
     '@aws-sdk/client-cloudhsm-v2@3.332.0',
     '@aws-sdk/client-acm-pca@3.332.0',
     // The simulator's SSM Run Command and Secrets Manager are tested with the real clients.
@@ -65,6 +75,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-lambda@3.1161.0',
     '@aws-sdk/client-sfn@3.1161.0',
     'aws-sdk-client-mock@2.2.0',
+    // Types of the Node.js the tests run on, not those of minNodeVersion (which projen would pick).
+    '@types/node@26.6.6',
     'esbuild@0.28.2',
     // AwsSolutions checks on the examples (test/nag.test.ts). 2.37.55 is the newest that accepts constructs 10.5.0.
     'cdk-nag@2.37.55',
@@ -112,7 +124,7 @@ new JsonFile(project, 'lambda/tsconfig.json', {
   },
 });
 project.eslint?.addLintPattern('lambda');
-// The handler imports the AWS SDK that the Lambda runtime provides; here it is a dev dependency.
+// The handler's AWS SDK clients are bundled into assets/handler at build time; here they are dev dependencies.
 project.eslint?.addOverride({
   files: ['lambda/**/*.ts'],
   rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
@@ -123,11 +135,13 @@ const bundle = project.addTask('bundle', {
   steps: [
     { exec: 'tsc --noEmit -p lambda/tsconfig.json' },
     {
-      // Full minification keeps the asset under its 60 KB target; --keep-names keeps function names
-      // readable in stack traces (error messages are strings and are not touched).
+      // The AWS SDK clients the tests run with are bundled in, so the Lambda runs the SDK it was
+      // tested with, not whatever the runtime ships (docs/benchmarks.md section 4, docs/security.md).
+      // Full minification keeps the asset small; --keep-names keeps function names readable in stack
+      // traces (error messages are strings and are not touched).
       exec: [
         'esbuild lambda/index.ts --bundle --platform=node --target=node24 --format=cjs',
-        '--external:@aws-sdk/* --legal-comments=none --minify --keep-names',
+        '--legal-comments=none --minify --keep-names',
         '--outfile=assets/handler/index.js --log-level=warning',
       ].join(' '),
     },
@@ -281,6 +295,14 @@ const testWorkflows = project.addTask('test:workflows', {
   exec: 'bash build-tools/actionlint.sh',
 });
 project.testTask.spawn(testWorkflows);
+
+// The newest-versions leg: the packed library in a `cdk init` app with the newest aws-cdk-lib,
+// constructs, cdk-nag 2.x and 3.x and aws-cdk CLI 2.x, in a temporary folder (test/compat/leg.ts).
+const testCompat = project.addTask('test:compat', {
+  description: 'The packed library in a fresh cdk init app with the newest aws-cdk-lib, cdk-nag and CLI (and the nag checks on the minimum aws-cdk-lib)',
+  exec: 'ts-node --transpile-only test/compat/main.ts',
+});
+project.testTask.spawn(testCompat);
 
 // Integration tests (test/integ/integ.*.ts): snapshots compared here, deployed by a maintainer (docs/testing.md).
 const testInteg = project.addTask('test:integ', {

@@ -9,6 +9,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as acmpca from 'aws-cdk-lib/aws-acmpca';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AwsSolutionsChecks as AwsSolutionsChecks3 } from 'cdk-nag-3';
 import { activationApp } from '../examples/activation/app';
@@ -17,6 +18,7 @@ import { drApp } from '../examples/dr/app';
 import { keyStoreApp } from '../examples/key-store/app';
 import { BackupCopy, ClusterInitialization, HsmCluster } from '../src';
 import { CloudHsmProvider } from '../src/private/provider';
+import { FALLBACK_RUNTIME_NAME, handlerRuntime } from '../src/private/runtime';
 
 let outdir: string;
 beforeEach(() => { outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-cloudhsm-nag-')); });
@@ -136,12 +138,107 @@ describe.each([['2.x', nag2], ['3.x', nag3]])('cdk-nag %s AwsSolutions', (_versi
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatch(/^\/Everything\/CdkCloudHsmProvider\/HandlerRole\/DefaultPolicy\/Resource AwsSolutions-IAM5\[Resource::arn:aws:cloudhsm:eu-west-1:123456789012:backup\/\*\]/);
   });
+
+  describe('with an aws-cdk-lib that knows a newer Node.js runtime (nodejs26.x came with 2.277.0)', () => {
+    // The installed aws-cdk-lib is the minimum; a release that adds a runtime is stood in for by
+    // adding its constant, which puts it in Runtime.ALL, where cdk-nag's AwsSolutions-L1 looks.
+    beforeEach(() => addNodeRuntime(NEXT_MAJOR));
+    afterEach(removeNodeRuntime);
+
+    test('the handler takes the new runtime and the framework\'s older one is explained: no finding', () => {
+      const { app, stack } = basicApp({}, outdir);
+      expect(nag(app, [stack])).toEqual([]);
+      expect(functionRuntimes(stack).filter((r) => r.id.startsWith('CdkCloudHsmProviderOnEvent') || r.id.startsWith('CdkCloudHsmProviderIsComplete'))
+        .map((r) => r.runtime)).toEqual([`nodejs${NEXT_MAJOR}.x`, `nodejs${NEXT_MAJOR}.x`]);
+    });
+
+    test('control: a handler pinned to nodejs24.x, the choice before, is reported', () => {
+      const app = new App({ outdir });
+      const stack = new Stack(app, 'Pinned');
+      const vpc = new ec2.Vpc(stack, 'Vpc', { subnetConfiguration: [{ name: 'hsm', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+      vpc.addFlowLog('FlowLog');
+      new HsmCluster(stack, 'Cluster', { vpc });
+      const onEvent = CloudHsmProvider.of(stack).node.findChild('OnEvent').node.defaultChild as lambda.CfnFunction;
+      onEvent.runtime = 'nodejs24.x';
+      expect(nag(app, [stack])).toEqual(['/Pinned/CdkCloudHsmProvider/OnEvent/Resource AwsSolutions-L1']);
+    });
+  });
+});
+
+const NEXT_MAJOR = 26;
+const NEXT_KEY = `NODEJS_${NEXT_MAJOR}_X`;
+/** Whether the installed aws-cdk-lib already has the constant (then there is nothing to stand in for). */
+const hadNext = Object.getOwnPropertyNames(lambda.Runtime).includes(NEXT_KEY);
+
+function addNodeRuntime(major: number): void {
+  if (hadNext) return;
+  Object.defineProperty(lambda.Runtime, `NODEJS_${major}_X`, {
+    value: new lambda.Runtime(`nodejs${major}.x`, lambda.RuntimeFamily.NODEJS, { supportsInlineCode: true }),
+    configurable: true,
+  });
+}
+
+function removeNodeRuntime(): void {
+  if (hadNext) return;
+  const added = (lambda.Runtime as any)[NEXT_KEY];
+  delete (lambda.Runtime as any)[NEXT_KEY];
+  lambda.Runtime.ALL.splice(lambda.Runtime.ALL.indexOf(added), 1);
+}
+
+/** The runtime of every Lambda function of the stack's template, by logical id. */
+function functionRuntimes(stack: Stack): Array<{ id: string; runtime: string }> {
+  const resources = Template.fromStack(stack).findResources('AWS::Lambda::Function');
+  return Object.entries(resources).map(([id, r]) => ({ id, runtime: (r as any).Properties.Runtime }));
+}
+
+describe('the handler\'s runtime', () => {
+  test('is the newest Node.js runtime cdk-nag finds in the installed aws-cdk-lib', () => {
+    // cdk-nag's AwsSolutions-L1 compares with the newest `nodejs*` entry of Runtime.ALL.
+    const newest = lambda.Runtime.ALL.map((r) => r.name).filter((n) => /^nodejs\d+\.x$/.test(n))
+      .sort((a, b) => parseInt(a.slice(6)) - parseInt(b.slice(6))).pop();
+    const { stack } = basicApp({}, outdir);
+    const handlers = functionRuntimes(stack).filter((r) => /^CdkCloudHsmProvider(OnEvent|IsComplete)/.test(r.id));
+    expect(handlers.map((r) => r.runtime)).toEqual([newest, newest]);
+  });
+
+  test('is chosen among NODEJS_<major>_X constants from Node.js 24 on, the bundle\'s esbuild target', () => {
+    const table = (names: string[]) => Object.fromEntries(names.map((n) => {
+      const major = /^NODEJS_(\d+)_X$/.exec(n)?.[1];
+      return [n, major ? new lambda.Runtime(`nodejs${major}.x`, lambda.RuntimeFamily.NODEJS) : lambda.Runtime.PYTHON_3_13];
+    }));
+    const all = lambda.Runtime.ALL.length;
+    try {
+      expect(handlerRuntime(table(['NODEJS_22_X', 'NODEJS_24_X', 'NODEJS_28_X', 'NODEJS_26_X', 'PYTHON_3_13'])).name).toBe('nodejs28.x');
+      // Nothing at or above the bundle's target: the fallback, never an older runtime.
+      expect(handlerRuntime(table(['NODEJS_20_X', 'NODEJS_22_X'])).name).toBe('nodejs24.x');
+      expect(FALLBACK_RUNTIME_NAME).toBe('nodejs24.x');
+    } finally {
+      lambda.Runtime.ALL.splice(all);
+    }
+    const projenrc = fs.readFileSync(path.join(__dirname, '..', '.projenrc.ts'), 'utf8');
+    expect(projenrc).toContain('--target=node24 ');
+  });
+
+  test('NODEJS_LATEST (a moving alias) is not taken for a major', () => {
+    const latest = new lambda.Runtime('nodejs30.x', lambda.RuntimeFamily.NODEJS, { isVariable: true });
+    const all = lambda.Runtime.ALL.length;
+    try {
+      expect(handlerRuntime({ NODEJS_LATEST: latest, NODEJS_24_X: lambda.Runtime.NODEJS_24_X }).name).toBe('nodejs24.x');
+    } finally {
+      lambda.Runtime.ALL.splice(all - 1);
+    }
+  });
 });
 
 describe('the suppressions the library writes', () => {
   test('every suppression is explained, and IAM5 suppressions name the findings they cover', () => {
     const all = suppressions(everything(new App({ outdir })));
-    expect(all.filter((s) => s.id !== 'AwsSolutions-IAM5').map((s) => s.id).sort()).toEqual(['AwsSolutions-SF1', 'AwsSolutions-SF2']);
+    expect(all.filter((s) => s.id !== 'AwsSolutions-IAM5').map((s) => s.id).sort())
+      .toEqual(['AwsSolutions-L1', 'AwsSolutions-L1', 'AwsSolutions-L1', 'AwsSolutions-SF1', 'AwsSolutions-SF2']);
+    // AwsSolutions-L1 only on the Provider framework's three functions, whose runtime aws-cdk-lib picks.
+    expect(all.filter((s) => s.id === 'AwsSolutions-L1').map((s) => s.logicalId).sort())
+      .toEqual([expect.stringMatching(/^CdkCloudHsmProviderframeworkisComplete/), expect.stringMatching(/^CdkCloudHsmProviderframeworkonEvent/),
+        expect.stringMatching(/^CdkCloudHsmProviderframeworkonTimeout/)]);
     for (const s of all) {
       expect(s.reason.length).toBeGreaterThan(80);
       if (s.id === 'AwsSolutions-IAM5') expect(s.applies_to?.length).toBeGreaterThan(0);

@@ -16,12 +16,13 @@ describe('the npm tarball', () => {
   const files = packedFiles();
   const names = files.map((f) => f.path);
 
-  // 60 KB until the KMS key store and key handlers (about 24 KB, most of it error and advice text);
-  // the benchmark's asset target (docs/benchmarks.md) is still 60 KB and says when it is missed.
-  test('ships the bundled handler, under 80 KB', () => {
+  // The handler carries the AWS SDK clients it is tested with (docs/benchmarks.md section 4): about
+  // 1.3 MB minified, of which the handler's own code is about 72 KB.
+  test('ships the bundled handler with its SDK clients, under 1.6 MB', () => {
     const handler = files.find((f) => f.path === 'assets/handler/index.js');
     expect(handler).toBeDefined();
-    expect(handler!.size).toBeLessThan(80 * 1024);
+    expect(handler!.size).toBeGreaterThan(1024 * 1024);
+    expect(handler!.size).toBeLessThan(1.6 * 1024 * 1024);
   });
 
   // The admin host's user data is read at synth time from assets/host; the scripts the handler

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { Arn, Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Arn, Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -8,6 +8,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { addNagSuppressions, resourceFinding } from './nag';
+import { handlerRuntime } from './runtime';
 
 /** Context keys that tune the stack's provider (set in cdk.json or with `node.setContext`). */
 export const QUERY_INTERVAL_CONTEXT = '@cdk-cloudhsm/provider:queryIntervalSeconds';
@@ -76,10 +77,11 @@ export class CloudHsmProvider extends Construct {
     const frameworkWaiterRole = lambdaRole(this, 'FrameworkWaiterRole', 'cdk-cloudhsm provider framework isComplete and onTimeout', logGroup);
 
     const code = lambda.Code.fromAsset(HANDLER_ASSET_DIR);
+    const runtime = handlerRuntime();
     const fn = (name: string, handler: string) => new lambda.Function(this, name, {
       code,
       handler,
-      runtime: lambda.Runtime.NODEJS_24_X,
+      runtime,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       // Each invocation is one short step; the SDK's retries with backoff fit well within this.
@@ -445,8 +447,14 @@ function explainFrameworkFindings(provider: cr.Provider, handlers: lambda.IFunct
   for (const role of frameworkRoles) addNagSuppressions(role.node.findChild('DefaultPolicy'), [invokeReason(handlers)]);
 
   const waiter = provider.node.findChild('waiter-state-machine');
-  const waiterFunctions = ['framework-isComplete', 'framework-onTimeout'].map((id) => provider.node.findChild(id) as lambda.IFunction);
+  const waiterFunctions = ['framework-isComplete', 'framework-onTimeout'].map((id) => provider.node.findChild(id) as lambda.Function);
   addNagSuppressions(waiter.node.findChild('Role').node.findChild('DefaultPolicy'), [invokeReason(waiterFunctions)]);
+
+  // aws-cdk-lib picks the framework's runtime (the newest Node.js runtime it deploys in every
+  // region), which lags the newest one it knows; its code is aws-cdk-lib's, tested on that runtime.
+  for (const fn of [provider.node.findChild('framework-onEvent') as lambda.Function, ...waiterFunctions]) {
+    addNagSuppressions(fn, [{ id: 'AwsSolutions-L1', reason: frameworkRuntimeReason(fn) }]);
+  }
   addNagSuppressions(waiter.node.findChild('Resource'), [
     {
       id: 'AwsSolutions-SF1',
@@ -457,6 +465,18 @@ function explainFrameworkFindings(provider: cr.Provider, handlers: lambda.IFunct
       reason: 'The Provider framework offers no tracing for its waiter, whose only calls are invocations of this provider\'s own functions every query interval; the handler logs each CloudHSM call with its outcome instead.',
     },
   ]);
+}
+
+/** Why a Provider framework function may run on an older Node.js runtime than the newest aws-cdk-lib knows. */
+function frameworkRuntimeReason(fn: lambda.Function): string {
+  // In an environment-agnostic stack the runtime may be a per-region lookup, not a name.
+  const runtime = Token.isUnresolved(fn.runtime.name) ? 'per region' : fn.runtime.name;
+  return [
+    `A function of aws-cdk-lib's custom-resource Provider framework (${fn.node.id}): aws-cdk-lib, not cdk-cloudhsm, sets its runtime (${runtime})`,
+    'with `determineLatestNodeRuntime`, the newest Node.js runtime it deploys in every region, and ships the code (framework.js) tested on it.',
+    'Running that code on another runtime would be an untested combination; upgrading aws-cdk-lib moves the runtime forward.',
+    'The function only relays CloudFormation events to this provider\'s own handler functions and Step Functions waiter.',
+  ].join(' ');
 }
 
 function numberContext(scope: Construct, key: string, fallback: number, min: number, max: number): number {

@@ -1,5 +1,4 @@
 import * as http from 'http';
-import * as path from 'path';
 import {
   CloudHSMV2Client, CreateClusterCommand, DeleteClusterCommand, DescribeClustersCommand, ModifyClusterCommand,
   TagResourceCommand, UntagResourceCommand,
@@ -603,22 +602,5 @@ describe('the SDK retry policy', () => {
       server.close();
       hsm.reset();
     }
-  });
-});
-
-describe('the bundled asset', () => {
-  test('assets/handler/index.js creates a cluster like the source does', async () => {
-    // The asset leaves @aws-sdk/* external, so it uses the same (mocked) client class.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundled JavaScript file itself is under test
-    const asset = require(path.join(__dirname, '..', '..', 'assets', 'handler', 'index.js'));
-    describes();
-    hsm.on(CreateClusterCommand).resolves({ Cluster: { ClusterId: CLUSTER_ID, VpcId: VPC } });
-    const res = await asset.onEvent(event('Create', { RequestId: 'req-asset' }));
-    expect(res).toEqual({ PhysicalResourceId: pendingClusterId(VPC, 'req-asset') });
-    expect(hsm.commandCalls(CreateClusterCommand)[0].args[0].input.TagList)
-      .toContainEqual({ Key: REQUEST_TAG, Value: 'req-asset' });
-    describes(cluster({ TagList: [{ Key: REQUEST_TAG, Value: 'req-asset' }] }));
-    expect(await asset.isComplete(event('Create', { RequestId: 'req-asset', PhysicalResourceId: res.PhysicalResourceId })))
-      .toMatchObject({ IsComplete: true, PhysicalResourceId: CLUSTER_ID, Data: { ClusterId: CLUSTER_ID } });
   });
 });

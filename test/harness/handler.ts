@@ -118,6 +118,10 @@ export function loadBundledHandler(opts: LoadHandlerOptions): ProviderHandler {
     AWS_SESSION_TOKEN: undefined,
     AWS_EC2_METADATA_DISABLED: 'true',
     CDK_CLOUDHSM_QUIET: opts.verbose ? undefined : '1',
+    // The handler runs on Lambda's Node.js 24 or newer (src/private/runtime.ts), where the SDK's
+    // NodeVersionSupportWarning never fires; run here on an older local Node.js it would warn about
+    // this machine, not about the Lambda. The SDK's documented opt-out silences that one warning.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   const scoped = new ScopedEnv(env);
   const call = (name: string) => (event: unknown) => scoped.run(() => (mod[name] as (e: unknown) => Promise<unknown>)(event));
