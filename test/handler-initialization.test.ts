@@ -4,7 +4,7 @@ import {
 } from '@aws-sdk/client-acm-pca';
 import { CloudHSMV2Client, DescribeClustersCommand, InitializeClusterCommand } from '@aws-sdk/client-cloudhsm-v2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { pemChain } from './pem';
+import { pemChain } from './fixtures/pem';
 import { setClientFactory } from '../lambda/aws';
 import { isComplete, onEvent } from '../lambda/index';
 import { ISSUE_WAIT_PAUSES_MS, LATE_ISSUE_WAIT_MS, parsePendingId, pendingId } from '../lambda/initialization';

@@ -4,10 +4,10 @@
 // for that backup. Through the deploy harness with the bundled handler on the simulator.
 import { App, CfnOutput, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { pemChain } from './fixtures/pem';
 import { DeployHarness } from './harness/engine';
 import { InvocationInfo } from './harness/faults';
 import { CfnTemplate, DeploymentReport } from './harness/types';
-import { pemChain } from './pem';
 import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from './sim';
 import { BackupCopy, ClusterInitialization, HsmCluster } from '../src';
 

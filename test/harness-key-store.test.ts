@@ -7,9 +7,9 @@
 // and the key are kept (as aws-cdk-lib's kms.Key is); with DESTROY the key's deletion is scheduled
 // and the key store is left disconnected (KMS refuses to delete a store with keys). Nothing is orphaned.
 
+import { keyStoreTemplate, keyStoreWorld, REGION } from './fixtures/key-store-stack';
 import { DeployHarness } from './harness/engine';
 import { DeploymentReport } from './harness/types';
-import { keyStoreTemplate, keyStoreWorld, REGION } from './key-store-stack';
 import { CloudHsmSimulator, PrivateCaFake, SimulatorServer, startSimulatorServer } from './sim';
 import { HostSandbox } from './sim/host/sandbox';
 

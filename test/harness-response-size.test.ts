@@ -6,13 +6,13 @@
 import { App, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as acmpca from 'aws-cdk-lib/aws-acmpca';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { BackupCopy, ClusterInitialization, HsmCluster } from '../src';
 import { seedBackup } from './fault/suite';
+import { pemChain } from './fixtures/pem';
 import { DeployHarness } from './harness/engine';
 import { MAX_RESPONSE_BYTES, RESPONSE_TOO_LONG_MESSAGE } from './harness/provider';
 import { CfnTemplate, DeploymentReport } from './harness/types';
-import { pemChain } from './pem';
 import { useServedSimulator } from './sim-fixtures';
-import { BackupCopy, ClusterInitialization, HsmCluster } from '../src';
 
 const REGION = 'us-east-1';
 const CA_ARN = 'arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/11111111-2222-3333-4444-555555555555';

@@ -24,7 +24,7 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-cloudhsm-v2';
-import { pemChain } from './pem';
+import { pemChain } from './fixtures/pem';
 import { CloudHsmSimulator, DEFAULT_START_MS, startSimulatorServer, SimulatorServer, VirtualClock } from './sim';
 
 const MIN = 60_000;

@@ -11,12 +11,12 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AwsSolutionsChecks as AwsSolutionsChecks3 } from 'cdk-nag-3';
-import { activationApp } from '../examples/activation/app';
-import { basicApp } from '../examples/basic/app';
-import { drApp } from '../examples/dr/app';
-import { keyStoreApp } from '../examples/key-store/app';
-import { BackupCopy, ClusterInitialization, HsmCluster } from '../src';
-import { CloudHsmProvider } from '../src/private/provider';
+import { activationApp } from '../../examples/activation/app';
+import { basicApp } from '../../examples/basic/app';
+import { drApp } from '../../examples/dr/app';
+import { keyStoreApp } from '../../examples/key-store/app';
+import { BackupCopy, ClusterInitialization, HsmCluster } from '../../src';
+import { CloudHsmProvider } from '../../src/private/provider';
 
 let outdir: string;
 beforeEach(() => { outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-cloudhsm-nag-')); });

@@ -2,8 +2,8 @@
 // the first deployment with a message naming the key store and the ConnectionErrorCode, and the
 // deployment run again connects; a lost CreateCustomKeyStore response and duplicated deliveries
 // leave one store and one key. Nothing orphaned or stuck either way.
-import { keyStorePlan, runKeyStoreLifecycle } from './fault/key-store';
-import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from './sim';
+import { keyStorePlan, runKeyStoreLifecycle } from './key-store';
+import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from '../sim';
 
 let server: SimulatorServer;
 let sim: CloudHsmSimulator;

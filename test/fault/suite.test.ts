@@ -1,6 +1,6 @@
 // The CI slice of the fault-injection suite (npm run fault-suite runs 500 lifecycles).
-import { FAULTS, figures, LifecycleResult, runLifecycle } from './fault/suite';
-import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from './sim';
+import { FAULTS, figures, LifecycleResult, runLifecycle } from './suite';
+import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from '../sim';
 
 let server: SimulatorServer;
 let sim: CloudHsmSimulator;
