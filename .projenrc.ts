@@ -78,11 +78,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // Types of the Node.js the tests run on, not those of minNodeVersion (which projen would pick).
     '@types/node@26.6.6',
     'esbuild@0.28.2',
-    // AwsSolutions checks on the examples (test/nag.test.ts). 2.37.55 is the newest that accepts constructs 10.5.0.
+    // AwsSolutions checks on the examples (test/constructs/nag.test.ts). 2.37.55 is the newest that accepts constructs 10.5.0.
     'cdk-nag@2.37.55',
-    // cdk-nag 3 beside 2 (test/nag.test.ts runs both); its import name is cdk-nag-3.
+    // cdk-nag 3 beside 2 (test/constructs/nag.test.ts runs both); its import name is cdk-nag-3.
     'cdk-nag-3@npm:cdk-nag@3.0.2',
-    // The CDK CLI, both majors, synthesizing the examples without credentials (test/cli-synth.test.ts).
+    // The CDK CLI, both majors, synthesizing the examples without credentials (test/cli/synth.test.ts).
     'aws-cdk@2.1148.1',
     'aws-cdk-3@npm:aws-cdk@3.0.0',
     // Integration tests (test/integ): snapshots compared in CI, deployed by a maintainer with an account.
@@ -260,7 +260,7 @@ testLangs.spawn(testPython);
 testLangs.spawn(testJava);
 testLangs.spawn(testGo);
 testLangs.spawn(testParity);
-// The Python, Java and Go apps through the real CDK CLI, without credentials (test/cli-synth.test.ts does the TypeScript ones).
+// The Python, Java and Go apps through the real CDK CLI, without credentials (test/cli/synth.test.ts does the TypeScript ones).
 const testCli = project.addTask('test:cli', {
   description: 'cdk synth of examples/python, examples/java and examples/go with the aws-cdk CLI and no AWS credentials',
 });

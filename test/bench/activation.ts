@@ -4,7 +4,7 @@
 // handler. The service's critical path: cluster creation, the first HSM, initialization, the
 // activation command's delivery, then one HSM creation for the other HSMs, which an active cluster
 // creates in parallel. The admin host boots meanwhile (its boot is shorter than cluster creation).
-import { activationTemplate, activationWorld } from '../activation-stack';
+import { activationTemplate, activationWorld } from '../fixtures/activation-stack';
 import { DeployHarness } from '../harness/engine';
 import { CloudHsmSimulator, PrivateCaFake, startSimulatorServer } from '../sim';
 import { delayFirstCheck, DeployScenario, requestKey, ServiceTimings } from './deploy';

@@ -133,7 +133,7 @@ export function renderMarkdown(r: BenchResult): string {
   }
   L.push('');
   L.push('Every invocation makes at most one DescribeClusters call, except an HSM\'s onEvent that derives the HSM\'s address: it also lists ' +
-    'the HSMs of the cluster\'s VPC, so as not to pick an address another cluster\'s HSM holds (asserted in test/bench.test.ts). Calls and invocations scale with ' +
+    'the HSMs of the cluster\'s VPC, so as not to pick an address another cluster\'s HSM holds (asserted in test/bench/bench.test.ts). Calls and invocations scale with ' +
     'provisioning time / interval: halving the interval doubles them and saves, on average, a quarter of the old interval per wait.', '');
 
   // ---------------------------------------------------------------- synth
@@ -203,6 +203,6 @@ export function renderMarkdown(r: BenchResult): string {
   L.push('- Destroy time and cost, backup copies (`BackupCopy`) and restores: the figures cover create + HSM updates only.');
   L.push('- Synth through the `cdk` CLI (process start, assembly reading): only `app.synth()` in process.', '');
   L.push('Rerun: `npm run bench` (about a minute here; environment `BENCH_CLUSTER_MIN`, `BENCH_HSM_MIN`, `BENCH_SAMPLES`, `BENCH_SYNTH_RUNS`, ' +
-    '`BENCH_IMPORT_RUNS`, `BENCH_OUT`). Structural facts behind these figures are asserted in test/bench.test.ts.', '');
+    '`BENCH_IMPORT_RUNS`, `BENCH_OUT`). Structural facts behind these figures are asserted in test/bench/bench.test.ts.', '');
   return L.join('\n');
 }

@@ -1,5 +1,5 @@
 // `ts-node test/cli/main.ts python|java|go`: synthesizes the example apps of a language with the
-// real CDK CLI 2.x and no credentials, as test/cli-synth.test.ts does for the TypeScript examples,
+// real CDK CLI 2.x and no credentials, as test/cli/synth.test.ts does for the TypeScript examples,
 // and writes the result as JUnit XML to test-reports/junit/cli-<lang>.xml. Runs in `test:langs`,
 // after the wheel, the jar and the Go module exist.
 import * as fs from 'fs';

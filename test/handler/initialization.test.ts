@@ -9,7 +9,7 @@ import { isComplete, onEvent } from '../../lambda/index';
 import { ISSUE_WAIT_PAUSES_MS, LATE_ISSUE_WAIT_MS, parsePendingId, pendingId } from '../../lambda/initialization';
 import { lastPem, SUBORDINATE_CA_TEMPLATE } from '../../lambda/private-ca';
 import { IsCompleteResponse, ResourceEvent } from '../../lambda/types';
-import { pemChain } from '../pem';
+import { pemChain } from '../fixtures/pem';
 import { pem, resourceEvent, useHandlerEnv } from './fixtures';
 
 const hsmMock = mockClient(CloudHSMV2Client);

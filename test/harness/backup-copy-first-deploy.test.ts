@@ -8,7 +8,7 @@ import { DeployHarness } from './engine';
 import { InvocationInfo } from './faults';
 import { CfnTemplate, DeploymentReport } from './types';
 import { BackupCopy, ClusterInitialization, HsmCluster } from '../../src';
-import { pemChain } from '../pem';
+import { pemChain } from '../fixtures/pem';
 import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from '../sim';
 
 const REGION = 'us-east-1';

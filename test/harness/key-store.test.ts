@@ -9,7 +9,7 @@
 
 import { DeployHarness } from './engine';
 import { DeploymentReport } from './types';
-import { keyStoreTemplate, keyStoreWorld, REGION } from '../key-store-stack';
+import { keyStoreTemplate, keyStoreWorld, REGION } from '../fixtures/key-store-stack';
 import { CloudHsmSimulator, PrivateCaFake, SimulatorServer, startSimulatorServer } from '../sim';
 import { HostSandbox } from '../sim/host/sandbox';
 

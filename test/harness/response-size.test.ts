@@ -11,7 +11,7 @@ import { MAX_RESPONSE_BYTES, RESPONSE_TOO_LONG_MESSAGE } from './provider';
 import { CfnTemplate, DeploymentReport } from './types';
 import { BackupCopy, ClusterInitialization, HsmCluster } from '../../src';
 import { seedBackup } from '../fault/suite';
-import { pemChain } from '../pem';
+import { pemChain } from '../fixtures/pem';
 import { useServedSimulator } from '../sim/fixtures';
 
 const REGION = 'us-east-1';

@@ -7,8 +7,8 @@
 
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { HsmKeyStore } from '../../src';
-import { activationTemplate, REGION } from '../activation-stack';
-import { keyStoreWorld } from '../key-store-stack';
+import { activationTemplate, REGION } from '../fixtures/activation-stack';
+import { keyStoreWorld } from '../fixtures/key-store-stack';
 import { CloudHsmSimulator, PrivateCaFake, SimulatorServer, startSimulatorServer } from '../sim';
 import { DeployHarness } from './engine';
 import { CfnTemplate } from './types';

@@ -31,7 +31,7 @@ import {
   clusterWithCsr,
   activeCluster,
 } from './cloudhsm-setup';
-import { pemChain } from '../../pem';
+import { pemChain } from '../../fixtures/pem';
 
 describe('CreateCluster', () => {
   test('creates a cluster in CREATE_IN_PROGRESS with the documented description', async () => {

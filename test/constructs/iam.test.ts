@@ -1,12 +1,11 @@
 // Least privilege of the provider role: no wildcard actions, and no `Resource: *` for an action
 // that supports resource-level permissions (AWS Service Authorization Reference, CloudHSM and EC2).
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { BackupCopy, CloudHsmCliPackage, ClusterInitialization, HsmCluster, HsmKey, HsmKeyStore } from '../src';
+import { BackupCopy, CloudHsmCliPackage, ClusterInitialization, HsmCluster, HsmKey, HsmKeyStore } from '../../src';
+import { CERTS, isolatedVpc, testStack } from '../fixtures/stack';
 
-const pem = (body: string) => `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----`;
 
 /** Actions whose reference lists no resource type: they can only be granted on `*`. */
 const NO_RESOURCE_LEVEL = new Set([
@@ -26,11 +25,11 @@ function providerStatements(stack: Stack): any[] {
 }
 
 function fullStack(): Stack {
-  const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
-  const vpc = new ec2.Vpc(stack, 'Vpc', { availabilityZones: ['us-east-1a', 'us-east-1b'], subnetConfiguration: [{ name: 'hsm', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+  const stack = testStack();
+  const vpc = isolatedVpc(stack, { availabilityZones: ['us-east-1a', 'us-east-1b'] });
   const cluster = new HsmCluster(stack, 'Cluster', {
     vpc,
-    initialization: ClusterInitialization.fromCertificates({ signedCertificate: pem('MIIcluster'), trustAnchor: pem('MIIroot') }),
+    initialization: ClusterInitialization.fromCertificates(CERTS),
     activation: {
       hostOptions: { createVpcEndpoints: true, cliPackage: CloudHsmCliPackage.fromBucket(s3.Bucket.fromBucketName(stack, 'Packages', 'packages'), 'cli.rpm') },
     },

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { drApp } from '../examples/dr/app';
+import { drApp } from '../../examples/dr/app';
 
 let outdir: string;
 beforeEach(() => { outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-cloudhsm-dr-')); });

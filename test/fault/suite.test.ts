@@ -1,19 +1,12 @@
 // The CI slice of the fault-injection suite (npm run fault-suite runs 500 lifecycles).
-import { FAULTS, figures, LifecycleResult, runLifecycle } from './fault/suite';
-import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from './sim';
+import { useFaultWorld } from './served';
+import { FAULTS, figures, LifecycleResult, runLifecycle } from './suite';
 
-let server: SimulatorServer;
-let sim: CloudHsmSimulator;
-beforeAll(async () => {
-  process.env.CDK_CLOUDHSM_QUIET = '1';
-  sim = new CloudHsmSimulator({ seed: 1 });
-  server = await startSimulatorServer(sim);
-});
-afterAll(() => server.close());
+const world = useFaultWorld();
 
 test('a seeded slice of randomized lifecycles leaves nothing orphaned or stuck, and names every failure', async () => {
   const results: LifecycleResult[] = [];
-  for (let seed = 1; seed <= 16; seed++) results.push(await runLifecycle(seed, sim, server.url));
+  for (let seed = 1; seed <= 16; seed++) results.push(await runLifecycle(seed, world.sim, world.url));
   const f = figures(results);
   console.log(`fault-suite slice: ${JSON.stringify(f)}`);
   expect(f.badSeeds).toEqual([]);
@@ -25,8 +18,8 @@ test('a seeded slice of randomized lifecycles leaves nothing orphaned or stuck, 
 }, 600_000);
 
 test('the same seed replays the same lifecycle', async () => {
-  const a = await runLifecycle(7, sim, server.url);
-  const b = await runLifecycle(7, sim, server.url);
+  const a = await runLifecycle(7, world.sim, world.url);
+  const b = await runLifecycle(7, world.sim, world.url);
   expect(b).toEqual(a);
   expect(FAULTS.length).toBe(8);
 }, 120_000);

@@ -3,10 +3,10 @@
 // DescribeClusters call per resource per poll over a whole cluster + 2 HSMs deployment (two in an
 // HSM's onEvent, which also lists the VPC's HSMs), and HSMs added to an activated cluster together;
 // on the virtual clock, a new cluster to ACTIVE with 3 HSMs within 1.02x the service's critical path.
-import { runActivationDeploy } from './bench/activation';
-import { apiCallsOf, costByResource, runDeploy } from './bench/deploy';
-import { chained, runFleetDeploy } from './bench/fleet';
-import { countType, libraryStack } from './bench/templates';
+import { runActivationDeploy } from './activation';
+import { apiCallsOf, costByResource, runDeploy } from './deploy';
+import { chained, runFleetDeploy } from './fleet';
+import { countType, libraryStack } from './templates';
 
 describe('synth structure', () => {
   const one = libraryStack(1, 2);

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { cloudHsmResources, compareTemplates, Template } from './parity/parity';
-import { basicApp, BasicStackProps } from '../examples/basic/app';
+import { cloudHsmResources, compareTemplates, Template } from './parity';
+import { basicApp, BasicStackProps } from '../../examples/basic/app';
 
 const HASH = 'a'.repeat(64);
 const OTHER_HASH = 'b'.repeat(64);

@@ -6,14 +6,13 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { ClusterInitialization, HsmCluster, HsmKeyStore, HsmKeyStoreProps } from '../src';
-import { keyStoreStack } from './key-store-stack';
+import { ClusterInitialization, HsmCluster, HsmKeyStore, HsmKeyStoreProps } from '../../src';
+import { keyStoreStack } from '../fixtures/key-store-stack';
+import { CERTS, testStack } from '../fixtures/stack';
 
-const pem = (body: string) => `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----`;
-const CERTS = { signedCertificate: pem('MIIcluster'), trustAnchor: pem('MIIroot') };
 
 function build(props: Partial<HsmKeyStoreProps> = {}, zones = ['us-east-1a', 'us-east-1b']): { stack: Stack; cluster: HsmCluster; store: HsmKeyStore } {
-  const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
+  const stack = testStack();
   const vpc = new ec2.Vpc(stack, 'Vpc', { availabilityZones: ['us-east-1a', 'us-east-1b'], natGateways: 1 });
   const cluster = new HsmCluster(stack, 'Cluster', { vpc, initialization: ClusterInitialization.fromCertificates(CERTS), activation: {} });
   zones.forEach((az, i) => cluster.addHsm(`Hsm${i + 1}`, { availabilityZone: az }));
@@ -129,7 +128,7 @@ describe('removal', () => {
 
 describe('a given kmsuser secret', () => {
   test('is used as it is: no secret generated, the handler and host read that one', () => {
-    const stack = new Stack(new App(), 'Given', { env: { account: '123456789012', region: 'us-east-1' } });
+    const stack = testStack('Given');
     const secret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Kms', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:kmsuser-AbCdEf');
     const vpc = new ec2.Vpc(stack, 'Vpc', { availabilityZones: ['us-east-1a', 'us-east-1b'], natGateways: 1 });
     const cluster = new HsmCluster(stack, 'Cluster', { vpc, initialization: ClusterInitialization.fromCertificates(CERTS), activation: {} });

@@ -2,7 +2,7 @@
 import { readFileSync } from 'fs';
 import * as path from 'path';
 
-const doc = (name: string) => readFileSync(path.join(__dirname, '..', 'docs', name), 'utf8');
+const doc = (name: string) => readFileSync(path.join(__dirname, '..', '..', 'docs', name), 'utf8');
 
 test('docs/API.python.md shows keyword arguments in snake_case under the cdk_cloudhsm module', () => {
   const py = doc('API.python.md');

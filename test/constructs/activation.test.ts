@@ -10,15 +10,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import {
   CloudHsmCliPackage, ClusterActivationOptions, ClusterInitialization, HsmAdminHost, HsmCluster,
-} from '../src';
+} from '../../src';
+import { CERTS, testStack } from '../fixtures/stack';
 
-const pem = (body: string) => `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----`;
-const CERTS = { signedCertificate: pem('MIIcluster'), trustAnchor: pem('MIIroot') };
 
 interface Built { stack: Stack; cluster: HsmCluster; template: Template; vpc: ec2.Vpc }
 
 function build(activation: ClusterActivationOptions = {}, opts: { hsms?: number; isolated?: boolean; removalPolicy?: RemovalPolicy } = {}): Built {
-  const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
+  const stack = testStack();
   const vpc = new ec2.Vpc(stack, 'Vpc', {
     availabilityZones: ['us-east-1a', 'us-east-1b'],
     natGateways: opts.isolated ? 0 : 1,
@@ -85,7 +84,7 @@ describe('the admin host', () => {
   test('its user data is setup.sh, downloading the official package', () => {
     const instance = Object.values(template.findResources('AWS::EC2::Instance'))[0] as any;
     const userData = JSON.stringify(instance.Properties.UserData);
-    const setup = fs.readFileSync(path.join(__dirname, '..', 'lambda', 'host', 'setup.sh'), 'utf8');
+    const setup = fs.readFileSync(path.join(__dirname, '..', '..', 'lambda', 'host', 'setup.sh'), 'utf8');
     expect(userData).toContain(JSON.stringify('install_cli() {').slice(1, -1));
     expect(setup).toContain('install_cli() {');
     expect(userData).toContain('cloudhsm-cli-latest.amzn2023.%ARCH%.rpm');
@@ -197,7 +196,7 @@ describe('the provider role for activation', () => {
 
 describe('options', () => {
   test('a secret of your own, as JSON field, read by the host', () => {
-    const stack = new Stack(new App(), 'S', { env: { account: '123456789012', region: 'us-east-1' } });
+    const stack = testStack('S');
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 1 });
     const secret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Mine', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:hsm-admin-AbCdEf');
     new HsmCluster(stack, 'Cluster', {
@@ -212,7 +211,7 @@ describe('options', () => {
   });
 
   test('your own instance: its role reads the secret, its security group reaches the cluster', () => {
-    const stack = new Stack(new App(), 'S', { env: { account: '123456789012', region: 'us-east-1' } });
+    const stack = testStack('S');
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 1 });
     const role = iam.Role.fromRoleArn(stack, 'Role', 'arn:aws:iam::123456789012:role/admin-host');
     const sg = ec2.SecurityGroup.fromSecurityGroupId(stack, 'Sg', 'sg-0123456789abcdef0');

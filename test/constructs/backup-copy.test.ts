@@ -1,23 +1,15 @@
 import { App, CfnParameter, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { BackupCopy, ClusterInitialization, HsmCluster } from '../src';
-import { TOTAL_TIMEOUT_CONTEXT } from '../src/private/provider';
+import { BackupCopy, ClusterInitialization, HsmCluster } from '../../src';
+import { TOTAL_TIMEOUT_CONTEXT } from '../../src/private/provider';
+import { ENV, isolatedVpc, testStack } from '../fixtures/stack';
 
-const ENV = { account: '123456789012', region: 'us-east-1' };
 const BACKUP = 'backup-abcdefghijk';
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n';
 
-function stack(env: { account?: string; region?: string } | undefined = ENV): Stack {
-  return new Stack(new App(), 'Stack', { env });
-}
-
 function clusterIn(s: Stack): HsmCluster {
-  const vpc = new ec2.Vpc(s, 'Vpc', {
-    maxAzs: 2,
-    subnetConfiguration: [{ name: 'hsm', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
-  });
-  return new HsmCluster(s, 'Cluster', { vpc });
+  return new HsmCluster(s, 'Cluster', { vpc: isolatedVpc(s, { maxAzs: 2 }) });
 }
 
 /** The IAM statements of the provider's handler role. */
@@ -32,7 +24,7 @@ function statementWith(s: Stack, action: string): any[] {
 
 describe('BackupCopy resource', () => {
   test('from a backup id: properties, RETAIN by default, attributes from the custom resource', () => {
-    const s = stack();
+    const s = testStack();
     const copy = new BackupCopy(s, 'Copy', { backupId: BACKUP, destinationRegion: 'us-west-2', neverExpires: true });
     const template = Template.fromStack(s);
     template.hasResource('Custom::CloudHsmBackupCopy', {
@@ -55,7 +47,7 @@ describe('BackupCopy resource', () => {
   });
 
   test('from a cluster: the cluster id is passed and the source backup id comes from the handler', () => {
-    const s = stack();
+    const s = testStack();
     const cluster = clusterIn(s);
     const copy = new BackupCopy(s, 'Copy', { cluster, destinationRegion: 'eu-west-1', removalPolicy: RemovalPolicy.DESTROY });
     const template = Template.fromStack(s);
@@ -74,14 +66,14 @@ describe('BackupCopy resource', () => {
   });
 
   test('applyRemovalPolicy sets the deletion policy of the custom resource', () => {
-    const s = stack();
+    const s = testStack();
     const copy = new BackupCopy(s, 'Copy', { backupId: BACKUP, destinationRegion: 'us-west-2' });
     copy.applyRemovalPolicy(RemovalPolicy.DESTROY);
     Template.fromStack(s).hasResource('Custom::CloudHsmBackupCopy', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
   });
 
   test('tags from props and Tags.of are both rendered', () => {
-    const s = stack();
+    const s = testStack();
     const copy = new BackupCopy(s, 'Copy', { backupId: BACKUP, destinationRegion: 'us-west-2', tags: { team: 'payments' } });
     Tags.of(copy).add('purpose', 'dr');
     Template.fromStack(s).hasResourceProperties('Custom::CloudHsmBackupCopy', {
@@ -91,7 +83,7 @@ describe('BackupCopy resource', () => {
   });
 
   test('one provider serves clusters and copies', () => {
-    const s = stack();
+    const s = testStack();
     const cluster = clusterIn(s);
     new BackupCopy(s, 'A', { cluster, destinationRegion: 'us-west-2' });
     new BackupCopy(s, 'B', { backupId: BACKUP, destinationRegion: 'us-west-2' });
@@ -110,7 +102,7 @@ describe('BackupCopy of a cluster of the same app (it has no backup until it is 
   const idsOf = (s: Stack, type: string) => Object.keys(Template.fromStack(s).findResources(type));
 
   test('a new cluster not known to be activated: a synth-time warning that says why and what to do', () => {
-    const s = stack();
+    const s = testStack();
     const cluster = clusterIn(s);
     new BackupCopy(s, 'Copy', { cluster, destinationRegion: 'us-west-2' });
     const found = warnings(s);
@@ -124,20 +116,20 @@ describe('BackupCopy of a cluster of the same app (it has no backup until it is 
     ['an activated cluster', (s: Stack) => new HsmCluster(s, 'Cluster', { vpc: new ec2.Vpc(s, 'Vpc', { maxAzs: 1 }), activated: true })],
     ['an imported cluster', (s: Stack) => HsmCluster.fromClusterAttributes(s, 'Cluster', { clusterId: 'cluster-abcdefghijk' })],
   ])('no warning for %s', (_name, make) => {
-    const s = stack();
+    const s = testStack();
     new BackupCopy(s, 'Copy', { cluster: make(s), destinationRegion: 'us-west-2' });
     expect(warnings(s)).toHaveLength(0);
   });
 
   test('no warning for a given backup id', () => {
-    const s = stack();
+    const s = testStack();
     clusterIn(s);
     new BackupCopy(s, 'Copy', { backupId: BACKUP, destinationRegion: 'us-west-2' });
     expect(warnings(s)).toHaveLength(0);
   });
 
   test('the copy depends on every HSM and on the initialization, also when they are declared after it', () => {
-    const s = stack();
+    const s = testStack();
     const cluster = clusterIn(s);
     new BackupCopy(s, 'Copy', { cluster, destinationRegion: 'us-west-2' });
     cluster.addHsm('Hsm1');
@@ -148,13 +140,13 @@ describe('BackupCopy of a cluster of the same app (it has no backup until it is 
   });
 
   test('the copy waits for the first backup at most half the provider\'s total time-out', () => {
-    const s = stack();
+    const s = testStack();
     new BackupCopy(s, 'Copy', { cluster: clusterIn(s), destinationRegion: 'us-west-2' });
     Template.fromStack(s).hasResourceProperties('Custom::CloudHsmBackupCopy', { FirstBackupWaitMinutes: 25 });
     const short = new Stack(new App({ context: { [TOTAL_TIMEOUT_CONTEXT]: 41 } }), 'Stack', { env: ENV });
     new BackupCopy(short, 'Copy', { cluster: clusterIn(short), destinationRegion: 'us-west-2' });
     Template.fromStack(short).hasResourceProperties('Custom::CloudHsmBackupCopy', { FirstBackupWaitMinutes: 20 });
-    const byId = stack();
+    const byId = testStack();
     new BackupCopy(byId, 'Copy', { backupId: BACKUP, destinationRegion: 'us-west-2' });
     Template.fromStack(byId).hasResourceProperties('Custom::CloudHsmBackupCopy', { FirstBackupWaitMinutes: Match.absent() });
   });
@@ -162,7 +154,7 @@ describe('BackupCopy of a cluster of the same app (it has no backup until it is 
 
 describe('BackupCopy IAM', () => {
   test('DescribeBackups on *, CopyBackupToRegion on this region\'s backups with the request tag', () => {
-    const s = stack();
+    const s = testStack();
     new BackupCopy(s, 'Copy', { backupId: BACKUP, destinationRegion: 'us-west-2' });
     const [describe] = statementWith(s, 'cloudhsm:DescribeBackups');
     expect(describe.Resource).toBe('*');
@@ -173,7 +165,7 @@ describe('BackupCopy IAM', () => {
   });
 
   test('delete, modify and tag only backups of the destination regions', () => {
-    const s = stack();
+    const s = testStack();
     new BackupCopy(s, 'West', { backupId: BACKUP, destinationRegion: 'us-west-2' });
     new BackupCopy(s, 'West2', { backupId: 'backup-bbbbbbbbbbb', destinationRegion: 'us-west-2' });
     new BackupCopy(s, 'Eu', { backupId: BACKUP, destinationRegion: 'eu-central-1' });
@@ -192,7 +184,7 @@ describe('BackupCopy IAM', () => {
   });
 
   test('a stack without copies grants no backup copy actions', () => {
-    const s = stack();
+    const s = testStack();
     clusterIn(s);
     expect(statementWith(s, 'cloudhsm:CopyBackupToRegion')).toHaveLength(0);
     expect(statementWith(s, 'cloudhsm:DeleteBackup')).toHaveLength(0);
@@ -200,12 +192,12 @@ describe('BackupCopy IAM', () => {
 });
 
 describe('BackupCopy validation', () => {
-  const make = (props: any, s = stack()) => () => new BackupCopy(s, 'Copy', props);
+  const make = (props: any, s = testStack()) => () => new BackupCopy(s, 'Copy', props);
 
   test('exactly one source', () => {
     expect(make({ destinationRegion: 'us-west-2' }))
       .toThrow('BackupCopy Stack/Copy: backupId (BackupId) and cluster (ClusterId): neither is given; give exactly one');
-    const s = stack();
+    const s = testStack();
     const cluster = clusterIn(s);
     expect(make({ destinationRegion: 'us-west-2', backupId: BACKUP, cluster }, s))
       .toThrow('backupId (BackupId) and cluster (ClusterId): both are given; give exactly one');
@@ -235,7 +227,7 @@ describe('BackupCopy validation', () => {
   });
 
   test('tag limits are checked at synth time, Tags.of included', () => {
-    const s = stack();
+    const s = testStack();
     const copy = new BackupCopy(s, 'Copy', { backupId: BACKUP, destinationRegion: 'us-west-2', tags: { 'aws:owner': 'x' } });
     Tags.of(copy).add('k', 'v'.repeat(257));
     expect(() => Template.fromStack(s)).toThrow(/tags \(Tags\): tag key "aws:owner" uses the reserved prefix "aws:"/);
@@ -245,13 +237,13 @@ describe('BackupCopy validation', () => {
   test('more than 49 tags are refused', () => {
     const tags: Record<string, string> = {};
     for (let i = 0; i < 50; i++) tags[`k${i}`] = 'v';
-    const s = stack();
+    const s = testStack();
     new BackupCopy(s, 'Copy', { backupId: BACKUP, destinationRegion: 'us-west-2', tags });
     expect(() => Template.fromStack(s)).toThrow('tags (Tags): 50 tags given; at most 49 are allowed');
   });
 
   test('tokens are left to the handler', () => {
-    const s = stack({ account: '123456789012' }); // region-agnostic: the source region is a token
+    const s = testStack('Stack', { account: ENV.account }); // region-agnostic: the source region is a token
     const region = new CfnParameter(s, 'Region').valueAsString;
     const backup = new CfnParameter(s, 'Backup').valueAsString;
     expect(() => new BackupCopy(s, 'A', { backupId: backup, destinationRegion: region })).not.toThrow();

@@ -1,9 +1,9 @@
 // `npm run demo`'s main function, in-process: its outcome, its progress lines and its check
 // for what is left behind.
 
-import { DEMO_UPDATE, runDemo } from './demo/demo';
-import { CloudHsmSimulator, DEFAULT_TIMINGS } from './sim';
-import { DEFAULT_QUERY_INTERVAL_SECONDS } from '../src/private/provider';
+import { DEMO_UPDATE, runDemo } from './demo';
+import { DEFAULT_QUERY_INTERVAL_SECONDS } from '../../src/private/provider';
+import { CloudHsmSimulator, DEFAULT_TIMINGS } from '../sim';
 
 const at = (ms: number): string => {
   const interval = DEFAULT_QUERY_INTERVAL_SECONDS * 1000;

@@ -2,12 +2,13 @@
 // property"): the README's table covers every name the messages use, with each language's spelling.
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { HsmCluster } from '../src';
-import { P } from '../src/private/property-names';
+import { HsmCluster } from '../../src';
+import { P } from '../../src/private/property-names';
+import { testStack } from '../fixtures/stack';
 
-const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
 const section = readme.slice(readme.indexOf('**How an error names a property.**'));
 
 interface Row { typescript: string; python: string; go: string; template: string }
@@ -26,7 +27,7 @@ const pascal = (name: string) => name[0].toUpperCase() + name.slice(1);
 
 test('the README gives its example message exactly as the library says it', () => {
   const example = section.match(/```text\n(.*)\n```/)![1];
-  const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
+  const stack = testStack();
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 });
   expect(() => new HsmCluster(stack, 'Cluster', { vpc, backupRetention: Duration.days(6) })).toThrow(example);
 });

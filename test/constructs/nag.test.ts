@@ -12,13 +12,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AwsSolutionsChecks as AwsSolutionsChecks3 } from 'cdk-nag-3';
-import { activationApp } from '../examples/activation/app';
-import { basicApp } from '../examples/basic/app';
-import { drApp } from '../examples/dr/app';
-import { keyStoreApp } from '../examples/key-store/app';
-import { BackupCopy, ClusterInitialization, HsmCluster } from '../src';
-import { CloudHsmProvider } from '../src/private/provider';
-import { FALLBACK_RUNTIME_NAME, handlerRuntime } from '../src/private/runtime';
+import { activationApp } from '../../examples/activation/app';
+import { basicApp } from '../../examples/basic/app';
+import { drApp } from '../../examples/dr/app';
+import { keyStoreApp } from '../../examples/key-store/app';
+import { BackupCopy, ClusterInitialization, HsmCluster } from '../../src';
+import { CloudHsmProvider } from '../../src/private/provider';
+import { FALLBACK_RUNTIME_NAME, handlerRuntime } from '../../src/private/runtime';
 
 let outdir: string;
 beforeEach(() => { outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-cloudhsm-nag-')); });
@@ -215,7 +215,7 @@ describe('the handler\'s runtime', () => {
     } finally {
       lambda.Runtime.ALL.splice(all);
     }
-    const projenrc = fs.readFileSync(path.join(__dirname, '..', '.projenrc.ts'), 'utf8');
+    const projenrc = fs.readFileSync(path.join(__dirname, '..', '..', '.projenrc.ts'), 'utf8');
     expect(projenrc).toContain('--target=node24 ');
   });
 

@@ -6,7 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { HsmKey, HsmKeyOptions } from '../src';
+import { HsmKey, HsmKeyOptions } from '../../src';
 
 const KEY_STORE_ID = 'cks-1234567890abcdef0';
 const ACCOUNT = '111111111111';

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '..', '..');
 /** The example apps whose marked region README.md shows, one per language. */
 const EXAMPLES = [
   'examples/basic/app.ts',

@@ -2,17 +2,12 @@ import { App, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { ClusterMode, HsmCluster, HsmType, NetworkType } from '../src';
-
-const ENV = { account: '123456789012', region: 'us-east-1' };
+import { ClusterMode, HsmCluster, HsmType, NetworkType } from '../../src';
+import { ENV, isolatedVpc, testStack } from '../fixtures/stack';
 
 function stackWithVpc(): { stack: Stack; vpc: ec2.Vpc } {
-  const stack = new Stack(new App(), 'Stack', { env: ENV });
-  const vpc = new ec2.Vpc(stack, 'Vpc', {
-    maxAzs: 3,
-    subnetConfiguration: [{ name: 'hsm', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
-  });
-  return { stack, vpc };
+  const stack = testStack();
+  return { stack, vpc: isolatedVpc(stack, { maxAzs: 3 }) };
 }
 
 describe('HsmCluster resource', () => {
@@ -231,7 +226,7 @@ describe('connections, grants and metrics', () => {
   });
 
   test('fromClusterAttributes imports a cluster with its security group', () => {
-    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    const stack = testStack();
     const cluster = HsmCluster.fromClusterAttributes(stack, 'Imported', {
       clusterId: 'cluster-abcdefghijk', securityGroupId: 'sg-0123456789abcdef0',
     });

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { assemblyStacks, cdkSynth, resourceTypes, root, subnetAzs, SynthResult } from './cli/cdk-cli';
+import { assemblyStacks, cdkSynth, resourceTypes, root, subnetAzs, SynthResult } from './cdk-cli';
 
 const examples = path.join(root, 'examples');
 const results: SynthResult[] = [];

@@ -1,21 +1,17 @@
-import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+import { CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as acmpca from 'aws-cdk-lib/aws-acmpca';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { ClusterInitialization, HsmCluster } from '../src';
-import { pemChain } from './pem';
+import { ClusterInitialization, HsmCluster } from '../../src';
+import { pemChain } from '../fixtures/pem';
+import { isolatedVpc, testStack } from '../fixtures/stack';
 
-const ENV = { account: '123456789012', region: 'us-east-1' };
 const CA_ARN = 'arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/11111111-2222-3333-4444-555555555555';
 const CERT = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\nAbC+/=\n-----END CERTIFICATE-----\n';
 const ANCHOR = '-----BEGIN CERTIFICATE-----\nMIIBrootrootroot==\n-----END CERTIFICATE-----';
 
 function setup() {
-  const stack = new Stack(new App(), 'Stack', { env: ENV });
-  const vpc = new ec2.Vpc(stack, 'Vpc', {
-    availabilityZones: ['us-east-1a', 'us-east-1b'],
-    subnetConfiguration: [{ name: 'hsm', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
-  });
+  const stack = testStack();
+  const vpc = isolatedVpc(stack, { availabilityZones: ['us-east-1a', 'us-east-1b'], cidrMask: 24 });
   const ca = acmpca.CertificateAuthority.fromCertificateAuthorityArn(stack, 'Ca', CA_ARN);
   return { stack, vpc, ca };
 }

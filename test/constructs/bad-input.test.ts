@@ -3,11 +3,12 @@
 import { App, Duration, SecretValue, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { onEvent } from '../lambda/index';
+import { onEvent } from '../../lambda/index';
 import {
-  BackupCopy, BackupCopyProps, ClusterActivationOptions, ClusterCertificates, ClusterInitialization, HsmAdminHost, HsmCluster, HsmClusterProps,
+  BackupCopy, BackupCopyProps, ClusterActivationOptions, ClusterInitialization, HsmAdminHost, HsmCluster, HsmClusterProps,
   HsmKeyStore, HsmKeyStoreProps, HsmOptions, HsmType,
-} from '../src';
+} from '../../src';
+import { CERTS, isolatedVpc, pemOf, testStack } from '../fixtures/stack';
 
 process.env.CDK_CLOUDHSM_QUIET = '1';
 
@@ -23,13 +24,8 @@ const RETENTION_RULE = 'CloudHSM keeps backups for a whole number of days from 7
 interface Ctx { stack: Stack; vpc: ec2.Vpc }
 
 function setup(): Ctx {
-  const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
-  const vpc = new ec2.Vpc(stack, 'Vpc', {
-    availabilityZones: ['us-east-1a', 'us-east-1b'],
-    ipAddresses: ec2.IpAddresses.cidr('10.0.0.0/16'),
-    subnetConfiguration: [{ name: 'hsm', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
-  });
-  return { stack, vpc };
+  const stack = testStack();
+  return { stack, vpc: isolatedVpc(stack, { availabilityZones: ['us-east-1a', 'us-east-1b'], cidr: '10.0.0.0/16', cidrMask: 24 }) };
 }
 
 function thrown(act: () => unknown): string {
@@ -73,8 +69,6 @@ const copyCase = (props: (c: Ctx) => Partial<BackupCopyProps>) => () => {
   return thrown(() => new BackupCopy(ctx.stack, 'Copy', { destinationRegion: 'us-west-2', ...props(ctx) } as BackupCopyProps));
 };
 
-const pemOf = (body: string) => `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----`;
-const CERTS: ClusterCertificates = { signedCertificate: pemOf('MIIcluster'), trustAnchor: pemOf('MIIroot') };
 
 /** An initialized cluster with `activation` whose options come from `options`. */
 const activationCase = (options: (c: Ctx) => ClusterActivationOptions, initialized = true) => () => {

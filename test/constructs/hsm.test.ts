@@ -1,20 +1,15 @@
-import { App, CfnOutput, CfnWaitConditionHandle, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnOutput, CfnWaitConditionHandle, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudhsm from 'aws-cdk-lib/aws-cloudhsm';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { Hsm, HsmCluster } from '../src';
-import { hsmChainOf } from '../src/private/hsm-chain';
+import { Hsm, HsmCluster } from '../../src';
+import { hsmChainOf } from '../../src/private/hsm-chain';
+import { isolatedVpc, testStack } from '../fixtures/stack';
 
-const ENV = { account: '123456789012', region: 'us-east-1' };
 const AZS = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
 
 function setup(clusterProps: { activated?: boolean; sourceBackupId?: string } = {}) {
-  const stack = new Stack(new App(), 'Stack', { env: ENV });
-  const vpc = new ec2.Vpc(stack, 'Vpc', {
-    availabilityZones: AZS,
-    ipAddresses: ec2.IpAddresses.cidr('10.0.0.0/16'),
-    subnetConfiguration: [{ name: 'hsm', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
-  });
+  const stack = testStack();
+  const vpc = isolatedVpc(stack, { availabilityZones: AZS, cidr: '10.0.0.0/16', cidrMask: 24 });
   const cluster = new HsmCluster(stack, 'Cluster', { vpc, ...clusterProps });
   return { stack, vpc, cluster };
 }
@@ -148,7 +143,7 @@ describe('order and the activation rule', () => {
   });
 
   test('an HSM whose address cannot be derived (subnet CIDR unknown, no ipAddress): the cluster\'s HSMs one after another', () => {
-    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    const stack = testStack();
     const cluster = HsmCluster.fromClusterAttributes(stack, 'Imported', {
       clusterId: 'cluster-abcdefghijk', securityGroupId: 'sg-12345678', activated: true,
     });
@@ -272,7 +267,7 @@ describe('placement errors at synth time', () => {
 
 describe('imported clusters', () => {
   test('fromClusterAttributes: HSM on the given id, AZ left to the handler', () => {
-    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    const stack = testStack();
     const cluster = HsmCluster.fromClusterAttributes(stack, 'Imported', { clusterId: 'cluster-abcdefghijk' });
     cluster.addHsm('Hsm1');
     const [resource] = Object.values(hsmResources(stack));
@@ -289,7 +284,7 @@ describe('imported clusters', () => {
   });
 
   test('fromCfnCluster: HSMs of a native AWS::CloudHSM::Cluster, ordered after it', () => {
-    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    const stack = testStack();
     const cfn = new cloudhsm.CfnCluster(stack, 'Native', { hsmType: 'hsm2m.medium', subnetIds: ['subnet-0123456789abcdef0'] });
     const cluster = HsmCluster.fromCfnCluster(stack, 'Wrapped', cfn);
     const hsm = new Hsm(stack, 'Hsm1', { cluster });
@@ -300,7 +295,7 @@ describe('imported clusters', () => {
   });
 
   test('fromCfnCluster with activated: true allows several HSMs without a warning', () => {
-    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    const stack = testStack();
     const cfn = new cloudhsm.CfnCluster(stack, 'Native', { hsmType: 'hsm2m.medium', subnetIds: ['subnet-0123456789abcdef0'] });
     const cluster = HsmCluster.fromCfnCluster(stack, 'Wrapped', cfn, { activated: true });
     cluster.addHsm('A');

@@ -1,7 +1,7 @@
 // `npm run demo`'s activation part, in-process: examples/activation reaches an ACTIVE cluster with
 // three ACTIVE HSMs in ONE deployment, and destroy leaves nothing but the service's HSM backups.
 
-import { runActivationDemo } from './demo/activation';
+import { runActivationDemo } from './activation';
 
 test('examples/activation: one deployment to ACTIVE with 3 HSMs in two AZs, destroy leaves nothing', async () => {
   const lines: string[] = [];

@@ -5,12 +5,12 @@
 // resources' attributes.
 import { App, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { activationTemplate, activationWorld, REGION } from './activation-stack';
-import { DeployHarness } from './harness/engine';
-import { CloudHsmSimulator, PrivateCaFake, SimulatorServer, startSimulatorServer } from './sim';
-import { HsmCluster } from '../src';
-import { CfnTemplate, DeploymentReport } from './harness/types';
-import { keyStoreTemplate } from './key-store-stack';
+import { HsmCluster } from '../../src';
+import { activationTemplate, activationWorld, REGION } from '../fixtures/activation-stack';
+import { keyStoreTemplate } from '../fixtures/key-store-stack';
+import { DeployHarness } from '../harness/engine';
+import { CfnTemplate, DeploymentReport } from '../harness/types';
+import { CloudHsmSimulator, PrivateCaFake, SimulatorServer, startSimulatorServer } from '../sim';
 
 /**
  * Everything a lifecycle with an admin host exposed, by where: the template, the handler's log
