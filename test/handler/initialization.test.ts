@@ -4,13 +4,13 @@ import {
 } from '@aws-sdk/client-acm-pca';
 import { CloudHSMV2Client, DescribeClustersCommand, InitializeClusterCommand } from '@aws-sdk/client-cloudhsm-v2';
 import { mockClient } from 'aws-sdk-client-mock';
+import { pem, resourceEvent, useHandlerEnv } from './fixtures';
 import { setClientFactory } from '../../lambda/aws';
 import { isComplete, onEvent } from '../../lambda/index';
 import { ISSUE_WAIT_PAUSES_MS, LATE_ISSUE_WAIT_MS, parsePendingId, pendingId } from '../../lambda/initialization';
 import { lastPem, SUBORDINATE_CA_TEMPLATE } from '../../lambda/private-ca';
 import { IsCompleteResponse, ResourceEvent } from '../../lambda/types';
 import { pemChain } from '../fixtures/pem';
-import { pem, resourceEvent, useHandlerEnv } from './fixtures';
 
 const hsmMock = mockClient(CloudHSMV2Client);
 const pcaMock = mockClient(ACMPCAClient);

@@ -4,11 +4,11 @@
 // sandbox. ONE deployment takes a new cluster through its first HSM, initialization (Private CA
 // fake), activation and two more HSMs in a second AZ; destroy leaves only what is retained.
 
-import { activationTemplate, activationWorld, leftOver, REGION } from '../fixtures/activation-stack';
 import { DeployHarness } from './engine';
 import { DeploymentReport } from './types';
-import { HostSandbox } from '../sim/host/sandbox';
+import { activationTemplate, activationWorld, leftOver, REGION } from '../fixtures/activation-stack';
 import { useServedSimulator } from '../sim/fixtures';
+import { HostSandbox } from '../sim/host/sandbox';
 
 const served = useServedSimulator(21);
 const { sim, pca } = served;

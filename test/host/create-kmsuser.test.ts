@@ -6,9 +6,9 @@
 
 import { expectNoSecret, REGION, runSent, runSetup } from './fixtures';
 import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from '../sim';
+import { clusterWithHsm, PEM } from '../sim/fixtures';
 import { HostSandbox, SandboxHost } from '../sim/host/sandbox';
 import { CommandResult } from '../sim/run-command';
-import { clusterWithHsm, PEM } from '../sim/fixtures';
 
 const ADMIN_PASSWORD = 'Gr33n-Tea-Kettle-42';
 const KMSUSER_PASSWORD = 'Kms4User5Password6';

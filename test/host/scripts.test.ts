@@ -5,9 +5,9 @@
 // activate.sh's header) and that the password is in no output.
 
 import { expectNoSecret, REGION, runSent, runSetup } from './fixtures';
+import { clusterWithHsm, PEM, useHostSandbox, useServedSimulator } from '../sim/fixtures';
 import { SandboxHost } from '../sim/host/sandbox';
 import { CommandResult } from '../sim/run-command';
-import { clusterWithHsm, PEM, useHostSandbox, useServedSimulator } from '../sim/fixtures';
 
 const CERT = PEM;
 const PASSWORD = 'Gr33n-Tea-Kettle-42';

@@ -1,8 +1,8 @@
 // The simulated CloudHSM CLI's lockout (issue #23, item 14): five failed logins in a row lock a
 // user, whom only a new password set by an admin unlocks; and `user change-password` is refused
 // for a user logged in in another session. Each case failed before the simulator modelled it.
-import { CloudHsmSimulator } from '../simulator';
 import { clusterWithHsm } from '../fixtures';
+import { CloudHsmSimulator } from '../simulator';
 
 const REGION = 'us-east-1';
 const ADMIN = 'Gr33n-Tea-Kettle-42';
