@@ -97,6 +97,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
       // Handler tests poll a simulator on a virtual clock; keep the default timeout generous for 2-core CI.
       // Harness tests run real host scripts in a sandbox: on a loaded 2-core machine one lifecycle can pass 60 s.
       testTimeout: 180_000,
+      // jest's default on 2 cores is one worker; many tests wait on child processes (host scripts,
+      // the CDK CLI, pip) and virtual-time polling, so two workers finish sooner (docs/testing.md,
+      // "CI time budget"). Tests share no fixed paths or ports; the venv install takes a lock.
+      maxWorkers: 2,
       coveragePathIgnorePatterns: ['/node_modules/', '/assets/', '/test/'],
       // The moto contract suite's Python venv (thousands of files) is no part of the module map.
       modulePathIgnorePatterns: ['<rootDir>/.sim-venv/'],
@@ -104,7 +108,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // A machine-readable result for .ci/run's closing `N passed, N failed` line.
     extraCliOptions: ['--json', '--outputFile=test-reports/jest-results.json'],
   },
-  gitignore: ['/.sim-venv/', '/cdk.out/', '**/cdk.out/', '/examples/python/.venv/', '/examples/python/.nag3/', '/examples/java/target/', '/build/'],
+  gitignore: ['/.sim-venv/', '/.sim-venv.lock/', '/cdk.out/', '**/cdk.out/', '/examples/python/.venv/', '/examples/python/.nag3/', '/examples/java/target/', '/build/'],
   // Handler sources, tests and examples stay out of the tarball; the bundled handler in assets/ ships.
 });
 // The tarball is an allow-list: compiled library, jsii assembly, the prebuilt handler and docs.

@@ -27,8 +27,39 @@ export function run(cmd: string, args: string[], timeoutMs: number): { ok: boole
   return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
 }
 
+/**
+ * Runs `fn` holding a lock directory beside the venv: jest may run the two test files that use
+ * the venv in two workers at once, and two pip installs into one folder break it. A lock older
+ * than an install may take is left by a killed run and is taken over.
+ */
+function withInstallLock<T>(fn: () => T): T {
+  const lock = `${VENV}.lock`;
+  const staleMs = 15 * 60_000;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > staleMs) fs.rmSync(lock, { recursive: true, force: true });
+      else Atomics.wait(pause, 0, 0, 500);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 /** Makes .sim-venv match the requirements file; returns its python. */
 export function ensureVenv(): string {
+  return withInstallLock(installVenv);
+}
+
+function installVenv(): string {
   const python = path.join(VENV, 'bin', 'python');
   const stamp = path.join(VENV, '.moto-requirements.sha256');
   const wanted = createHash('sha256').update(fs.readFileSync(REQUIREMENTS)).digest('hex');
