@@ -2,6 +2,7 @@ import { Cluster } from '@aws-sdk/client-cloudhsm-v2';
 import { AdminAccess, parseAdminAccess, regionOf, trustAnchorFor } from './admin-access';
 import { describeCluster, TRANSITIONAL_STATES } from './cluster-state';
 import { hereDocCommands, hostCommandStep } from './host-command';
+import { withRequestStart } from './host-wait';
 import { log } from './log';
 import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
 
@@ -82,8 +83,9 @@ export const activationHandler: ResourceHandler = {
     if (event.RequestType === 'Delete') return { PhysicalResourceId: event.PhysicalResourceId };
     const props = parseActivationProperties(event.ResourceProperties);
     // Nothing is sent here: a retried or duplicated onEvent starts nothing; isComplete sends the
-    // command once the host is ready and finds one sent before.
-    return { PhysicalResourceId: physicalId(props.clusterId) };
+    // command once the host is ready and finds one sent before. The id carries the request's start
+    // (the bound on the wait for the host) until isComplete answers with the activation's own id.
+    return { PhysicalResourceId: withRequestStart(physicalId(props.clusterId)) };
   },
 
   async isComplete(event) {

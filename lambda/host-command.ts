@@ -5,6 +5,7 @@ import {
   Command, DescribeInstanceInformationCommand, GetCommandInvocationCommand, ListCommandsCommand, SendCommandCommand,
 } from '@aws-sdk/client-ssm';
 import { messageOf, ssm } from './aws';
+import { HOST_ONLINE_BOUND_MS, hostOfflineError, NOT_REGISTERED, requestStartOf } from './host-wait';
 import { log } from './log';
 import { sleep } from './sleep';
 import { ResourceEvent } from './types';
@@ -79,7 +80,7 @@ export async function commandsOnHost(instanceId: string, prefix: string): Promis
 /** The host's SSM agent status: `Online`, another PingStatus, or why there is none. */
 export async function hostIsOnline(instanceId: string): Promise<string> {
   const out = await ssm().send(new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: [instanceId] }] }));
-  return out.InstanceInformationList?.find((i) => i.InstanceId === instanceId)?.PingStatus ?? 'not registered with SSM yet';
+  return out.InstanceInformationList?.find((i) => i.InstanceId === instanceId)?.PingStatus ?? NOT_REGISTERED;
 }
 
 /** The last lines of a text, without blank lines, short enough for a CloudFormation response. */
@@ -173,6 +174,8 @@ export const commentOf = (prefix: string, requestId: string) => `${prefix}${requ
  * is running (this request's own, if young, is waited for here), while the host is not online in
  * SSM or the cluster has no ACTIVE HSM, or after sending it. A command of this request that failed
  * is an error quoting its output. Nothing is sent while any command of this kind runs on the host.
+ * A host not online HOST_ONLINE_BOUND_MS after the request began (the start its pending physical
+ * id carries, lambda/host-wait.ts) is an error naming the likely causes.
  */
 export async function hostCommandStep(event: ResourceEvent, cluster: Cluster, c: HostCommand): Promise<'done' | 'wait'> {
   const { clusterId, instanceId } = c.on;
@@ -192,6 +195,9 @@ export async function hostCommandStep(event: ResourceEvent, cluster: Cluster, c:
 
   const ping = await hostIsOnline(instanceId);
   if (ping !== 'Online') {
+    const { sinceMs } = requestStartOf(event.PhysicalResourceId);
+    const waitedMs = sinceMs === undefined ? 0 : Date.now() - sinceMs;
+    if (waitedMs >= HOST_ONLINE_BOUND_MS) throw hostOfflineError(c.who, c.what, instanceId, ping, waitedMs);
     log(event, 'waiting for the admin host to be online in SSM', { instanceId, pingStatus: ping });
     return 'wait';
   }

@@ -8,6 +8,7 @@ import { AdminAccess, parseAdminAccess, regionOf, trustAnchorFor } from './admin
 import { kms, messageOf, secretsManager } from './aws';
 import { describeCluster, TRANSITIONAL_STATES } from './cluster-state';
 import { hereDocCommands, hostCommandStep } from './host-command';
+import { requestStartOf, withRequestStart } from './host-wait';
 import { connectionFailure } from './key-store-errors';
 import { log } from './log';
 import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
@@ -52,8 +53,12 @@ export function parseKeyStoreProperties(raw: Record<string, any>): KeyStorePrope
   return props;
 }
 
-/** The physical id before the store exists (a create that failed early is deleted by this id). */
-export const pendingId = (clusterId: string) => `cdk-cloudhsm:key-store:${clusterId}`;
+/**
+ * The physical id before the store exists (a create that failed early is deleted by this id), with
+ * the request's start: the bound on the wait for the admin host (lambda/host-wait.ts).
+ */
+export const pendingId = (clusterId: string, sinceMs = Date.now()) => withRequestStart(`cdk-cloudhsm:key-store:${clusterId}`, sinceMs);
+const isPendingId = (id: string | undefined, clusterId: string) => requestStartOf(id).id === `cdk-cloudhsm:key-store:${clusterId}`;
 
 const HEREDOC_END = 'CDK_CLOUDHSM_KMSUSER';
 
@@ -337,7 +342,7 @@ export const keyStoreHandler: ResourceHandler = {
   async isComplete(event) {
     const props = propertiesOf(event);
     if (event.RequestType === 'Delete') return deleteStep(event, props);
-    const replacing = event.PhysicalResourceId === pendingId(props.clusterId);
+    const replacing = isPendingId(event.PhysicalResourceId, props.clusterId);
     if (event.RequestType === 'Create' || replacing) return createStep(event, props);
     return updateStep(event, props);
   },

@@ -6,9 +6,10 @@ import {
   DescribeInstanceInformationCommand, GetCommandInvocationCommand, ListCommandsCommand, SendCommandCommand, SSMClient,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { pem, resourceEvent, useHandlerEnv } from './fixtures';
+import { expectHostOfflineMessage, pem, resourceEvent, useHandlerEnv } from './fixtures';
 import { resetPcaClient, resetSsmClient, setClientFactory } from '../../lambda/aws';
 import { COMMAND_WAIT_PAUSE_MS, QUICK_COMMAND_MS } from '../../lambda/host-command';
+import { HOST_ONLINE_BOUND_MS } from '../../lambda/host-wait';
 import { isComplete, onEvent } from '../../lambda/index';
 import { ResourceEvent } from '../../lambda/types';
 
@@ -57,9 +58,9 @@ beforeEach(() => {
 });
 
 describe('onEvent', () => {
-  test('create returns the activation id and sends nothing (a retried onEvent starts nothing)', async () => {
+  test('create returns the activation id with the request\'s start and sends nothing (a retried onEvent starts nothing)', async () => {
     const out = await onEvent(event('Create'));
-    expect(out.PhysicalResourceId).toBe(`cdk-cloudhsm:activation:${CLUSTER_ID}`);
+    expect(out.PhysicalResourceId).toMatch(new RegExp(`^cdk-cloudhsm:activation:${CLUSTER_ID}:since:\\d+$`));
     expect(ssmMock.calls()).toHaveLength(0);
   });
 
@@ -276,5 +277,75 @@ describe('isComplete waits within the check for this request\'s command running 
     expect(await isComplete(polled())).toEqual({ IsComplete: false });
     expect(ssmMock.commandCalls(GetCommandInvocationCommand)).toHaveLength(0);
     expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(0);
+  });
+});
+
+describe('the wait for the admin host is bounded', () => {
+  const NOW = Date.UTC(2026, 10, 27, 12, 0, 0);
+  const WHO = `HsmActivation ClusterActivation (${CLUSTER_ID})`;
+  beforeEach(() => {
+    jest.useFakeTimers({ now: NOW, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    clusterIs('INITIALIZED');
+    commandsAre();
+  });
+  afterEach(() => jest.useRealTimers());
+  /** The poll of the request whose onEvent ran at NOW, made `afterMs` later. */
+  const pollAfter = async (afterMs: number) => {
+    const { PhysicalResourceId } = await onEvent(event('Create'));
+    jest.setSystemTime(NOW + afterMs);
+    return isComplete({ ...event('Create'), PhysicalResourceId });
+  };
+
+  test('onEvent (create and update) carries when the request began; completion answers with the activation id', async () => {
+    expect((await onEvent(event('Create'))).PhysicalResourceId).toBe(`cdk-cloudhsm:activation:${CLUSTER_ID}:since:${NOW / 1000}`);
+    expect((await onEvent(event('Update'))).PhysicalResourceId).toBe(`cdk-cloudhsm:activation:${CLUSTER_ID}:since:${NOW / 1000}`);
+    clusterIs('ACTIVE');
+    expect((await pollAfter(HOST_ONLINE_BOUND_MS * 2)).PhysicalResourceId).toBe(`cdk-cloudhsm:activation:${CLUSTER_ID}`);
+  });
+
+  test('not online before the bound: keeps waiting, sends nothing', async () => {
+    hostIs('ConnectionLost');
+    expect(await pollAfter(HOST_ONLINE_BOUND_MS - 1_000)).toEqual({ IsComplete: false });
+    expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(0);
+  });
+
+  test('not online at the bound: fails naming the resource, the instance, its PingStatus and the causes', async () => {
+    hostIs('ConnectionLost');
+    const err = await pollAfter(HOST_ONLINE_BOUND_MS).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expectHostOfflineMessage((err as Error).message, WHO, INSTANCE_ID, 'its last SSM PingStatus is ConnectionLost');
+    expect((err as Error).message).toContain(`activation of cluster ${CLUSTER_ID}`);
+    expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(0);
+  });
+
+  test('a host SSM never heard of is named so', async () => {
+    ssmMock.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [] });
+    const err = await pollAfter(HOST_ONLINE_BOUND_MS + 10_000).catch((e: Error) => e);
+    expectHostOfflineMessage((err as Error).message, WHO, INSTANCE_ID, 'it never registered with SSM');
+  });
+
+  test('Online just before the bound (or after it): the command is sent', async () => {
+    hostIs('Online');
+    expect(await pollAfter(HOST_ONLINE_BOUND_MS - 1_000)).toEqual({ IsComplete: false });
+    expect(await pollAfter(HOST_ONLINE_BOUND_MS + 60_000)).toEqual({ IsComplete: false });
+    expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(2);
+  });
+
+  test('the bound is per request, not per poll: polls of one onEvent fail at its bound; a later onEvent has its own', async () => {
+    hostIs('Pending');
+    const { PhysicalResourceId: first } = await onEvent(event('Create'));
+    const poll = (id?: string) => isComplete({ ...event('Create'), PhysicalResourceId: id });
+    for (let at = 10_000; at < HOST_ONLINE_BOUND_MS; at += 60_000) {
+      jest.setSystemTime(NOW + at);
+      expect(await poll(first)).toEqual({ IsComplete: false });
+    }
+    // A duplicated delivery five minutes in: its own waiter starts then; the first still ends at its bound.
+    jest.setSystemTime(NOW + 5 * 60_000);
+    const { PhysicalResourceId: second } = await onEvent(event('Create'));
+    jest.setSystemTime(NOW + HOST_ONLINE_BOUND_MS);
+    await expect(poll(first)).rejects.toThrow(/is not online in SSM after 15 minutes/);
+    expect(await poll(second)).toEqual({ IsComplete: false });
+    jest.setSystemTime(NOW + 5 * 60_000 + HOST_ONLINE_BOUND_MS);
+    await expect(poll(second)).rejects.toThrow(/is not online in SSM after 15 minutes/);
   });
 });

@@ -34,3 +34,16 @@ export function serviceError(name: string, message: string): Error {
 
 /** A PEM certificate around a body (tests only compare them, nothing parses them). */
 export const pem = (body: string) => `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----`;
+
+/**
+ * The parts every "admin host not online" failure must have (lambda/host-wait.ts): the resource,
+ * the instance, its status, and each likely cause with the admin host property that fixes it.
+ */
+export function expectHostOfflineMessage(message: string, who: string, instanceId: string, status: string): void {
+  expect(message.startsWith(`${who}: `)).toBe(true);
+  expect(message).toContain(`the admin host ${instanceId} is not online in SSM after 15 minutes (${status})`);
+  for (const part of ['no NAT gateway', 'ssm, ssmmessages, ec2messages', 'createVpcEndpoints', 'existingVpcEndpoints',
+    'outbound HTTPS (TCP 443)', 'AmazonSSMManagedInstanceCore']) {
+    expect(message).toContain(part);
+  }
+}

@@ -12,9 +12,10 @@ import {
   DescribeInstanceInformationCommand, GetCommandInvocationCommand, ListCommandsCommand, SendCommandCommand, SSMClient,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { resourceEvent, useHandlerEnv } from './fixtures';
+import { expectHostOfflineMessage, resourceEvent, useHandlerEnv } from './fixtures';
 import { resetKmsClient, resetSecretsManagerClient, resetSsmClient, setClientFactory } from '../../lambda/aws';
 import { COMMAND_WAIT_PAUSE_MS, QUICK_COMMAND_MS } from '../../lambda/host-command';
+import { HOST_ONLINE_BOUND_MS } from '../../lambda/host-wait';
 import { isComplete, onEvent } from '../../lambda/index';
 import { CONNECTION_ERROR_ADVICE } from '../../lambda/key-store-errors';
 import { ResourceEvent } from '../../lambda/types';
@@ -103,7 +104,7 @@ describe('onEvent', () => {
   test('create starts nothing and returns the pending id', async () => {
     noStore();
     const out = await onEvent(event('Create'));
-    expect(out.PhysicalResourceId).toBe(`cdk-cloudhsm:key-store:${CLUSTER_ID}`);
+    expect(out.PhysicalResourceId).toMatch(new RegExp(`^cdk-cloudhsm:key-store:${CLUSTER_ID}:since:\\d+$`));
     expect(ssmMock.calls()).toHaveLength(0);
     expect(kmsCalls(CreateCustomKeyStoreCommand)).toHaveLength(0);
   });
@@ -437,5 +438,57 @@ describe('delete', () => {
     storeIs('DISCONNECTED');
     kmsMock.on(DeleteCustomKeyStoreCommand).rejects(new Error('KMSInternalException'));
     expect(await failed(isComplete(event('Delete')))).toBe(`${WHO}: DeleteCustomKeyStore ${STORE_ID} failed: KMSInternalException`);
+  });
+});
+
+describe('the wait for the admin host is bounded', () => {
+  const NOW = Date.UTC(2026, 10, 27, 12, 0, 0);
+  const PENDING = `cdk-cloudhsm:key-store:${CLUSTER_ID}:since:${NOW / 1000}`;
+  beforeEach(() => {
+    jest.useFakeTimers({ now: NOW, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    noStore();
+    clusterIs('ACTIVE');
+    commandsAre();
+  });
+  afterEach(() => jest.useRealTimers());
+  const pollAt = (afterMs: number, e: ResourceEvent = event('Create', PROPS, { PhysicalResourceId: PENDING })) => {
+    jest.setSystemTime(NOW + afterMs);
+    return isComplete(e);
+  };
+
+  test('onEvent\'s pending id carries when the request began (create, and an update to another cluster)', async () => {
+    expect((await onEvent(event('Create'))).PhysicalResourceId).toBe(PENDING);
+    const moved = event('Update', { ...PROPS, CustomKeyStoreName: 'new-keys' }, { OldResourceProperties: { ...PROPS, ClusterId: OTHER_CLUSTER } });
+    expect((await onEvent(moved)).PhysicalResourceId).toBe(PENDING);
+  });
+
+  test('not online before the bound: keeps waiting; at the bound: fails naming kmsuser, the instance, its PingStatus and the causes', async () => {
+    hostIs('Inactive');
+    expect(await pollAt(HOST_ONLINE_BOUND_MS - 1_000)).toEqual({ IsComplete: false });
+    const message = await failed(pollAt(HOST_ONLINE_BOUND_MS));
+    expectHostOfflineMessage(message, WHO, INSTANCE_ID, 'its last SSM PingStatus is Inactive');
+    expect(message).toContain(`kmsuser on cluster ${CLUSTER_ID}`);
+    expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(0);
+    expect(kmsCalls(CreateCustomKeyStoreCommand)).toHaveLength(0);
+  });
+
+  test('Online just before the bound: create-kmsuser.sh is sent', async () => {
+    hostIs('Online');
+    expect(await pollAt(HOST_ONLINE_BOUND_MS - 1_000)).toEqual({ IsComplete: false });
+    expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(1);
+  });
+
+  test('a replacement on another cluster is still recognised by its pending id with the start', async () => {
+    hostIs('ConnectionLost');
+    const replacing = event('Update', PROPS, { PhysicalResourceId: PENDING, OldResourceProperties: { ...PROPS, ClusterId: OTHER_CLUSTER } });
+    expect(await pollAt(60_000, replacing)).toEqual({ IsComplete: false });
+    expect(await failed(pollAt(HOST_ONLINE_BOUND_MS, replacing))).toContain(`the admin host ${INSTANCE_ID} is not online in SSM`);
+  });
+
+  test('a create that failed at the bound is deleted by name', async () => {
+    storeIs('DISCONNECTED');
+    expect((await pollAt(HOST_ONLINE_BOUND_MS, event('Delete', PROPS, { PhysicalResourceId: PENDING }))).IsComplete).toBe(true);
+    expect(kmsCalls(DescribeCustomKeyStoresCommand)[0].args[0].input).toEqual({ CustomKeyStoreName: NAME });
+    expect(kmsCalls(DeleteCustomKeyStoreCommand)).toHaveLength(1);
   });
 });

@@ -35,6 +35,11 @@ export interface LaunchOptions {
 /** The instances of every region, by id. */
 export class ManagedInstances {
   private readonly byKey = new Map<string, InstanceRecord>();
+  /**
+   * A fault for tests: every instance is in a subnet with no route to SSM (no NAT gateway, no VPC
+   * endpoints), so its agent never registers. Cleared with the instances.
+   */
+  public noRouteToSsm = false;
 
   constructor(private readonly clock: VirtualClock) {}
 
@@ -52,7 +57,7 @@ export class ManagedInstances {
 
   /** Registered with SSM: booted and not terminated. */
   public isRegistered(i: InstanceRecord): boolean {
-    return i.terminatedMs === undefined && this.clock.now() >= i.onlineAtMs;
+    return !this.noRouteToSsm && i.terminatedMs === undefined && this.clock.now() >= i.onlineAtMs;
   }
 
   public pingStatus(i: InstanceRecord): PingStatus {
@@ -61,5 +66,6 @@ export class ManagedInstances {
 
   public clear(): void {
     this.byKey.clear();
+    this.noRouteToSsm = false;
   }
 }
