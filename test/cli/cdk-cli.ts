@@ -1,6 +1,6 @@
 // Runs the real CDK CLI (the `aws-cdk` package, pinned in devDependencies) on an example app the
 // way a user does, with no AWS credentials anywhere it could find them.
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -40,18 +40,46 @@ export function credentialFreeEnv(extraPath: string[] = []): NodeJS.ProcessEnv {
   };
 }
 
-/** `cdk synth` in `cwd` (its cdk.json and cdk.context.json apply) into a new temporary output folder. */
-export function cdkSynth(cli: keyof typeof CLIS, cwd: string,
-  options: { app?: string; extraPath?: string[]; env?: NodeJS.ProcessEnv } = {}): SynthResult {
+/** Another app command than cdk.json's, PATH entries in front, extra environment variables. */
+export interface SynthOptions { readonly app?: string; readonly extraPath?: string[]; readonly env?: NodeJS.ProcessEnv }
+
+/** The CLI's arguments and credential-free environment for a synth into a new temporary output folder. */
+function synthInvocation(cli: keyof typeof CLIS, options: SynthOptions) {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `cdk-cloudhsm-cli-${cli}-`));
   const args = [CLIS[cli], 'synth', '--quiet', '--output', outdir, ...(options.app ? ['--app', options.app] : [])];
   const env = { ...credentialFreeEnv(options.extraPath), ...options.env };
+  return { outdir, args, env };
+}
+
+/** `cdk synth` in `cwd` (its cdk.json and cdk.context.json apply) into a new temporary output folder. */
+export function cdkSynth(cli: keyof typeof CLIS, cwd: string, options: SynthOptions = {}): SynthResult {
+  const { outdir, args, env } = synthInvocation(cli, options);
   try {
     const r = spawnSync(process.execPath, args, { cwd, env, encoding: 'utf8', timeout: 600_000 });
     return { status: r.status, output: `${r.stdout}${r.stderr}${r.error ? String(r.error) : ''}`, outdir };
   } finally {
     fs.rmSync(env.HOME!, { recursive: true, force: true });
   }
+}
+
+/**
+ * `cdkSynth` without blocking: several apps can synthesize side by side (each spends most of its
+ * time in its own jsii runtime or compiler process).
+ */
+export function cdkSynthAsync(cli: keyof typeof CLIS, cwd: string, options: SynthOptions = {}): Promise<SynthResult> {
+  const { outdir, args, env } = synthInvocation(cli, options);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd, env, timeout: 600_000 });
+    let output = '';
+    child.stdout.on('data', (d) => { output += d; });
+    child.stderr.on('data', (d) => { output += d; });
+    const done = (status: number | null, error?: Error) => {
+      fs.rmSync(env.HOME!, { recursive: true, force: true });
+      resolve({ status, output: `${output}${error ? String(error) : ''}`, outdir });
+    };
+    child.on('error', (e) => done(null, e));
+    child.on('close', (code) => done(code));
+  });
 }
 
 /** The stacks of a cloud assembly's manifest with their templates. */

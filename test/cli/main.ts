@@ -4,7 +4,7 @@
 // after the wheel, the jar and the Go module exist.
 import * as fs from 'fs';
 import * as path from 'path';
-import { assemblyStacks, cdkSynth, resourceTypes, root, subnetAzs } from './cdk-cli';
+import { assemblyStacks, cdkSynthAsync, resourceTypes, root, SynthResult, subnetAzs } from './cdk-cli';
 import { TestCase, writeJUnit } from '../parity/junit';
 
 /** What the one stack of an example app must declare. */
@@ -70,7 +70,7 @@ const languages: Record<string, { apps: ExampleApp[]; extraPath?: string[]; env?
 };
 
 /** What is wrong with the CLI's run and its cloud assembly; nothing when the app is as expected. */
-function problemsOf(r: ReturnType<typeof cdkSynth>, expected: Expected): string[] {
+function problemsOf(r: SynthResult, expected: Expected): string[] {
   const problems: string[] = [];
   if (r.status !== 0) problems.push(`the CLI exited with ${r.status}`);
   if (/credentials/i.test(r.output)) problems.push('the CLI asked for credentials');
@@ -91,11 +91,11 @@ const lang = process.argv[2];
 const setup = languages[lang];
 if (!setup) throw new Error(`usage: test/cli/main.ts ${Object.keys(languages).join('|')}`);
 
-const cases: TestCase[] = [];
-for (const example of setup.apps) {
+/** One example app through the CLI: its test case, and what to print. */
+async function synthExample(example: ExampleApp): Promise<{ testCase: TestCase; report: string }> {
   const name = `examples/${example.dir}${example.app ? ` (${example.app})` : ''}: cdk synth with the aws-cdk CLI 2.x and no credentials`;
   const started = Date.now();
-  const r = cdkSynth('v2', path.join(root, 'examples', example.dir), { app: example.app, extraPath: setup.extraPath, env: setup.env });
+  const r = await cdkSynthAsync('v2', path.join(root, 'examples', example.dir), { app: example.app, extraPath: setup.extraPath, env: setup.env });
   let problems: string[];
   try {
     problems = problemsOf(r, example.expected);
@@ -105,9 +105,22 @@ for (const example of setup.apps) {
     fs.rmSync(r.outdir, { recursive: true, force: true });
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  cases.push({ name, failure: problems.length ? `${problems.join('; ')}\n${r.output.slice(-4000)}` : undefined });
-  console.log(`${problems.length ? 'FAIL' : 'ok'} ${name} (${seconds}s)${problems.map((p) => `\n  ${p}`).join('')}`);
-  if (problems.length) console.log(r.output.slice(-4000));
+  const report = `${problems.length ? 'FAIL' : 'ok'} ${name} (${seconds}s)${problems.map((p) => `\n  ${p}`).join('')}`
+    + (problems.length ? `\n${r.output.slice(-4000)}` : '');
+  return { testCase: { name, failure: problems.length ? `${problems.join('; ')}\n${r.output.slice(-4000)}` : undefined }, report };
 }
-writeJUnit(path.join(root, 'test-reports', 'junit', `cli-${lang}.xml`), `cdk-cli-${lang}`, cases);
-if (cases.some((c) => c.failure !== undefined)) process.exitCode = 1;
+
+async function main() {
+  // The apps of a language synthesize side by side (test-reports keeps their order): each waits
+  // mostly on its own jsii runtime, Maven or Go compiler process.
+  const results = await Promise.all(setup.apps.map(synthExample));
+  for (const r of results) console.log(r.report);
+  const cases = results.map((r) => r.testCase);
+  writeJUnit(path.join(root, 'test-reports', 'junit', `cli-${lang}.xml`), `cdk-cli-${lang}`, cases);
+  if (cases.some((c) => c.failure !== undefined)) process.exitCode = 1;
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
