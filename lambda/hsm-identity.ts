@@ -3,7 +3,9 @@
 // the HSM's address: given by the user, or derived from the subnet CIDR and the resource's slot
 // (src/private/hsm-address.ts). The pending physical id records it, with the HSMs that were in the
 // cluster before, so that every poll and a rollback's Delete find the HSM, and only it:
-// `cdk-cloudhsm:pending-hsm:<clusterId>:<hsmId>,<hsmId>:<address>`. A resource without an address
+// `cdk-cloudhsm:pending-hsm:<clusterId>:<eniId>,<eniId>:<address>`. The HSMs before are named by their
+// ENI ids, which survive the service replacing an HSM (hsm-eni.ts); ids written by earlier versions
+// name HSM ids, and both are understood. A resource without an address
 // (subnet CIDR unknown) recognises "the HSM that was not there before", which holds only while the
 // cluster's HSMs are created one after another (the construct orders them so).
 
@@ -15,6 +17,7 @@ const PENDING_PREFIX = 'cdk-cloudhsm:pending-hsm:';
 
 export interface PendingHsm {
   readonly clusterId: string;
+  /** The HSMs in the cluster before: ENI ids (HSM ids in ids of earlier versions). */
   readonly before: ReadonlySet<string>;
   /** The address of the HSM this resource creates, when it has one. */
   readonly address?: string;
@@ -28,6 +31,7 @@ export interface HsmPlacement {
   readonly slot?: number;
 }
 
+/** @param hsmsBefore the ENI ids of the HSMs in the cluster before this resource's */
 export function pendingId(clusterId: string, hsmsBefore: readonly string[], address?: string): string {
   return `${PENDING_PREFIX}${clusterId}:${[...hsmsBefore].sort().join(',')}${address ? `:${address}` : ''}`;
 }
@@ -62,7 +66,7 @@ export async function beginPending(cluster: Cluster, placement: HsmPlacement): P
   const hsms = cluster.Hsms ?? [];
   const own = ownAddresses(placement);
   const inFlight = hsms.find((h) => h.State === 'CREATE_IN_PROGRESS' && own.includes(h.EniIp ?? ''));
-  const before = new Set(hsms.filter((h) => h !== inFlight).map((h) => h.HsmId ?? ''));
+  const before = new Set(hsms.filter((h) => h !== inFlight).map((h) => h.EniId ?? h.HsmId ?? ''));
   if (placement.ipAddress) return { clusterId, before, address: placement.ipAddress };
   if (own.length === 0) return { clusterId, before };
   if (inFlight) return { clusterId, before, address: inFlight.EniIp };
@@ -85,7 +89,7 @@ function ownAddresses(placement: HsmPlacement): string[] {
 export function findOurs(cluster: Cluster, pending: PendingHsm, placement: HsmPlacement): Hsm | undefined {
   const address = pending.address ?? placement.ipAddress;
   return (cluster.Hsms ?? [])
-    .filter((h) => !pending.before.has(h.HsmId ?? ''))
+    .filter((h) => !pending.before.has(h.EniId ?? '') && !pending.before.has(h.HsmId ?? ''))
     .filter((h) => !address || h.EniIp === address)
     .filter((h) => !placement.availabilityZone || h.AvailabilityZone === placement.availabilityZone)
     .sort((a, b) => (a.HsmId ?? '').localeCompare(b.HsmId ?? ''))[0];

@@ -1,13 +1,15 @@
 import { Cluster, CreateHsmCommand, DeleteHsmCommand, Hsm } from '@aws-sdk/client-cloudhsm-v2';
 import { cloudHsm, isInvalidRequest, isNotFound, messageOf } from './aws';
 import { describeCluster, STABLE_STATES, TRANSITIONAL_STATES } from './cluster-state';
+import { clearRecord, DEFAULT_DEGRADED_RETRIES, degradedSoFar, recordDegraded, recordKey } from './hsm-degraded';
+import { HsmRef, hsmPhysicalId, locateHsm, parseHsmPhysicalId, replacementOf } from './hsm-eni';
 import { beginPending, findOurs, parsePendingId, PendingHsm, pendingId } from './hsm-identity';
 export { parsePendingId, pendingId } from './hsm-identity';
 import { log } from './log';
 import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
 import { P } from '../src/private/property-names';
 import {
-  ACTIVATION_RULE_ADVICE, checkAvailabilityZone, checkClusterId, checkIpv4, HSM_ID_PATTERN, NOT_ACTIVATED_PATTERN,
+  ACTIVATION_RULE_ADVICE, checkAvailabilityZone, checkClusterId, checkIpv4, HSM_ID_PATTERN, MAX_DEGRADED_RETRIES, NOT_ACTIVATED_PATTERN,
 } from '../src/private/rules';
 
 /** The `Custom::CloudHsmHsm` properties. */
@@ -19,6 +21,8 @@ export interface HsmProperties {
   readonly subnetCidr?: string;
   /** The HSM's place among its cluster's HSMs in the stack (0, 1, ...). */
   readonly slot?: number;
+  /** How often an HSM that goes DEGRADED on create is deleted and created again before the create fails. */
+  readonly degradedRetries?: number;
 }
 
 export function parseHsmProperties(raw: Record<string, any>): HsmProperties {
@@ -28,9 +32,13 @@ export function parseHsmProperties(raw: Record<string, any>): HsmProperties {
     ipAddress: raw.IpAddress || undefined,
     subnetCidr: raw.SubnetCidr || undefined,
     slot: raw.Slot === undefined || raw.Slot === '' ? undefined : Number(raw.Slot),
+    degradedRetries: raw.DegradedRetries === undefined || raw.DegradedRetries === '' ? undefined : Number(raw.DegradedRetries),
   };
+  const retries = props.degradedRetries;
   const errors = [
     props.slot === undefined || Number.isInteger(props.slot) ? undefined : `Slot: ${JSON.stringify(raw.Slot)} is not a whole number`,
+    retries === undefined || (Number.isInteger(retries) && retries >= 0 && retries <= MAX_DEGRADED_RETRIES) ? undefined
+      : `${P.degradedRetries}: ${JSON.stringify(raw.DegradedRetries)} is not a whole number from 0 to ${MAX_DEGRADED_RETRIES}`,
     checkClusterId(P.cluster, props.clusterId),
     props.availabilityZone === undefined ? undefined : checkAvailabilityZone(P.availabilityZone, props.availabilityZone),
     props.ipAddress === undefined ? undefined : checkIpv4(P.ipAddress, props.ipAddress),
@@ -100,7 +108,7 @@ export function leastUsedZone(cluster: Cluster): string | undefined {
  * HsmType and EniIpV6 (DUALSTACK clusters) are in the current API model's Hsm but not in every SDK's;
  * the SDK passes a cluster's Hsms through as the service sent them, so they are read from there.
  */
-function attributes(hsm: Hsm, cluster: Cluster): Record<string, string> {
+function attributes(hsm: Hsm, cluster: Cluster, degradedHsmIds: readonly string[] = []): Record<string, string> {
   const extra = hsm as Hsm & { EniIpV6?: string; HsmType?: string };
   return {
     HsmId: hsm.HsmId ?? '',
@@ -111,6 +119,8 @@ function attributes(hsm: Hsm, cluster: Cluster): Record<string, string> {
     AvailabilityZone: hsm.AvailabilityZone ?? '',
     SubnetId: hsm.SubnetId ?? '',
     ClusterCsr: cluster.Certificates?.ClusterCsr ?? '',
+    // The HSMs of the create that went DEGRADED and were replaced (hsm-degraded.ts); empty on updates.
+    DegradedHsmIds: degradedHsmIds.join(' '),
   };
 }
 
@@ -165,22 +175,63 @@ async function createStep(event: ResourceEvent, pending: PendingHsm, props: HsmP
     return NOT_COMPLETE;
   }
 
+  const key = recordKey(event);
   switch (ours.State) {
     case 'CREATE_IN_PROGRESS':
       return NOT_COMPLETE;
-    case 'ACTIVE':
+    case 'ACTIVE': {
       // The CSR of an uninitialized cluster appears with its first HSM; users need it to initialize.
       if (state === 'UNINITIALIZED' && !cluster.Certificates?.ClusterCsr) return NOT_COMPLETE;
-      log(event, 'HSM active', { clusterId: pending.clusterId, hsmId: ours.HsmId, availabilityZone: ours.AvailabilityZone });
-      return { IsComplete: true, PhysicalResourceId: ours.HsmId, Data: attributes(ours, cluster) };
+      const degraded = degradedSoFar(cluster, key);
+      await clearRecord(cluster, key);
+      log(event, 'HSM active', {
+        clusterId: pending.clusterId, hsmId: ours.HsmId, eniId: ours.EniId, availabilityZone: ours.AvailabilityZone,
+        ...(degraded.length > 0 ? { replacedDegradedHsms: degraded } : {}),
+      });
+      return { IsComplete: true, PhysicalResourceId: hsmPhysicalId(pending.clusterId, ours), Data: attributes(ours, cluster, degraded) };
+    }
     case 'DEGRADED':
-      // A failed create leaves nothing behind: the degraded HSM is deleted before the error is reported.
-      await deleteHsm(event, pending.clusterId, ours.HsmId!);
-      throw new Error(`${label(event, ours.HsmId)} in ${ours.AvailabilityZone} of cluster ${pending.clusterId} is DEGRADED `
-        + `(${ours.StateMessage ?? 'no state message'}); it was deleted`);
+      return healDegraded(event, cluster, ours, props, key);
+    case 'DELETE_IN_PROGRESS':
+      // A DEGRADED HSM of this create on its way out: once it is gone, its replacement is created.
+      if (degradedSoFar(cluster, key).includes(ours.HsmId ?? '')) return NOT_COMPLETE;
+      throw new Error(`${label(event, ours.HsmId)} is ${ours.State} while being created: ${ours.StateMessage ?? ''}`);
     default:
       throw new Error(`${label(event, ours.HsmId)} is ${ours.State} while being created: ${ours.StateMessage ?? ''}`);
   }
+}
+
+/**
+ * An HSM of this create went DEGRADED: it is deleted (a failed create leaves nothing behind) and,
+ * while the resource's retries last, created again by a later poll, at the same address; otherwise
+ * the create fails with the service's StateMessage.
+ */
+async function healDegraded(event: ResourceEvent, cluster: Cluster, hsm: Hsm, props: HsmProperties, key: string)
+  : Promise<IsCompleteResponse> {
+  const clusterId = cluster.ClusterId ?? props.clusterId;
+  const retries = props.degradedRetries ?? DEFAULT_DEGRADED_RETRIES;
+  let degraded: string[];
+  try {
+    degraded = await recordDegraded(cluster, key, hsm.HsmId ?? '');
+  } catch (err) {
+    // Without a record (the cluster has 50 tags, or tagging is refused) retries cannot be counted: none.
+    log(event, 'cannot record the DEGRADED HSM on the cluster; not retrying', { clusterId, hsmId: hsm.HsmId, error: messageOf(err) });
+    degraded = [...degradedSoFar(cluster, key), hsm.HsmId ?? '', ...Array(retries).fill('')];
+  }
+  await deleteHsm(event, clusterId, hsm.HsmId!);
+  const message = hsm.StateMessage ?? 'no state message';
+  if (degraded.length <= retries) {
+    log(event, 'HSM DEGRADED while being created; deleted, to be created again', {
+      clusterId, hsmId: hsm.HsmId, eniId: hsm.EniId, stateMessage: message, attempt: degraded.length, retries,
+    });
+    return NOT_COMPLETE;
+  }
+  await clearRecord({ ...cluster, TagList: [...(cluster.TagList ?? []), { Key: key, Value: degraded.join(' ') }] }, key).catch(() => undefined);
+  const ids = degraded.filter((id) => id.length > 0);
+  const before = ids.length > 1 ? `; ${ids.length} HSMs of this create went DEGRADED (${ids.join(', ')}), `
+    + `${ids.length - 1} of them replaced (${P.degradedRetries}: ${retries})` : '';
+  throw new Error(`${label(event, hsm.HsmId)} in ${hsm.AvailabilityZone} of cluster ${clusterId} is DEGRADED `
+    + `(${message}); it was deleted${before}`);
 }
 
 /** Whether this resource's HSM exists now (another waiter execution made it since the last look). */
@@ -207,12 +258,17 @@ async function deleteStep(event: ResourceEvent): Promise<boolean> {
   const physicalId = event.PhysicalResourceId ?? '';
   const props = parseLoosely(event.ResourceProperties);
   const pending = parsePendingId(physicalId);
-  const clusterId = pending?.clusterId ?? props.clusterId;
-  if (!pending && !HSM_ID_PATTERN.test(physicalId)) return true; // a create that failed before it began
+  const ref = pending ? undefined : parseHsmPhysicalId(physicalId);
+  const clusterId = pending?.clusterId ?? ref?.clusterId ?? props.clusterId;
+  if (!pending && !ref) return true; // a create that failed before it began
   const cluster = await describeCluster(clusterId);
   if (!cluster || cluster.State === 'DELETED') return true;
-  const hsm = pending ? findOurs(cluster, pending, props) : cluster.Hsms?.find((h) => h.HsmId === physicalId);
-  if (!hsm) return true;
+  // After the service replaced it, the resource's HSM is the one on its ENI (hsm-eni.ts).
+  const hsm = pending ? findOurs(cluster, pending, props) : locateHsm(cluster, ref!, props);
+  if (!hsm) {
+    if (ref && !ref.eniId) log(event, 'HSM not found by id nor address; nothing to delete', { clusterId, hsmId: ref.createdHsmId });
+    return true;
+  }
   if (hsm.State === 'DELETE_IN_PROGRESS' || hsm.State === 'CREATE_IN_PROGRESS') return false;
   if (TRANSITIONAL_STATES.has(cluster.State ?? '')) return false;
   try {
@@ -227,7 +283,14 @@ async function deleteStep(event: ResourceEvent): Promise<boolean> {
 
 /** Delete must work even with properties that no longer validate (it only needs the cluster id). */
 function parseLoosely(raw: Record<string, any>): HsmProperties {
-  return { clusterId: String(raw.ClusterId ?? ''), availabilityZone: raw.AvailabilityZone || undefined, ipAddress: raw.IpAddress || undefined };
+  const slot = raw.Slot === undefined || raw.Slot === '' ? undefined : Number(raw.Slot);
+  return {
+    clusterId: String(raw.ClusterId ?? ''),
+    availabilityZone: raw.AvailabilityZone || undefined,
+    ipAddress: raw.IpAddress || undefined,
+    subnetCidr: raw.SubnetCidr || undefined,
+    slot: Number.isInteger(slot) ? slot : undefined,
+  };
 }
 
 /** Placement and cluster are fixed at creation: changing one means a new HSM (CloudFormation deletes the old one). */
@@ -237,13 +300,29 @@ function needsNewHsm(oldProps: HsmProperties, props: HsmProperties): boolean {
     || oldProps.ipAddress !== props.ipAddress;
 }
 
-async function current(event: ResourceEvent, props: HsmProperties): Promise<IsCompleteResponse> {
-  const hsmId = event.PhysicalResourceId ?? '';
+/**
+ * An update that keeps the HSM: its attributes as they are now. The HSM is the one on the resource's
+ * ENI, which may be a replacement the service made (new HSM id, same ENI): the attributes then give
+ * the new id, and the log records the replacement. A replacement still being made is waited for.
+ */
+async function current(event: ResourceEvent, ref: HsmRef, props: HsmProperties): Promise<IsCompleteResponse> {
   const cluster = await requireCluster(event, props.clusterId);
-  const hsm = cluster.Hsms?.find((h) => h.HsmId === hsmId);
-  if (!hsm) throw new Error(`${label(event, hsmId)} no longer exists in cluster ${props.clusterId} (deleted outside this stack?)`);
-  if (hsm.State !== 'ACTIVE') return NOT_COMPLETE;
+  const hsm = locateHsm(cluster, ref, props);
+  const where = ref.eniId ? ` on ${ref.eniId}` : '';
+  if (!hsm) throw new Error(`${label(event, ref.createdHsmId)}${where} no longer exists in cluster ${props.clusterId} (deleted outside this stack?)`);
+  if (hsm.State !== 'ACTIVE') {
+    log(event, 'waiting for the HSM to be ACTIVE', { clusterId: props.clusterId, hsmId: hsm.HsmId, eniId: hsm.EniId, state: hsm.State });
+    return NOT_COMPLETE;
+  }
+  const replaced = replacementOf(ref, hsm);
+  if (replaced) log(event, 'the service replaced the HSM (same ENI, new HSM id)', { clusterId: props.clusterId, ...replaced });
   return { IsComplete: true, Data: attributes(hsm, cluster) };
+}
+
+function currentOrUnknown(event: ResourceEvent, props: HsmProperties): Promise<IsCompleteResponse> {
+  const ref = parseHsmPhysicalId(event.PhysicalResourceId);
+  if (!ref) throw new Error(`${label(event)}: physical id ${JSON.stringify(event.PhysicalResourceId)} names no HSM`);
+  return current(event, ref, props);
 }
 
 export const hsmHandler: ResourceHandler = {
@@ -269,6 +348,6 @@ export const hsmHandler: ResourceHandler = {
     if (event.RequestType === 'Delete') return { IsComplete: await deleteStep(event) };
     const props = parseHsmProperties(event.ResourceProperties);
     const pending = parsePendingId(event.PhysicalResourceId);
-    return pending ? createStep(event, pending, props) : current(event, props);
+    return pending ? createStep(event, pending, props) : currentOrUnknown(event, props);
   },
 };

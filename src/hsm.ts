@@ -7,7 +7,7 @@ import { SLOT_STRIDE, slotAddresses } from './private/hsm-address';
 import { hsmChainOf } from './private/hsm-chain';
 import { P } from './private/property-names';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './private/provider';
-import { checkAvailabilityZone, checkHsmCount, checkIpInCidr, checkIpv4 } from './private/rules';
+import { checkAvailabilityZone, checkHsmCount, checkIpInCidr, checkIpv4, MAX_DEGRADED_RETRIES } from './private/rules';
 
 // IHsmCluster lives here, beside Hsm, not in cluster.ts: its addHsm returns an Hsm and an Hsm names
 // its cluster, so one module holds both and src/ has no import cycle (cluster.ts imports this one).
@@ -117,6 +117,18 @@ export interface HsmOptions {
    * @default RemovalPolicy.DESTROY
    */
   readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * How often an HSM that goes DEGRADED while it is being created is deleted and created again (at
+   * the same address) before the deployment fails with the service's state message. Each retry is
+   * another HSM creation (10 to 20 minutes) within the deployment's time limit. The HSM ids that were
+   * replaced are in the handler's log and in the resource's `DegradedHsmIds` attribute. The count is
+   * kept in a tag of the cluster under `cdk-cloudhsm:` while the create runs; on a cluster that
+   * already has 50 tags no retry is made.
+   *
+   * @default 1
+   */
+  readonly degradedRetries?: number;
 }
 
 /** Properties of an `Hsm`. */
@@ -140,7 +152,13 @@ export interface HsmProps extends HsmOptions {
  */
 export class Hsm extends Resource {
   /**
-   * The HSM id, such as `hsm-ucxmqb2bg6d`.
+   * The HSM id, such as `hsm-ucxmqb2bg6d`, as of the resource's last create or update.
+   *
+   * AWS replaces an HSM that fails or loses its network on its own: the replacement has a new HSM id
+   * on the same network interface (same address, same Availability Zone). The resource follows it
+   * (it knows its HSM by the network interface), and the next update of the resource reports the new
+   * id. So do not pin clients to HSM ids: Client SDK 5 finds the cluster's HSMs by cluster id
+   * (`configure-cli --cluster-id`), and `eniIp` stays the same across replacements.
    * @attribute
    */
   public readonly hsmId: string;
@@ -196,6 +214,11 @@ export class Hsm extends Resource {
     const placement = place(props, slot);
     const tooMany = checkHsmCount(P.cluster, slot + 1, props.cluster.node.path);
     if (tooMany) placement.errors.push(tooMany);
+    const retries = props.degradedRetries;
+    if (retries !== undefined && !Token.isUnresolved(retries)
+      && (!Number.isInteger(retries) || retries < 0 || retries > MAX_DEGRADED_RETRIES)) {
+      placement.errors.push(`${P.degradedRetries}: ${retries} is not a whole number from 0 to ${MAX_DEGRADED_RETRIES}`);
+    }
 
     const provider = CloudHsmProvider.of(this);
     provider.enableHsms(chain.createdByProvider ? undefined : props.cluster.clusterArn);
@@ -212,6 +235,8 @@ export class Hsm extends Resource {
         // Without an address, the handler derives this HSM's own from the subnet's CIDR and the slot.
         SubnetCidr: props.ipAddress === undefined ? placement.subnetCidr : undefined,
         Slot: props.ipAddress === undefined && placement.subnetCidr !== undefined ? String(slot) : undefined,
+        // Only when given: the handler's default applies otherwise, and templates of earlier versions stay as they were.
+        DegradedRetries: props.degradedRetries === undefined ? undefined : String(props.degradedRetries),
       },
     });
     // Order among the cluster's HSMs: see HsmChain (the first alone, then the others together once activated).
@@ -219,7 +244,8 @@ export class Hsm extends Resource {
       ipAddress: props.ipAddress, subnetCidr: placement.subnetCidr, slot, availabilityZone: placement.availabilityZone,
     });
 
-    this.hsmId = this.resource.ref;
+    // Not the physical id: that names the HSM's network interface, which outlives the HSM id (see the handler's hsm-eni.ts).
+    this.hsmId = this.resource.getAttString('HsmId');
     this.eniId = this.resource.getAttString('EniId');
     this.eniIp = this.resource.getAttString('EniIp');
     this.eniIpV6 = this.resource.getAttString('EniIpV6');

@@ -30,6 +30,7 @@ export const P = {
   availabilityZone: propertyName('availabilityZone', 'AvailabilityZone'),
   subnet: propertyName('subnet'),
   ipAddress: propertyName('ipAddress', 'IpAddress'),
+  degradedRetries: propertyName('degradedRetries', 'DegradedRetries'),
   // BackupCopy
   backupId: propertyName('backupId', 'BackupId'),
   destinationRegion: propertyName('destinationRegion', 'DestinationRegion'),

@@ -22,6 +22,9 @@ export const HSM_TYPE_PATTERN = /^(p|)hsm[0-9][a-z.]*\.[a-zA-Z]+$/;
 /** SourceBackupId takes a backup id or, for a backup in another account, its ARN. */
 export const SOURCE_BACKUP_PATTERN = /^(arn:aws(-(us-gov))?:cloudhsm:([a-z]{2}(-(gov|isob|iso))?-(east|west|north|south|central){1,2}-[0-9]{1}):[0-9]{12}:backup\/)?backup-[2-7a-zA-Z]{11,16}$/;
 
+/** At most this many retries of an HSM that goes DEGRADED on create (each is another HSM creation, 10-20 minutes). */
+export const MAX_DEGRADED_RETRIES = 5;
+
 export const MIN_SUBNETS = 1;
 export const MAX_SUBNETS = 10;
 export const MIN_RETENTION_DAYS = 7;

@@ -1,5 +1,5 @@
 import {
-  CloudHSMV2Client, CreateHsmCommand, DeleteHsmCommand, DescribeClustersCommand,
+  CloudHSMV2Client, CreateHsmCommand, DeleteHsmCommand, DescribeClustersCommand, TagResourceCommand, UntagResourceCommand,
 } from '@aws-sdk/client-cloudhsm-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { resourceEvent, useHandlerEnv } from './fixtures';
@@ -58,7 +58,7 @@ describe('create', () => {
   test('onEvent only checks the cluster and returns a pending id with the HSMs already there', async () => {
     describeReturns(cluster({ State: 'ACTIVE', Hsms: [hsm('hsm-existingone22')] }));
     const out = await onEvent(event('Create'));
-    expect(out.PhysicalResourceId).toBe(`cdk-cloudhsm:pending-hsm:${CLUSTER_ID}:hsm-existingone22`);
+    expect(out.PhysicalResourceId).toBe(`cdk-cloudhsm:pending-hsm:${CLUSTER_ID}:eni-hsm-existingone22`);
     expect(mock.commandCalls(CreateHsmCommand)).toHaveLength(0);
   });
 
@@ -138,7 +138,7 @@ describe('create', () => {
     const done = await isComplete(pending);
     expect(done).toEqual({
       IsComplete: true,
-      PhysicalResourceId: 'hsm-newone222222',
+      PhysicalResourceId: `cdk-cloudhsm:hsm:${CLUSTER_ID}:eni-hsm-newone222222:hsm-newone222222`,
       Data: {
         HsmId: 'hsm-newone222222',
         EniId: 'eni-hsm-newone222222',
@@ -148,6 +148,7 @@ describe('create', () => {
         AvailabilityZone: 'us-east-1a',
         SubnetId: 'subnet-0a',
         ClusterCsr: CSR,
+        DegradedHsmIds: '',
       },
     });
     expect(JSON.stringify(done)).not.toContain('secret-pre-co-password');
@@ -218,10 +219,13 @@ describe('create', () => {
       .rejects.toThrow(`Hsm Hsm1: CreateHsm in us-east-1a of cluster ${CLUSTER_ID} failed: IP address in use`);
   });
 
-  test('a DEGRADED HSM is deleted and the deployment fails with its state message', async () => {
+  test('with degradedRetries 0, a DEGRADED HSM is deleted and the deployment fails with its state message', async () => {
     describeReturns(cluster({ Hsms: [hsm('hsm-newone222222', { State: 'DEGRADED', StateMessage: 'HSM hardware failure' })] }));
     mock.on(DeleteHsmCommand).resolves({ HsmId: 'hsm-newone222222' });
-    await expect(isComplete(event('Create', { PhysicalResourceId: pendingId(CLUSTER_ID, []) })))
+    mock.on(TagResourceCommand).resolves({});
+    mock.on(UntagResourceCommand).resolves({});
+    const props = { ServiceToken: 'x', ClusterId: CLUSTER_ID, AvailabilityZone: 'us-east-1a', DegradedRetries: '0' };
+    await expect(isComplete(event('Create', { ResourceProperties: props, PhysicalResourceId: pendingId(CLUSTER_ID, []) })))
       .rejects.toThrow('Hsm Hsm1 (hsm-newone222222) in us-east-1a of cluster cluster-abcdefghijk is DEGRADED (HSM hardware failure); it was deleted');
     expect(mock.commandCalls(DeleteHsmCommand)[0].args[0].input).toEqual({ ClusterId: CLUSTER_ID, HsmId: 'hsm-newone222222' });
   });
@@ -243,7 +247,7 @@ describe('update', () => {
       OldResourceProperties: old,
       ResourceProperties: { ClusterId: CLUSTER_ID, AvailabilityZone: 'us-east-1b' },
     }));
-    expect(parsePendingId(out.PhysicalResourceId)).toEqual({ clusterId: CLUSTER_ID, before: new Set(['hsm-current22222']) });
+    expect(parsePendingId(out.PhysicalResourceId)).toEqual({ clusterId: CLUSTER_ID, before: new Set(['eni-hsm-current22222']) });
   });
 
   test('replacing the only HSM of a cluster that is not activated is refused (it would change the CSR)', async () => {
@@ -342,7 +346,7 @@ describe('HSMs created together: each resource identifies its HSM by its address
     const neighbour = cluster({ ClusterId: 'cluster-neighbour222', VpcId: VPC, Hsms: [hsm('hsm-neighbour2222', { EniIp: '10.0.0.254' })] });
     onDescribe(own, [own, neighbour]);
     const slot0 = await onEvent(event('Create', { ResourceProperties: placed(0) }));
-    expect(parsePendingId(slot0.PhysicalResourceId)).toEqual({ clusterId: CLUSTER_ID, before: new Set(['hsm-existingone22']), address: '10.0.0.222' });
+    expect(parsePendingId(slot0.PhysicalResourceId)).toEqual({ clusterId: CLUSTER_ID, before: new Set(['eni-hsm-existingone22']), address: '10.0.0.222' });
     const slot1 = await onEvent(event('Create', { ResourceProperties: placed(1) }));
     expect(parsePendingId(slot1.PhysicalResourceId)?.address).toBe('10.0.0.221');
     const slot2 = await onEvent(event('Create', { ResourceProperties: placed(2) }));
@@ -374,7 +378,7 @@ describe('HSMs created together: each resource identifies its HSM by its address
     ]));
     for (const [address, expected] of [['10.0.0.254', 'hsm-bbbbbbbbbbb'], ['10.0.0.253', 'hsm-aaaaaaaaaaa'], ['10.0.0.252', 'hsm-ccccccccccc']]) {
       const out = await isComplete(event('Create', { ResourceProperties: placed(0), PhysicalResourceId: pendingId(CLUSTER_ID, [], address) }));
-      expect(out).toMatchObject({ IsComplete: true, PhysicalResourceId: expected, Data: { EniIp: address } });
+      expect(out).toMatchObject({ IsComplete: true, PhysicalResourceId: `cdk-cloudhsm:hsm:${CLUSTER_ID}:eni-${expected}:${expected}`, Data: { EniIp: address } });
     }
     expect(mock.commandCalls(CreateHsmCommand)).toHaveLength(0);
   });

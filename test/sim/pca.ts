@@ -5,6 +5,7 @@
 // five minutes as the service's do, so a handler that re-issues on a slow CA gets a second certificate.
 // Certificates are PEM-shaped, not real X.509: the CloudHSM simulator checks the PEM shape only.
 
+import { certificateFor } from './csr';
 import { createHash } from 'node:crypto';
 import { serviceModel } from './models/model';
 import { validateInput } from './models/validate';
@@ -145,7 +146,7 @@ export class PrivateCaFake {
     if (earlier && !expired) return { CertificateArn: earlier.arn };
     const arn = `${caArn}/certificate/${(++this.serial).toString(16).padStart(32, '0')}`;
     this.issued.set(arn, {
-      certificate: fakePem(`cert:${arn}:${csr}`),
+      certificate: certificateFor(csr, `cert:${arn}`),
       chain: ca.chain ? `${ca.certificate}\n${ca.chain}` : ca.certificate,
       csr,
       templateArn: input.TemplateArn,

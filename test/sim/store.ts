@@ -16,6 +16,11 @@ export class Store {
   private readonly regions = new Map<string, RegionState>();
   private readonly subnets = new Map<string, SubnetInfo>();
   private seq = 0;
+  /**
+   * HSMs still to fail into DEGRADED when their creation ends, per region (a fault: see
+   * hsm-replacement.ts). Kept with the state so that `reset()` clears it.
+   */
+  public readonly hsmCreateFailures = new Map<string, Array<{ remaining: number; message: string }>>();
 
   /** The state of a region, created on first use. */
   public region(name: string): RegionState {
@@ -64,6 +69,7 @@ export class Store {
   public clear(): void {
     this.regions.clear();
     this.subnets.clear();
+    this.hsmCreateFailures.clear();
     this.seq = 0;
   }
 }

@@ -3,6 +3,7 @@
 // checks the cluster is still in the state it left it in, so a state forced by a test
 // (e.g. DEGRADED) is never overwritten by a late transition.
 
+import { csrDigest, csrDigestNamedBy } from '../csr';
 import {
   assertNotTransitional, findCluster, OperationHandler, setClusterState, SimContext,
 } from '../context';
@@ -205,6 +206,11 @@ export const initializeCluster: OperationHandler = (ctx, region, input) => {
   }
   for (const [name, value] of [['SignedCert', signedCert!], ['TrustAnchor', trustAnchor!]] as const) {
     if (!PEM_CERT.test(value)) throw invalidRequest(`${name} must be a PEM-encoded certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----)`);
+  }
+  // The cluster certificate must be signed from the cluster's CSR (see ../csr.ts); the wording is the simulator's own.
+  const signedFor = csrDigestNamedBy(signedCert!);
+  if (signedFor !== undefined && signedFor !== csrDigest(c.certificates.ClusterCsr)) {
+    throw invalidRequest(`SignedCert was not issued for the current certificate signing request of cluster '${c.id}'`);
   }
   setClusterState(c, 'INITIALIZE_IN_PROGRESS');
   ctx.clock.schedule(ctx.timings.initializeMs, `cluster ${c.id} INITIALIZED`, () => {

@@ -4,6 +4,7 @@ import {
   assertNotTransitional, findCluster, hsmMessage, makeClusterBackup, OperationHandler, pem, SimContext,
 } from '../context';
 import { invalidRequest, notFound } from '../errors';
+import { takeCreateFailure } from '../hsm-replacement';
 import { formatIpv4, parseCidr, parseIpv4, usableRange } from '../network';
 import { ClusterRecord, HsmRecord } from '../types';
 import { Validator } from '../validation';
@@ -102,8 +103,15 @@ export const createHsm: OperationHandler = (ctx, region, input) => {
     createdMs: ctx.clock.now(),
   };
   c.hsms.push(h);
+  const failure = takeCreateFailure(ctx, region);
   ctx.clock.schedule(ctx.timings.hsmCreateMs, `hsm ${h.id} ACTIVE`, () => {
     if (h.state !== 'CREATE_IN_PROGRESS' || !c.hsms.includes(h)) return;
+    if (failure !== undefined) {
+      // A fault (../hsm-replacement.ts): the creation ends DEGRADED, and the HSM stays so.
+      h.state = 'DEGRADED';
+      h.stateMessage = failure;
+      return;
+    }
     h.state = 'ACTIVE';
     h.stateMessage = hsmMessage('ACTIVE');
     issueCertificates(c, h);
