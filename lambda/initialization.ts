@@ -1,6 +1,8 @@
 import { Cluster, InitializeClusterCommand } from '@aws-sdk/client-cloudhsm-v2';
+import { createHash } from 'crypto';
 import { cloudHsm, isInvalidRequest, messageOf } from './aws';
 import { describeCluster, TRANSITIONAL_STATES } from './cluster-state';
+import { locateHsm, parseHsmPhysicalId, replacementOf } from './hsm-eni';
 import { log } from './log';
 import { issueCertificate, IssueRequest, readCertificate, trustAnchorOf } from './private-ca';
 import { sleep } from './sleep';
@@ -16,6 +18,8 @@ export interface InitializationProperties {
   readonly validityDays: number;
   readonly signedCert?: string;
   readonly trustAnchor?: string;
+  /** The physical id of the cluster's first HSM resource: tells whether the service replaced that HSM. */
+  readonly firstHsm?: string;
 }
 
 export function parseInitializationProperties(raw: Record<string, any>): InitializationProperties {
@@ -25,6 +29,7 @@ export function parseInitializationProperties(raw: Record<string, any>): Initial
     validityDays: Number(raw.ValidityDays ?? 1825),
     signedCert: raw.SignedCert || undefined,
     trustAnchor: raw.TrustAnchor || undefined,
+    firstHsm: raw.FirstHsm || undefined,
   };
   const errors: string[] = [];
   const idError = checkClusterId(P.cluster, props.clusterId);
@@ -53,7 +58,9 @@ function label(event: ResourceEvent, clusterId: string): string {
  * Physical ids. Once done, and whenever onEvent issued nothing: `cdk-cloudhsm:initialization:<clusterId>`,
  * the id this resource has always had, so stacks deployed with earlier versions see no replacement.
  * While the certificate onEvent had issued is awaited:
- * `cdk-cloudhsm:pending-initialization:<clusterId>:<certificateArn>`. The Provider framework hands
+ * `cdk-cloudhsm:pending-initialization:<clusterId>:csr-<digest>:<certificateArn>`, the digest naming the
+ * CSR the certificate is for (ids of earlier versions have none): the service may replace the first HSM
+ * meanwhile, and the replacement brings a new CSR. The Provider framework hands
  * every isComplete poll the event as onEvent left it (what an unfinished isComplete returns is
  * dropped), so onEvent's physical id is the one place the certificate ARN survives between polls.
  */
@@ -63,20 +70,28 @@ const CERTIFICATE_ARN_PATTERN =
 
 export const physicalId = (clusterId: string) => `cdk-cloudhsm:initialization:${clusterId}`;
 
-export const pendingId = (clusterId: string, certificateArn: string) => `${PENDING_PREFIX}${clusterId}:${certificateArn}`;
+/** A short digest of a CSR, to tell whether the cluster's CSR is still the one a certificate was issued for. */
+export const csrDigest = (csr: string) => createHash('sha256').update(csr.trim()).digest('hex').slice(0, 16);
+
+export const pendingId = (clusterId: string, certificateArn: string, csr?: string) =>
+  `${PENDING_PREFIX}${clusterId}:${csr === undefined ? '' : `csr-${csrDigest(csr)}:`}${certificateArn}`;
 
 export interface PendingInitialization {
   readonly clusterId: string;
   readonly certificateArn: string;
+  /** The digest of the CSR the certificate was issued for (undefined in ids of earlier versions). */
+  readonly csrDigest?: string;
 }
 
 export function parsePendingId(id: string | undefined): PendingInitialization | undefined {
   if (!id?.startsWith(PENDING_PREFIX)) return undefined;
   const rest = id.slice(PENDING_PREFIX.length);
   const colon = rest.indexOf(':');
-  const certificateArn = rest.slice(colon + 1);
+  let certificateArn = rest.slice(colon + 1);
+  const digest = /^csr-([0-9a-f]{16}):/.exec(certificateArn);
+  if (digest) certificateArn = certificateArn.slice(digest[0].length);
   if (colon < 1 || !CERTIFICATE_ARN_PATTERN.test(certificateArn)) return undefined;
-  return { clusterId: rest.slice(0, colon), certificateArn };
+  return { clusterId: rest.slice(0, colon), certificateArn, ...(digest ? { csrDigest: digest[1] } : {}) };
 }
 
 /**
@@ -125,7 +140,7 @@ async function begin(event: ResourceEvent, props: InitializationProperties): Pro
   log(event, 'IssueCertificate', { clusterId: props.clusterId, certificateArn });
   const issued = await issuedSoon(req, certificateArn);
   log(event, issued ? 'the certificate is issued' : 'the certificate is not issued yet; the polls read it', { certificateArn });
-  return { PhysicalResourceId: pendingId(props.clusterId, certificateArn) };
+  return { PhysicalResourceId: pendingId(props.clusterId, certificateArn, csr) };
 }
 
 /** Pauses between onEvent's reads of the certificate it issued: Private CA issues within seconds, as a rule. */
@@ -159,8 +174,8 @@ const LATE_ISSUE_POLL_MS = 3_000;
  * slower than that fails the resource: issuing again on a later poll could, once the idempotency
  * token has expired (5 minutes), make a second certificate.
  */
-async function issueLate(event: ResourceEvent, props: InitializationProperties, csr: string): Promise<string> {
-  const req = issueRequest(event, props);
+async function issueLate(event: ResourceEvent, props: InitializationProperties, csr: string, tokenSalt?: string): Promise<string> {
+  const req = { ...issueRequest(event, props), tokenSalt };
   const certificateArn = await issueCertificate(req, csr);
   log(event, 'IssueCertificate (the CSR was not there when onEvent ran)', { clusterId: props.clusterId, certificateArn });
   for (let waited = 0; ; waited += LATE_ISSUE_POLL_MS) {
@@ -182,7 +197,13 @@ async function certificatesFor(event: ResourceEvent, props: InitializationProper
   const who = label(event, props.clusterId);
   const pending = parsePendingId(event.PhysicalResourceId);
   let signedCert: string | undefined;
-  if (pending) {
+  if (pending?.csrDigest !== undefined && pending.csrDigest !== csrDigest(csr)) {
+    // The cluster's first HSM was replaced after onEvent issued the certificate: a new cluster key and
+    // CSR (see hsm-eni.ts). The certificate would not fit; the current CSR is signed instead.
+    log(event, 'the cluster CSR changed since the certificate was issued (the service replaced the first HSM); signing the current CSR',
+      { clusterId: props.clusterId, certificateArn: pending.certificateArn });
+    signedCert = await issueLate(event, props, csr, csrDigest(csr));
+  } else if (pending) {
     signedCert = await readCertificate(who, caArn, pending.certificateArn);
     if (!signedCert) {
       log(event, 'waiting for the Private CA to issue the cluster certificate', { certificateArn: pending.certificateArn });
@@ -220,16 +241,39 @@ async function step(event: ResourceEvent, props: InitializationProperties): Prom
   } catch (err) {
     // Another waiter execution of this request (a duplicated onEvent starts one each), or an earlier
     // attempt whose answer was lost, may have initialized the cluster a moment ago: look before failing.
-    if (isInvalidRequest(err) && INITIALIZING_OR_DONE.has((await describeCluster(props.clusterId))?.State ?? '')) {
+    const now = isInvalidRequest(err) ? await describeCluster(props.clusterId) : undefined;
+    if (INITIALIZING_OR_DONE.has(now?.State ?? '')) {
       log(event, 'the cluster is already being initialized (by another attempt of this request)', { clusterId: props.clusterId });
       return NOT_COMPLETE;
     }
+    const replaced = now && !props.certificateAuthorityArn ? firstHsmReplaced(now, props.firstHsm) : undefined;
+    if (replaced) throw new Error(`${label(event, props.clusterId)}: ${replacedFirstHsmAdvice(props.clusterId, replaced, messageOf(err))}`);
     throw new Error(`${label(event, props.clusterId)}: InitializeCluster failed: ${messageOf(err)}`);
   }
   return NOT_COMPLETE;
 }
 
 const INITIALIZING_OR_DONE = new Set(['INITIALIZE_IN_PROGRESS', 'INITIALIZED', 'ACTIVE']);
+
+/** How the first HSM was replaced, when the service replaced it (known from its resource's physical id). */
+function firstHsmReplaced(cluster: Cluster, firstHsm: string | undefined): { oldHsmId: string; newHsmId: string; eniId: string } | undefined {
+  const ref = parseHsmPhysicalId(firstHsm);
+  if (!ref) return undefined;
+  const now = locateHsm(cluster, ref, {});
+  if (now) return replacementOf(ref, now);
+  // An id of an earlier version (no ENI): its HSM is gone, another is there.
+  const other = cluster.Hsms?.[0];
+  return other?.HsmId ? { oldHsmId: ref.createdHsmId, newHsmId: other.HsmId, eniId: other.EniId ?? '' } : undefined;
+}
+
+/** What to do when a certificate signed for the CSR of a first HSM the service since replaced is refused. */
+function replacedFirstHsmAdvice(clusterId: string, r: { oldHsmId: string; newHsmId: string; eniId: string }, refusal: string): string {
+  return `InitializeCluster refused the signed certificate (${refusal}). The service replaced the cluster's first HSM `
+    + `before initialization (${r.oldHsmId} -> ${r.newHsmId}${r.eniId ? ` on ${r.eniId}` : ''}), which gave the cluster a new key, `
+    + 'so the CSR changed: the certificate was signed for the CSR of the replaced HSM. Sign the new CSR and deploy again with '
+    + `that certificate. The new CSR: DescribeClusters, Certificates.ClusterCsr (aws cloudhsmv2 describe-clusters --filters clusterIds=${clusterId} `
+    + '--query "Clusters[0].Certificates.ClusterCsr" --output text), or the first HSM\'s clusterCsr stack output once that HSM resource is updated.';
+}
 
 export const initializationHandler: ResourceHandler = {
   async onEvent(event): Promise<OnEventResponse> {

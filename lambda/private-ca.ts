@@ -1,6 +1,7 @@
 import {
   GetCertificateAuthorityCertificateCommand, GetCertificateCommand, IssueCertificateCommand,
 } from '@aws-sdk/client-acm-pca';
+import { createHash } from 'crypto';
 import { acmPca, messageOf } from './aws';
 
 /** The template the Private CA issues the cluster certificate with (a CA certificate that signs no further CAs). */
@@ -14,6 +15,16 @@ export interface IssueRequest {
   readonly requestId: string;
   /** Who is asking, in front of every error ("ClusterInitialization X (cluster-...)"). */
   readonly label: string;
+  /**
+   * Set when the request issues a second certificate, for another CSR: it goes into the idempotency
+   * token, so that the CA does not hand back the first certificate.
+   */
+  readonly tokenSalt?: string;
+}
+
+function idempotencyToken(req: IssueRequest): string {
+  const base = req.tokenSalt === undefined ? req.requestId : createHash('sha256').update(`${req.requestId}\n${req.tokenSalt}`).digest('hex');
+  return base.replace(/[^\w]/g, '').slice(0, 36);
 }
 
 /**
@@ -30,7 +41,7 @@ export async function issueCertificate(req: IssueRequest, csr: string): Promise<
       SigningAlgorithm: 'SHA256WITHRSA',
       TemplateArn: SUBORDINATE_CA_TEMPLATE,
       Validity: { Type: 'DAYS', Value: req.validityDays },
-      IdempotencyToken: req.requestId.replace(/[^\w]/g, '').slice(0, 36),
+      IdempotencyToken: idempotencyToken(req),
     }));
     certificateArn = issued.CertificateArn;
   } catch (err) {

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import {
   ACMPCAClient, GetCertificateAuthorityCertificateCommand, GetCertificateCommand, IssueCertificateCommand,
   RequestInProgressException,
@@ -22,6 +23,8 @@ const CLUSTER_CERT = pem('MIIclustercert');
 const ROOT = pem('MIIroot');
 const FINAL_ID = `cdk-cloudhsm:initialization:${CLUSTER_ID}`;
 const PENDING_ID = `cdk-cloudhsm:pending-initialization:${CLUSTER_ID}:${CERT_ARN}`;
+/** The pending id onEvent returns now: it names the CSR the certificate is for (PENDING_ID is an earlier version's). */
+const ISSUED_ID = `cdk-cloudhsm:pending-initialization:${CLUSTER_ID}:csr-${createHash('sha256').update(CSR).digest('hex').slice(0, 16)}:${CERT_ARN}`;
 const TOKEN = '6a1e5a8e1b2c4d3e8f900123456789ab';
 
 useHandlerEnv();
@@ -100,6 +103,8 @@ describe('physical ids', () => {
   test('the pending id carries the cluster and the certificate ARN', () => {
     expect(pendingId(CLUSTER_ID, CERT_ARN)).toBe(PENDING_ID);
     expect(parsePendingId(PENDING_ID)).toEqual({ clusterId: CLUSTER_ID, certificateArn: CERT_ARN });
+    expect(pendingId(CLUSTER_ID, CERT_ARN, CSR)).toBe(ISSUED_ID);
+    expect(parsePendingId(ISSUED_ID)).toEqual({ clusterId: CLUSTER_ID, certificateArn: CERT_ARN, csrDigest: ISSUED_ID.split(':csr-')[1].slice(0, 16) });
   });
 
   test.each([FINAL_ID, undefined, 'cdk-cloudhsm:pending-initialization:', `cdk-cloudhsm:pending-initialization:${CLUSTER_ID}:not-an-arn`,
@@ -120,7 +125,7 @@ describe('onEvent', () => {
     describeReturns(cluster('UNINITIALIZED', { ClusterCsr: CSR }));
     caIssuing(0);
     const out = await onEvent(event('Create', PCA_PROPS));
-    expect(out.PhysicalResourceId).toBe(PENDING_ID);
+    expect(out.PhysicalResourceId).toBe(ISSUED_ID);
     // Issued, then read once (issued at once here): nothing else of the CA.
     expect(pcaMock.calls()).toHaveLength(2);
     expect(pcaMock.commandCalls(GetCertificateCommand)[0].args[0].input).toEqual({ CertificateAuthorityArn: CA_ARN, CertificateArn: CERT_ARN });
@@ -212,7 +217,7 @@ describe('onEvent waits a few seconds for the certificate it issued', () => {
     expect(pcaMock.commandCalls(GetCertificateCommand)).toHaveLength(1);
     await jest.advanceTimersByTimeAsync(ISSUE_WAIT_PAUSES_MS[0] + ISSUE_WAIT_PAUSES_MS[1]);
     const out = await pending;
-    expect(out.PhysicalResourceId).toBe(PENDING_ID);
+    expect(out.PhysicalResourceId).toBe(ISSUED_ID);
     expect(pcaMock.commandCalls(GetCertificateCommand)).toHaveLength(3);
     expect(hsmMock.commandCalls(InitializeClusterCommand)).toHaveLength(0);
     expect(await isComplete({ ...started, ...out } as ResourceEvent)).toEqual({ IsComplete: false });
@@ -229,7 +234,7 @@ describe('onEvent waits a few seconds for the certificate it issued', () => {
     expect(out).toBeUndefined();
     await jest.advanceTimersByTimeAsync(1);
     await pending;
-    expect(out?.PhysicalResourceId).toBe(PENDING_ID);
+    expect(out?.PhysicalResourceId).toBe(ISSUED_ID);
     expect(pcaMock.commandCalls(GetCertificateCommand)).toHaveLength(ISSUE_WAIT_PAUSES_MS.length + 1);
     expect(pcaMock.commandCalls(IssueCertificateCommand)).toHaveLength(1);
     expect(hsmMock.commandCalls(InitializeClusterCommand)).toHaveLength(0);
@@ -240,7 +245,7 @@ describe('onEvent waits a few seconds for the certificate it issued', () => {
     pcaMock.on(IssueCertificateCommand).resolves({ CertificateArn: CERT_ARN });
     pcaMock.on(GetCertificateCommand).rejects(new Error('AccessDeniedException: not allowed'));
     const out = await onEvent(event('Create', PCA_PROPS));
-    expect(out.PhysicalResourceId).toBe(PENDING_ID);
+    expect(out.PhysicalResourceId).toBe(ISSUED_ID);
     expect(pcaMock.commandCalls(GetCertificateCommand)).toHaveLength(1);
     await expect(isComplete(polled(PCA_PROPS, PENDING_ID))).rejects.toThrow(`GetCertificate ${CERT_ARN} failed: AccessDeniedException: not allowed`);
   });
@@ -268,7 +273,7 @@ describe('create through the Provider contract', () => {
     });
     // Every poll saw the certificate ARN in the physical id; the resource ends with the id it always had.
     expect(polls.length).toBeGreaterThanOrEqual(5);
-    expect(new Set(polls.map((p) => p.PhysicalResourceId))).toEqual(new Set([PENDING_ID]));
+    expect(new Set(polls.map((p) => p.PhysicalResourceId))).toEqual(new Set([ISSUED_ID]));
     expect(final.PhysicalResourceId).toBe(FINAL_ID);
     // The certificate stays out of the response: CloudFormation takes at most 4096 bytes.
     expect(Object.keys(final.Data ?? {}).sort()).toEqual(['NextStep', 'State']);
