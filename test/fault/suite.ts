@@ -3,7 +3,8 @@
 // restored from a backup, so active, with 3 HSMs created and deleted together), a story
 // (create-update-destroy, create failing late, update failing) and faults (throttling, 500s, latency,
 // dropped responses, duplicate onEvent one after the other or at the same moment, onEvent killed after
-// its API calls, DEGRADED states), then checks the invariants: nothing orphaned, nothing stuck, every
+// its API calls, DEGRADED states, the service replacing an HSM and HSMs failing DEGRADED on create:
+// hsm-replacement.ts), then checks the invariants: nothing orphaned, nothing stuck, every
 // failure names its resource. Every fourth seed runs a stack with activation (activation.ts), every
 // tenth (5, 15, ...) a key-store stack with a KMS key (key-store.ts), each with faults of its own.
 // A failing seed is replayed with `npm run fault-suite -- --seed N --count 1`.
@@ -17,6 +18,7 @@ import { serviceResourceOf } from '../harness/physical';
 import { CfnTemplate, DeploymentReport } from '../harness/types';
 import { CloudHsmSimulator } from '../sim';
 import { ActivationFault, isActivationSeed, runActivationLifecycle } from './activation';
+import { betweenDeployments, HSM_FAULTS, withHsmFaults } from './hsm-replacement';
 import { isKeyStoreSeed, KeyStoreFault, runKeyStoreLifecycle } from './key-store';
 
 const REGION = 'us-east-1';
@@ -24,7 +26,10 @@ export const STACKS = ['cluster', 'cluster+hsm', 'cluster+hsm+copy', 'fleet'] as
 /** HSMs in a fleet stack. */
 export const FLEET_SIZE = 3;
 export const STORIES = ['create-update-destroy', 'create-fails-late', 'update-fails'] as const;
-export const FAULTS = ['throttle', 'internalError', 'latency', 'dropResponse', 'duplicateOnEvent', 'duplicateConcurrently', 'killAfterOnEvent', 'degraded'] as const;
+export const FAULTS = [
+  'throttle', 'internalError', 'latency', 'dropResponse', 'duplicateOnEvent', 'duplicateConcurrently', 'killAfterOnEvent', 'degraded',
+  ...HSM_FAULTS,
+] as const;
 type StackKind = typeof STACKS[number];
 type Story = typeof STORIES[number];
 type Fault = typeof FAULTS[number];
@@ -163,16 +168,20 @@ export async function runLifecycle(seed: number, sim: CloudHsmSimulator, endpoin
   const seeded = new Set(sim.listResources().map((r) => r.id));
 
   injectApiFaults(sim, rng, faults);
-  const h = new DeployHarness({ sim, endpoint, stackName: 'Fault', seed, parameters, faults: harnessFaults(sim, rng, faults) });
+  const draw = () => rng.next();
+  const hooks = withHsmFaults(harnessFaults(sim, rng, faults), sim, REGION, draw, faults);
+  const h = new DeployHarness({ sim, endpoint, stackName: 'Fault', seed, parameters, faults: hooks });
   const reports: DeploymentReport[] = [];
   if (story === 'create-fails-late') {
     reports.push(await h.deploy(template(stack, 30, true)));
   } else {
     reports.push(await h.deploy(template(stack, 30)));
     if (reports[0].outcome.status === 'success') {
+      betweenDeployments(sim, REGION, draw, faults);
       reports.push(await h.deploy(story === 'update-fails' ? template(stack, 30, true) : template(stack, 60)));
     }
   }
+  if (reports[reports.length - 1].outcome.status === 'success') betweenDeployments(sim, REGION, draw, faults);
   reports.push(await h.destroy());
   sim.clearFaults();
   // Let the service finish deletions the last poll saw starting.
