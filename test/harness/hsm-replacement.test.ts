@@ -3,7 +3,7 @@
 import { App, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { DeployHarness } from './engine';
-import { CfnTemplate } from './types';
+import { CfnTemplate, DeployedResource, DeploymentReport } from './types';
 import { HsmCluster } from '../../src';
 import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from '../sim';
 import { replaceInSim, failCreatesInSim } from '../sim/hsm-replacement-control';
@@ -112,6 +112,43 @@ describe('#29: the service replaces an HSM of a deployed fleet', () => {
     expect(destroyed.outcome).toEqual({ status: 'success' });
     sim.advance(2 * 60 * 60_000);
     expect(sim.listResources().filter((r) => r.type !== 'backup' && r.state !== 'DELETED')).toEqual([]);
+  });
+});
+
+describe('stacks deployed by earlier versions (HSM resources whose physical id is the bare HSM id)', () => {
+  /** Puts the stack's HSM resources in the state an earlier version left them in: physical id = HSM id. */
+  function asEarlierVersion(h: DeployHarness): void {
+    const resources = (h as unknown as { resources: Map<string, DeployedResource> }).resources;
+    for (const [id, r] of resources) {
+      if (r.type !== 'Custom::CloudHsmHsm') continue;
+      const { DegradedHsmIds: _, ...attributes } = r.attributes as Record<string, unknown>;
+      resources.set(id, { ...r, physicalId: String(r.attributes.HsmId), attributes });
+    }
+  }
+  const hsmPhysicalIds = (r: DeploymentReport) => Object.values(r.resources).filter((x) => x.type === 'Custom::CloudHsmHsm').map((x) => x.physicalId).sort();
+
+  test('upgrading replaces nothing; after a service replacement an update follows it by address, and destroy deletes it', async () => {
+    const h = harness();
+    const { clusterId, outputs } = await deployFleet(h, 2);
+    asEarlierVersion(h);
+    sim.calls.reset();
+    const upgraded = await h.deploy(template({ hsms: 2, activated: true, degradedRetries: 2 }));
+    expect(upgraded.outcome).toEqual({ status: 'success' });
+    expect(hsmPhysicalIds(upgraded)).toEqual([outputs.Hsm1Id, outputs.Hsm2Id].sort());
+    expect(upgraded.transitions.filter((t) => t.kind === 'resource' && t.resourceType === 'Custom::CloudHsmHsm' && /DELETE/.test(t.status))).toEqual([]);
+    expect(createHsmCalls()).toBe(0);
+
+    const r = replaceAndWait(outputs.Hsm1Id);
+    const followed = await h.deploy(template({ hsms: 2, activated: true, degradedRetries: 3 }));
+    expect(followed.outcome).toEqual({ status: 'success' });
+    expect(followed.outputs.Hsm1Id).toBe(r.newHsmId);
+    expect(hsmPhysicalIds(followed)).toEqual([outputs.Hsm1Id, outputs.Hsm2Id].sort());
+    expect(createHsmCalls()).toBe(0);
+    expect(hsmsOf(clusterId)).toHaveLength(2);
+
+    const destroyed = await h.destroy();
+    expect(destroyed.outcome).toEqual({ status: 'success' });
+    expect(nothingButBackups(destroyed.leftInSimulator)).toEqual([]);
   });
 });
 
