@@ -55,7 +55,8 @@ describe('Hsm resource', () => {
     const outputs = Template.fromStack(stack).findOutputs('*');
     expect(outputs.Csr.Value).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ClusterHsm1/), 'ClusterCsr'] });
     expect(outputs.Ip.Value).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ClusterHsm1/), 'EniIp'] });
-    expect(stack.resolve(hsm.hsmId)).toEqual({ Ref: expect.stringMatching(/^ClusterHsm1/) });
+    // Not the Ref: the physical id names the HSM's network interface, which outlives the HSM id.
+    expect(stack.resolve(hsm.hsmId)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ClusterHsm1/), 'HsmId'] });
   });
 
   test('hsmType and eniIpV6 are GetAtts of the resource', () => {
