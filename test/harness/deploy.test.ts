@@ -89,8 +89,11 @@ describe('examples/basic lifecycle', () => {
     ]);
     // The HSM is created once the cluster is complete, and complete once it is ACTIVE.
     const hsmCreated = seenAt(T.clusterCreateMs) + seenAt(T.hsmCreateMs);
-    const hsmId = created.resources[hsm].physicalId;
+    // The physical id names the HSM's network interface (lambda/hsm-eni.ts); the HSM id is an attribute.
+    const hsmPhysicalId = created.resources[hsm].physicalId;
+    const hsmId = String(created.resources[hsm].attributes.HsmId);
     expect(hsmId).toMatch(/^hsm-[2-7a-z]{11}$/);
+    expect(hsmPhysicalId).toBe(`cdk-cloudhsm:hsm:${clusterId}:${created.resources[hsm].attributes.EniId}:${hsmId}`);
     expect(steps(created, hsm)).toEqual([
       ['resource', 'CREATE_IN_PROGRESS', seenAt(T.clusterCreateMs)],
       ['service', 'ACTIVE', hsmCreated],
@@ -127,7 +130,7 @@ describe('examples/basic lifecycle', () => {
     expect(updated.apiCalls.CreateCluster).toBeUndefined();
     // The HSM is not touched by a change of its cluster's retention or tags.
     expect(steps(updated, hsm)).toEqual([]);
-    expect(updated.resources[hsm].physicalId).toBe(hsmId);
+    expect(updated.resources[hsm].physicalId).toBe(hsmPhysicalId);
     expect(updated.apiCalls.CreateHsm).toBeUndefined();
 
     // Destroy: the HSM first (a cluster with HSMs cannot be deleted), then the cluster.

@@ -152,7 +152,7 @@ test('a CA that never issues: the deployment times out, the rollback deletes the
   const [certificate] = pca.issuedCertificates();
   const deleted = report.transitions.find((t) => t.kind === 'resource' && t.resourceType === 'Custom::CloudHsmClusterInitialization'
     && t.requestType === 'Delete' && t.status === 'DELETE_COMPLETE');
-  expect(deleted?.physicalId).toMatch(new RegExp(`^cdk-cloudhsm:pending-initialization:cluster-[^:]+:${certificate.arn}$`));
+  expect(deleted?.physicalId).toMatch(new RegExp(`^cdk-cloudhsm:pending-initialization:cluster-[^:]+:csr-[0-9a-f]{16}:${certificate.arn}$`));
   expect(pca.callCount('IssueCertificate')).toBe(1);
   expect(pca.issuedCertificates()).toHaveLength(1);
   expect(report.apiCalls.InitializeCluster ?? 0).toBe(0);

@@ -1,10 +1,12 @@
 // The service resource a physical id stands for. Usually the id itself; a cdk-cloudhsm cluster
 // whose create has not settled yet has a pending id that names its create request
 // (lambda/cluster.ts), and stands for the oldest cluster carrying that request's tag, the one
-// the handler settles on.
+// the handler settles on. An HSM's physical id names its cluster and network interface
+// (lambda/hsm-eni.ts) and stands for the HSM on that interface now, a replacement included.
 
 import { SimResourceView, SimulatorControl } from './types';
 import { parsePendingClusterId } from '../../lambda/cluster';
+import { parseHsmPhysicalId } from '../../lambda/hsm-eni';
 import { CREATE_REQUEST_TAG } from '../../lambda/tags';
 
 type Described = Record<string, unknown> & { TagList?: { Key: string; Value: string }[]; CreateTimestamp?: number };
@@ -14,8 +16,14 @@ export function serviceResourceOf(sim: SimulatorControl, physicalId: string | un
   const all = sim.listResources();
   const direct = all.find((r) => r.id === physicalId);
   if (direct) return direct;
-  const pending = parsePendingClusterId(physicalId);
   const peek = sim.peekCluster?.bind(sim);
+  const hsm = parseHsmPhysicalId(physicalId);
+  if (hsm?.eniId && hsm.clusterId && peek) {
+    const cluster = all.find((r) => r.type === 'cluster' && r.id === hsm.clusterId);
+    const onEni = cluster && ((peek(cluster.region, cluster.id)?.Hsms ?? []) as Described[]).find((h) => h.EniId === hsm.eniId);
+    return onEni ? all.find((r) => r.type === 'hsm' && r.id === onEni.HsmId) : undefined;
+  }
+  const pending = parsePendingClusterId(physicalId);
   if (!pending || !peek) return undefined;
   const ofRequest = all
     .filter((r) => r.type === 'cluster')

@@ -72,7 +72,7 @@ describe('HSMs on the simulator with the bundled handler', () => {
     const cluster = await run('Create', 'Custom::CloudHsmCluster', 'Cluster', clusterProps);
     clusterId = cluster.PhysicalResourceId;
     first = await run('Create', 'Custom::CloudHsmHsm', 'Hsm1', { ClusterId: clusterId, AvailabilityZone: 'us-east-1b' });
-    expect(first.PhysicalResourceId).toMatch(/^hsm-[2-7a-zA-Z]{11,16}$/);
+    expect(first.PhysicalResourceId).toMatch(/^cdk-cloudhsm:hsm:cluster-[2-7a-z]{11}:eni-[0-9a-f]{17}:hsm-[2-7a-zA-Z]{11,16}$/);
     expect(first.Data.AvailabilityZone).toBe('us-east-1b');
     expect(first.Data.EniIp).toMatch(/^10\.0\.1\.\d+$/); // in subnet-00000001's CIDR
     expect(first.Data.ClusterCsr).toContain('BEGIN CERTIFICATE REQUEST');
@@ -111,26 +111,26 @@ describe('HSMs on the simulator with the bundled handler', () => {
     expect(sim.peekCluster(REGION, clusterId)?.Hsms).toHaveLength(2);
 
     await run('Delete', 'Custom::CloudHsmHsm', 'Hsm2', { ClusterId: clusterId }, { PhysicalResourceId: second.PhysicalResourceId });
-    expect((sim.peekCluster(REGION, clusterId)?.Hsms as any[]).map((h) => h.HsmId)).toEqual([first.PhysicalResourceId]);
+    expect((sim.peekCluster(REGION, clusterId)?.Hsms as any[]).map((h) => h.HsmId)).toEqual([first.Data.HsmId]);
   });
 
-  test('a DEGRADED HSM fails the create and is deleted', async () => {
+  test('with degradedRetries 0, a DEGRADED HSM fails the create and is deleted', async () => {
     const event: any = {
       RequestType: 'Create',
       RequestId: 'req-degraded',
       ResourceType: 'Custom::CloudHsmHsm',
       LogicalResourceId: 'Hsm3',
       StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/sim/1',
-      ResourceProperties: { ClusterId: clusterId },
+      ResourceProperties: { ClusterId: clusterId, DegradedRetries: '0' },
     };
     const polled = { ...event, ...(await handler.onEvent(event)) };
     sim.advance(POLL_MS);
     await handler.isComplete(polled); // CreateHsm
-    const created = (sim.peekCluster(REGION, clusterId)?.Hsms as any[]).find((h) => h.HsmId !== first.PhysicalResourceId);
+    const created = (sim.peekCluster(REGION, clusterId)?.Hsms as any[]).find((h) => h.HsmId !== first.Data.HsmId);
     sim.degradeHsm(REGION, created.HsmId, 'HSM failed to boot');
     await expect(handler.isComplete(polled)).rejects.toThrow(/is DEGRADED \(HSM failed to boot\); it was deleted/);
     sim.advance(30 * 60_000);
-    expect((sim.peekCluster(REGION, clusterId)?.Hsms as any[]).map((h) => h.HsmId)).toEqual([first.PhysicalResourceId]);
+    expect((sim.peekCluster(REGION, clusterId)?.Hsms as any[]).map((h) => h.HsmId)).toEqual([first.Data.HsmId]);
   });
 
   test('delete HSM then cluster leaves nothing', async () => {
