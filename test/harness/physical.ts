@@ -5,8 +5,8 @@
 // (lambda/hsm-eni.ts) and stands for the HSM on that interface now, a replacement included.
 
 import { SimResourceView, SimulatorControl } from './types';
-import { parsePendingClusterId } from '../../lambda/cluster';
 import { parseHsmPhysicalId } from '../../lambda/hsm-eni';
+import { parsePendingClusterId } from '../../lambda/pending-cluster';
 import { CREATE_REQUEST_TAG } from '../../lambda/tags';
 
 type Described = Record<string, unknown> & { TagList?: { Key: string; Value: string }[]; CreateTimestamp?: number };
