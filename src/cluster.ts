@@ -320,13 +320,20 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
         ValidityDays: config.validityDays,
         SignedCert: config.signedCertificate,
         TrustAnchor: config.trustAnchor,
+        // Given certificates only: the first HSM's physical id (it names its ENI) tells the handler whether the
+        // service replaced that HSM, and so the CSR, before initialization (lambda/initialization.ts).
+        FirstHsm: config.certificateAuthorityArn === undefined ? Lazy.string({ produce: () => firstHsm }) : undefined,
       },
     });
     this.initResource = resource;
     this.initConfig = config;
     chain.addBackupMaker(resource);
     // The CSR appears with the first HSM; HSMs declared later are created after initialization only if activated.
-    chain.onFirstHsm((hsm) => resource.node.addDependency(hsm));
+    let firstHsm: string | undefined;
+    chain.onFirstHsm((hsm) => {
+      resource.node.addDependency(hsm);
+      firstHsm = hsm.ref;
+    });
     this.node.addValidation({
       validate: () => (chain.count === 0
         ? [`HsmCluster ${this.node.path}: initialization needs an HSM in the cluster (its CSR appears with the first HSM); add one with addHsm`]

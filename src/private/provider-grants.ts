@@ -92,7 +92,9 @@ export abstract class ProviderGrants extends Construct {
         why: HSM_NETWORK,
       });
     });
-    this.allowOn('ManageHsms', ['cloudhsm:CreateHsm', 'cloudhsm:DeleteHsm'], clusterArn ?? this.cloudHsmArn('cluster'));
+    // TagResource / UntagResource: the count of HSMs that went DEGRADED on create is a cdk-cloudhsm: tag of the cluster (lambda/hsm-degraded.ts).
+    this.allowOn('ManageHsms', ['cloudhsm:CreateHsm', 'cloudhsm:DeleteHsm', 'cloudhsm:TagResource', 'cloudhsm:UntagResource'],
+      clusterArn ?? this.cloudHsmArn('cluster'));
   }
 
   /**

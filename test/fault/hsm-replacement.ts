@@ -7,7 +7,6 @@
 
 import { HarnessFaults } from '../harness/faults';
 import { CloudHsmSimulator } from '../sim';
-import { failCreatesInSim, replaceInSim } from '../sim/hsm-replacement-control';
 
 export const HSM_FAULTS = ['serviceReplacement', 'degradedOnCreate'] as const;
 export type HsmFault = typeof HSM_FAULTS[number];
@@ -24,7 +23,7 @@ export function replaceOne(sim: CloudHsmSimulator, region: string, draw: () => n
   if (ids.length === 0) return false;
   const id = ids[Math.floor(draw() * ids.length)];
   // Sometimes at once, sometimes after the failed HSM was DEGRADED for up to ten minutes.
-  replaceInSim(sim, region, id, { failedMs: draw() < 0.3 ? 0 : Math.floor(draw() * 10 * 60_000) });
+  sim.replaceHsm(region, id, { failedMs: draw() < 0.3 ? 0 : Math.floor(draw() * 10 * 60_000) });
   return true;
 }
 
@@ -33,7 +32,7 @@ export function replaceOne(sim: CloudHsmSimulator, region: string, draw: () => n
  * replaces an HSM at a seeded poll, composed with the lifecycle's other hooks.
  */
 export function withHsmFaults(base: HarnessFaults, sim: CloudHsmSimulator, region: string, draw: () => number, faults: readonly string[]): HarnessFaults {
-  if (faults.includes('degradedOnCreate')) failCreatesInSim(sim, region, draw() < 0.7 ? 1 : 2, 'Injected: HSM failed during creation.');
+  if (faults.includes('degradedOnCreate')) sim.failHsmCreates(region, draw() < 0.7 ? 1 : 2, 'Injected: HSM failed during creation.');
   if (!faults.includes('serviceReplacement')) return base;
   let replaced = false;
   const at = 2 + Math.floor(draw() * 6);

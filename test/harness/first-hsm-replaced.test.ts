@@ -11,7 +11,6 @@ import { ClusterInitialization, HsmCluster } from '../../src';
 import { certificateFor, csrDigest, csrDigestNamedBy } from '../sim/csr';
 import { PEM } from '../sim/fixtures';
 import { useServedSimulator } from '../sim/fixtures';
-import { replaceInSim } from '../sim/hsm-replacement-control';
 
 const REGION = 'us-east-1';
 const CA_ARN = 'arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/11111111-2222-3333-4444-555555555555';
@@ -47,7 +46,7 @@ describe('with a Private CA, initialization signs the CSR the cluster has now', 
     let done = false;
     const h = new DeployHarness({
       sim, endpoint: served.url, stackName: 'First',
-      faults: { beforeInvoke: (info) => { if (!done && isInit(info) && info.fn === 'onEvent') { done = true; replaceInSim(sim, REGION, firstHsm(), { failedMs: 0 }); } } },
+      faults: { beforeInvoke: (info) => { if (!done && isInit(info) && info.fn === 'onEvent') { done = true; sim.replaceHsm(REGION, firstHsm(), { failedMs: 0 }); } } },
     });
     const report = await h.deploy(template('ca'));
     expect(report.outcome).toEqual({ status: 'success' });
@@ -62,7 +61,7 @@ describe('with a Private CA, initialization signs the CSR the cluster has now', 
     let done = false;
     const h = new DeployHarness({
       sim, endpoint: served.url, stackName: 'First',
-      faults: { beforeInvoke: (info) => { if (!done && isInit(info) && info.fn === 'isComplete') { done = true; replaceInSim(sim, REGION, firstHsm(), { failedMs: 0 }); } } },
+      faults: { beforeInvoke: (info) => { if (!done && isInit(info) && info.fn === 'isComplete') { done = true; sim.replaceHsm(REGION, firstHsm(), { failedMs: 0 }); } } },
     });
     const report = await h.deploy(template('ca'));
     expect(report.outcome).toEqual({ status: 'success' });
@@ -83,7 +82,7 @@ describe('with given certificates (fromCertificates)', () => {
     const clusterId = first.outputs.ClusterId;
     // The user signs the CSR of the stack output; meanwhile the service replaces the first HSM.
     const signedForOld = certificateFor(first.outputs.ClusterCsr);
-    const r = replaceInSim(sim, REGION, first.outputs.HsmId, { failedMs: 0 });
+    const r = sim.replaceHsm(REGION, first.outputs.HsmId, { failedMs: 0 });
     sim.advance(60 * 60_000);
 
     const refused = await h.deploy(template({ signedCertificate: signedForOld }));

@@ -6,7 +6,6 @@ import { DeployHarness } from './engine';
 import { CfnTemplate, DeployedResource, DeploymentReport } from './types';
 import { HsmCluster } from '../../src';
 import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from '../sim';
-import { replaceInSim, failCreatesInSim } from '../sim/hsm-replacement-control';
 
 const REGION = 'us-east-1';
 
@@ -67,7 +66,7 @@ async function deployFleet(h: DeployHarness, hsms: number): Promise<{ clusterId:
 
 /** The service replaces the HSM and the replacement becomes ACTIVE. */
 function replaceAndWait(hsmId: string) {
-  const r = replaceInSim(sim, REGION, hsmId);
+  const r = sim.replaceHsm(REGION, hsmId);
   sim.advance(60 * 60_000);
   return r;
 }
@@ -107,7 +106,7 @@ describe('#29: the service replaces an HSM of a deployed fleet', () => {
   test('destroy while the failed HSM is still DEGRADED (before the replacement appears) deletes it, and nothing comes back', async () => {
     const h = harness();
     const { outputs } = await deployFleet(h, 2);
-    replaceInSim(sim, REGION, outputs.Hsm1Id, { failedMs: 30 * 60_000 });
+    sim.replaceHsm(REGION, outputs.Hsm1Id, { failedMs: 30 * 60_000 });
     const destroyed = await h.destroy();
     expect(destroyed.outcome).toEqual({ status: 'success' });
     sim.advance(2 * 60 * 60_000);
@@ -159,7 +158,7 @@ describe('#29 (d): a replacement during a deployment ends with exactly the decla
       beforeInvoke: (info) => {
         if (replaced || info.fn !== 'isComplete' || info.event.ResourceType !== 'Custom::CloudHsmHsm' || info.attempt !== 3) return;
         const inFlight = sim.listResources().find((r) => r.type === 'hsm' && r.state === 'CREATE_IN_PROGRESS');
-        if (inFlight) replaced = replaceInSim(sim, REGION, inFlight.id, { failedMs: 0 }).newHsmId;
+        if (inFlight) replaced = sim.replaceHsm(REGION, inFlight.id, { failedMs: 0 }).newHsmId;
       },
     });
     const { clusterId } = await deployFleet(h, 3);
@@ -179,7 +178,7 @@ describe('#29 (d): a replacement during a deployment ends with exactly the decla
     hook = () => {
       if (replaced || (sim.peekCluster(REGION, clusterId) as any)?.State !== 'UPDATE_IN_PROGRESS') return;
       replaced = true;
-      replaceInSim(sim, REGION, outputs.Hsm1Id, { failedMs: 60_000 });
+      sim.replaceHsm(REGION, outputs.Hsm1Id, { failedMs: 60_000 });
     };
     const updated = await h.deploy(template({ hsms: 3, activated: true, retentionDays: 30 }));
     expect(updated.outcome).toEqual({ status: 'success' });
@@ -196,7 +195,7 @@ describe('#29 (d): a replacement during a deployment ends with exactly the decla
 describe('#26: an HSM that goes DEGRADED on create', () => {
   test('is replaced once and the deployment succeeds; its id is recorded in DegradedHsmIds; the cluster keeps no record tag', async () => {
     const h = harness();
-    failCreatesInSim(sim, REGION, 1, 'HSM hardware initialization failed.');
+    sim.failHsmCreates(REGION, 1, 'HSM hardware initialization failed.');
     const created = await h.deploy(template({ hsms: 1 }));
     expect(created.outcome).toEqual({ status: 'success' });
     const clusterId = created.outputs.ClusterId;
@@ -212,7 +211,7 @@ describe('#26: an HSM that goes DEGRADED on create', () => {
 
   test('a second DEGRADED fails the deployment with the StateMessage; the rollback leaves nothing', async () => {
     const h = harness();
-    failCreatesInSim(sim, REGION, 2, 'HSM hardware initialization failed.');
+    sim.failHsmCreates(REGION, 2, 'HSM hardware initialization failed.');
     const report = await h.deploy(template({ hsms: 1 }));
     expect(report.outcome.status).toBe('failed');
     if (report.outcome.status !== 'failed') return;
@@ -229,7 +228,7 @@ describe('#26: an HSM that goes DEGRADED on create', () => {
     const clusterId = first.outputs.ClusterId;
     sim.forceClusterState(REGION, clusterId, 'INITIALIZED');
     sim.activateCluster(REGION, clusterId);
-    failCreatesInSim(sim, REGION, 2);
+    sim.failHsmCreates(REGION, 2);
     const fleet = await h.deploy(template({ hsms: 3, activated: true }));
     expect(fleet.outcome).toEqual({ status: 'success' });
     const hsms = hsmsOf(clusterId);

@@ -7,6 +7,7 @@ import { makeClusterBackup, setClusterState } from './context';
 import { SimError } from './errors';
 import { FaultSpec } from './faults';
 import { CliOutcome, runHsmCli } from './hsm-cli';
+import { failHsmCreates, HsmReplacement, replaceHsm, ReplaceHsmOptions } from './hsm-replacement';
 import { InstanceRecord, LaunchOptions } from './instances';
 import { ConnectionFault } from './kms';
 import { parseCidr } from './network';
@@ -75,6 +76,19 @@ export class CloudHsmSimulator extends SimulatorCore {
     h.state = 'DEGRADED';
     h.stateMessage = message;
     return clusterView(c);
+  }
+
+  /**
+   * The service replaces an HSM on its own: a new HSM id on the same ENI, address and AZ (rules and
+   * assumed states: hsm-replacement.ts). Returns the ids, the replacement's included.
+   */
+  public replaceHsm(region: string, hsmId: string, opts?: ReplaceHsmOptions): HsmReplacement {
+    return replaceHsm(this.ctx, region, hsmId, opts);
+  }
+
+  /** A fault: the next `count` HSMs created in the region end their creation DEGRADED with `message`. */
+  public failHsmCreates(region: string, count: number, message?: string): void {
+    failHsmCreates(this.ctx, region, count, message);
   }
 
   /** A READY backup of a cluster, made now (no API call, no waiting). */

@@ -4,7 +4,6 @@
 import { CloudHsmSimulator } from '..';
 import { certificateFor } from '../csr';
 import { PEM } from '../fixtures';
-import { failCreatesInSim, replaceInSim } from '../hsm-replacement-control';
 
 const REGION = 'us-east-1';
 let sim: CloudHsmSimulator;
@@ -28,7 +27,7 @@ const describe1 = (clusterId: string): any => (sim.handle(REGION, 'DescribeClust
 test('a replaced HSM: DEGRADED, then a new HSM id on the same ENI, address and AZ, CREATE_IN_PROGRESS, then ACTIVE', () => {
   const clusterId = clusterWith(2, true);
   const [a, b] = describe1(clusterId).Hsms;
-  const r = replaceInSim(sim, REGION, a.HsmId, { failedMs: 60_000 });
+  const r = sim.replaceHsm(REGION, a.HsmId, { failedMs: 60_000 });
   expect(r).toEqual({ clusterId, oldHsmId: a.HsmId, newHsmId: expect.stringMatching(/^hsm-[a-z2-7]{11}$/), eniId: a.EniId, eniIp: a.EniIp });
   expect(describe1(clusterId).Hsms.map((h: any) => [h.HsmId, h.State])).toEqual([[a.HsmId, 'DEGRADED'], [b.HsmId, 'ACTIVE']]);
   sim.advance(60_000);
@@ -44,7 +43,7 @@ test('a replaced HSM: DEGRADED, then a new HSM id on the same ENI, address and A
 test('a failed HSM deleted before its replacement appears is not replaced', () => {
   const clusterId = clusterWith(1, true);
   const [a] = describe1(clusterId).Hsms;
-  replaceInSim(sim, REGION, a.HsmId, { failedMs: 5 * 60_000 });
+  sim.replaceHsm(REGION, a.HsmId, { failedMs: 5 * 60_000 });
   sim.handle(REGION, 'DeleteHsm', { ClusterId: clusterId, HsmId: a.HsmId });
   sim.advance(60 * 60_000);
   expect(describe1(clusterId).Hsms).toEqual([]);
@@ -55,7 +54,7 @@ test('the first HSM replaced before initialization: no CSR until the replacement
   const before = describe1(clusterId);
   const oldCsr = before.Certificates.ClusterCsr;
   expect(oldCsr).toContain('BEGIN CERTIFICATE REQUEST');
-  replaceInSim(sim, REGION, before.Hsms[0].HsmId, { failedMs: 0 });
+  sim.replaceHsm(REGION, before.Hsms[0].HsmId, { failedMs: 0 });
   expect(describe1(clusterId).Certificates?.ClusterCsr).toBeUndefined();
   sim.advance(sim.timings.hsmCreateMs);
   const newCsr = describe1(clusterId).Certificates.ClusterCsr;
@@ -75,7 +74,7 @@ test('a certificate that names no CSR is accepted as before (the simulator verif
 
 test('DEGRADED on create: the next HSMs, as many as asked, end their creation DEGRADED with the message and stay so', () => {
   const clusterId = clusterWith(0, true);
-  failCreatesInSim(sim, REGION, 2, 'hardware failure');
+  sim.failHsmCreates(REGION, 2, 'hardware failure');
   for (let i = 0; i < 3; i++) sim.handle(REGION, 'CreateHsm', { ClusterId: clusterId, AvailabilityZone: 'us-east-1a' });
   sim.advance(sim.timings.hsmCreateMs);
   sim.advance(60 * 60_000);
