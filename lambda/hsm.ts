@@ -2,6 +2,7 @@ import { Cluster, CreateHsmCommand, DeleteHsmCommand, Hsm } from '@aws-sdk/clien
 import { cloudHsm, isInvalidRequest, isNotFound, messageOf } from './aws';
 import { describeCluster, STABLE_STATES, TRANSITIONAL_STATES } from './cluster-state';
 import { beginPending, findOurs, parsePendingId, PendingHsm, pendingId } from './hsm-identity';
+import { backupsOf, isEmptied, restoreReadiness } from './hsm-restore';
 export { parsePendingId, pendingId } from './hsm-identity';
 import { log } from './log';
 import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
@@ -137,6 +138,11 @@ async function createStep(event: ResourceEvent, pending: PendingHsm, props: HsmP
       throw new Error(`${label(event)}: cluster ${pending.clusterId} is ${state}: ${cluster.StateMessage ?? 'no state message'}`);
     }
     if ((cluster.Hsms?.length ?? 0) > 0 && state !== 'ACTIVE') throw activationError(event, cluster);
+    // An emptied cluster's first HSM is made from its latest backup: it must be READY (lambda/hsm-restore.ts).
+    if (isEmptied(cluster) && restoreReadiness(label(event), pending.clusterId, await backupsOf(pending.clusterId)) === 'wait') {
+      log(event, 'waiting for the latest backup of the emptied cluster', { clusterId: pending.clusterId });
+      return NOT_COMPLETE;
+    }
     const zone = props.availabilityZone ?? leastUsedZone(cluster);
     try {
       const out = await cloudHsm().send(new CreateHsmCommand({

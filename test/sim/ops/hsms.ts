@@ -5,7 +5,7 @@ import {
 } from '../context';
 import { invalidRequest, notFound } from '../errors';
 import { formatIpv4, parseCidr, parseIpv4, usableRange } from '../network';
-import { ClusterRecord, HsmRecord } from '../types';
+import { BackupRecord, ClusterRecord, HsmRecord } from '../types';
 import { Validator } from '../validation';
 import { hsmView } from '../views';
 
@@ -65,6 +65,23 @@ function issueCertificates(c: ClusterRecord, h: HsmRecord): void {
   c.certificates.ManufacturerHardwareCertificate = pem('CERTIFICATE', `${h.id} manufacturer`);
 }
 
+/**
+ * The backup the service restores onto the first HSM of an emptied ACTIVE cluster: its latest READY
+ * one ("delete it to trigger a backup. Later, create a new one in the same cluster", CloudHSM user
+ * guide). A backup PENDING_DELETION is not usable until RestoreBackup makes it READY again.
+ */
+export function latestReadyBackup(ctx: SimContext, region: string, c: ClusterRecord): BackupRecord | undefined {
+  return [...ctx.store.region(region).backups.values()]
+    .filter((b) => b.clusterId === c.id && b.region === region && b.state === 'READY')
+    .sort((a, b) => b.createdMs - a.createdMs || b.seq - a.seq)[0];
+}
+
+/** The refusal of an HSM for an emptied cluster with nothing to restore (this simulator's wording). */
+export function noUsableBackupMessage(clusterId: string): string {
+  return `Cluster '${clusterId}' has no HSM and no READY backup to restore onto a new HSM; `
+    + 'a backup in PENDING_DELETION can be made READY again with RestoreBackup';
+}
+
 export const createHsm: OperationHandler = (ctx, region, input) => {
   const v = new Validator(input);
   const clusterId = v.string('ClusterId');
@@ -86,6 +103,12 @@ export const createHsm: OperationHandler = (ctx, region, input) => {
   if (!subnetId) {
     throw invalidRequest(`Availability Zone '${az}' is not one of the Availability Zones of cluster '${c.id}' (${Object.keys(c.subnetMapping).join(', ')})`);
   }
+  // The first HSM of an emptied ACTIVE cluster is made from the cluster's latest READY backup, with
+  // the users and key material it holds; no backup, no HSM. An HSM added to an ACTIVE cluster that
+  // has HSMs makes a backup (CloudHSM user guide, cluster backups).
+  const emptied = c.state === 'ACTIVE' && c.hsms.length === 0;
+  const source = emptied ? latestReadyBackup(ctx, region, c) : undefined;
+  if (emptied && !source) throw invalidRequest(noUsableBackupMessage(c.id));
   const subnet = ctx.store.subnet(region, subnetId);
   const eniIp = chooseIp(ctx, region, subnetId, subnet.cidr, ipAddress);
   const h: HsmRecord = {
@@ -101,8 +124,11 @@ export const createHsm: OperationHandler = (ctx, region, input) => {
     stateMessage: hsmMessage('CREATE_IN_PROGRESS'),
     createdMs: ctx.clock.now(),
   };
+  if (source) ctx.content?.restore(region, c, source.content);
+  else if (c.state === 'ACTIVE') makeClusterBackup(ctx, region, c, 'CREATE_IN_PROGRESS');
   c.hsms.push(h);
-  ctx.clock.schedule(ctx.timings.hsmCreateMs, `hsm ${h.id} ACTIVE`, () => {
+  const readyMs = ctx.timings.hsmCreateMs + (source ? ctx.timings.hsmRestoreMs : 0);
+  ctx.clock.schedule(readyMs, `hsm ${h.id} ACTIVE`, () => {
     if (h.state !== 'CREATE_IN_PROGRESS' || !c.hsms.includes(h)) return;
     h.state = 'ACTIVE';
     h.stateMessage = hsmMessage('ACTIVE');
@@ -138,6 +164,8 @@ export const deleteHsm: OperationHandler = (ctx, region, input) => {
     h.stateMessage = hsmMessage('DELETE_IN_PROGRESS');
     ctx.clock.schedule(ctx.timings.hsmDeleteMs, `hsm ${h.id} removed`, () => {
       c.hsms = c.hsms.filter((x) => x !== h);
+      // An active cluster's users and keys live in its HSMs and its backups only.
+      if (c.hsms.length === 0 && c.state === 'ACTIVE') ctx.content?.forget(region, c);
     });
   }
   return { HsmId: h.id };
