@@ -34,8 +34,11 @@ const describe = (b: Backup) => `${b.BackupId} (${b.BackupState}, ${b.CreateTime
  * 'ready' when the cluster's latest backup is READY (the service restores it onto the next HSM),
  * 'wait' while it is being made; otherwise an error that says why no HSM can be made and what to do.
  */
-export function restoreReadiness(who: string, clusterId: string, backups: readonly Backup[]): 'ready' | 'wait' {
+export function restoreReadiness(who: string, cluster: Cluster, backups: readonly Backup[]): 'ready' | 'wait' {
+  const clusterId = cluster.ClusterId ?? '';
   const [latest] = backups;
+  // A cluster created from a backup, with no backup of its own yet: its first HSM gets that backup.
+  if (!latest && cluster.SourceBackupId) return 'ready';
   if (!latest) {
     throw new Error(`${who}: cluster ${clusterId} is ACTIVE with no HSM and has no backup: the first new HSM of an emptied cluster is `
       + 'made from its latest backup (with its users and keys), and there is none to restore. Restore a backup of this cluster '

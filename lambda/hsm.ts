@@ -139,7 +139,7 @@ async function createStep(event: ResourceEvent, pending: PendingHsm, props: HsmP
     }
     if ((cluster.Hsms?.length ?? 0) > 0 && state !== 'ACTIVE') throw activationError(event, cluster);
     // An emptied cluster's first HSM is made from its latest backup: it must be READY (lambda/hsm-restore.ts).
-    if (isEmptied(cluster) && restoreReadiness(label(event), pending.clusterId, await backupsOf(pending.clusterId)) === 'wait') {
+    if (isEmptied(cluster) && restoreReadiness(label(event), cluster, await backupsOf(pending.clusterId)) === 'wait') {
       log(event, 'waiting for the latest backup of the emptied cluster', { clusterId: pending.clusterId });
       return NOT_COMPLETE;
     }

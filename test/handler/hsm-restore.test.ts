@@ -73,7 +73,9 @@ test('a cluster with HSMs never looks at backups', async () => {
   expect(mock.commandCalls(CreateHsmCommand)).toHaveLength(1);
 });
 
-test('restoreReadiness orders nothing itself: it reads the newest first as given', () => {
-  expect(restoreReadiness('x', CLUSTER_ID, [backup('backup-a2222222222', 'READY', 2)])).toBe('ready');
-  expect(() => restoreReadiness('x', CLUSTER_ID, [])).toThrow(/has no backup/);
+test('a cluster created from a backup, with no backup of its own yet: its first HSM gets that backup (no refusal)', () => {
+  const restored = { ClusterId: CLUSTER_ID, State: 'ACTIVE', Hsms: [], SourceBackupId: 'backup-source22222' };
+  expect(restoreReadiness('x', restored, [])).toBe('ready');
+  expect(() => restoreReadiness('x', { ...restored, SourceBackupId: undefined }, [])).toThrow(/has no backup/);
+  expect(restoreReadiness('x', restored, [backup('backup-a2222222222', 'CREATE_IN_PROGRESS', 2)])).toBe('wait');
 });

@@ -44,8 +44,9 @@ export function clusterContent(users: HsmUsers, kms: () => KmsState): ClusterCon
       keyIds: kms().keysOf(region).filter((k) => k.clusterId === cluster.id && holdsKeyMaterial(cluster, k.id)).map((k) => k.id),
     }),
     restore: (region, cluster, snapshot) => {
-      users.replace(region, cluster.id, (snapshot?.users ?? []).map(copyUser));
-      const kept = new Set(snapshot?.keyIds ?? []);
+      if (!snapshot) return; // a backup made before contents were recorded: nothing known to restore
+      users.replace(region, cluster.id, snapshot.users.map(copyUser));
+      const kept = new Set(snapshot.keyIds);
       const lost = kms().keysOf(region).filter((k) => k.clusterId === cluster.id && !kept.has(k.id)).map((k) => k.id);
       lostMaterial.set(cluster, new Set(lost));
     },

@@ -203,6 +203,8 @@ export interface ClusterRecord {
   certificates: Certificates;
   preCoPassword: string;
   sourceBackupId?: string;
+  /** what the backup it was created from held: its first HSM gets it while it has no backup of its own */
+  sourceContent?: ClusterContentSnapshot;
   /** the TrustAnchor given to InitializeCluster (never described; KMS checks CreateCustomKeyStore against it) */
   trustAnchor?: string;
 }

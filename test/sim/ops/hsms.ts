@@ -76,6 +76,11 @@ export function latestReadyBackup(ctx: SimContext, region: string, c: ClusterRec
     .sort((a, b) => b.createdMs - a.createdMs || b.seq - a.seq)[0];
 }
 
+/** Whether the cluster has any backup of its own (in any state but DELETED). */
+function hasBackups(ctx: SimContext, region: string, c: ClusterRecord): boolean {
+  return [...ctx.store.region(region).backups.values()].some((b) => b.clusterId === c.id && b.region === region && b.state !== 'DELETED');
+}
+
 /** The refusal of an HSM for an emptied cluster with nothing to restore (this simulator's wording). */
 export function noUsableBackupMessage(clusterId: string): string {
   return `Cluster '${clusterId}' has no HSM and no READY backup to restore onto a new HSM; `
@@ -106,9 +111,11 @@ export const createHsm: OperationHandler = (ctx, region, input) => {
   // The first HSM of an emptied ACTIVE cluster is made from the cluster's latest READY backup, with
   // the users and key material it holds; no backup, no HSM. An HSM added to an ACTIVE cluster that
   // has HSMs makes a backup (CloudHSM user guide, cluster backups).
+  // A cluster created from a backup that has no backup of its own yet restores the one it was created from.
   const emptied = c.state === 'ACTIVE' && c.hsms.length === 0;
-  const source = emptied ? latestReadyBackup(ctx, region, c) : undefined;
-  if (emptied && !source) throw invalidRequest(noUsableBackupMessage(c.id));
+  const backup = emptied ? latestReadyBackup(ctx, region, c) : undefined;
+  const restoring = backup !== undefined || (emptied && c.sourceBackupId !== undefined && !hasBackups(ctx, region, c));
+  if (emptied && !restoring) throw invalidRequest(noUsableBackupMessage(c.id));
   const subnet = ctx.store.subnet(region, subnetId);
   const eniIp = chooseIp(ctx, region, subnetId, subnet.cidr, ipAddress);
   const h: HsmRecord = {
@@ -124,10 +131,10 @@ export const createHsm: OperationHandler = (ctx, region, input) => {
     stateMessage: hsmMessage('CREATE_IN_PROGRESS'),
     createdMs: ctx.clock.now(),
   };
-  if (source) ctx.content?.restore(region, c, source.content);
+  if (restoring) ctx.content?.restore(region, c, backup ? backup.content : c.sourceContent);
   else if (c.state === 'ACTIVE') makeClusterBackup(ctx, region, c, 'CREATE_IN_PROGRESS');
   c.hsms.push(h);
-  const readyMs = ctx.timings.hsmCreateMs + (source ? ctx.timings.hsmRestoreMs : 0);
+  const readyMs = ctx.timings.hsmCreateMs + (restoring ? ctx.timings.hsmRestoreMs : 0);
   ctx.clock.schedule(readyMs, `hsm ${h.id} ACTIVE`, () => {
     if (h.state !== 'CREATE_IN_PROGRESS' || !c.hsms.includes(h)) return;
     h.state = 'ACTIVE';

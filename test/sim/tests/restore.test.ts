@@ -103,3 +103,15 @@ test('no READY backup (all PENDING_DELETION): CreateHsm is refused and nothing i
   sim.handle(REGION, 'CreateHsm', { ClusterId: clusterId, AvailabilityZone: `${REGION}a` });
   expect(hsmsOf(clusterId)).toHaveLength(1);
 });
+
+test('a cluster created from a backup, without a backup of its own: its first HSM gets that backup\'s users; later emptied, its own latest', () => {
+  const { clusterId, usersBefore } = emptiedStoreWithKey();
+  const source = backupsOf(clusterId).pop()!;
+  const c = sim.handle(REGION, 'CreateCluster', { HsmType: 'hsm2m.medium', SubnetIds: ['subnet-0a000000', 'subnet-0b000000'], SourceBackupId: source.id }) as { Cluster: { ClusterId: string } };
+  const restored = c.Cluster.ClusterId;
+  sim.advance(sim.timings.clusterCreateMs);
+  sim.handle(REGION, 'CreateHsm', { ClusterId: restored, AvailabilityZone: `${REGION}a` });
+  sim.advance(sim.timings.hsmCreateMs + sim.timings.hsmRestoreMs);
+  expect(hsmsOf(restored).map((h) => h.State)).toEqual(['ACTIVE']);
+  expect(sim.hsmUsers.of(REGION, restored).map((u) => u.username)).toEqual(usersBefore.map((u) => u.username));
+});
