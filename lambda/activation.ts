@@ -1,9 +1,9 @@
 import { Cluster } from '@aws-sdk/client-cloudhsm-v2';
 import { AdminAccess, parseAdminAccess, regionOf, trustAnchorFor } from './admin-access';
+import { messageOf } from './aws';
 import { describeCluster, TRANSITIONAL_STATES } from './cluster-state';
 import { hereDocCommands, hostCommandStep } from './host-command';
 import { withRequestStart } from './host-wait';
-import { messageOf } from './aws';
 import { log } from './log';
 import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
 
@@ -83,7 +83,8 @@ async function step(event: ResourceEvent, props: ActivationProperties): Promise<
 }
 
 /** The admin check on a cluster that was ACTIVE before the activation resource (activate.sh, exit 11 if the password does not log in). */
-async function checkAdminOfActiveCluster(event: ResourceEvent, who: string, props: ActivationProperties, cluster: Cluster): Promise<IsCompleteResponse> {
+async function checkAdminOfActiveCluster(event: ResourceEvent, who: string, props: ActivationProperties,
+  cluster: Cluster): Promise<IsCompleteResponse> {
   if ((cluster.Hsms ?? []).length === 0) {
     throw new Error(`${who}: the cluster is already ACTIVE and has no HSM, so the admin secret ${props.adminSecretArn} cannot be checked `
       + 'against its admin password; add the activation back together with the cluster\'s HSMs');

@@ -5,13 +5,13 @@
 // clock with the real bundled handler.
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { REGION } from './templates';
 import { HsmCluster } from '../../src';
 import { QUERY_INTERVAL_CONTEXT } from '../../src/private/provider';
 import { DeployHarness } from '../harness/engine';
 import { CfnTemplate } from '../harness/types';
 import { CloudHsmSimulator, startSimulatorServer } from '../sim';
 import { Timings } from '../sim/types';
-import { REGION } from './templates';
 
 export const EMPTIED_HSMS = 2;
 

@@ -34,14 +34,16 @@ export function holdsKeyMaterial(cluster: ClusterRecord, keyId: string): boolean
   return !(lostMaterial.get(cluster)?.has(keyId) ?? false);
 }
 
-const copyUser = (u: HsmUser): HsmUser => ({ username: u.username, role: u.role, password: u.password, locked: u.locked, failedLogins: u.failedLogins });
+/** A user as a backup keeps it: without the CLI sessions, which end with the HSMs. */
+const copyUser = ({ sessions, ...u }: HsmUser): HsmUser => ({ ...u });
 
 /** The contents of clusters, kept by the simulator's HSM users and KMS state. */
 export function clusterContent(users: HsmUsers, kms: () => KmsState): ClusterContent {
   return {
     snapshot: (region, cluster) => ({
       users: users.of(region, cluster.id).map(copyUser),
-      keyIds: kms().keysOf(region).filter((k) => k.clusterId === cluster.id && holdsKeyMaterial(cluster, k.id)).map((k) => k.id),
+      keyIds: kms().keysOf(region)
+        .filter((k) => k.clusterId === cluster.id && holdsKeyMaterial(cluster, k.id)).map((k) => k.id),
     }),
     restore: (region, cluster, snapshot) => {
       if (!snapshot) return; // a backup made before contents were recorded: nothing known to restore

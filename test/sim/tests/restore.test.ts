@@ -3,10 +3,10 @@
 // KMS rules for keys whose cluster has no active HSM or lost their key material (kms-crypto.ts).
 
 import { CloudHsmSimulator } from '..';
+import { SimError } from '../errors';
 import { connectedKeyStore, clusterWithHsm } from '../fixtures';
 import { encryptWith } from '../kms-crypto';
 import { noUsableBackupMessage } from '../ops/hsms';
-import { SimError } from '../errors';
 
 const REGION = 'us-east-1';
 const sim = new CloudHsmSimulator({ seed: 30 });
