@@ -3,7 +3,7 @@
 // path is the first HSM with the restore of the latest backup onto it, then one wave of the other
 // HSMs created together: hsmCreateMs + hsmRestoreMs + hsmCreateMs. Timed on the simulator's virtual
 // clock with the real bundled handler.
-import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { REGION } from './templates';
 import { HsmCluster } from '../../src';
@@ -30,6 +30,7 @@ export interface EmptiedRun {
 export function emptiedTemplate(hsms: number, intervalS: number): CfnTemplate {
   const app = new App({ context: { [QUERY_INTERVAL_CONTEXT]: intervalS } });
   const stack = new Stack(app, 'Emptied', { env: { account: '123456789012', region: REGION } });
+  Validations.of(stack).acknowledge({ id: 'CloudFormation-Validate::W3010', reason: 'CloudHSM places each HSM in a named Availability Zone' });
   const vpc = new ec2.Vpc(stack, 'Vpc', {
     availabilityZones: ['us-east-1a', 'us-east-1b'],
     natGateways: 0,
