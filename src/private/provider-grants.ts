@@ -93,6 +93,17 @@ export abstract class ProviderGrants extends Construct {
       });
     });
     this.allowOn('ManageHsms', ['cloudhsm:CreateHsm', 'cloudhsm:DeleteHsm'], clusterArn ?? this.cloudHsmArn('cluster'));
+    // The first HSM of an emptied cluster is made from its latest backup: the handler reads them first.
+    this.allowDescribeBackups();
+  }
+
+  private allowDescribeBackups(): void {
+    this.once('describe-backups', () => this.allow({
+      sid: 'DescribeBackups',
+      actions: ['cloudhsm:DescribeBackups'],
+      resources: ['*'],
+      why: 'cloudhsm:DescribeBackups supports no resource-level permissions (Service Authorization Reference).',
+    }));
   }
 
   /**
@@ -199,12 +210,7 @@ export abstract class ProviderGrants extends Construct {
    */
   public enableBackupCopies(destinationRegion: string): void {
     this.once('backup-copies', () => {
-      this.allow({
-        sid: 'DescribeBackups',
-        actions: ['cloudhsm:DescribeBackups'],
-        resources: ['*'],
-        why: 'cloudhsm:DescribeBackups supports no resource-level permissions (Service Authorization Reference).',
-      });
+      this.allowDescribeBackups();
       // The copy carries the create-request tag, so CopyBackupToRegion is allowed only with it.
       this.allow({
         sid: 'CopyBackupsToRegion',

@@ -320,8 +320,8 @@ describe('cluster and HSM lifecycle on the virtual clock', () => {
     expect(del2.HsmId).toBe(second.Hsm!.HsmId);
     expect((await describeOne(id)).Hsms!.map((h) => h.State)).toEqual(['DELETE_IN_PROGRESS', 'DELETE_IN_PROGRESS']);
     const backups = await client().send(new DescribeBackupsCommand({ Filters: { clusterIds: [id] } }));
-    // newest first: the one DeleteHsm made, then the one activation made
-    expect(backups.Backups!.map((b) => b.BackupState)).toEqual(['CREATE_IN_PROGRESS', 'CREATE_IN_PROGRESS']);
+    // newest first: the one DeleteHsm made, the one the second HSM's creation made, the one activation made
+    expect(backups.Backups!.map((b) => b.BackupState)).toEqual(['CREATE_IN_PROGRESS', 'CREATE_IN_PROGRESS', 'CREATE_IN_PROGRESS']);
     expect(backups.Backups![0].BackupId).toMatch(ID.backup);
     await expectError(client().send(new DeleteClusterCommand({ ClusterId: id })), 'CloudHsmInvalidRequestException', 'still has 2 HSM(s)');
 
