@@ -340,9 +340,9 @@ describe('cluster and HSM lifecycle on the virtual clock', () => {
     sim.advance(60 * MIN);
     const gone = await client().send(new DescribeClustersCommand({ Filters: { clusterIds: [id] } }));
     expect(gone.Clusters).toEqual([]);
-    // the cluster's backups (of its activation and of the HSM's deletion) stay
+    // the cluster's backups (of its activation, of the second HSM's creation and of the HSM's deletion) stay
     const kept = await client().send(new DescribeBackupsCommand({ Filters: { clusterIds: [id] } }));
-    expect(kept.Backups!.map((b) => b.BackupState)).toEqual(['READY', 'READY']);
+    expect(kept.Backups!.map((b) => b.BackupState)).toEqual(['READY', 'READY', 'READY']);
   });
 
   test('ModifyCluster: UPDATE_IN_PROGRESS for retention, MODIFY_IN_PROGRESS for HsmType, then back', async () => {
