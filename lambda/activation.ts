@@ -1,5 +1,6 @@
 import { Cluster } from '@aws-sdk/client-cloudhsm-v2';
 import { AdminAccess, parseAdminAccess, regionOf, trustAnchorFor } from './admin-access';
+import { messageOf } from './aws';
 import { describeCluster, TRANSITIONAL_STATES } from './cluster-state';
 import { hereDocCommands, hostCommandStep } from './host-command';
 import { withRequestStart } from './host-wait';
@@ -55,7 +56,11 @@ async function step(event: ResourceEvent, props: ActivationProperties): Promise<
     throw new Error(`${who}: the cluster does not exist (or is being deleted)`);
   }
   const state = cluster.State ?? '';
-  if (state === 'ACTIVE') return done(cluster, props.clusterId);
+  // A cluster ACTIVE before this resource was created (activated by an earlier deployment, or
+  // restored) counts as done only if the admin secret given logs in as its admin: activate.sh checks
+  // it on the host, so a re-added activation never leaves a new secret that is not the HSMs' password.
+  // The check finds this request's own successful command when that is what activated the cluster.
+  if (state === 'ACTIVE') return event.RequestType === 'Create' ? checkAdminOfActiveCluster(event, who, props, cluster) : done(cluster, props.clusterId);
   if (state === 'INITIALIZE_IN_PROGRESS' || TRANSITIONAL_STATES.has(state)) return NOT_COMPLETE;
   if (state === 'UNINITIALIZED') {
     throw new Error(`${who}: the cluster is UNINITIALIZED; it must be initialized before it is activated (initialization)`);
@@ -75,6 +80,31 @@ async function step(event: ResourceEvent, props: ActivationProperties): Promise<
   if (activated?.State === 'ACTIVE') return done(activated, props.clusterId);
   log(event, 'the activation command succeeded; waiting for the cluster to be ACTIVE', { clusterId: props.clusterId });
   return NOT_COMPLETE;
+}
+
+/** The admin check on a cluster that was ACTIVE before the activation resource (activate.sh, exit 11 if the password does not log in). */
+async function checkAdminOfActiveCluster(event: ResourceEvent, who: string, props: ActivationProperties,
+  cluster: Cluster): Promise<IsCompleteResponse> {
+  if ((cluster.Hsms ?? []).length === 0) {
+    throw new Error(`${who}: the cluster is already ACTIVE and has no HSM, so the admin secret ${props.adminSecretArn} cannot be checked `
+      + 'against its admin password; add the activation back together with the cluster\'s HSMs');
+  }
+  try {
+    const sent = await hostCommandStep(event, cluster, {
+      who,
+      what: `the admin password check of the active cluster ${props.clusterId}`,
+      kind: 'activate',
+      on: props,
+      commands: async (hsmIps) => activationCommands(props, hsmIps, await trustAnchorFor(who, props)),
+    });
+    return sent === 'wait' ? NOT_COMPLETE : done(cluster, props.clusterId);
+  } catch (err) {
+    // activate.sh exit 11: already active, and the password does not log in as admin.
+    if (!/with exit code 11\b/.test(messageOf(err))) throw err;
+    throw new Error(`${messageOf(err)}. The cluster was activated before this activation resource existed (by an earlier deployment, `
+      + 'or restored from a backup), with an admin password that is not in this secret: give the secret that holds it as '
+      + 'activation.adminSecret (a secret the stack generated earlier is kept when removalPolicy retains it; docs/activation.md)');
+  }
 }
 
 export const activationHandler: ResourceHandler = {

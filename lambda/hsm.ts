@@ -4,6 +4,7 @@ import { describeCluster, STABLE_STATES, TRANSITIONAL_STATES } from './cluster-s
 import { clearRecord, DEFAULT_DEGRADED_RETRIES, degradedSoFar, recordDegraded, recordKey } from './hsm-degraded';
 import { HsmRef, hsmPhysicalId, locateHsm, parseHsmPhysicalId, replacementOf } from './hsm-eni';
 import { beginPending, findOurs, parsePendingId, PendingHsm, pendingId } from './hsm-identity';
+import { backupsOf, isEmptied, restoreReadiness } from './hsm-restore';
 export { parsePendingId, pendingId } from './hsm-identity';
 import { log } from './log';
 import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
@@ -147,6 +148,11 @@ async function createStep(event: ResourceEvent, pending: PendingHsm, props: HsmP
       throw new Error(`${label(event)}: cluster ${pending.clusterId} is ${state}: ${cluster.StateMessage ?? 'no state message'}`);
     }
     if ((cluster.Hsms?.length ?? 0) > 0 && state !== 'ACTIVE') throw activationError(event, cluster);
+    // An emptied cluster's first HSM is made from its latest backup: it must be READY (lambda/hsm-restore.ts).
+    if (isEmptied(cluster) && restoreReadiness(label(event), cluster, await backupsOf(pending.clusterId)) === 'wait') {
+      log(event, 'waiting for the latest backup of the emptied cluster', { clusterId: pending.clusterId });
+      return NOT_COMPLETE;
+    }
     const zone = props.availabilityZone ?? leastUsedZone(cluster);
     try {
       const out = await cloudHsm().send(new CreateHsmCommand({

@@ -10,6 +10,7 @@ import { describeCluster, TRANSITIONAL_STATES } from './cluster-state';
 import { hereDocCommands, hostCommandStep } from './host-command';
 import { requestStartOf, withRequestStart } from './host-wait';
 import { connectionFailure } from './key-store-errors';
+import { emptyFleetStep, fleetIsEmpty } from './key-store-fleet';
 import { log } from './log';
 import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
 import { SECRET_ARN_PATTERN } from '../src/private/host-rules';
@@ -261,6 +262,13 @@ async function updateStep(event: ResourceEvent, props: KeyStoreProperties): Prom
   const who = label(event, props);
   const store = await storeById(event.PhysicalResourceId ?? '');
   if (!store) throw new Error(`${who}: the custom key store ${event.PhysicalResourceId} does not exist any more`);
+  if (fleetIsEmpty(event.ResourceProperties)) {
+    // The cluster goes to zero HSMs: disconnect first (lambda/key-store-fleet.ts).
+    const next = emptyFleetStep(who, store, props.name);
+    if (next === 'done') return done(store);
+    if (next === 'disconnect') await disconnect(event, who, store.CustomKeyStoreId!);
+    return NOT_COMPLETE;
+  }
   if (store.CustomKeyStoreName === props.name) return settle(event, who, store);
   if (store.ConnectionState !== 'DISCONNECTED') {
     if (store.ConnectionState !== 'DISCONNECTING') await disconnect(event, who, store.CustomKeyStoreId!);

@@ -12,6 +12,7 @@ import { IHsmCluster } from './hsm';
 import { ClusterInitialization, ClusterInitializationConfig } from './initialization';
 import { Activation, addActivation } from './private/activation-resource';
 import { clusterArnOf, HSM_CLIENT_PORT_RANGE, HsmClusterBase } from './private/cluster-base';
+import { ruleNeedingHsms } from './private/empty-fleet';
 import { hsmChainOf } from './private/hsm-chain';
 import { importCluster } from './private/imported-cluster';
 import { P } from './private/property-names';
@@ -122,6 +123,22 @@ export interface HsmClusterProps {
    * @default - the cluster stays INITIALIZED; activate it yourself with the CloudHSM CLI
    */
   readonly activation?: ClusterActivationOptions;
+
+  /**
+   * Whether the cluster may have no HSM in a deployment: scaled to zero to save the HSMs' hourly
+   * cost, and back later. An ACTIVE cluster keeps its backups without HSMs; its first new HSM is
+   * created alone from the latest READY backup (with its users and keys), then the others together.
+   *
+   * With it, the synth-time rules that need HSMs (the initialization needs the first HSM; a key store
+   * and its keys need two ACTIVE HSMs) are warnings (`@cdk-cloudhsm:zeroHsms`) when the cluster has
+   * none, since an earlier deployment may have done those steps; a first deployment without HSMs
+   * still fails. A key store on the cluster is disconnected before its last HSM goes and connected
+   * again once HSMs are back. Initialization, activation and the admin secret are not touched.
+   * docs/operations.md ("Scaling to zero") has the way down and back and the cost figures.
+   *
+   * @default false
+   */
+  readonly allowZeroHsms?: boolean;
 }
 
 /**
@@ -211,6 +228,7 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
     const chain = hsmChainOf(this);
     chain.activated = props.activated ?? props.sourceBackupId !== undefined;
     chain.createdByProvider = true;
+    chain.mayBeEmpty = props.allowZeroHsms ?? false;
 
     const provider = CloudHsmProvider.of(this);
     provider.enableClusters();
@@ -258,7 +276,9 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
    * cluster is INITIALIZED and the admin host is online in SSM, runs `cluster activate` there with
    * SSM Run Command (the host reads the admin password from Secrets Manager itself) and waits until
    * the cluster is ACTIVE. HSMs after the first are created after it, in the same deployment.
-   * A cluster that is already ACTIVE counts as done; removing the activation changes nothing in AWS.
+   * A cluster that is already ACTIVE counts as done once the admin host has checked that the admin
+   * secret logs in as admin (one login; a secret that does not fails the deployment, saying so);
+   * removing the activation changes nothing in AWS.
    * Call it before adding the second HSM.
    *
    * @param options the admin host and the admin password secret
@@ -335,9 +355,9 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
       firstHsm = hsm.ref;
     });
     this.node.addValidation({
-      validate: () => (chain.count === 0
-        ? [`HsmCluster ${this.node.path}: initialization needs an HSM in the cluster (its CSR appears with the first HSM); add one with addHsm`]
-        : []),
+      validate: () => ruleNeedingHsms(this, chain,
+        `HsmCluster ${this.node.path}: initialization needs an HSM in the cluster (its CSR appears with the first HSM); add one with addHsm`,
+        'The initialization of an earlier deployment stands; a first deployment fails here (its CSR appears with the first HSM).'),
     });
     new CfnOutput(this, 'InitializationNextStep', {
       description: `What is left to do for the CloudHSM cluster ${this.node.path}`,

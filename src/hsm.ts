@@ -52,7 +52,8 @@ export interface IHsmCluster extends IResource, ec2.IConnectable {
    * the Service Quotas console, AWS CloudHSM, or the quotas page of the CloudHSM user guide): ask
    * for more there before deploying more HSMs than it allows.
    *
-   * @param count how many HSMs to add (at least 1; with those declared before, at most 28)
+   * @param count how many HSMs to add (0 or more; with those declared before, at most 28). 0 adds
+   * none, for a count that comes from the deployment (a context value); see `allowZeroHsms`
    * @param idPrefix the start of their construct ids
    * @default idPrefix 'Hsm'
    */

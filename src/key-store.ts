@@ -1,4 +1,4 @@
-import { CustomResource, IResource, Names, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
+import { CustomResource, IResource, Lazy, Names, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -6,9 +6,11 @@ import type { HsmCluster } from './cluster';
 import { HsmKey, HsmKeyOptions } from './kms-key';
 import { activationOf } from './private/activation-resource';
 import { checkAdminSecret, generatedPasswordSecret } from './private/admin-secret';
+import { ruleNeedingHsms } from './private/empty-fleet';
 import { hsmChainOf } from './private/hsm-chain';
 import { P } from './private/property-names';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './private/provider';
+import { EMPTY_FLEET, FLEET_PROPERTY } from './private/rules';
 
 /** A KMS custom key store backed by a CloudHSM cluster (a "CloudHSM key store"), created here or imported. */
 export interface IHsmKeyStore extends IResource {
@@ -196,6 +198,9 @@ export class HsmKeyStore extends HsmKeyStoreBase {
         CustomKeyStoreName: name,
         TrustAnchor: activation.trustAnchor,
         CertificateAuthorityArn: activation.certificateAuthorityArn,
+        // With no HSM declared (allowZeroHsms), the store is disconnected before the last HSM goes and
+        // connected again once HSMs are back (lambda/key-store-fleet.ts); absent otherwise.
+        [FLEET_PROPERTY]: Lazy.string({ produce: () => (hsmChainOf(cluster).count === 0 ? EMPTY_FLEET : undefined) }),
       },
     });
     // After the activation and every HSM of the cluster (declared now or later): KMS needs them ACTIVE.
@@ -205,7 +210,7 @@ export class HsmKeyStore extends HsmKeyStoreBase {
 
     this.customKeyStoreId = this.resource.ref;
     this.customKeyStoreName = this.resource.getAttString('CustomKeyStoreName');
-    this.node.addValidation({ validate: () => checkHsmZones(where, cluster) });
+    this.node.addValidation({ validate: () => checkHsmZones(this, where, cluster) });
   }
 
   /**
@@ -225,8 +230,15 @@ export class HsmKeyStore extends HsmKeyStoreBase {
 }
 
 /** KMS's rule: a CloudHSM key store's cluster has at least two HSMs in different Availability Zones (where the zones are known). */
-function checkHsmZones(where: string, cluster: HsmCluster): string[] {
-  const zones = hsmChainOf(cluster).availabilityZones;
+function checkHsmZones(scope: Construct, where: string, cluster: HsmCluster): string[] {
+  const chain = hsmChainOf(cluster);
+  const zones = chain.availabilityZones;
+  if (zones.length === 0) {
+    return ruleNeedingHsms(scope, chain, `${where}: ${P.cluster}: ${cluster.node.path} has no HSM; a KMS key store needs at least two ACTIVE HSMs `
+      + 'in different Availability Zones: add HSMs with addHsm (in two zones), or set allowZeroHsms on a cluster whose key store an earlier deployment made',
+    'The key store is disconnected before the last HSM is deleted, and its KMS keys are unavailable until HSMs are back; '
+      + 'a deployment that creates the key store or a new KMS key in it now fails (KMS needs two ACTIVE HSMs in two Availability Zones).');
+  }
   if (zones.length < 2) {
     return [`${where}: ${P.cluster}: ${cluster.node.path} has ${zones.length} HSM(s); a KMS key store needs at least two ACTIVE HSMs `
       + 'in different Availability Zones: add HSMs with addHsm (in two zones)'];

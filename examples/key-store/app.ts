@@ -26,6 +26,8 @@ export interface KeyStoreStackProps extends StackProps {
   readonly destroyOnRemoval?: boolean;
   /** The ARN of the AWS Private CA that signs the cluster's CSR; EXAMPLE_CA_ARN when not given. */
   readonly certificateAuthorityArn?: string;
+  /** How many HSMs the cluster has in this deployment (0 scales it to zero); the context value `hsmCount`, else 2. */
+  readonly hsmCount?: number;
 }
 
 export class KeyStoreStack extends Stack {
@@ -54,10 +56,13 @@ export class KeyStoreStack extends Stack {
       initialization: ClusterInitialization.fromPrivateCa(ca),
       activation: {},
       removalPolicy,
+      // The cluster may go to zero HSMs between deployments (docs/operations.md, "Scaling to zero").
+      allowZeroHsms: true,
     });
-    // KMS needs two ACTIVE HSMs in different Availability Zones.
-    this.cluster.addHsm('Hsm1', { availabilityZone: azs[0] });
-    this.cluster.addHsm('Hsm2', { availabilityZone: azs[1] });
+    // KMS needs two ACTIVE HSMs in different Availability Zones; 0 keeps the cluster, its backups and
+    // the key store (disconnected) at no HSM cost: `cdk deploy -c hsmCount=0`, later `-c hsmCount=2`.
+    const hsmCount = props.hsmCount ?? Number(this.node.tryGetContext('hsmCount') ?? 2);
+    for (let i = 0; i < hsmCount; i++) this.cluster.addHsm(`Hsm${i + 1}`, { availabilityZone: azs[i % azs.length] });
 
     // kmsuser (password generated into Secrets Manager), CreateCustomKeyStore, ConnectCustomKeyStore.
     this.keyStore = new HsmKeyStore(this, 'KeyStore', { cluster: this.cluster, removalPolicy });

@@ -40,8 +40,8 @@ export abstract class HsmClusterBase extends Resource implements IHsmCluster {
   }
 
   public addHsms(count: number, idPrefix: string = 'Hsm'): Hsm[] {
-    if (!Number.isInteger(count) || count < 1) {
-      throw new Error(`HsmCluster ${this.node.path}: addHsms count: ${count} is not a whole number of at least 1`);
+    if (!Number.isInteger(count) || count < 0) {
+      throw new Error(`HsmCluster ${this.node.path}: addHsms count: ${count} is not a whole number of at least 0`);
     }
     const tooMany = checkHsmCount('addHsms count', hsmChainOf(this).count + count, this.node.path);
     if (tooMany) throw new Error(`HsmCluster ${this.node.path}: ${tooMany}`);

@@ -28,7 +28,10 @@ interface Member extends HsmIdentity {
  * - on a new cluster, the first HSM comes alone and every other HSM depends on the first and on the
  *   activation (`setActivation`), not on each other;
  * - on a new cluster that this stack does not activate, every HSM depends on the previous one, so
- *   the deployment fails at the second HSM with the service's rule (and synth warns).
+ *   the deployment fails at the second HSM with the service's rule (and synth warns);
+ * - on a cluster that may be emptied (`mayBeEmpty`), every other HSM depends on the first: when the
+ *   first is created on an emptied cluster, the service restores the latest backup onto it, and the
+ *   others join a cluster that has its users and keys again (created together, after it).
  * If one HSM's handler cannot tell its HSM from a sibling's (no address given and no subnet CIDR
  * known), every HSM of the cluster depends on the previous one.
  *
@@ -42,6 +45,11 @@ export class HsmChain {
    * cannot name its ARN (that would be a dependency cycle) and uses the account's cluster ARNs.
    */
   public createdByProvider = false;
+  /**
+   * Whether the cluster may have no HSM in a deployment (`allowZeroHsms`): its first HSM may then be
+   * restored from a backup, so the others always wait for it (see `order`).
+   */
+  public mayBeEmpty = false;
   private activation?: IDependable;
   private readonly members: Member[] = [];
   private readonly firstListeners: Array<(resource: CustomResource) => void> = [];
@@ -131,6 +139,7 @@ export class HsmChain {
     others.forEach((m, i) => {
       if (!together) m.resource.node.addDependency(this.members[i].resource);
       else if (!this.activated) m.resource.node.addDependency(first.resource, this.activation!);
+      else if (this.mayBeEmpty) m.resource.node.addDependency(first.resource);
     });
   }
 

@@ -95,6 +95,17 @@ export abstract class ProviderGrants extends Construct {
     // TagResource / UntagResource: the count of HSMs that went DEGRADED on create is a cdk-cloudhsm: tag of the cluster (lambda/hsm-degraded.ts).
     this.allowOn('ManageHsms', ['cloudhsm:CreateHsm', 'cloudhsm:DeleteHsm', 'cloudhsm:TagResource', 'cloudhsm:UntagResource'],
       clusterArn ?? this.cloudHsmArn('cluster'));
+    // The first HSM of an emptied cluster is made from its latest backup: the handler reads them first.
+    this.allowDescribeBackups();
+  }
+
+  private allowDescribeBackups(): void {
+    this.once('describe-backups', () => this.allow({
+      sid: 'DescribeBackups',
+      actions: ['cloudhsm:DescribeBackups'],
+      resources: ['*'],
+      why: 'cloudhsm:DescribeBackups supports no resource-level permissions (Service Authorization Reference).',
+    }));
   }
 
   /**
@@ -201,12 +212,7 @@ export abstract class ProviderGrants extends Construct {
    */
   public enableBackupCopies(destinationRegion: string): void {
     this.once('backup-copies', () => {
-      this.allow({
-        sid: 'DescribeBackups',
-        actions: ['cloudhsm:DescribeBackups'],
-        resources: ['*'],
-        why: 'cloudhsm:DescribeBackups supports no resource-level permissions (Service Authorization Reference).',
-      });
+      this.allowDescribeBackups();
       // The copy carries the create-request tag, so CopyBackupToRegion is allowed only with it.
       this.allow({
         sid: 'CopyBackupsToRegion',

@@ -217,3 +217,11 @@ export function checkHsmCount(prop: string, count: number, cluster: string): str
   return `${prop}: ${count} HSMs in cluster ${cluster}; CloudHSM allows at most ${MAX_HSMS_PER_CLUSTER} HSMs in a cluster `
     + '(and accounts start with a lower quota of HSMs per Region: see Service Quotas, AWS CloudHSM)';
 }
+
+/**
+ * The key-store property that says the stack declares no HSM for the cluster (`allowZeroHsms`):
+ * present with EMPTY_FLEET only then, so the store's resource is updated when the fleet empties and
+ * when it comes back.
+ */
+export const FLEET_PROPERTY = 'HsmFleet';
+export const EMPTY_FLEET = 'EMPTY';

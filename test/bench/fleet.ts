@@ -1,5 +1,7 @@
 // "Add 3 HSMs to an activated cluster": the cluster exists and is ACTIVE (deployed empty, then
-// initialized and activated in the simulator, not timed); one deployment adds the HSMs. Timed on the
+// initialized and activated in the simulator, not timed); one deployment adds the HSMs. An ACTIVE
+// cluster without HSMs makes its first HSM from its latest backup, so the critical path is one HSM
+// creation and that restore. Timed on the
 // simulator's virtual clock with the real bundled handler, created together (the library's order) or
 // one after another (each HSM's resource depending on the previous one, the order before HSMs of an
 // activated cluster were created together).
@@ -18,7 +20,10 @@ export interface FleetScenario extends DeployScenario {
 
 export interface FleetRun {
   readonly timings: ServiceTimings;
-  /** the service's critical path: the HSMs are created in parallel, so one HSM creation */
+  /**
+   * the service's critical path: the HSMs are created in parallel, so one HSM creation, and the
+   * restore of the cluster's backup onto the first (an ACTIVE cluster without HSMs is an emptied one)
+   */
   readonly criticalPathMs: number;
   readonly deployMs: number;
   readonly ratio: number;
@@ -57,11 +62,12 @@ export async function runFleetDeploy(scenario: FleetScenario, timings: ServiceTi
     const starts = added.transitions
       .filter((x) => x.kind === 'resource' && x.resourceType === 'Custom::CloudHsmHsm' && x.status === 'CREATE_IN_PROGRESS')
       .map((x) => x.elapsedMs);
+    const criticalPathMs = timings.hsmCreateMs + sim.timings.hsmRestoreMs;
     return {
       timings,
-      criticalPathMs: timings.hsmCreateMs,
+      criticalPathMs,
       deployMs: added.simulatedMs,
-      ratio: added.simulatedMs / timings.hsmCreateMs,
+      ratio: added.simulatedMs / criticalPathMs,
       startSpreadMs: Math.max(...starts) - Math.min(...starts),
       invocations: added.invocations.onEvent + added.invocations.isComplete,
       apiCalls: { ...added.apiCalls },

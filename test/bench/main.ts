@@ -14,6 +14,7 @@ import * as path from 'path';
 import { ACTIVATION_HSMS, ActivationScenario, runActivationDeploy } from './activation';
 import { assetFigures } from './asset';
 import { apiCallsOf, costByResource, DeployRun, DeployScenario, runDeploy, ServiceTimings } from './deploy';
+import { EMPTIED_HSMS, EmptiedRun, runEmptiedScaleUp } from './emptied';
 import { FLEET_HSMS, FleetScenario, runFleetDeploy } from './fleet';
 import { renderMarkdown } from './report';
 import { median, synthScaling } from './synth';
@@ -147,6 +148,18 @@ async function main(): Promise<void> {
     createHsmMedian: median(runs.map((r) => r.apiCalls.CreateHsm ?? 0)),
   }));
 
+  const emptiedRuns: EmptiedRun[] = [];
+  for (const t of timings) emptiedRuns.push(await runEmptiedScaleUp(10, { hsmCreateMs: t.hsmCreateMs, clusterCreateMs: t.clusterCreateMs }));
+  log(`emptied 0 -> ${EMPTIED_HSMS}: median ratio ${median(emptiedRuns.map((r) => r.ratio)).toFixed(4)}`);
+  const emptiedFigures = {
+    hsms: EMPTIED_HSMS,
+    intervalS: 10,
+    ratioMedian: median(emptiedRuns.map((r) => r.ratio)),
+    ratioMax: Math.max(...emptiedRuns.map((r) => r.ratio)),
+    deployMinutesMedian: median(emptiedRuns.map((r) => r.deployMs / 60_000)),
+    criticalPathMinutesMedian: median(emptiedRuns.map((r) => r.criticalPathMs / 60_000)),
+  };
+
   log('synth scaling');
   const synth = synthScaling(params.synthSizes, params.synthRuns);
   log('handler asset');
@@ -159,6 +172,7 @@ async function main(): Promise<void> {
     deploy: deployFigures,
     fleet: fleetFigures,
     activation: activationFigures,
+    emptied: emptiedFigures,
     synth,
     asset,
     wallSeconds: (Date.now() - started) / 1000,
@@ -211,6 +225,15 @@ export type BenchResult = {
     describeClustersMedian: number;
     createHsmMedian: number;
   }>;
+  /** "0 -> N HSMs on an emptied cluster" (absent from results written before it existed) */
+  emptied?: {
+    hsms: number;
+    intervalS: number;
+    ratioMedian: number;
+    ratioMax: number;
+    deployMinutesMedian: number;
+    criticalPathMinutesMedian: number;
+  };
   synth: ReturnType<typeof synthScaling>;
   asset: ReturnType<typeof assetFigures>;
   wallSeconds: number;

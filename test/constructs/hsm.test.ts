@@ -189,7 +189,8 @@ describe('order and the activation rule', () => {
     expect(resources.map((r) => r.Properties.AvailabilityZone)).toEqual([...AZS, AZS[0]]);
     for (const r of resources) expect(dependsOn(r)).toEqual([]);
     expect(cluster.addHsms(1, 'Extra')[0].node.id).toBe('Extra1');
-    expect(() => cluster.addHsms(0)).toThrow(/addHsms count: 0 is not a whole number of at least 1/);
+    expect(cluster.addHsms(0)).toEqual([]); // a count from the deployment may be 0 (test/constructs/zero-hsms.test.ts)
+    expect(() => cluster.addHsms(-1)).toThrow(/addHsms count: -1 is not a whole number of at least 0/);
   });
 
   test('HSMs of different clusters do not wait for each other', () => {

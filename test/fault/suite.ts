@@ -20,6 +20,7 @@ import { CloudHsmSimulator } from '../sim';
 import { ActivationFault, isActivationSeed, runActivationLifecycle } from './activation';
 import { betweenDeployments, HSM_FAULTS, withHsmFaults } from './hsm-replacement';
 import { isKeyStoreSeed, KeyStoreFault, runKeyStoreLifecycle } from './key-store';
+import { isScaleToZeroSeed, runScaleToZeroLifecycle, ScaleToZeroFault } from './scale-to-zero';
 
 const REGION = 'us-east-1';
 export const STACKS = ['cluster', 'cluster+hsm', 'cluster+hsm+copy', 'fleet'] as const;
@@ -36,13 +37,15 @@ type Fault = typeof FAULTS[number];
 
 export interface LifecycleResult {
   readonly seed: number;
-  readonly stack: StackKind | 'cluster+activation+hsm' | 'key-store+key';
+  readonly stack: StackKind | 'cluster+activation+hsm' | 'key-store+key' | 'scale-to-zero';
   readonly story: Story | string;
-  readonly faults: Array<Fault | ActivationFault | KeyStoreFault>;
+  readonly faults: Array<Fault | ActivationFault | KeyStoreFault | ScaleToZeroFault>;
   readonly orphans: string[];
   readonly stuck: boolean;
   readonly unnamedFailures: string[];
   readonly failures: number;
+  /** secrets that no longer log in at the end (scale-to-zero lifecycles check them) */
+  readonly staleSecrets?: string[];
 }
 
 /**
@@ -159,6 +162,7 @@ function check(reports: DeploymentReport[], result: { unnamed: string[]; stuck: 
 export async function runLifecycle(seed: number, sim: CloudHsmSimulator, endpoint: string): Promise<LifecycleResult> {
   if (isActivationSeed(seed)) return runActivationLifecycle(seed, sim, endpoint); // stacks with activation: activation.ts
   if (isKeyStoreSeed(seed)) return runKeyStoreLifecycle(seed, sim, endpoint); // key-store stacks: key-store.ts
+  if (isScaleToZeroSeed(seed)) return runScaleToZeroLifecycle(seed, sim, endpoint); // 2 -> 0 -> 2 HSMs: scale-to-zero.ts
   const rng = new Rng(seed);
   sim.reset();
   const stack = rng.pick(STACKS);
@@ -208,6 +212,8 @@ export interface SuiteFigures {
   readonly orphans: number;
   readonly stuck: number;
   readonly unnamedFailures: number;
+  /** secrets that no longer log in (scale-to-zero lifecycles) */
+  readonly staleSecrets: number;
   readonly badSeeds: number[];
 }
 
@@ -222,7 +228,7 @@ export function figures(results: LifecycleResult[]): SuiteFigures {
       if (r.stack === 'fleet') fleetByFault[f] = (fleetByFault[f] ?? 0) + 1;
     }
   }
-  const bad = results.filter((r) => r.orphans.length > 0 || r.stuck || r.unnamedFailures.length > 0);
+  const bad = results.filter((r) => r.orphans.length > 0 || r.stuck || r.unnamedFailures.length > 0 || (r.staleSecrets?.length ?? 0) > 0);
   return {
     lifecycles: results.length,
     byStack,
@@ -232,6 +238,7 @@ export function figures(results: LifecycleResult[]): SuiteFigures {
     orphans: results.reduce((n, r) => n + r.orphans.length, 0),
     stuck: results.filter((r) => r.stuck).length,
     unnamedFailures: results.reduce((n, r) => n + r.unnamedFailures.length, 0),
+    staleSecrets: results.reduce((n, r) => n + (r.staleSecrets?.length ?? 0), 0),
     badSeeds: bad.map((r) => r.seed),
   };
 }

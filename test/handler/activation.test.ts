@@ -79,12 +79,27 @@ describe('onEvent', () => {
 });
 
 describe('isComplete', () => {
-  test('an ACTIVE cluster is done without any command', async () => {
+  test('an update on an ACTIVE cluster is done without any command', async () => {
     clusterIs('ACTIVE');
-    const out = await isComplete(polled());
+    const out = await isComplete({ ...polled(), RequestType: 'Update' });
     expect(out).toMatchObject({ IsComplete: true, Data: { State: 'ACTIVE' } });
     expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(0);
     expect(JSON.stringify(out)).not.toContain('pre-co-secret');
+  });
+
+  test('a create on a cluster ACTIVE before it checks on the host that the admin secret logs in (activate.sh), then is done', async () => {
+    clusterIs('ACTIVE');
+    commandsAre();
+    hostIs('Online');
+    expect((await isComplete(polled())).IsComplete).toBe(false);
+    expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(1);
+    expect(ssmMock.commandCalls(SendCommandCommand)[0].args[0].input.Parameters!.commands!.join('\n')).toContain('activate.sh');
+  });
+
+  test('a create on an ACTIVE cluster whose HSMs are all gone cannot check the secret: it fails saying so, sends nothing', async () => {
+    clusterIs('ACTIVE', []);
+    await expect(isComplete(polled())).rejects.toThrow(/already ACTIVE and has no HSM, so the admin secret .* cannot be checked/);
+    expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(0);
   });
 
   test('waits while the host is not online in SSM', async () => {
@@ -300,6 +315,8 @@ describe('the wait for the admin host is bounded', () => {
     expect((await onEvent(event('Create'))).PhysicalResourceId).toBe(`cdk-cloudhsm:activation:${CLUSTER_ID}:since:${NOW / 1000}`);
     expect((await onEvent(event('Update'))).PhysicalResourceId).toBe(`cdk-cloudhsm:activation:${CLUSTER_ID}:since:${NOW / 1000}`);
     clusterIs('ACTIVE');
+    // This request's command succeeded: the cluster is ACTIVE through it.
+    commandsAre({ id: 'cmd-own', status: 'Success', comment: COMMENT });
     expect((await pollAfter(HOST_ONLINE_BOUND_MS * 2)).PhysicalResourceId).toBe(`cdk-cloudhsm:activation:${CLUSTER_ID}`);
   });
 

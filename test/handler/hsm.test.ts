@@ -1,5 +1,6 @@
 import {
-  CloudHSMV2Client, CreateHsmCommand, DeleteHsmCommand, DescribeClustersCommand, TagResourceCommand, UntagResourceCommand,
+  CloudHSMV2Client, CreateHsmCommand, DeleteHsmCommand, DescribeBackupsCommand, DescribeClustersCommand, TagResourceCommand,
+  UntagResourceCommand,
 } from '@aws-sdk/client-cloudhsm-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { resourceEvent, useHandlerEnv } from './fixtures';
@@ -51,6 +52,8 @@ const describeReturns = (...clusters: any[]) => {
 beforeEach(() => {
   mock.reset();
   setClientFactory(() => new CloudHSMV2Client({ region: 'us-east-1' }));
+  // An ACTIVE cluster without HSMs has a READY backup for its next HSM (test/handler/hsm-restore.test.ts has the other cases).
+  mock.on(DescribeBackupsCommand).resolves({ Backups: [{ BackupId: 'backup-ready222222', BackupState: 'READY', ClusterId: CLUSTER_ID, CreateTimestamp: new Date(0) }] });
 });
 afterAll(() => setClientFactory());
 

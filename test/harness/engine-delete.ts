@@ -93,6 +93,7 @@ export abstract class HarnessTeardown extends HarnessBase {
           const kept: RetainedResource = { logicalId: res.logicalId, type: res.type, physicalId: res.physicalId, reason: policy, phase };
           this.retainedAll.push(kept);
           this.run?.retained.push(kept);
+          if (!res.custom) this.native.release(res.physicalId);
           this.transition({ ...base, status: 'DELETE_SKIPPED', physicalId: res.physicalId, reason: `${policy}: ${policyValue}` });
           return { done: true, ok: true, physicalId: res.physicalId, data: {} };
         }

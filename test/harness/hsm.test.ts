@@ -97,7 +97,7 @@ test('after initialization and activation an update adds a second and third HSM'
   expect(destroyed.orphans.filter((r) => r.type !== 'backup')).toEqual([]);
 });
 
-test('3 HSMs added to an activated cluster: created at the same moment, deployed in one HSM creation time, deleted together', async () => {
+test('3 HSMs added to an activated cluster: created at the same moment, deployed in one HSM creation (and restore) time, deleted together', async () => {
   const h = harness();
   const clusterId = await deployActivated(h, 0);
   const added = await h.deploy(template(3, true));
@@ -108,7 +108,9 @@ test('3 HSMs added to an activated cluster: created at the same moment, deployed
   const creates = sim.calls.list().filter((c) => c.operation === 'CreateHsm');
   expect(creates.map((c) => c.outcome)).toEqual(['ok', 'ok', 'ok']);
   expect(new Set(creates.map((c) => c.virtualMs)).size).toBe(1);
-  expect(added.simulatedMs).toBeLessThanOrEqual(1.02 * sim.timings.hsmCreateMs);
+  // The cluster was ACTIVE with no HSM: the first one is made from its latest backup (the activation's),
+  // so the critical path is one HSM creation and that restore (test/sim/cluster-content.ts).
+  expect(added.simulatedMs).toBeLessThanOrEqual(1.02 * (sim.timings.hsmCreateMs + sim.timings.hsmRestoreMs));
   const hsms = hsmsOf(clusterId);
   expect(hsms.map((x) => x.State)).toEqual(['ACTIVE', 'ACTIVE', 'ACTIVE']);
   expect(new Set(hsms.map((x) => x.EniIp)).size).toBe(3);

@@ -132,6 +132,14 @@ export class NativeProvisioner {
     return { physicalId, attributes };
   }
 
+  /**
+   * A resource kept by its DeletionPolicy leaves the stack: the simulator keeps it, but a resource
+   * of the same logical id created later is a new one, as in CloudFormation.
+   */
+  public release(physicalId: string): void {
+    for (const [key, id] of this.made) if (id === physicalId) this.made.delete(key);
+  }
+
   /** Deletes what the simulator holds for a native resource (instances, secrets); others have nothing. */
   public remove(type: string, physicalId: string): void {
     for (const [key, id] of this.made) if (id === physicalId) this.made.delete(key);

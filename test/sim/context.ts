@@ -2,6 +2,7 @@
 // Also the small lifecycle helpers several resource modules share.
 
 import { VirtualClock } from './clock';
+import type { ClusterContent } from './cluster-content';
 import { invalidRequest, notFound } from './errors';
 import { IdFactory, SeededRandom } from './random';
 import { Store } from './store';
@@ -16,6 +17,8 @@ export interface SimContext {
   readonly rng: SeededRandom;
   readonly timings: Timings;
   readonly accountId: string;
+  /** what the cluster's HSMs hold (users, key material): backed up and restored with the cluster */
+  readonly content?: ClusterContent;
 }
 
 export type OperationHandler = (ctx: SimContext, region: string, input: JsonObject) => JsonObject;
@@ -108,6 +111,7 @@ export function makeClusterBackup(ctx: SimContext, region: string, c: ClusterRec
     mode: c.mode,
     clusterCertificate: c.certificates.ClusterCertificate,
     trustAnchor: c.trustAnchor,
+    content: ctx.content?.snapshot(region, c),
   };
   ctx.store.region(region).backups.set(b.id, b);
   if (state === 'CREATE_IN_PROGRESS') {

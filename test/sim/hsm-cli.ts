@@ -123,7 +123,7 @@ function manageUser(users: HsmUsers, region: string, cluster: ClusterRecord, ver
  * names the CLI process a login belongs to (none: single-command mode, nothing stays logged in).
  */
 export function runHsmCli(store: Store, users: HsmUsers, region: string, servers: readonly string[],
-  args: readonly string[], password?: string, session?: string): CliOutcome {
+  args: readonly string[], password?: string, session?: string, onActivated?: (cluster: ClusterRecord) => void): CliOutcome {
   const command = args.filter((a) => !a.startsWith('--')).slice(0, 2).join(' ');
   const known = ['cluster activate', 'user list', 'user create', 'user change-password', 'login', 'logout'];
   const verb = known.find((k) => command === k || command.startsWith(`${k} `) || (['login', 'logout'].includes(k) && args[0] === k));
@@ -145,5 +145,7 @@ export function runHsmCli(store: Store, users: HsmUsers, region: string, servers
   admin.role = 'admin';
   admin.password = pw;
   setClusterState(cluster, 'ACTIVE');
+  // The service backs a cluster up when it is activated (CloudHSM user guide, cluster backups).
+  onActivated?.(cluster);
   return ok('Cluster activation successful');
 }

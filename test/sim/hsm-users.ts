@@ -66,6 +66,14 @@ export class HsmUsers {
     this.of(region, clusterId).push({ ...user });
   }
 
+  /**
+   * The cluster's users become these (an HSM restored from a backup brings the backup's users; an
+   * emptied cluster has none). Sessions end: they were on HSMs that are gone.
+   */
+  public replace(region: string, clusterId: string, users: HsmUser[]): void {
+    this.byCluster.set(`${region}/${clusterId}`, users.map((u) => ({ ...u, sessions: undefined })));
+  }
+
   /** The user a session is logged in as on a cluster, if any. */
   public sessionUser(region: string, clusterId: string, session: string): HsmUser | undefined {
     return this.of(region, clusterId).find((u) => u.sessions?.has(session));

@@ -3,6 +3,7 @@
 // CloudHsmSimulator (simulator.ts) adds the control methods tests use.
 
 import { DEFAULT_START_MS, VirtualClock } from './clock';
+import { clusterContent } from './cluster-content';
 import { SimContext } from './context';
 import { ErrorType, internalFailure, serialization, SimError } from './errors';
 import { CallLog, FaultInjector } from './faults';
@@ -104,6 +105,8 @@ export class SimulatorCore {
     this.ctx = {
       store: this.store, clock: this.clock, ids: this.ids, rng: this.rng, timings: this.timings, accountId: this.accountId,
     };
+    // What the clusters' HSMs hold (users, KMS key material), for backups and restores.
+    this.ctx = { ...this.ctx, content: clusterContent(this.hsmUsers, () => this.kms) };
     this.instances = new ManagedInstances(this.clock);
     this.runCommand = new RunCommandEngine(this.clock, this.rng, this.faultRng, this.timings);
     this.runCommand.setRunner(opts.commandRunner);

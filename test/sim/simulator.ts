@@ -228,7 +228,8 @@ export class CloudHsmSimulator extends SimulatorCore {
    * `session` names the CLI process a login belongs to.
    */
   public hsmCli(region: string, servers: readonly string[], args: readonly string[], password?: string, session?: string): CliOutcome {
-    return runHsmCli(this.store, this.hsmUsers, region, servers, args, password, session);
+    return runHsmCli(this.store, this.hsmUsers, region, servers, args, password, session,
+      (c) => makeClusterBackup(this.ctx, region, c, 'CREATE_IN_PROGRESS'));
   }
 
   /** The end of a CLI process: its login ends. */

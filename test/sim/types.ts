@@ -1,3 +1,5 @@
+import type { HsmUser } from './hsm-users';
+
 // Shared types of the simulator: the 15 operations, the timing options and the
 // internal records the operations mutate. Wire shapes live in views.ts.
 
@@ -100,6 +102,11 @@ export interface Timings {
   readonly keyStoreConnectMs: number;
   /** KMS DisconnectCustomKeyStore: DISCONNECTING -> DISCONNECTED. */
   readonly keyStoreDisconnectMs: number;
+  /**
+   * The first HSM of an emptied ACTIVE cluster: the restore of the latest backup onto it, after
+   * hsmCreateMs. No published figure; a few minutes, as a backup takes to make.
+   */
+  readonly hsmRestoreMs: number;
 }
 
 const MINUTE = 60_000;
@@ -120,6 +127,7 @@ export const DEFAULT_TIMINGS: Timings = {
   invocationVisibleMs: 1_000,
   keyStoreConnectMs: 10 * MINUTE,
   keyStoreDisconnectMs: 30_000,
+  hsmRestoreMs: 3 * MINUTE,
 };
 
 export type ClusterState =
@@ -195,8 +203,18 @@ export interface ClusterRecord {
   certificates: Certificates;
   preCoPassword: string;
   sourceBackupId?: string;
+  /** what the backup it was created from held: its first HSM gets it while it has no backup of its own */
+  sourceContent?: ClusterContentSnapshot;
   /** the TrustAnchor given to InitializeCluster (never described; KMS checks CreateCustomKeyStore against it) */
   trustAnchor?: string;
+}
+
+/** A backup's copy of what its cluster's HSMs held (cluster-content.ts). */
+export interface ClusterContentSnapshot {
+  /** the users as they were (passwords, roles, lockout counters; never sessions) */
+  readonly users: readonly HsmUser[];
+  /** the KMS keys whose key material was in the cluster */
+  readonly keyIds: readonly string[];
 }
 
 export interface BackupRecord {
@@ -220,6 +238,8 @@ export interface BackupRecord {
   clusterCertificate?: string;
   /** the cluster's trust anchor at backup time, carried to a restored cluster like the certificate */
   trustAnchor?: string;
+  /** what the cluster's HSMs held at backup time: users and KMS key material (cluster-content.ts) */
+  content?: ClusterContentSnapshot;
 }
 
 /** JSON value as received on the wire. */

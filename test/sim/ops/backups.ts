@@ -75,6 +75,7 @@ export const copyBackupToRegion: OperationHandler = (ctx, region, input) => {
     mode: src.mode,
     clusterCertificate: src.clusterCertificate,
     trustAnchor: src.trustAnchor,
+    content: src.content,
   };
   ctx.store.region(copy.region).backups.set(copy.id, copy);
   ctx.clock.schedule(ctx.timings.backupCopyMs, `backup copy ${copy.id} READY`, () => {

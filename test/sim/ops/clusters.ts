@@ -104,6 +104,7 @@ export const createCluster: OperationHandler = (ctx, region, input) => {
     trustAnchor: source?.trustAnchor,
     preCoPassword: ctx.ids.password(),
     sourceBackupId,
+    sourceContent: source?.content,
   };
   setClusterState(c, 'CREATE_IN_PROGRESS');
   ctx.store.region(region).clusters.set(c.id, c);

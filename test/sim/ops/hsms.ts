@@ -6,7 +6,7 @@ import {
 import { invalidRequest, notFound } from '../errors';
 import { takeCreateFailure } from '../hsm-replacement';
 import { formatIpv4, parseCidr, parseIpv4, usableRange } from '../network';
-import { ClusterRecord, HsmRecord } from '../types';
+import { BackupRecord, ClusterRecord, HsmRecord } from '../types';
 import { Validator } from '../validation';
 import { hsmView } from '../views';
 
@@ -66,6 +66,28 @@ function issueCertificates(c: ClusterRecord, h: HsmRecord): void {
   c.certificates.ManufacturerHardwareCertificate = pem('CERTIFICATE', `${h.id} manufacturer`);
 }
 
+/**
+ * The backup the service restores onto the first HSM of an emptied ACTIVE cluster: its latest READY
+ * one ("delete it to trigger a backup. Later, create a new one in the same cluster", CloudHSM user
+ * guide). A backup PENDING_DELETION is not usable until RestoreBackup makes it READY again.
+ */
+export function latestReadyBackup(ctx: SimContext, region: string, c: ClusterRecord): BackupRecord | undefined {
+  return [...ctx.store.region(region).backups.values()]
+    .filter((b) => b.clusterId === c.id && b.region === region && b.state === 'READY')
+    .sort((a, b) => b.createdMs - a.createdMs || b.seq - a.seq)[0];
+}
+
+/** Whether the cluster has any backup of its own (in any state but DELETED). */
+function hasBackups(ctx: SimContext, region: string, c: ClusterRecord): boolean {
+  return [...ctx.store.region(region).backups.values()].some((b) => b.clusterId === c.id && b.region === region && b.state !== 'DELETED');
+}
+
+/** The refusal of an HSM for an emptied cluster with nothing to restore (this simulator's wording). */
+export function noUsableBackupMessage(clusterId: string): string {
+  return `Cluster '${clusterId}' has no HSM and no READY backup to restore onto a new HSM; `
+    + 'a backup in PENDING_DELETION can be made READY again with RestoreBackup';
+}
+
 export const createHsm: OperationHandler = (ctx, region, input) => {
   const v = new Validator(input);
   const clusterId = v.string('ClusterId');
@@ -87,6 +109,14 @@ export const createHsm: OperationHandler = (ctx, region, input) => {
   if (!subnetId) {
     throw invalidRequest(`Availability Zone '${az}' is not one of the Availability Zones of cluster '${c.id}' (${Object.keys(c.subnetMapping).join(', ')})`);
   }
+  // The first HSM of an emptied ACTIVE cluster is made from the cluster's latest READY backup, with
+  // the users and key material it holds; no backup, no HSM. An HSM added to an ACTIVE cluster that
+  // has HSMs makes a backup (CloudHSM user guide, cluster backups).
+  // A cluster created from a backup that has no backup of its own yet restores the one it was created from.
+  const emptied = c.state === 'ACTIVE' && c.hsms.length === 0;
+  const backup = emptied ? latestReadyBackup(ctx, region, c) : undefined;
+  const restoring = backup !== undefined || (emptied && c.sourceBackupId !== undefined && !hasBackups(ctx, region, c));
+  if (emptied && !restoring) throw invalidRequest(noUsableBackupMessage(c.id));
   const subnet = ctx.store.subnet(region, subnetId);
   const eniIp = chooseIp(ctx, region, subnetId, subnet.cidr, ipAddress);
   const h: HsmRecord = {
@@ -102,9 +132,12 @@ export const createHsm: OperationHandler = (ctx, region, input) => {
     stateMessage: hsmMessage('CREATE_IN_PROGRESS'),
     createdMs: ctx.clock.now(),
   };
+  if (restoring) ctx.content?.restore(region, c, backup ? backup.content : c.sourceContent);
+  else if (c.state === 'ACTIVE') makeClusterBackup(ctx, region, c, 'CREATE_IN_PROGRESS');
   c.hsms.push(h);
   const failure = takeCreateFailure(ctx, region);
-  ctx.clock.schedule(ctx.timings.hsmCreateMs, `hsm ${h.id} ACTIVE`, () => {
+  const readyMs = ctx.timings.hsmCreateMs + (restoring ? ctx.timings.hsmRestoreMs : 0);
+  ctx.clock.schedule(readyMs, `hsm ${h.id} ACTIVE`, () => {
     if (h.state !== 'CREATE_IN_PROGRESS' || !c.hsms.includes(h)) return;
     if (failure !== undefined) {
       // A fault (../hsm-replacement.ts): the creation ends DEGRADED, and the HSM stays so.
@@ -146,6 +179,8 @@ export const deleteHsm: OperationHandler = (ctx, region, input) => {
     h.stateMessage = hsmMessage('DELETE_IN_PROGRESS');
     ctx.clock.schedule(ctx.timings.hsmDeleteMs, `hsm ${h.id} removed`, () => {
       c.hsms = c.hsms.filter((x) => x !== h);
+      // An active cluster's users and keys live in its HSMs and its backups only.
+      if (c.hsms.length === 0 && c.state === 'ACTIVE') ctx.content?.forget(region, c);
     });
   }
   return { HsmId: h.id };

@@ -320,8 +320,8 @@ describe('cluster and HSM lifecycle on the virtual clock', () => {
     expect(del2.HsmId).toBe(second.Hsm!.HsmId);
     expect((await describeOne(id)).Hsms!.map((h) => h.State)).toEqual(['DELETE_IN_PROGRESS', 'DELETE_IN_PROGRESS']);
     const backups = await client().send(new DescribeBackupsCommand({ Filters: { clusterIds: [id] } }));
-    // newest first: the one DeleteHsm made, then the one activation made
-    expect(backups.Backups!.map((b) => b.BackupState)).toEqual(['CREATE_IN_PROGRESS', 'CREATE_IN_PROGRESS']);
+    // newest first: the one DeleteHsm made, the one the second HSM's creation made, the one activation made
+    expect(backups.Backups!.map((b) => b.BackupState)).toEqual(['CREATE_IN_PROGRESS', 'CREATE_IN_PROGRESS', 'CREATE_IN_PROGRESS']);
     expect(backups.Backups![0].BackupId).toMatch(ID.backup);
     await expectError(client().send(new DeleteClusterCommand({ ClusterId: id })), 'CloudHsmInvalidRequestException', 'still has 2 HSM(s)');
 
@@ -340,9 +340,9 @@ describe('cluster and HSM lifecycle on the virtual clock', () => {
     sim.advance(60 * MIN);
     const gone = await client().send(new DescribeClustersCommand({ Filters: { clusterIds: [id] } }));
     expect(gone.Clusters).toEqual([]);
-    // the cluster's backups (of its activation and of the HSM's deletion) stay
+    // the cluster's backups (of its activation, of the second HSM's creation and of the HSM's deletion) stay
     const kept = await client().send(new DescribeBackupsCommand({ Filters: { clusterIds: [id] } }));
-    expect(kept.Backups!.map((b) => b.BackupState)).toEqual(['READY', 'READY']);
+    expect(kept.Backups!.map((b) => b.BackupState)).toEqual(['READY', 'READY', 'READY']);
   });
 
   test('ModifyCluster: UPDATE_IN_PROGRESS for retention, MODIFY_IN_PROGRESS for HsmType, then back', async () => {

@@ -160,16 +160,19 @@ describe('CreateHsm concurrency rules of the simulator', () => {
   test('an ACTIVE cluster takes several CreateHsm at once: created in parallel, ACTIVE together, the cluster stays ACTIVE', () => {
     const clusterId = newCluster();
     sim.forceClusterState(REGION, clusterId, 'ACTIVE');
+    // An ACTIVE cluster without HSMs restores its latest READY backup onto the first (restore.test.ts).
+    sim.createBackup(REGION, clusterId);
     const created = ['us-east-1a', 'us-east-1b', 'us-east-1a'].map((az) => api('CreateHsm', { ClusterId: clusterId, AvailabilityZone: az }).Hsm);
     expect(created.map((h: any) => h.State)).toEqual(['CREATE_IN_PROGRESS', 'CREATE_IN_PROGRESS', 'CREATE_IN_PROGRESS']);
     expect(sim.peekCluster(REGION, clusterId)!.State).toBe('ACTIVE');
-    sim.advance(sim.timings.hsmCreateMs);
+    sim.advance(sim.timings.hsmCreateMs + sim.timings.hsmRestoreMs);
     expect((sim.peekCluster(REGION, clusterId)!.Hsms as any[]).map((h) => h.State)).toEqual(['ACTIVE', 'ACTIVE', 'ACTIVE']);
   });
 
   test('a second CreateHsm for an address in use is refused', () => {
     const clusterId = newCluster();
     sim.forceClusterState(REGION, clusterId, 'ACTIVE');
+    sim.createBackup(REGION, clusterId);
     const input = { ClusterId: clusterId, AvailabilityZone: 'us-east-1a', IpAddress: '10.0.0.254' };
     expect(api('CreateHsm', input).Hsm.EniIp).toBe('10.0.0.254');
     expect(refusal(() => api('CreateHsm', input))).toMatch(/CloudHsmInvalidRequestException: IpAddress '10\.0\.0\.254' is already in use/);
