@@ -5,7 +5,9 @@
 // dropped responses, duplicate onEvent one after the other or at the same moment, onEvent killed after
 // its API calls, DEGRADED states), then checks the invariants: nothing orphaned, nothing stuck, every
 // failure names its resource. Every fourth seed runs a stack with activation (activation.ts), every
-// tenth (5, 15, ...) a key-store stack with a KMS key (key-store.ts), each with faults of its own.
+// tenth (5, 15, ...) a key-store stack with a KMS key (key-store.ts), seeds ending in 3 or 9 a second
+// path of issue #23 (existing.ts: admin host replaced, imported cluster, wrong admin secret), each
+// with faults of its own; HSM users locked out count as a broken invariant too.
 // A failing seed is replayed with `npm run fault-suite -- --seed N --count 1`.
 
 import { App, CfnParameter, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
@@ -17,6 +19,7 @@ import { serviceResourceOf } from '../harness/physical';
 import { CfnTemplate, DeploymentReport } from '../harness/types';
 import { CloudHsmSimulator } from '../sim';
 import { ActivationFault, isActivationSeed, runActivationLifecycle } from './activation';
+import { ExistingFault, ExistingLifecycle, isExistingSeed, runExistingLifecycle } from './existing';
 import { isKeyStoreSeed, KeyStoreFault, runKeyStoreLifecycle } from './key-store';
 
 const REGION = 'us-east-1';
@@ -31,13 +34,15 @@ type Fault = typeof FAULTS[number];
 
 export interface LifecycleResult {
   readonly seed: number;
-  readonly stack: StackKind | 'cluster+activation+hsm' | 'key-store+key';
+  readonly stack: StackKind | 'cluster+activation+hsm' | 'key-store+key' | ExistingLifecycle['stack'];
   readonly story: Story | string;
-  readonly faults: Array<Fault | ActivationFault | KeyStoreFault>;
+  readonly faults: Array<Fault | ActivationFault | KeyStoreFault | ExistingFault>;
   readonly orphans: string[];
   readonly stuck: boolean;
   readonly unnamedFailures: string[];
   readonly failures: number;
+  /** HSM users locked out at the end of the lifecycle (lifecycles whose hosts log in to HSMs) */
+  readonly lockedUsers?: string[];
 }
 
 /**
@@ -154,6 +159,7 @@ function check(reports: DeploymentReport[], result: { unnamed: string[]; stuck: 
 export async function runLifecycle(seed: number, sim: CloudHsmSimulator, endpoint: string): Promise<LifecycleResult> {
   if (isActivationSeed(seed)) return runActivationLifecycle(seed, sim, endpoint); // stacks with activation: activation.ts
   if (isKeyStoreSeed(seed)) return runKeyStoreLifecycle(seed, sim, endpoint); // key-store stacks: key-store.ts
+  if (isExistingSeed(seed)) return runExistingLifecycle(seed, sim, endpoint); // second paths (#23): existing.ts
   const rng = new Rng(seed);
   sim.reset();
   const stack = rng.pick(STACKS);
@@ -199,6 +205,8 @@ export interface SuiteFigures {
   readonly orphans: number;
   readonly stuck: number;
   readonly unnamedFailures: number;
+  /** HSM users locked out at the end of a lifecycle, summed */
+  readonly lockedUsers: number;
   readonly badSeeds: number[];
 }
 
@@ -213,7 +221,7 @@ export function figures(results: LifecycleResult[]): SuiteFigures {
       if (r.stack === 'fleet') fleetByFault[f] = (fleetByFault[f] ?? 0) + 1;
     }
   }
-  const bad = results.filter((r) => r.orphans.length > 0 || r.stuck || r.unnamedFailures.length > 0);
+  const bad = results.filter(isBad);
   return {
     lifecycles: results.length,
     byStack,
@@ -223,6 +231,12 @@ export function figures(results: LifecycleResult[]): SuiteFigures {
     orphans: results.reduce((n, r) => n + r.orphans.length, 0),
     stuck: results.filter((r) => r.stuck).length,
     unnamedFailures: results.reduce((n, r) => n + r.unnamedFailures.length, 0),
+    lockedUsers: results.reduce((n, r) => n + (r.lockedUsers?.length ?? 0), 0),
     badSeeds: bad.map((r) => r.seed),
   };
+}
+
+/** A lifecycle that broke an invariant: something orphaned, stuck, a failure naming no resource, a user locked out. */
+export function isBad(r: LifecycleResult): boolean {
+  return r.orphans.length > 0 || r.stuck || r.unnamedFailures.length > 0 || (r.lockedUsers?.length ?? 0) > 0;
 }
