@@ -14,7 +14,7 @@
 
 import { App, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { failureFigures, seededRandom } from './activation';
+import { endHostLifecycle, failureFigures, seededRandom } from './activation';
 import { keyStoreOrphans } from './key-store';
 import { ClusterCertificates, ClusterInitialization, HsmCluster, HsmKeyStore } from '../../src';
 import { activeClusterOutside, importedClusterTemplate, OUTSIDE_ADMIN_PASSWORD, REGION } from '../fixtures/existing-cluster';
@@ -182,10 +182,7 @@ export async function runExistingLifecycle(seed: number, sim: CloudHsmSimulator,
     told = await run(harness, reports);
     reports.push(await harness.destroy());
   } finally {
-    sim.clearFaults();
-    await sim.settle();
-    sim.setCommandRunner(undefined);
-    sandbox.dispose();
+    await endHostLifecycle(sim, sandbox);
   }
   sim.advance(2 * 60 * 60_000);
   const { unnamed, stuck, failures } = failureFigures(reports, NAMED);
