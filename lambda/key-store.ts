@@ -7,13 +7,14 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { AdminAccess, parseAdminAccess, regionOf, trustAnchorFor } from './admin-access';
 import { kms, messageOf, secretsManager } from './aws';
 import { describeCluster, TRANSITIONAL_STATES } from './cluster-state';
-import { hereDocCommands, hostCommandStep } from './host-command';
+import { commentPrefix, hereDocCommands, hostCommandStep } from './host-command';
 import { requestStartOf, withRequestStart } from './host-wait';
 import { connectionFailure } from './key-store-errors';
 import { emptyFleetStep, fleetIsEmpty } from './key-store-fleet';
 import { log } from './log';
+import { failedVersion, FailedLogin, lastFailedLogins } from './login-guard';
 import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
-import { SECRET_ARN_PATTERN } from '../src/private/host-rules';
+import { KMS_USER_NAME, SECRET_ARN_PATTERN } from '../src/private/host-rules';
 
 /**
  * `Custom::CloudHsmKeyStore`: a KMS custom key store (AWS_CLOUDHSM) on a cluster. Creating it makes
@@ -62,18 +63,25 @@ export const pendingId = (clusterId: string, sinceMs = Date.now()) => withReques
 const isPendingId = (id: string | undefined, clusterId: string) => requestStartOf(id).id === `cdk-cloudhsm:key-store:${clusterId}`;
 
 const HEREDOC_END = 'CDK_CLOUDHSM_KMSUSER';
+/** The kind of the kmsuser commands (their Comment): how the last one on a cluster is found. */
+const KMS_USER_KIND = 'kmsuser';
 
 /**
  * The AWS-RunShellScript commands that run create-kmsuser.sh: ids, addresses and the public trust
  * anchor, never a password. The command carries all the host needs (a replaced host works at once).
  */
-export function kmsUserCommands(props: KeyStoreProperties, hsmIps: string[], trustAnchor: string): string[] {
+export function kmsUserCommands(props: KeyStoreProperties, hsmIps: string[], trustAnchor: string, failed: readonly FailedLogin[] = []): string[] {
+  const adminFailed = failedVersion(failed, 'admin', props.adminSecretArn);
+  const kmsUserFailed = failedVersion(failed, KMS_USER_NAME, props.kmsUserSecretArn);
   const argv = [
     '--cluster-id', props.clusterId, '--admin-secret-id', props.adminSecretArn, '--kmsuser-secret-id', props.kmsUserSecretArn,
     // The secrets' region (the admin secret's; the kmsuser secret is made beside it).
     '--region', regionOf(props.kmsUserSecretArn), ...hsmIps.flatMap((ip) => ['--hsm-ip', ip]),
     ...(props.adminSecretField ? ['--admin-secret-field', props.adminSecretField] : []),
     '--trust-anchor-b64', Buffer.from(trustAnchor, 'utf8').toString('base64'),
+    // Secret versions whose login failed in the cluster's last kmsuser command: not tried again.
+    ...(adminFailed ? ['--admin-failed-version', adminFailed] : []),
+    ...(kmsUserFailed ? ['--kmsuser-failed-version', kmsUserFailed] : []),
   ];
   return hereDocCommands('create-kmsuser.sh', HEREDOC_END, argv);
 }
@@ -161,9 +169,10 @@ function ensureKmsUser(event: ResourceEvent, props: KeyStoreProperties, cluster:
   return hostCommandStep(event, cluster, {
     who,
     what: `kmsuser on cluster ${props.clusterId}`,
-    kind: 'kmsuser',
+    kind: KMS_USER_KIND,
     on: props,
-    commands: async (hsmIps) => kmsUserCommands(props, hsmIps, await trustAnchorOfStore(who, props)),
+    commands: async (hsmIps) => kmsUserCommands(props, hsmIps, await trustAnchorOfStore(who, props),
+      await lastFailedLogins(commentPrefix(KMS_USER_KIND, props.clusterId))),
   });
 }
 

@@ -158,11 +158,14 @@ export interface HsmClusterProps {
  */
 export class HsmCluster extends HsmClusterBase implements ITaggable {
   /**
-   * Imports an existing cluster.
+   * Imports an existing cluster. HSMs can be added to it (`addHsm`). Given its `adminSecret`,
+   * `trustAnchor`, `vpc` and `securityGroupId`, an ACTIVE cluster can also have a KMS key store
+   * (`new HsmKeyStore(this, 'KeyStore', { cluster })`) and keys: the stack makes an admin host in
+   * the VPC when the key store needs it (docs/existing-clusters.md).
    *
    * @param scope the parent construct
    * @param id the construct id
-   * @param attrs what identifies the cluster
+   * @param attrs what identifies the cluster, and the admin access to it
    */
   public static fromClusterAttributes(scope: Construct, id: string, attrs: HsmClusterAttributes): IHsmCluster {
     return importCluster(scope, id, attrs);

@@ -2,11 +2,11 @@ import { CustomResource, IResource, Lazy, Names, RemovalPolicy, Resource, Stack,
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { HsmCluster } from './cluster';
+import type { IHsmCluster } from './hsm';
 import { HsmKey, HsmKeyOptions } from './kms-key';
-import { activationOf } from './private/activation-resource';
 import { checkAdminSecret, generatedPasswordSecret } from './private/admin-secret';
 import { ruleNeedingHsms } from './private/empty-fleet';
+import { clusterAdminOf } from './private/cluster-admin';
 import { hsmChainOf } from './private/hsm-chain';
 import { P } from './private/property-names';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './private/provider';
@@ -34,16 +34,21 @@ export interface IHsmKeyStore extends IResource {
 /** Properties of an `HsmKeyStore`. */
 export interface HsmKeyStoreProps {
   /**
-   * The cluster behind the key store. The stack must activate it (`activation`), because kmsuser
-   * is created through its admin host, and it must have at least two HSMs in different
-   * Availability Zones (KMS's rule for a CloudHSM key store).
+   * The cluster behind the key store. kmsuser is created through the cluster's admin host, so the
+   * cluster is either activated by this stack (`activation`; for a cluster initialized or activated
+   * outside the stack, `activation.initializedOutsideStack` with its `trustAnchor` and `adminSecret`),
+   * or an existing ACTIVE cluster imported with its admin secret and trust anchor
+   * (`HsmCluster.fromClusterAttributes` with `adminSecret`, `trustAnchor`, `vpc` and `securityGroupId`).
+   * It must have at least two ACTIVE HSMs in different Availability Zones (KMS's rule for a CloudHSM
+   * key store): checked at synth time for a cluster this stack creates, at deploy time for an
+   * imported one (whose HSMs made outside the stack synth cannot see).
    *
    * The key store must be in the cluster's stack: one in another stack is refused at synth time
    * (the admin host's role in the cluster's stack would have to name the key store's secret, and
    * the key store waits for the cluster's HSMs: a cycle between the two stacks). KMS allows one
    * key store per cluster, so a second `HsmKeyStore` on the same cluster is refused too.
    */
-  readonly cluster: HsmCluster;
+  readonly cluster: IHsmCluster;
 
   /**
    * The name of the key store: unique in the account and Region, 1 to 256 characters. Changing it
@@ -93,8 +98,9 @@ abstract class HsmKeyStoreBase extends Resource implements IHsmKeyStore {
 }
 
 /**
- * A KMS custom key store of type AWS_CLOUDHSM on a cluster this stack activates, made by a custom
- * resource (`Custom::CloudHsmKeyStore`; CloudFormation has no resource for it). In one deployment it
+ * A KMS custom key store of type AWS_CLOUDHSM on a cluster this stack activates, or on an existing
+ * ACTIVE cluster imported with its admin secret and trust anchor (`HsmCluster.fromClusterAttributes`),
+ * made by a custom resource (`Custom::CloudHsmKeyStore`; CloudFormation has no resource for it). In one deployment it
  * creates the crypto user `kmsuser` through the cluster's admin host (SSM Run Command, the password
  * read on the host from Secrets Manager), creates the key store with the cluster's trust anchor,
  * connects it and waits until it is CONNECTED. A failed connection fails the deployment with the
@@ -135,7 +141,7 @@ export class HsmKeyStore extends HsmKeyStoreBase {
   public readonly kmsUserSecret: secretsmanager.ISecret;
 
   /** The cluster behind the key store. */
-  public readonly cluster: HsmCluster;
+  public readonly cluster: IHsmCluster;
 
   private readonly resource: CustomResource;
 
@@ -143,12 +149,14 @@ export class HsmKeyStore extends HsmKeyStoreBase {
     super(scope, id);
     const where = `HsmKeyStore ${this.node.path}`;
     const cluster = props.cluster;
-    const activation = activationOf(cluster);
+    const admin = clusterAdminOf(cluster);
     const name = props.customKeyStoreName ?? Names.uniqueResourceName(this, { maxLength: 256, separator: '-' });
     const errors: string[] = [];
-    if (!activation) {
-      errors.push(`${P.cluster}: ${cluster.node.path} is not activated by this stack; a key store needs the cluster's activation `
-        + '(activation), whose admin host creates kmsuser');
+    if (!admin) {
+      errors.push(`${P.cluster}: ${cluster.node.path} has no admin host and admin secret here; a key store creates kmsuser through them: `
+        + 'activate the cluster in this stack (activation; activation.initializedOutsideStack with trustAnchor and adminSecret for a '
+        + 'cluster initialized or activated outside it), or import an existing ACTIVE cluster with HsmCluster.fromClusterAttributes '
+        + 'and its adminSecret, trustAnchor, vpc and securityGroupId');
     }
     const existing = keyStores.get(cluster);
     if (existing) {
@@ -174,16 +182,16 @@ export class HsmKeyStore extends HsmKeyStoreBase {
         }
       }
     }
-    if (errors.length > 0 || !activation) throw new Error(`${where}: ${errors.join('; ')}`);
+    if (errors.length > 0 || !admin) throw new Error(`${where}: ${errors.join('; ')}`);
     keyStores.set(cluster, this);
 
     this.cluster = cluster;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
     this.kmsUserSecret = props.kmsUserSecret ?? generatedSecret(this, removalPolicy);
-    const grant = activation.host.grantPrincipal ? this.kmsUserSecret.grantRead({ grantPrincipal: activation.host.grantPrincipal }) : undefined;
+    const grant = admin.host.grantPrincipal ? this.kmsUserSecret.grantRead({ grantPrincipal: admin.host.grantPrincipal }) : undefined;
 
     const provider = CloudHsmProvider.of(this);
-    provider.enableKeyStores(activation.host.instanceArn, this.kmsUserSecret);
+    provider.enableKeyStores(admin.host.instanceArn, this.kmsUserSecret);
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::CloudHsmKeyStore',
@@ -191,26 +199,28 @@ export class HsmKeyStore extends HsmKeyStoreBase {
       removalPolicy,
       properties: {
         ClusterId: cluster.clusterId,
-        InstanceId: activation.host.instanceId,
-        AdminSecretArn: activation.adminSecret.secretArn,
-        AdminSecretField: activation.adminSecretField,
+        InstanceId: admin.host.instanceId,
+        AdminSecretArn: admin.adminSecret.secretArn,
+        AdminSecretField: admin.adminSecretField,
         KmsUserSecretArn: this.kmsUserSecret.secretArn,
         CustomKeyStoreName: name,
-        TrustAnchor: activation.trustAnchor,
-        CertificateAuthorityArn: activation.certificateAuthorityArn,
+        TrustAnchor: admin.trustAnchor,
+        CertificateAuthorityArn: admin.certificateAuthorityArn,
         // With no HSM declared (allowZeroHsms), the store is disconnected before the last HSM goes and
         // connected again once HSMs are back (lambda/key-store-fleet.ts); absent otherwise.
         [FLEET_PROPERTY]: Lazy.string({ produce: () => (hsmChainOf(cluster).count === 0 ? EMPTY_FLEET : undefined) }),
       },
     });
-    // After the activation and every HSM of the cluster (declared now or later): KMS needs them ACTIVE.
+    // After the activation (or the imported cluster's host) and every HSM of the cluster declared in
+    // the stack (now or later): KMS needs them ACTIVE.
     hsmChainOf(cluster).onBackupMaker((r) => this.resource.node.addDependency(r));
-    this.resource.node.addDependency(activation.resource);
+    admin.waitFor(this.resource);
     grant?.applyBefore(this.resource);
 
     this.customKeyStoreId = this.resource.ref;
     this.customKeyStoreName = this.resource.getAttString('CustomKeyStoreName');
-    this.node.addValidation({ validate: () => checkHsmZones(this, where, cluster) });
+    // A cluster this stack creates has only the HSMs it declares; an imported one may have others (checked at deploy time).
+    if (hsmChainOf(cluster).createdByProvider) this.node.addValidation({ validate: () => checkHsmZones(this, where, cluster) });
   }
 
   /**
@@ -230,7 +240,7 @@ export class HsmKeyStore extends HsmKeyStoreBase {
 }
 
 /** KMS's rule: a CloudHSM key store's cluster has at least two HSMs in different Availability Zones (where the zones are known). */
-function checkHsmZones(scope: Construct, where: string, cluster: HsmCluster): string[] {
+function checkHsmZones(scope: Construct, where: string, cluster: IHsmCluster): string[] {
   const chain = hsmChainOf(cluster);
   const zones = chain.availabilityZones;
   if (zones.length === 0) {

@@ -103,3 +103,9 @@ def test_the_documented_constants_are_the_ones_python_has():
     for name in names:
         assert isinstance(getattr(cdk_cloudhsm.HsmType, name), cdk_cloudhsm.HsmType)
     assert cdk_cloudhsm.HsmType.HSM2_M_MEDIUM.name == "hsm2m.medium"
+
+
+def test_the_admin_attributes_of_an_imported_cluster_are_the_wheels_keyword_arguments():
+    # Issue #23: an existing ACTIVE cluster imported with its admin access (docs/existing-clusters.md).
+    params = set(inspect.signature(cdk_cloudhsm.HsmClusterAttributes.__init__).parameters)
+    assert {"vpc", "admin_secret", "admin_secret_field", "trust_anchor", "admin_host", "admin_host_options"} <= params

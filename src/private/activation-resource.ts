@@ -123,13 +123,15 @@ function generatedSecret(scope: Construct, removalPolicy: RemovalPolicy): secret
     'The HSM admin password lives on the HSMs: Secrets Manager cannot change it there (no rotation function can log in to the HSMs from outside the VPC). docs/activation.md describes rotating it with the CloudHSM CLI (user change-password) and put-secret-value.');
 }
 
-function differentVpcs(a: ec2.IVpc, b: ec2.IVpc): boolean {
+/** Whether two VPC objects are known to be different VPCs. */
+export function differentVpcs(a: ec2.IVpc, b: ec2.IVpc): boolean {
   if (a === b || a.vpcId === b.vpcId) return false;
   if (!Token.isUnresolved(a.vpcId) && !Token.isUnresolved(b.vpcId)) return true;
   // A VPC made in this app has an id no other VPC object shares (unless imported from it, by the same token).
   return a instanceof ec2.Vpc || b instanceof ec2.Vpc;
 }
 
-function describeVpc(vpc: ec2.IVpc): string {
+/** A VPC as a message names it: its id, or its construct path while the id is a token. */
+export function describeVpc(vpc: ec2.IVpc): string {
   return Token.isUnresolved(vpc.vpcId) ? vpc.node.path : JSON.stringify(vpc.vpcId);
 }

@@ -16,6 +16,12 @@ export const UNUSABLE_PASSWORD_CHARACTERS = ['"', '\'', '\\'];
 /** The crypto user KMS works with on a CloudHSM key store's cluster (KMS developer guide). */
 export const KMS_USER_NAME = 'kmsuser';
 
+/**
+ * How a host script records a failed login on its standard error (followed by the user, the secret
+ * id and the secret's version), so the handler can find it in SSM's command history.
+ */
+export const FAILED_LOGIN_MARK = 'cdk-cloudhsm failed-login:';
+
 /** A JSON field of a secret that holds a password. */
 export const SECRET_FIELD_PATTERN = /^[\w.-]{1,64}$/;
 export const SECRET_ARN_PATTERN = /^arn:[\w-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/;
@@ -34,5 +40,6 @@ export function hostRuleAssignments(): string[] {
     `MAX_PASSWORD_LENGTH=${MAX_PASSWORD_LENGTH}`,
     `UNUSABLE_PASSWORD_PATTERN=${quote(bracket)}`,
     `KMS_USER_NAME=${quote(KMS_USER_NAME)}`,
+    `FAILED_LOGIN_MARK=${quote(FAILED_LOGIN_MARK)}`,
   ];
 }

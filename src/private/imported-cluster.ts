@@ -1,5 +1,6 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
+import { checkImportedAdmin, registerImportedAdmin } from './cluster-admin';
 import { clusterArnOf, HSM_CLIENT_PORT_RANGE, HsmClusterBase } from './cluster-base';
 import { hsmChainOf } from './hsm-chain';
 import type { HsmClusterAttributes } from '../cluster-attributes';
@@ -7,6 +8,8 @@ import { IHsmCluster } from '../hsm';
 
 /** The cluster `HsmCluster.fromClusterAttributes` returns: an existing cluster, known by its attributes. */
 export function importCluster(scope: Construct, id: string, attrs: HsmClusterAttributes): IHsmCluster {
+  const errors = checkImportedAdmin(attrs);
+  if (errors.length > 0) throw new Error(`HsmCluster ${[scope.node.path, id].filter((p) => p).join('/')}: ${errors.join('; ')}`);
   class Imported extends HsmClusterBase {
     public readonly clusterId = attrs.clusterId;
     public readonly clusterArn = clusterArnOf(this, attrs.clusterId);
@@ -15,7 +18,7 @@ export function importCluster(scope: Construct, id: string, attrs: HsmClusterAtt
     private readonly importedSecurityGroup?: ec2.ISecurityGroup;
     constructor() {
       super(scope, id);
-      hsmChainOf(this).activated = attrs.activated ?? false;
+      hsmChainOf(this).activated = attrs.activated ?? attrs.adminSecret !== undefined;
       this.importedSecurityGroup = attrs.securityGroupId === undefined
         ? undefined : ec2.SecurityGroup.fromSecurityGroupId(this, 'SecurityGroup', attrs.securityGroupId);
       this.connections = new ec2.Connections({
@@ -30,5 +33,7 @@ export function importCluster(scope: Construct, id: string, attrs: HsmClusterAtt
       return this.importedSecurityGroup;
     }
   }
-  return new Imported();
+  const cluster = new Imported();
+  registerImportedAdmin(cluster, attrs);
+  return cluster;
 }

@@ -213,7 +213,10 @@ const SYNTH_CASES: [string, () => string, string][] = [
   ['copy: backup ARN where an id is expected', copyCase(() => ({ backupId: 'arn:aws:cloudhsm:us-east-1:123456789012:backup/backup-abcdefghijk' })),
     `${B}backupId (BackupId): "arn:aws:cloudhsm:us-east-1:123456789012:backup/backup-abcdefghijk" is not a CloudHSM backup id (must match ${BACKUP_ID_RULE})`],
   ['key store: cluster not activated by the stack', keyStoreCase(() => ({}), false),
-    `${K}cluster (ClusterId): Stack/Cluster is not activated by this stack; a key store needs the cluster's activation (activation), whose admin host creates kmsuser`],
+    `${K}cluster (ClusterId): Stack/Cluster has no admin host and admin secret here; a key store creates kmsuser through them: `
+    + 'activate the cluster in this stack (activation; activation.initializedOutsideStack with trustAnchor and adminSecret for a '
+    + 'cluster initialized or activated outside it), or import an existing ACTIVE cluster with HsmCluster.fromClusterAttributes '
+    + 'and its adminSecret, trustAnchor, vpc and securityGroupId'],
   ['key store: name too long', keyStoreCase(() => ({ customKeyStoreName: 'k'.repeat(257) })),
     `${K}customKeyStoreName (CustomKeyStoreName): "${'k'.repeat(257)}" has 257 characters; a key store name has 1 to 256`],
   ['key store: empty name', keyStoreCase(() => ({ customKeyStoreName: '' })),

@@ -23,9 +23,9 @@ function markedRegion(file: string): string {
   return region.map((l) => l.slice(indent)).join('\n').trimEnd();
 }
 
-/** README code blocks announced by `<!-- snippet: FILE -->`, by file. */
-function readmeSnippets(): Map<string, string[]> {
-  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+/** The code blocks of a markdown file announced by `<!-- snippet: FILE -->`, by file. */
+function snippetsOf(markdown = 'README.md'): Map<string, string[]> {
+  const readme = fs.readFileSync(path.join(root, markdown), 'utf8');
   const out = new Map<string, string[]>();
   for (const m of readme.matchAll(/<!-- snippet: (\S+) -->\n```\w+\n([\s\S]*?)```/g)) {
     out.set(m[1], [...(out.get(m[1]) ?? []), m[2].trimEnd()]);
@@ -34,7 +34,7 @@ function readmeSnippets(): Map<string, string[]> {
 }
 
 describe('README example snippets', () => {
-  const snippets = readmeSnippets();
+  const snippets = snippetsOf();
 
   test('show the example app in TypeScript, Python, Java and Go, once each', () => {
     expect([...snippets.keys()].sort()).toEqual([...EXAMPLES].sort());
@@ -45,5 +45,16 @@ describe('README example snippets', () => {
     const shown = snippets.get(file)?.[0];
     // On failure, copy the file's region (the expected value) into README.md.
     expect(shown).toEqual(markedRegion(file));
+  });
+});
+
+/** Guides whose code blocks are an example app's marked region (so they compile: the examples are type-checked). */
+const GUIDES: Record<string, string[]> = {
+  'docs/existing-clusters.md': ['examples/existing-cluster/app.ts'],
+};
+
+describe.each(Object.entries(GUIDES))('%s example snippets', (guide, files) => {
+  test.each(files)('the %s block is that file\'s [readme] region', (file) => {
+    expect(snippetsOf(guide).get(file)).toEqual([markedRegion(file)]);
   });
 });

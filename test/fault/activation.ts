@@ -80,6 +80,18 @@ function injectCommandFaults(sim: CloudHsmSimulator, faults: readonly Activation
   }
 }
 
+/**
+ * The end of a lifecycle with a host sandbox: faults cleared, running commands settled, the sandbox
+ * gone.
+ */
+export async function endHostLifecycle(sim: CloudHsmSimulator, sandbox: HostSandbox): Promise<void> {
+  sim.clearFaults();
+  sim.clearCommandFaults();
+  await sim.settle();
+  sim.setCommandRunner(undefined);
+  sandbox.dispose();
+}
+
 /** Failed stack operations: how many, whether one was stuck (a waiter ran out), messages that name no resource. */
 export function failureFigures(reports: readonly DeploymentReport[], named: RegExp): { unnamed: string[]; stuck: boolean; failures: number } {
   const out = { unnamed: [] as string[], stuck: false, failures: 0 };
@@ -124,11 +136,7 @@ export async function runActivationLifecycle(seed: number, sim: CloudHsmSimulato
     }
     reports.push(await harness.destroy());
   } finally {
-    sim.clearFaults();
-    sim.clearCommandFaults();
-    await sim.settle();
-    sim.setCommandRunner(undefined);
-    sandbox.dispose();
+    await endHostLifecycle(sim, sandbox);
   }
   sim.advance(2 * 60 * 60_000);
 

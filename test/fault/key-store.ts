@@ -13,7 +13,7 @@
 import { App, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { ACTIVATION_STORIES, failureFigures, seededRandom } from './activation';
+import { ACTIVATION_STORIES, endHostLifecycle, failureFigures, seededRandom } from './activation';
 import { ClusterCertificates, ClusterInitialization, HsmCluster, HsmKeyStore } from '../../src';
 import { DeployHarness } from '../harness/engine';
 import { CfnTemplate, DeploymentReport } from '../harness/types';
@@ -147,10 +147,7 @@ export async function runKeyStoreLifecycle(seed: number, sim: CloudHsmSimulator,
     }
     reports.push(await harness.destroy());
   } finally {
-    sim.clearFaults();
-    await sim.settle();
-    sim.setCommandRunner(undefined);
-    sandbox.dispose();
+    await endHostLifecycle(sim, sandbox);
   }
   sim.advance(2 * 60 * 60_000);
   const { unnamed, stuck, failures } = failureFigures(reports, NAMED);

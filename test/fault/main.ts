@@ -1,5 +1,5 @@
 // npm run fault-suite [-- --count 500 --seed 1]: runs the randomized lifecycles and prints the figures.
-import { figures, runLifecycle } from './suite';
+import { figures, isBad, runLifecycle } from './suite';
 import { CloudHsmSimulator, startSimulatorServer } from '../sim';
 
 async function main(): Promise<void> {
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     for (let seed = first; seed < first + count; seed++) {
       const r = await runLifecycle(seed, sim, server.url);
       results.push(r);
-      const bad = r.orphans.length > 0 || r.stuck || r.unnamedFailures.length > 0 || (r.staleSecrets?.length ?? 0) > 0;
+      const bad = isBad(r);
       if (bad) console.log(`seed ${seed} FAILED: ${JSON.stringify(r)}`);
       if (seed % 50 === 0) console.log(`${seed - first + 1} lifecycles, ${Math.round((Date.now() - started) / 1000)} s`);
     }

@@ -6,7 +6,9 @@
 // its API calls, DEGRADED states, the service replacing an HSM and HSMs failing DEGRADED on create:
 // hsm-replacement.ts), then checks the invariants: nothing orphaned, nothing stuck, every
 // failure names its resource. Every fourth seed runs a stack with activation (activation.ts), every
-// tenth (5, 15, ...) a key-store stack with a KMS key (key-store.ts), each with faults of its own.
+// tenth (5, 15, ...) a key-store stack with a KMS key (key-store.ts), seeds ending in 3 or 9 a second
+// path of issue #23 (existing.ts: admin host replaced, imported cluster, wrong admin secret), each
+// with faults of its own; HSM users locked out count as a broken invariant too.
 // A failing seed is replayed with `npm run fault-suite -- --seed N --count 1`.
 
 import { App, CfnParameter, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
@@ -19,6 +21,7 @@ import { CfnTemplate, DeploymentReport } from '../harness/types';
 import { CloudHsmSimulator } from '../sim';
 import { ActivationFault, isActivationSeed, runActivationLifecycle } from './activation';
 import { betweenDeployments, HSM_FAULTS, withHsmFaults } from './hsm-replacement';
+import { ExistingFault, ExistingLifecycle, isExistingSeed, runExistingLifecycle } from './existing';
 import { isKeyStoreSeed, KeyStoreFault, runKeyStoreLifecycle } from './key-store';
 import { isScaleToZeroSeed, runScaleToZeroLifecycle, ScaleToZeroFault } from './scale-to-zero';
 
@@ -37,15 +40,17 @@ type Fault = typeof FAULTS[number];
 
 export interface LifecycleResult {
   readonly seed: number;
-  readonly stack: StackKind | 'cluster+activation+hsm' | 'key-store+key' | 'scale-to-zero';
+  readonly stack: StackKind | 'cluster+activation+hsm' | 'key-store+key' | 'scale-to-zero' | ExistingLifecycle['stack'];
   readonly story: Story | string;
-  readonly faults: Array<Fault | ActivationFault | KeyStoreFault | ScaleToZeroFault>;
+  readonly faults: Array<Fault | ActivationFault | KeyStoreFault | ScaleToZeroFault | ExistingFault>;
   readonly orphans: string[];
   readonly stuck: boolean;
   readonly unnamedFailures: string[];
   readonly failures: number;
   /** secrets that no longer log in at the end (scale-to-zero lifecycles check them) */
   readonly staleSecrets?: string[];
+  /** HSM users locked out at the end of the lifecycle (lifecycles whose hosts log in to HSMs) */
+  readonly lockedUsers?: string[];
 }
 
 /**
@@ -163,6 +168,7 @@ export async function runLifecycle(seed: number, sim: CloudHsmSimulator, endpoin
   if (isActivationSeed(seed)) return runActivationLifecycle(seed, sim, endpoint); // stacks with activation: activation.ts
   if (isKeyStoreSeed(seed)) return runKeyStoreLifecycle(seed, sim, endpoint); // key-store stacks: key-store.ts
   if (isScaleToZeroSeed(seed)) return runScaleToZeroLifecycle(seed, sim, endpoint); // 2 -> 0 -> 2 HSMs: scale-to-zero.ts
+  if (isExistingSeed(seed)) return runExistingLifecycle(seed, sim, endpoint); // second paths (#23): existing.ts
   const rng = new Rng(seed);
   sim.reset();
   const stack = rng.pick(STACKS);
@@ -214,6 +220,8 @@ export interface SuiteFigures {
   readonly unnamedFailures: number;
   /** secrets that no longer log in (scale-to-zero lifecycles) */
   readonly staleSecrets: number;
+  /** HSM users locked out at the end of a lifecycle, summed */
+  readonly lockedUsers: number;
   readonly badSeeds: number[];
 }
 
@@ -228,7 +236,7 @@ export function figures(results: LifecycleResult[]): SuiteFigures {
       if (r.stack === 'fleet') fleetByFault[f] = (fleetByFault[f] ?? 0) + 1;
     }
   }
-  const bad = results.filter((r) => r.orphans.length > 0 || r.stuck || r.unnamedFailures.length > 0 || (r.staleSecrets?.length ?? 0) > 0);
+  const bad = results.filter(isBad);
   return {
     lifecycles: results.length,
     byStack,
@@ -239,6 +247,13 @@ export function figures(results: LifecycleResult[]): SuiteFigures {
     stuck: results.filter((r) => r.stuck).length,
     unnamedFailures: results.reduce((n, r) => n + r.unnamedFailures.length, 0),
     staleSecrets: results.reduce((n, r) => n + (r.staleSecrets?.length ?? 0), 0),
+    lockedUsers: results.reduce((n, r) => n + (r.lockedUsers?.length ?? 0), 0),
     badSeeds: bad.map((r) => r.seed),
   };
+}
+
+/** A lifecycle that broke an invariant: something orphaned, stuck, a failure naming no resource, a user locked out. */
+export function isBad(r: LifecycleResult): boolean {
+  return r.orphans.length > 0 || r.stuck || r.unnamedFailures.length > 0 || (r.lockedUsers?.length ?? 0) > 0
+    || (r.staleSecrets?.length ?? 0) > 0;
 }

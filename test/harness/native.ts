@@ -28,6 +28,13 @@ const EC2_PREFIX: Record<string, string> = {
 
 /** Types CloudFormation replaces when anything but their tags changes (the ones CDK apps here use). */
 const REPLACED_ON_CHANGE = new Set(['AWS::EC2::VPC', 'AWS::EC2::Subnet']);
+/**
+ * Properties of other types whose change replaces the resource (CloudFormation's resource reference,
+ * "Update requires: Replacement"): an instance's image, subnet and zone.
+ */
+const REPLACING_PROPERTIES: Record<string, readonly string[]> = {
+  'AWS::EC2::Instance': ['ImageId', 'SubnetId', 'AvailabilityZone'],
+};
 
 export interface NativeResult {
   readonly physicalId: string;
@@ -89,6 +96,8 @@ export class NativeProvisioner {
   /** Whether a change of `props` makes CloudFormation replace the resource. */
   public needsReplacement(type: string, oldProps: Record<string, unknown>, newProps: Record<string, unknown>): boolean {
     if (type === 'AWS::KMS::Alias') return oldProps.AliasName !== newProps.AliasName;
+    const replacing = REPLACING_PROPERTIES[type];
+    if (replacing) return replacing.some((p) => canonicalJson(oldProps[p]) !== canonicalJson(newProps[p]));
     if (!REPLACED_ON_CHANGE.has(type)) return false;
     const strip = ({ Tags: _tags, ...rest }: Record<string, unknown>) => canonicalJson(rest);
     return strip(oldProps) !== strip(newProps);

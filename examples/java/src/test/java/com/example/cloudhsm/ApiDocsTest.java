@@ -162,4 +162,13 @@ class ApiDocsTest {
         Object hsm2m = load("HsmType").getField("HSM2_M_MEDIUM").get(null);
         assertEquals("hsm2m.medium", name.invoke(hsm2m));
     }
+
+    @Test
+    void theAdminAttributesOfAnImportedClusterAreTheJarsBuilderMethods() throws Exception {
+        // Issue #23: an existing ACTIVE cluster imported with its admin access (docs/existing-clusters.md).
+        Class<?> builder = nested(load("HsmClusterAttributes"), "Builder");
+        for (String m : List.of("vpc", "adminSecret", "adminSecretField", "trustAnchor", "adminHost", "adminHostOptions")) {
+            assertTrue(hasMethod(builder, m, false), "HsmClusterAttributes.Builder." + m);
+        }
+    }
 }

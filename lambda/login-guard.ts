@@ -1,0 +1,84 @@
+import { Command, GetCommandInvocationCommand, ListCommandsCommand } from '@aws-sdk/client-ssm';
+import { ssm } from './aws';
+import { RUN_SHELL_SCRIPT } from './host-command';
+import { FAILED_LOGIN_MARK } from '../src/private/host-rules';
+
+/**
+ * The record of failed HSM logins, kept where a replaced admin host cannot lose it: SSM's command
+ * history. A host script that fails to log in prints a FAILED_LOGIN_MARK line (user, secret id,
+ * secret version) on standard error; before the next command of the same kind on the cluster,
+ * the handler reads the last one that ended (on any host of the account) and sends the versions
+ * back, so the script does not try a secret version that failed before (the CloudHSM CLI locks a
+ * user after five failed logins). The host keeps nothing.
+ */
+
+/** One failed login as a host script recorded it. */
+export interface FailedLogin {
+  readonly user: string;
+  readonly secretId: string;
+  readonly versionId: string;
+}
+
+/** The failed logins recorded in a command's standard error. */
+export function failedLoginsIn(stderr: string | undefined): FailedLogin[] {
+  const found: FailedLogin[] = [];
+  for (const line of (stderr ?? '').split('\n')) {
+    const at = line.indexOf(FAILED_LOGIN_MARK);
+    if (at < 0) continue;
+    const [user, secretId, versionId] = line.slice(at + FAILED_LOGIN_MARK.length).trim().split(/\s+/);
+    if (user && secretId && versionId) found.push({ user, secretId, versionId });
+  }
+  return found;
+}
+
+/** The statuses a command ends with (ListCommands). */
+const ENDED = new Set(['Success', 'Failed', 'TimedOut', 'Cancelled']);
+/** How many pages of the account's Run Command history are read (50 commands each). */
+const PAGES = 5;
+/** How many failed commands are read back, newest first, for a record. */
+const READS = 5;
+
+/**
+ * The commands that ended whose Comment starts with `prefix` (a kind of command on one cluster),
+ * on any instance (a host that replaced the one they ran on has no history of its own), newest first.
+ */
+async function endedCommands(prefix: string): Promise<Command[]> {
+  const found: Command[] = [];
+  let nextToken: string | undefined;
+  for (let page = 0; page < PAGES; page++) {
+    const out = await ssm().send(new ListCommandsCommand({
+      Filters: [{ key: 'DocumentName', value: RUN_SHELL_SCRIPT }], MaxResults: 50, NextToken: nextToken,
+    }));
+    found.push(...(out.Commands ?? []).filter((c) => c.Comment?.startsWith(prefix) && ENDED.has(c.Status ?? '')));
+    nextToken = out.NextToken;
+    if (!nextToken) break;
+  }
+  return found.sort((a, b) => (b.RequestedDateTime?.getTime() ?? 0) - (a.RequestedDateTime?.getTime() ?? 0));
+}
+
+/**
+ * The failed logins of the newest command of this kind on the cluster that recorded any, among
+ * those that failed since the last one that succeeded (a success means its logins worked).
+ */
+export async function lastFailedLogins(prefix: string): Promise<FailedLogin[]> {
+  const ended = await endedCommands(prefix);
+  const success = ended.findIndex((c) => c.Status === 'Success');
+  const sinceSuccess = success < 0 ? ended : ended.slice(0, success);
+  for (const command of sinceSuccess.slice(0, READS)) {
+    const instanceId = command.InstanceIds?.[0];
+    if (!instanceId) continue;
+    try {
+      const inv = await ssm().send(new GetCommandInvocationCommand({ CommandId: command.CommandId, InstanceId: instanceId }));
+      const failed = failedLoginsIn(inv.StandardErrorContent);
+      if (failed.length > 0) return failed;
+    } catch {
+      // Unreadable (expired from the history): look at the one before.
+    }
+  }
+  return [];
+}
+
+/** The version of `secretId` that failed to log in as `user`, if the record names that secret. */
+export function failedVersion(failed: readonly FailedLogin[], user: string, secretId: string): string | undefined {
+  return failed.find((f) => f.user === user && f.secretId === secretId)?.versionId;
+}
