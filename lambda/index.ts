@@ -1,6 +1,7 @@
 import { activationHandler } from './activation';
 import { backupCopyHandler } from './backup-copy';
 import { clusterHandler } from './cluster';
+import { cryptoUserHandler } from './crypto-user';
 import { hsmHandler } from './hsm';
 import { initializationHandler } from './initialization';
 import { keyStoreHandler } from './key-store';
@@ -16,6 +17,7 @@ const HANDLERS: Record<string, { handler: ResourceHandler; construct: string }> 
   'Custom::CloudHsmActivation': { handler: activationHandler, construct: 'HsmActivation' },
   'Custom::CloudHsmKmsKey': { handler: kmsKeyHandler, construct: 'HsmKey' },
   'Custom::CloudHsmKeyStore': { handler: keyStoreHandler, construct: 'HsmKeyStore' },
+  'Custom::CloudHsmCryptoUser': { handler: cryptoUserHandler, construct: 'CryptoUser' },
 };
 
 /**

@@ -10,9 +10,8 @@
 #                          [--setup-wait SECONDS]
 # kmsuser rules: absent -> created; present and the secret's password logs in as crypto-user
 # kmsuser -> reused; present with another password -> exit 12 (nothing is changed).
-# The CLI locks a user after five failed logins, and a deployment that fails is often run again
-# unchanged: a secret version that failed to log in as a user of this cluster is remembered on the
-# host and not tried again (exit 9 or 12 at once) until the secret has a new version.
+# A secret version that failed to log in as a user of this cluster is not tried again (exit 9 or 12
+# at once) until the secret has a new version (prelude.sh: the CLI locks a user after five failed logins).
 # Exit codes: 0 kmsuser created, or present with this password; 2 usage; 3 CLI missing;
 # 4 setup failed or unfinished; 5 a secret unreadable; 6 a password breaks the CLI's rules;
 # 7 another command holds the lock too long; 8 configure-cli failed; 9 the admin password does
@@ -44,58 +43,6 @@ prepare_host command "$TRUST_ANCHOR_B64"
 read_password ADMIN_PASSWORD "$ADMIN_SECRET_ID" "$ADMIN_SECRET_FIELD" "admin password"
 read_password KMSUSER_PASSWORD "$KMSUSER_SECRET_ID" "" "kmsuser password"
 
-# The secret versions that failed to log in, one file per cluster and user: "<secret id> <version id>".
-FAILED_LOGINS_DIR="$CLOUDHSM_DIR/etc/cdk-cloudhsm-failed-logins"
-secret_version() { aws secretsmanager get-secret-value --secret-id "$1" --region "$REGION" --query VersionId --output text 2> /dev/null < /dev/null; }
-ADMIN_VERSION="$(secret_version "$ADMIN_SECRET_ID")"
-KMSUSER_VERSION="$(secret_version "$KMSUSER_SECRET_ID")"
-failed_before() { [[ -n "$3" && "$(cat "$FAILED_LOGINS_DIR/$CLUSTER_ID-$1" 2> /dev/null)" == "$2 $3" ]]; } # user, secret, version
-remember_failure() { mkdir -p "$FAILED_LOGINS_DIR" && printf '%s %s' "$2" "$3" > "$FAILED_LOGINS_DIR/$CLUSTER_ID-$1"; }
-forget_failure() { rm -f "$FAILED_LOGINS_DIR/$CLUSTER_ID-$1"; }
-NOT_AGAIN="not tried again, so that the user is not locked out (the CloudHSM CLI locks a user after five failed logins)"
-
-# 5. One CLI session per step; each prints its JSON.
-if failed_before admin "$ADMIN_SECRET_ID" "$ADMIN_VERSION"; then
-  fail 9 "the admin password in $ADMIN_SECRET_ID (version $ADMIN_VERSION) did not log in to cluster $CLUSTER_ID before and is $NOT_AGAIN: \
-put the admin's password into the secret (a new version) and deploy again"
-fi
-list_out="$(cli_session "login --username admin --role admin --password $ADMIN_PASSWORD
-user list
-logout")"
-list_rc=$?
-if ! nth_succeeded "$list_out" 1; then
-  remember_failure admin "$ADMIN_SECRET_ID" "$ADMIN_VERSION"
-  fail 9 "the admin password in $ADMIN_SECRET_ID does not log in to cluster $CLUSTER_ID (exit $list_rc): $(detail "$list_out")"
-fi
-forget_failure admin
-if ! nth_succeeded "$list_out" 2; then
-  fail 10 "user list failed on cluster $CLUSTER_ID: $(detail "$list_out")"
-fi
-
-if ! grep -Eq "\"username\"[[:space:]]*:[[:space:]]*\"$KMSUSER\"" <<< "$list_out"; then
-  create_out="$(cli_session "login --username admin --role admin --password $ADMIN_PASSWORD
-user create --username $KMSUSER --role crypto-user --password $KMSUSER_PASSWORD
-logout")"
-  if nth_succeeded "$create_out" 2; then
-    echo "crypto user $KMSUSER created on cluster $CLUSTER_ID"
-    exit 0
-  fi
-  fail 10 "user create --username $KMSUSER failed on cluster $CLUSTER_ID: $(detail "$create_out")"
-fi
-
-# Present: one login attempt tells whether it has the secret's password (the CLI locks a user out
-# after a few failed logins, so this is tried once per command).
-if failed_before "$KMSUSER" "$KMSUSER_SECRET_ID" "$KMSUSER_VERSION"; then
-  fail 12 "the password in $KMSUSER_SECRET_ID (version $KMSUSER_VERSION) did not log in as $KMSUSER on cluster $CLUSTER_ID before and is $NOT_AGAIN: \
-set its password with the CloudHSM CLI (user change-password --username $KMSUSER --role crypto-user) and put the same into the secret (a new version) (docs/key-store.md)"
-fi
-login_out="$(cli_session "login --username $KMSUSER --role crypto-user --password $KMSUSER_PASSWORD
-logout")"
-if nth_succeeded "$login_out" 1; then
-  forget_failure "$KMSUSER"
-  echo "crypto user $KMSUSER already exists on cluster $CLUSTER_ID; the password in $KMSUSER_SECRET_ID logs in"
-  exit 0
-fi
-remember_failure "$KMSUSER" "$KMSUSER_SECRET_ID" "$KMSUSER_VERSION"
-fail 12 "crypto user $KMSUSER already exists on cluster $CLUSTER_ID and the password in $KMSUSER_SECRET_ID does not log in as $KMSUSER: \
-set its password with the CloudHSM CLI (user change-password --username $KMSUSER --role crypto-user) or put its current password in the secret (docs/key-store.md)"
+# 5. kmsuser: created, reused when the secret's password logs in, or exit 12 (one CLI session per step).
+admin_user_list "$ADMIN_PASSWORD" "$ADMIN_SECRET_ID"
+ensure_crypto_user "$KMSUSER" "$KMSUSER_SECRET_ID" "$KMSUSER_PASSWORD" docs/key-store.md

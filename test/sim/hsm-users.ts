@@ -19,6 +19,8 @@ export interface HsmUser {
   locked: boolean;
   /** failed logins since the last successful one or the last new password */
   failedLogins?: number;
+  /** how many keys the user owns (a user that owns keys cannot be deleted) */
+  ownedKeys?: number;
   /** ids of the CLI sessions logged in as this user */
   sessions?: Set<string>;
 }
@@ -64,6 +66,15 @@ export class HsmUsers {
   public add(region: string, clusterId: string, user: HsmUser): void {
     if (this.find(region, clusterId, user.username)) throw new Error(`user ${user.username} already exists`);
     this.of(region, clusterId).push({ ...user });
+  }
+
+  /** Removes a user (the CLI's `user delete`); false when there was none. */
+  public remove(region: string, clusterId: string, username: string): boolean {
+    const users = this.of(region, clusterId);
+    const at = users.findIndex((u) => u.username === username);
+    if (at < 0) return false;
+    users.splice(at, 1);
+    return true;
   }
 
   /** The user a session is logged in as on a cluster, if any. */
