@@ -8,3 +8,4 @@ export * from './activation';
 export * from './kms-key';
 export * from './key-store';
 export * from './crypto-user';
+export * from './audit-logs';
