@@ -6,6 +6,7 @@ import { hsmHandler } from './hsm';
 import { initializationHandler } from './initialization';
 import { keyStoreHandler } from './key-store';
 import { kmsKeyHandler } from './kms-key';
+import { trustAnchorHandler } from './trust-anchor';
 import { IsCompleteResponse, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
 
 /** The custom resource types this handler serves, by CloudFormation resource type, with their construct names. */
@@ -18,6 +19,7 @@ const HANDLERS: Record<string, { handler: ResourceHandler; construct: string }> 
   'Custom::CloudHsmKmsKey': { handler: kmsKeyHandler, construct: 'HsmKey' },
   'Custom::CloudHsmKeyStore': { handler: keyStoreHandler, construct: 'HsmKeyStore' },
   'Custom::CloudHsmCryptoUser': { handler: cryptoUserHandler, construct: 'CryptoUser' },
+  'Custom::CloudHsmTrustAnchor': { handler: trustAnchorHandler, construct: 'HsmClient' },
 };
 
 /**

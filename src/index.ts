@@ -9,3 +9,4 @@ export * from './kms-key';
 export * from './key-store';
 export * from './crypto-user';
 export * from './audit-logs';
+export * from './hsm-client';
