@@ -5,7 +5,8 @@
 // dropped responses, duplicate onEvent one after the other or at the same moment, onEvent killed after
 // its API calls, DEGRADED states), then checks the invariants: nothing orphaned, nothing stuck, every
 // failure names its resource. Every fourth seed runs a stack with activation (activation.ts), every
-// tenth (5, 15, ...) a key-store stack with a KMS key (key-store.ts), each with faults of its own.
+// tenth (5, 15, ...) a key-store stack with a KMS key (key-store.ts), every tenth (3, 13, ...) a stack with
+// a crypto user (crypto-user.ts), each with faults of its own.
 // A failing seed is replayed with `npm run fault-suite -- --seed N --count 1`.
 
 import { App, CfnParameter, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
@@ -17,6 +18,7 @@ import { serviceResourceOf } from '../harness/physical';
 import { CfnTemplate, DeploymentReport } from '../harness/types';
 import { CloudHsmSimulator } from '../sim';
 import { ActivationFault, isActivationSeed, runActivationLifecycle } from './activation';
+import { CryptoUserFault, isCryptoUserSeed, runCryptoUserLifecycle } from './crypto-user';
 import { isKeyStoreSeed, KeyStoreFault, runKeyStoreLifecycle } from './key-store';
 
 const REGION = 'us-east-1';
@@ -31,9 +33,9 @@ type Fault = typeof FAULTS[number];
 
 export interface LifecycleResult {
   readonly seed: number;
-  readonly stack: StackKind | 'cluster+activation+hsm' | 'key-store+key';
+  readonly stack: StackKind | 'cluster+activation+hsm' | 'key-store+key' | 'crypto-user';
   readonly story: Story | string;
-  readonly faults: Array<Fault | ActivationFault | KeyStoreFault>;
+  readonly faults: Array<Fault | ActivationFault | KeyStoreFault | CryptoUserFault>;
   readonly orphans: string[];
   readonly stuck: boolean;
   readonly unnamedFailures: string[];
@@ -154,6 +156,7 @@ function check(reports: DeploymentReport[], result: { unnamed: string[]; stuck: 
 export async function runLifecycle(seed: number, sim: CloudHsmSimulator, endpoint: string): Promise<LifecycleResult> {
   if (isActivationSeed(seed)) return runActivationLifecycle(seed, sim, endpoint); // stacks with activation: activation.ts
   if (isKeyStoreSeed(seed)) return runKeyStoreLifecycle(seed, sim, endpoint); // key-store stacks: key-store.ts
+  if (isCryptoUserSeed(seed)) return runCryptoUserLifecycle(seed, sim, endpoint); // crypto-user stacks: crypto-user.ts
   const rng = new Rng(seed);
   sim.reset();
   const stack = rng.pick(STACKS);
