@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { IHsmCluster } from './hsm';
+import { auditFilterPattern, auditLogGroupName } from './private/audit-patterns';
 import { hsmChainOf } from './private/hsm-chain';
 import { addNagSuppressions, resourceFinding } from './private/nag';
 
@@ -29,29 +30,6 @@ export enum HsmAuditEvent {
    */
   KEY_MANAGEMENT = 'KEY_MANAGEMENT',
 }
-
-/** The opcodes of each event kind (audit log reference) and the filter that counts them. */
-const OPCODES: Record<HsmAuditEvent, string[]> = {
-  [HsmAuditEvent.FAILED_LOGINS]: ['CN_LOGIN'],
-  [HsmAuditEvent.USER_MANAGEMENT]: ['CN_CREATE_USER', 'CN_CREATE_CO', 'CN_DELETE_USER', 'CN_CHANGE_PSWD', 'CN_SET_M_VALUE'],
-  [HsmAuditEvent.KEY_MANAGEMENT]: ['CN_GENERATE_KEY', 'CN_GENERATE_KEY_PAIR', 'CN_CREATE_OBJECT', 'CN_MODIFY_OBJECT', 'CN_DESTROY_OBJECT',
-    'CN_TOMBSTONE_OBJECT', 'CN_SHARE_OBJECT', 'CN_WRAP_KEY', 'CN_UNWRAP_KEY', 'CN_DERIVE_KEY'],
-};
-/** A successful command's response, as the audit log prints it. */
-const SUCCESS = 'HSM Return: SUCCESS';
-
-/**
- * The CloudWatch Logs filter pattern of an event kind: audit events are text, so the pattern is
- * quoted terms (`?` any of them; `-` none of them). `"Opcode : CN_LOGIN "` does not match CN_LOGOUT.
- */
-export function auditFilterPattern(event: HsmAuditEvent): string {
-  const terms = OPCODES[event].map((op) => `"Opcode : ${op} "`);
-  if (event === HsmAuditEvent.FAILED_LOGINS) return `${terms[0]} -"${SUCCESS}"`;
-  return terms.map((t) => `?${t}`).join(' ');
-}
-
-/** The name of the log group CloudHSM writes a cluster's audit logs to: one stream per HSM. */
-export const auditLogGroupName = (clusterId: string) => `/aws/cloudhsm/${clusterId}`;
 
 /** Properties of `HsmAuditLogs`. */
 export interface HsmAuditLogsProps {
@@ -125,7 +103,7 @@ export class HsmAuditLogs extends Construct {
     this.cluster = props.cluster;
     this.namespace = props.metricNamespace ?? 'CdkCloudHsm/Audit';
     const name = auditLogGroupName(props.cluster.clusterId);
-    this.logGroup = logs.LogGroup.fromLogGroupName(this, 'LogGroup', name);
+    this.logGroup = (props.cluster as { auditLogGroup?: logs.ILogGroup }).auditLogGroup ?? logs.LogGroup.fromLogGroupName(this, 'LogGroup', name);
     if (props.retention !== undefined) {
       this.retention = new logs.LogRetention(this, 'Retention', {
         logGroupName: name,

@@ -7,7 +7,8 @@ import { Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { auditFilterPattern, ClusterInitialization, HsmAuditEvent, HsmAuditLogs, HsmCluster } from '../../src';
+import { ClusterInitialization, HsmAuditEvent, HsmAuditLogs, HsmCluster } from '../../src';
+import { auditFilterPattern } from '../../src/private/audit-patterns';
 import { CERTS, testStack } from '../fixtures/stack';
 
 function build(retention?: logs.RetentionDays) {
@@ -113,5 +114,13 @@ describe('the template', () => {
     const hsms = Object.keys(t.findResources('Custom::CloudHsmHsm'));
     expect(hsms).toHaveLength(2);
     expect(filter.DependsOn).toEqual(expect.arrayContaining(hsms));
+  });
+});
+
+test('cluster.auditLogGroup is the same group HsmAuditLogs uses', () => {
+  const { stack, cluster, audit } = build();
+  expect(cluster.auditLogGroup).toBe(audit.logGroup);
+  expect(stack.resolve(cluster.auditLogGroup.logGroupArn)).toEqual({
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:us-east-1:123456789012:log-group:/aws/cloudhsm/', { Ref: expect.stringMatching(/^Cluster/) }, ':*']],
   });
 });

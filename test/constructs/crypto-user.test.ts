@@ -140,3 +140,14 @@ describe('refused at synth time', () => {
     expect(m).toContain('may generate quotes or backslashes');
   });
 });
+
+test('cluster.addCryptoUser makes the same resource, as a child of the cluster', () => {
+  const stack = testStack();
+  const vpc = new ec2.Vpc(stack, 'Vpc', { availabilityZones: ['us-east-1a', 'us-east-1b'], natGateways: 1 });
+  const cluster = new HsmCluster(stack, 'Cluster', { vpc, initialization: ClusterInitialization.fromCertificates(CERTS), activation: {} });
+  cluster.addHsm('Hsm1');
+  const user = cluster.addCryptoUser('Signer', { username: 'signer' });
+  expect(user).toBeInstanceOf(CryptoUser);
+  expect(user.node.path).toBe('Stack/Cluster/Signer');
+  expect(only(Template.fromStack(stack), 'Custom::CloudHsmCryptoUser')[1].Properties.Username).toBe('signer');
+});
