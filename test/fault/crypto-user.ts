@@ -106,7 +106,7 @@ export async function runCryptoUserLifecycle(seed: number, sim: CloudHsmSimulato
     const deploy = async () => {
       const report = await harness!.deploy(cryptoUserStackTemplate(destroy));
       reports.push(report);
-      const clusterId = report.outputs.ClusterId ?? sim.listResources().find((r) => r.type === 'cluster')?.id;
+      const clusterId = sim.listResources().find((r) => r.type === 'cluster' && r.state !== 'DELETED' && r.state !== 'DELETE_IN_PROGRESS')?.id;
       const users = clusterId ? sim.hsmUsers.of(REGION, clusterId).filter((u) => u.username === 'signer').length : 0;
       if (users > 1) twoUsers.push(`${users} users named signer on ${clusterId}`);
       if (report.outcome.status === 'success' && clusterId && users !== 1) twoUsers.push(`${users} users named signer after a successful deployment`);
