@@ -1,10 +1,12 @@
 import { activationHandler } from './activation';
 import { backupCopyHandler } from './backup-copy';
 import { clusterHandler } from './cluster';
+import { cryptoUserHandler } from './crypto-user';
 import { hsmHandler } from './hsm';
 import { initializationHandler } from './initialization';
 import { keyStoreHandler } from './key-store';
 import { kmsKeyHandler } from './kms-key';
+import { trustAnchorHandler } from './trust-anchor';
 import { IsCompleteResponse, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
 
 /** The custom resource types this handler serves, by CloudFormation resource type, with their construct names. */
@@ -16,6 +18,8 @@ const HANDLERS: Record<string, { handler: ResourceHandler; construct: string }> 
   'Custom::CloudHsmActivation': { handler: activationHandler, construct: 'HsmActivation' },
   'Custom::CloudHsmKmsKey': { handler: kmsKeyHandler, construct: 'HsmKey' },
   'Custom::CloudHsmKeyStore': { handler: keyStoreHandler, construct: 'HsmKeyStore' },
+  'Custom::CloudHsmCryptoUser': { handler: cryptoUserHandler, construct: 'CryptoUser' },
+  'Custom::CloudHsmTrustAnchor': { handler: trustAnchorHandler, construct: 'HsmClient' },
 };
 
 /**

@@ -7,3 +7,6 @@ export * from './admin-host';
 export * from './activation';
 export * from './kms-key';
 export * from './key-store';
+export * from './crypto-user';
+export * from './audit-logs';
+export * from './hsm-client';

@@ -4,9 +4,9 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { IHsmCluster } from './hsm';
 import { HsmKey, HsmKeyOptions } from './kms-key';
-import { checkAdminSecret, generatedPasswordSecret } from './private/admin-secret';
-import { ruleNeedingHsms } from './private/empty-fleet';
+import { checkPlainPasswordSecret, generatedPasswordSecret } from './private/admin-secret';
 import { clusterAdminOf } from './private/cluster-admin';
+import { ruleNeedingHsms } from './private/empty-fleet';
 import { hsmChainOf } from './private/hsm-chain';
 import { P } from './private/property-names';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './private/provider';
@@ -172,15 +172,7 @@ export class HsmKeyStore extends HsmKeyStoreBase {
       errors.push(`${P.customKeyStoreName}: ${JSON.stringify(name)} has ${name.length} characters; a key store name has 1 to 256`);
     }
     if (props.kmsUserSecret) {
-      errors.push(...checkAdminSecret(P.kmsUserSecret, P.kmsUserSecret, props.kmsUserSecret, undefined,
-        { password: 'the kmsuser password', user: 'the kmsuser script' }).filter((e) => !e.includes('JSON')));
-      if (props.kmsUserSecret instanceof secretsmanager.Secret) {
-        const gen = (props.kmsUserSecret.node.defaultChild as secretsmanager.CfnSecret).generateSecretString as
-          secretsmanager.CfnSecret.GenerateSecretStringProperty | undefined;
-        if (gen?.generateStringKey !== undefined) {
-          errors.push(`${P.kmsUserSecret}: the secret ${props.kmsUserSecret.node.path} is JSON (generateStringKey); the kmsuser secret must be the password as a plain string`);
-        }
-      }
+      errors.push(...checkPlainPasswordSecret(P.kmsUserSecret, props.kmsUserSecret, { password: 'the kmsuser password', user: 'the kmsuser script', secret: 'the kmsuser secret' }));
     }
     if (errors.length > 0 || !admin) throw new Error(`${where}: ${errors.join('; ')}`);
     keyStores.set(cluster, this);

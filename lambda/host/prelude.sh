@@ -4,6 +4,7 @@
 # UNUSABLE_PASSWORD_PATTERN, KMS_USER_NAME, from src/private/host-rules.ts), then this prelude,
 # then the script, as one text on stdin of `bash -s`: the host keeps no copy of it between commands.
 # A script sets SAY_PREFIX and appends every password it reads to SECRETS (masked in all messages).
+# Scripts that manage crypto users also set CLUSTER_ID and REGION before calling admin_user_list.
 # Passwords stay in shell variables and reach the CLI on stdin only, never a command line.
 set -uo pipefail
 
@@ -124,3 +125,81 @@ cli_session() {
 nth_succeeded() { [[ "$(grep -Eo '"error_code"[[:space:]]*:[[:space:]]*[0-9]+' <<< "$1" | sed -n "${2}p" | grep -Eo '[0-9]+$')" == "0" ]]; }
 # The last lines of a CLI output, on one line, for a message.
 detail() { grep -v '^[[:space:]]*$' <<< "$1" | tail -n 5 | tr '\n' ' '; }
+
+# The CLI locks a user after five failed logins, and a deployment that fails is often run again
+# unchanged: a secret version that failed to log in as a user of this cluster is remembered on the
+# host ("<secret id> <version id>", one file per cluster and user) and not tried again until the
+# secret has a new version.
+FAILED_LOGINS_DIR="$CLOUDHSM_DIR/etc/cdk-cloudhsm-failed-logins"
+NOT_AGAIN="not tried again, so that the user is not locked out (the CloudHSM CLI locks a user after five failed logins)"
+secret_version() { aws secretsmanager get-secret-value --secret-id "$1" --region "$REGION" --query VersionId --output text 2> /dev/null < /dev/null; }
+failed_before() { [[ -n "$3" && "$(cat "$FAILED_LOGINS_DIR/$CLUSTER_ID-$1" 2> /dev/null)" == "$2 $3" ]]; } # user, secret, version
+remember_failure() { mkdir -p "$FAILED_LOGINS_DIR" && printf '%s %s' "$2" "$3" > "$FAILED_LOGINS_DIR/$CLUSTER_ID-$1"; }
+forget_failure() { rm -f "$FAILED_LOGINS_DIR/$CLUSTER_ID-$1"; }
+
+# Logs in as admin ($1 the password, $2 its secret id) and lists the cluster's users into USER_LIST.
+# Exits 9 when the password does not log in (or did not before, in this secret version), 10 when user list fails.
+admin_user_list() {
+  local version
+  version="$(secret_version "$2")"
+  if failed_before admin "$2" "$version"; then
+    fail 9 "the admin password in $2 (version $version) did not log in to cluster $CLUSTER_ID before and is $NOT_AGAIN: \
+put the admin's password into the secret (a new version) and deploy again"
+  fi
+  USER_LIST="$(cli_session "login --username admin --role admin --password $1
+user list
+logout")"
+  local rc=$?
+  if ! nth_succeeded "$USER_LIST" 1; then
+    remember_failure admin "$2" "$version"
+    fail 9 "the admin password in $2 does not log in to cluster $CLUSTER_ID (exit $rc): $(detail "$USER_LIST")"
+  fi
+  forget_failure admin
+  nth_succeeded "$USER_LIST" 2 || fail 10 "user list failed on cluster $CLUSTER_ID: $(detail "$USER_LIST")"
+}
+
+# Whether USER_LIST (admin_user_list) holds the user $1 (lowercase: the CLI shows names in lowercase).
+listed() { grep -Eq "\"username\"[[:space:]]*:[[:space:]]*\"$1\"" <<< "$USER_LIST"; }
+
+# One login as crypto user $1 with password $3 (from secret $2): 0 when it logs in. A secret version
+# that failed before is not tried again (1 at once); a failure is remembered. $4 receives why it failed.
+crypto_user_logs_in() {
+  local version out
+  version="$(secret_version "$2")"
+  if failed_before "$1" "$2" "$version"; then
+    printf -v "$4" '%s' "the password in $2 (version $version) did not log in as $1 on cluster $CLUSTER_ID before and is $NOT_AGAIN"
+    return 1
+  fi
+  out="$(cli_session "login --username $1 --role crypto-user --password $3
+logout")"
+  if nth_succeeded "$out" 1; then
+    forget_failure "$1"
+    return 0
+  fi
+  remember_failure "$1" "$2" "$version"
+  printf -v "$4" '%s' "crypto user $1 already exists on cluster $CLUSTER_ID and the password in $2 does not log in as $1"
+  return 1
+}
+
+# Makes sure the cluster has crypto user $1 with the password $3 of secret $2, after admin_user_list
+# ($ADMIN_PASSWORD logged in there): absent -> created; present and the password logs in -> reused
+# (a retried or duplicated command); present with another password -> exit 12, nothing changed
+# ($4: the guide that says what to do). Exits 0 or fails: the script's last step.
+ensure_crypto_user() {
+  if ! listed "$1"; then
+    local out
+    out="$(cli_session "login --username admin --role admin --password $ADMIN_PASSWORD
+user create --username $1 --role crypto-user --password $3
+logout")"
+    nth_succeeded "$out" 2 || fail 10 "user create --username $1 failed on cluster $CLUSTER_ID: $(detail "$out")"
+    echo "crypto user $1 created on cluster $CLUSTER_ID"
+    exit 0
+  fi
+  local why=""
+  if crypto_user_logs_in "$1" "$2" "$3" why; then
+    echo "crypto user $1 already exists on cluster $CLUSTER_ID; the password in $2 logs in"
+    exit 0
+  fi
+  fail 12 "$why: set its password with the CloudHSM CLI (user change-password --username $1 --role crypto-user) \
+and put the same into the secret (a new version), or put its current password in the secret ($4)"
+}

@@ -74,7 +74,7 @@ export function addActivation(target: ActivationTarget, options: ClusterActivati
   const host = options.host ?? new HsmAdminHost(scope, 'AdminHost', { ...options.hostOptions, vpc: target.vpc });
   const adminSecret = options.adminSecret ?? generatedSecret(scope, target.removalPolicy);
   const grants = host.grantPrincipal ? [adminSecret.grantRead({ grantPrincipal: host.grantPrincipal })] : [];
-  const rules = allowHostToCluster(scope, 'AdminHostAccess', host, target.cluster);
+  const rules = allowHostToCluster(scope, 'AdminHostAccess', host, target.cluster, `cdk-cloudhsm admin host ${host.node.path}`);
 
   const provider = CloudHsmProvider.of(scope);
   provider.enableActivation(host.instanceArn);

@@ -115,7 +115,7 @@ function makeImportedAdmin(cluster: IHsmCluster, attrs: ImportedAdminAttributes)
     vpc: attrs.vpc!,
   });
   const grants: iam.Grant[] = host.grantPrincipal ? [adminSecret.grantRead({ grantPrincipal: host.grantPrincipal })] : [];
-  const rules = allowHostToCluster(cluster, 'AdminHostAccess', host, cluster);
+  const rules = allowHostToCluster(cluster, 'AdminHostAccess', host, cluster, `cdk-cloudhsm admin host ${host.node.path}`);
   new CfnOutput(cluster, 'AdminHostInstanceId', {
     description: `The admin host of the CloudHSM cluster ${cluster.node.path} (Session Manager; /opt/cloudhsm/bin/cloudhsm-cli)`,
     value: host.instanceId,

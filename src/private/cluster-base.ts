@@ -2,9 +2,12 @@ import { Arn, Resource, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { auditLogGroupName } from './audit-patterns';
 import { hsmChainOf } from './hsm-chain';
 import { checkHsmCount } from './rules';
+import { CryptoUser, CryptoUserOptions } from '../crypto-user';
 import { Hsm, HsmOptions, IHsmCluster } from '../hsm';
 
 /** The TCP ports clients use to reach the HSMs of a cluster. */
@@ -46,6 +49,26 @@ export abstract class HsmClusterBase extends Resource implements IHsmCluster {
     const tooMany = checkHsmCount('addHsms count', hsmChainOf(this).count + count, this.node.path);
     if (tooMany) throw new Error(`HsmCluster ${this.node.path}: ${tooMany}`);
     return Array.from({ length: count }, (_, i) => this.addHsm(`${idPrefix}${i + 1}`));
+  }
+
+  /**
+   * Adds a crypto user (CU) on the cluster's HSMs, made by the cluster's admin host with the
+   * CloudHSM CLI (`CryptoUser`): the cluster must be activated by this stack.
+   *
+   * @param id the construct id of the user (a child of the cluster)
+   * @param options the user's name, password secret and removal policy
+   */
+  public addCryptoUser(id: string, options: CryptoUserOptions): CryptoUser {
+    return new CryptoUser(this, id, { ...options, cluster: this });
+  }
+
+  /**
+   * The log group CloudHSM writes the cluster's audit logs to, `/aws/cloudhsm/<cluster id>` (one
+   * stream per HSM). CloudHSM creates it; `HsmAuditLogs` sets its retention and adds metric filters and alarms.
+   */
+  public get auditLogGroup(): logs.ILogGroup {
+    const existing = this.node.tryFindChild('AuditLogGroup') as logs.ILogGroup | undefined;
+    return existing ?? logs.LogGroup.fromLogGroupName(this, 'AuditLogGroup', auditLogGroupName(this.clusterId));
   }
 
   public grant(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {

@@ -1,14 +1,14 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct, IDependable } from 'constructs';
-import type { IHsmAdminHost } from '../admin-host';
 import type { IHsmCluster } from '../hsm';
 
 /**
  * TCP 2223-2225 from each of the host's security groups to each of the cluster's, as standalone
  * rules in `scope`: inline rules would make the host depend on the cluster, whose provider's role
- * names the host (a dependency cycle). Returns the construct holding the rules.
+ * names the host (a dependency cycle). `label` names the host in the cluster side's descriptions.
+ * Returns the construct holding the rules.
  */
-export function allowHostToCluster(scope: Construct, id: string, host: IHsmAdminHost, cluster: IHsmCluster): IDependable {
+export function allowHostToCluster(scope: Construct, id: string, host: ec2.IConnectable, cluster: IHsmCluster, label: string): IDependable {
   const rules = new Construct(scope, id);
   host.connections.securityGroups.forEach((hostGroup, h) => {
     cluster.connections.securityGroups.forEach((clusterGroup, c) => {
@@ -26,7 +26,7 @@ export function allowHostToCluster(scope: Construct, id: string, host: IHsmAdmin
         fromPort: 2223,
         toPort: 2225,
         sourceSecurityGroupId: hostGroup.securityGroupId,
-        description: `cdk-cloudhsm admin host ${host.node.path}`,
+        description: label,
       });
     });
   });

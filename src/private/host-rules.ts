@@ -22,6 +22,29 @@ export const KMS_USER_NAME = 'kmsuser';
  */
 export const FAILED_LOGIN_MARK = 'cdk-cloudhsm failed-login:';
 
+/**
+ * An HSM user name as the CloudHSM CLI's `user create` takes it (CloudHSM CLI reference, user
+ * create: at most 31 characters, the only special character the underscore; not case sensitive,
+ * always shown in lowercase).
+ */
+export const USER_NAME_PATTERN = /^[A-Za-z0-9_]{1,31}$/;
+/**
+ * Names a crypto user of this library may not take: the cluster's built-in admin and appliance
+ * user (`user list` of a new cluster), and KMS's crypto user, which a key store on the cluster makes.
+ */
+export const RESERVED_USER_NAMES = ['admin', 'app_user', KMS_USER_NAME];
+
+/** What is wrong with a crypto user name (undefined when the CLI takes it); `prop` names the property. */
+export function checkCryptoUserName(prop: string, name: string): string | undefined {
+  if (!USER_NAME_PATTERN.test(name)) {
+    return `${prop}: ${JSON.stringify(name)} is not a CloudHSM user name (1 to 31 letters, digits or _, as the CloudHSM CLI's user create takes it)`;
+  }
+  if (RESERVED_USER_NAMES.includes(name.toLowerCase())) {
+    return `${prop}: ${JSON.stringify(name)} is taken on every cluster (${RESERVED_USER_NAMES.join(', ')}: the built-in admin, the appliance user, KMS's crypto user); choose another`;
+  }
+  return undefined;
+}
+
 /** A JSON field of a secret that holds a password. */
 export const SECRET_FIELD_PATTERN = /^[\w.-]{1,64}$/;
 export const SECRET_ARN_PATTERN = /^arn:[\w-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/;

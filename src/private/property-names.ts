@@ -25,6 +25,9 @@ export const P = {
   // HsmKeyStore
   customKeyStoreName: propertyName('customKeyStoreName', 'CustomKeyStoreName'),
   kmsUserSecret: propertyName('kmsUserSecret', 'KmsUserSecretArn'),
+  // CryptoUser
+  username: propertyName('username', 'Username'),
+  passwordSecret: propertyName('passwordSecret', 'UserSecretArn'),
   // Hsm
   cluster: propertyName('cluster', 'ClusterId'),
   availabilityZone: propertyName('availabilityZone', 'AvailabilityZone'),

@@ -20,6 +20,7 @@ const INTERFACE_SERVICES: Array<[HostVpcEndpoint, string, ec2.InterfaceVpcEndpoi
 export class HostVpcEndpoints {
   private readonly interfaces = new Map<HostVpcEndpoint, ec2.InterfaceVpcEndpoint>();
   private s3?: ec2.GatewayVpcEndpoint;
+  private cloudHsm?: ec2.InterfaceVpcEndpoint;
   private owner?: Construct;
 
   constructor(private readonly vpc: ec2.IVpc) {}
@@ -46,6 +47,19 @@ export class HostVpcEndpoints {
     } else {
       addRouteTable(this.s3, subnet);
     }
+  }
+
+  /**
+   * The endpoints a client host without internet egress needs: the admin host's (SSM for the
+   * parameter, Secrets Manager for the password, S3 for the packages) and CloudHSM's API, which
+   * the Client SDK calls (DescribeClusters) when it is configured with `--cluster-id`.
+   */
+  public provideForClient(host: Construct, subnet: ec2.ISubnet, securityGroup: ec2.ISecurityGroup, existing: ReadonlySet<HostVpcEndpoint>): void {
+    this.provide(host, subnet, securityGroup, existing);
+    this.cloudHsm ??= new ec2.InterfaceVpcEndpoint(host, 'CloudHsmEndpoint', {
+      vpc: this.vpc, service: ec2.InterfaceVpcEndpointAwsService.CLOUDHSM, subnets: { subnets: [subnet] }, open: false,
+    });
+    this.cloudHsm.connections.allowDefaultPortFrom(securityGroup);
   }
 
   /** The endpoints are in the stack of the first host; a host of the VPC in another stack cannot share them. */

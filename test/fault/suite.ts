@@ -6,9 +6,10 @@
 // its API calls, DEGRADED states, the service replacing an HSM and HSMs failing DEGRADED on create:
 // hsm-replacement.ts), then checks the invariants: nothing orphaned, nothing stuck, every
 // failure names its resource. Every fourth seed runs a stack with activation (activation.ts), every
-// tenth (5, 15, ...) a key-store stack with a KMS key (key-store.ts), seeds ending in 3 or 9 a second
-// path of issue #23 (existing.ts: admin host replaced, imported cluster, wrong admin secret), each
-// with faults of its own; HSM users locked out count as a broken invariant too.
+// tenth (5, 15, ...) a key-store stack with a KMS key (key-store.ts), seeds 13, 33, ... scale to zero HSMs and
+// back (scale-to-zero.ts), the other seeds ending in 3 or 9 a second path of issue #23 (existing.ts: admin
+// host replaced, imported cluster, wrong admin secret), seeds ending in 7 a stack with a crypto user
+// (crypto-user.ts), each with faults of its own; HSM users locked out count as a broken invariant too.
 // A failing seed is replayed with `npm run fault-suite -- --seed N --count 1`.
 
 import { App, CfnParameter, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
@@ -22,6 +23,7 @@ import { CloudHsmSimulator } from '../sim';
 import { ActivationFault, isActivationSeed, runActivationLifecycle } from './activation';
 import { betweenDeployments, HSM_FAULTS, withHsmFaults } from './hsm-replacement';
 import { ExistingFault, ExistingLifecycle, isExistingSeed, runExistingLifecycle } from './existing';
+import { CryptoUserFault, isCryptoUserSeed, runCryptoUserLifecycle } from './crypto-user';
 import { isKeyStoreSeed, KeyStoreFault, runKeyStoreLifecycle } from './key-store';
 import { isScaleToZeroSeed, runScaleToZeroLifecycle, ScaleToZeroFault } from './scale-to-zero';
 
@@ -40,9 +42,9 @@ type Fault = typeof FAULTS[number];
 
 export interface LifecycleResult {
   readonly seed: number;
-  readonly stack: StackKind | 'cluster+activation+hsm' | 'key-store+key' | 'scale-to-zero' | ExistingLifecycle['stack'];
+  readonly stack: StackKind | 'cluster+activation+hsm' | 'key-store+key' | 'scale-to-zero' | 'crypto-user' | ExistingLifecycle['stack'];
   readonly story: Story | string;
-  readonly faults: Array<Fault | ActivationFault | KeyStoreFault | ScaleToZeroFault | ExistingFault>;
+  readonly faults: Array<Fault | ActivationFault | KeyStoreFault | ScaleToZeroFault | ExistingFault | CryptoUserFault>;
   readonly orphans: string[];
   readonly stuck: boolean;
   readonly unnamedFailures: string[];
@@ -169,6 +171,7 @@ export async function runLifecycle(seed: number, sim: CloudHsmSimulator, endpoin
   if (isKeyStoreSeed(seed)) return runKeyStoreLifecycle(seed, sim, endpoint); // key-store stacks: key-store.ts
   if (isScaleToZeroSeed(seed)) return runScaleToZeroLifecycle(seed, sim, endpoint); // 2 -> 0 -> 2 HSMs: scale-to-zero.ts
   if (isExistingSeed(seed)) return runExistingLifecycle(seed, sim, endpoint); // second paths (#23): existing.ts
+  if (isCryptoUserSeed(seed)) return runCryptoUserLifecycle(seed, sim, endpoint); // crypto-user stacks: crypto-user.ts
   const rng = new Rng(seed);
   sim.reset();
   const stack = rng.pick(STACKS);

@@ -2,11 +2,12 @@
 // stack outputs: a full lifecycle (cluster + HSM, update, destroy) through the deploy harness with the
 // handler's logging on, every line captured. The admin password of an activation never reaches the
 // template, the handler's logs, the SSM commands (parameters and output), the stack outputs or the
-// resources' attributes.
+// resources' attributes; nor does a crypto user's password (create and DESTROY).
 import { App, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { HsmCluster } from '../../src';
 import { activationTemplate, activationWorld, REGION } from '../fixtures/activation-stack';
+import { cryptoUserTemplate } from '../fixtures/crypto-user-stack';
 import { keyStoreTemplate } from '../fixtures/key-store-stack';
 import { DeployHarness } from '../harness/engine';
 import { CfnTemplate, DeploymentReport } from '../harness/types';
@@ -155,6 +156,23 @@ test('the kmsuser and admin passwords of a key store appear nowhere: template, h
     const exposed = exposure(s, stackTemplate, lines, [created, destroyed]);
     expect(exposed.map(([, t]) => t).join('')).toContain('kmsuser');
     for (const password of [admin, kmsuser]) {
+      expect(exposed.filter(([, text]) => text.includes(password)).map(([where]) => where)).toEqual([]);
+    }
+  });
+});
+
+test('a crypto user\'s and the admin\'s passwords appear nowhere: template, handler log lines, SSM command parameters and output, user data, outputs, custom-resource responses, over create and DESTROY', async () => {
+  const stackTemplate = cryptoUserTemplate('LeaksCryptoUser', RemovalPolicy.DESTROY);
+  await hostLifecycle(9, 'LeaksCryptoUser', stackTemplate, (s, lines, created, destroyed) => {
+    const user = s.secrets.find(REGION, created.outputs.UserSecretArn)!.secretString;
+    const admin = s.secrets.find(REGION, created.outputs.AdminSecretArn)!.secretString;
+    expect(user.length).toBeGreaterThanOrEqual(8);
+    // the user was made with that password and deleted by the DESTROY (both commands ran)
+    const texts = s.runCommand.all().flatMap((c) => c.invocations.map((i) => i.stdout)).join('');
+    expect(texts).toContain('crypto user signer created on cluster');
+    expect(texts).toContain('crypto user signer deleted from cluster');
+    const exposed = exposure(s, stackTemplate, lines, [created, destroyed]);
+    for (const password of [user, admin]) {
       expect(exposed.filter(([, text]) => text.includes(password)).map(([where]) => where)).toEqual([]);
     }
   });

@@ -1,6 +1,6 @@
 // What the CloudHSM CLI (`cloudhsm-cli`, Client SDK 5) does against a cluster, for the stand-in
-// binary of the host sandbox: `cluster activate`, `user list`, `login`, `logout`, `user create`
-// and `user change-password`. The CLI prints JSON `{ "error_code": 0, "data": ... }`; the success
+// binary of the host sandbox: `cluster activate`, `user list`, `login`, `logout`, `user create`,
+// `user delete` and `user change-password`. The CLI prints JSON `{ "error_code": 0, "data": ... }`; the success
 // texts are the user guide's ("Cluster activation successful"). The CLI reaches the cluster
 // through the HSM addresses of its configuration file; an address with no ACTIVE HSM behind it is
 // unreachable. A login belongs to a CLI session (the interactive mode's process): user management
@@ -12,6 +12,8 @@
 // Error texts are this simulator's own (the user guide documents the outputs of success only);
 // each names what went wrong: unreachable HSM, cluster not initialized, already activated,
 // invalid credentials, password rules, not logged in, no permission, user exists or is missing.
+// `user delete` (CloudHSM CLI reference, user delete): admins only; refused for a user that owns
+// keys and for a user logged in (in another session).
 
 import { setClusterState } from './context';
 import { HsmUser, HsmUserRole, HsmUsers } from './hsm-users';
@@ -49,6 +51,8 @@ export const CLI_MESSAGES = {
   userMissing: (name: string, role: string) => `User ${name} with role ${role} does not exist`,
   usernameRules: (name: string) => `Invalid username '${name}': 1 to 31 letters, digits or underscores`,
   roleRules: (role: string) => `Invalid role '${role}': one of admin, crypto-user`,
+  ownsKeys: (u: HsmUser) => `Unable to delete ${u.username}: the user owns keys; delete its keys first`,
+  deleteLoggedIn: (u: HsmUser) => `Unable to delete ${u.username}: the user is logged in; it must log out first`,
 };
 
 /** Roles `user create` takes. */
@@ -91,6 +95,21 @@ function login(users: HsmUsers, region: string, cluster: ClusterRecord, args: re
   return ok({ username: user.username, role: user.role });
 }
 
+/** `user delete`: an admin logged in in this session; not a user that owns keys or is logged in elsewhere. */
+function deleteUser(users: HsmUsers, region: string, cluster: ClusterRecord, args: readonly string[], session: string | undefined): CliOutcome {
+  const actor = session === undefined ? undefined : users.sessionUser(region, cluster.id, session);
+  if (!actor) return fail(CLI_MESSAGES.notLoggedIn);
+  if (actor.role !== 'admin') return fail(CLI_MESSAGES.notAdmin(actor));
+  const username = (option(args, '--username') ?? '').toLowerCase();
+  const role = option(args, '--role') ?? '';
+  const target = users.find(region, cluster.id, username);
+  if (!target || target.role !== role) return fail(CLI_MESSAGES.userMissing(username, role));
+  if ((target.ownedKeys ?? 0) > 0) return fail(CLI_MESSAGES.ownsKeys(target));
+  if (HsmUsers.loggedIn(target)) return fail(CLI_MESSAGES.deleteLoggedIn(target));
+  users.remove(region, cluster.id, username);
+  return ok({ username, role });
+}
+
 /** `user create` and `user change-password`: an admin logged in in this session (or the user itself, for its password). */
 function manageUser(users: HsmUsers, region: string, cluster: ClusterRecord, verb: string, args: readonly string[],
   pw: string | undefined, session: string | undefined): CliOutcome {
@@ -125,7 +144,7 @@ function manageUser(users: HsmUsers, region: string, cluster: ClusterRecord, ver
 export function runHsmCli(store: Store, users: HsmUsers, region: string, servers: readonly string[],
   args: readonly string[], password?: string, session?: string, onActivated?: (cluster: ClusterRecord) => void): CliOutcome {
   const command = args.filter((a) => !a.startsWith('--')).slice(0, 2).join(' ');
-  const known = ['cluster activate', 'user list', 'user create', 'user change-password', 'login', 'logout'];
+  const known = ['cluster activate', 'user list', 'user create', 'user delete', 'user change-password', 'login', 'logout'];
   const verb = known.find((k) => command === k || command.startsWith(`${k} `) || (['login', 'logout'].includes(k) && args[0] === k));
   if (!verb) return fail(CLI_MESSAGES.usage(args));
   if (verb === 'logout') {
@@ -136,6 +155,7 @@ export function runHsmCli(store: Store, users: HsmUsers, region: string, servers
   const pw = password ?? option(args, '--password');
   if (verb === 'user list') return ok({ users: users.of(region, cluster.id).map(HsmUsers.view) });
   if (verb === 'login') return login(users, region, cluster, args, pw, session);
+  if (verb === 'user delete') return deleteUser(users, region, cluster, args, session);
   if (verb === 'user create' || verb === 'user change-password') return manageUser(users, region, cluster, verb, args, pw, session);
   // cluster activate
   if (cluster.state === 'ACTIVE') return fail(CLI_MESSAGES.alreadyActive(cluster));

@@ -19,6 +19,8 @@ export interface HsmUser {
   locked: boolean;
   /** failed logins since the last successful one or the last new password */
   failedLogins?: number;
+  /** how many keys the user owns (a user that owns keys cannot be deleted) */
+  ownedKeys?: number;
   /** ids of the CLI sessions logged in as this user */
   sessions?: Set<string>;
 }
@@ -72,6 +74,15 @@ export class HsmUsers {
    */
   public replace(region: string, clusterId: string, users: HsmUser[]): void {
     this.byCluster.set(`${region}/${clusterId}`, users.map((u) => ({ ...u, sessions: undefined })));
+  }
+
+  /** Removes a user (the CLI's `user delete`); false when there was none. */
+  public remove(region: string, clusterId: string, username: string): boolean {
+    const users = this.of(region, clusterId);
+    const at = users.findIndex((u) => u.username === username);
+    if (at < 0) return false;
+    users.splice(at, 1);
+    return true;
   }
 
   /** The user a session is logged in as on a cluster, if any. */

@@ -1,6 +1,6 @@
 // The CloudHSM CLI (`$CLOUDHSM_DIR/bin/cloudhsm-cli`, installed by the stand-in package) of the
 // host sandbox: `cluster activate [--password P]`, `user list`, `login --username U --role R
-// --password P`, `logout`, `user create --username U --role R --password P`, `user change-password
+// --password P`, `logout`, `user create --username U --role R --password P`, `user delete --username U --role R`, `user change-password
 // --username U --role R --password P`, in single-command mode (`cloudhsm-cli user list`) or in interactive
 // mode (`cloudhsm-cli interactive`, commands read line by line from stdin until `quit`; each
 // prints its JSON after the `aws-cloudhsm > ` prompt, nothing is echoed; a login lasts until

@@ -2,7 +2,8 @@
 // `-a <HSM IP> [...]` writes those addresses; `--cluster-id <id> [--region R]` looks the
 // cluster's HSM addresses up with DescribeClusters (as the tool does with the host's
 // credentials); `--hsm-ca-cert <file>` names the trust anchor. It writes
-// `$CLOUDHSM_DIR/etc/cloudhsm-cli.cfg` in the Client SDK 5 layout.
+// `$CLOUDHSM_DIR/etc/cloudhsm-cli.cfg` in the Client SDK 5 layout (a library's configure tool,
+// configure-pkcs11 and the like, writes the file SANDBOX_CLIENT_CONFIG names).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -43,7 +44,7 @@ async function main() {
     logging: { log_type: 'file', log_file: path.join(dir, 'run', 'cloudhsm-cli.log'), log_level: 'info', log_interval: 'daily' },
   };
   fs.mkdirSync(path.join(dir, 'etc'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'etc', 'cloudhsm-cli.cfg'), `${JSON.stringify(cfg, null, 2)}\n`);
+  fs.writeFileSync(path.join(dir, 'etc', process.env.SANDBOX_CLIENT_CONFIG || 'cloudhsm-cli.cfg'), `${JSON.stringify(cfg, null, 2)}\n`);
 }
 
 main().catch((e) => fail(`configure-cli: ${e.message}`, 1));

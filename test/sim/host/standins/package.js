@@ -1,7 +1,10 @@
 // `dnf`, `yum` and `rpm` of the host sandbox (argv[2] names which). Installing a stand-in
 // CloudHSM CLI package (a file a stand-in download wrote) puts cloudhsm-cli and configure-cli
 // into $CLOUDHSM_DIR/bin and a default configuration into $CLOUDHSM_DIR/etc, as the package
-// does; other package names install nothing and succeed. SANDBOX_PKG_FAIL=1 makes every
+// does; a stand-in Client SDK 5 library package (cloudhsm-pkcs11, cloudhsm-jce, cloudhsm-dyn) puts
+// its configure tool (configure-<lib>, writing cloudhsm-<lib>.cfg) and `app-login-<lib>` (the
+// application's login through that library, see app-login.js) there; other package names install
+// nothing and succeed. SANDBOX_PKG_FAIL=1 makes every
 // install fail (a broken repository or package).
 'use strict';
 const fs = require('node:fs');
@@ -19,6 +22,11 @@ for (const t of targets) {
   if (!fs.existsSync(t)) fail(tool === 'rpm' ? `error: open of ${t} failed: No such file or directory` : `Error: Can not load RPM file: ${t}.`, 1);
   const content = fs.readFileSync(t, 'utf8');
   if (!content.startsWith('SIMULATED-RPM ')) fail(`error: ${t}: not an rpm package`, 1);
+  const library = /^SIMULATED-RPM cloudhsm-(pkcs11|jce|dyn)-/.exec(content)?.[1];
+  if (library) {
+    installLibrary(library);
+    continue;
+  }
   fs.mkdirSync(path.join(dir, 'bin'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'etc'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'run'), { recursive: true });
@@ -31,3 +39,15 @@ for (const t of targets) {
   fs.writeFileSync(path.join(dir, 'etc', 'cloudhsm-cli.cfg'), `${JSON.stringify(cfg, null, 2)}\n`);
 }
 process.stdout.write('Complete!\n');
+
+/** A Client SDK 5 library: its configure tool (the CLI's, writing the library's file) and the application's login. */
+function installLibrary(library) {
+  fs.mkdirSync(path.join(dir, 'bin'), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'etc'), { recursive: true });
+  const env = `SANDBOX_CLIENT_CONFIG=cloudhsm-${library}.cfg`;
+  for (const [bin, js] of [[`configure-${library}`, 'configure-cli.js'], [`app-login-${library}`, 'app-login.js']]) {
+    const file = path.join(dir, 'bin', bin);
+    fs.writeFileSync(file, `#!/bin/sh\n${env} exec node ${JSON.stringify(path.join(__dirname, js))} "$@"\n`);
+    fs.chmodSync(file, 0o755);
+  }
+}
