@@ -55,6 +55,8 @@ export async function runFleetDeploy(scenario: FleetScenario, timings: ServiceTi
     if (!clusterId) throw new Error('no cluster id in the report');
     sim.forceClusterState(REGION, clusterId, 'INITIALIZED');
     sim.activateCluster(REGION, clusterId);
+    // The activation's backup is READY before the HSMs come (the first waits for one being made).
+    sim.advance(sim.timings.backupCreateMs);
 
     const template = clusterTemplate('Fleet', FLEET_HSMS, true, scenario.intervalS);
     const added = await harness.deploy(scenario.serial ? chained(template) : template);

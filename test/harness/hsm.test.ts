@@ -47,6 +47,9 @@ async function deployActivated(h: DeployHarness, hsms: number): Promise<string> 
   const clusterId = first.outputs.ClusterId;
   sim.forceClusterState(REGION, clusterId, 'INITIALIZED');
   sim.activateCluster(REGION, clusterId);
+  // The activation's backup is READY before HSMs are added (the first HSM of a cluster without
+  // HSMs waits for a backup still being made: lambda/hsm-restore.ts).
+  sim.advance(sim.timings.backupCreateMs);
   return clusterId;
 }
 
