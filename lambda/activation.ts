@@ -12,13 +12,20 @@ import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, Resou
  * Manager itself (activate.sh); this handler knows only the secret's ARN.
  */
 
-/** An activation's properties: the admin access, nothing more. */
-export type ActivationProperties = AdminAccess;
+/**
+ * An activation's properties: the admin access, and whether the cluster is restored from a backup
+ * (`Restored`). A restored cluster is ACTIVE with the backup's users: nothing is activated; the
+ * admin secret (the source cluster's) is checked to log in instead, so a wrong one fails here,
+ * naming the secret, and not in a later step.
+ */
+export interface ActivationProperties extends AdminAccess {
+  readonly restored: boolean;
+}
 
 export function parseActivationProperties(raw: Record<string, any>): ActivationProperties {
   const { access, errors } = parseAdminAccess(raw, { host: 'host', adminSecret: 'adminSecret' });
   if (errors.length > 0) throw new Error(errors.join('; '));
-  return access;
+  return { ...access, restored: String(raw.Restored ?? 'false') === 'true' };
 }
 
 export const physicalId = (clusterId: string) => `cdk-cloudhsm:activation:${clusterId}`;
@@ -40,6 +47,7 @@ export function activationCommands(props: ActivationProperties, hsmIps: string[]
     ...hsmIps.flatMap((ip) => ['--hsm-ip', ip]),
     ...(props.adminSecretField ? ['--secret-field', props.adminSecretField] : []),
     ...(trustAnchor ? ['--trust-anchor-b64', Buffer.from(trustAnchor, 'utf8').toString('base64')] : []),
+    ...(props.restored ? ['--check-only'] : []),
   ];
   return hereDocCommands('activate.sh', HEREDOC_END, argv);
 }
@@ -55,6 +63,7 @@ async function step(event: ResourceEvent, props: ActivationProperties): Promise<
     throw new Error(`${who}: the cluster does not exist (or is being deleted)`);
   }
   const state = cluster.State ?? '';
+  if (props.restored) return checkRestoredAdmin(event, props, cluster, who);
   if (state === 'ACTIVE') return done(cluster, props.clusterId);
   if (state === 'INITIALIZE_IN_PROGRESS' || TRANSITIONAL_STATES.has(state)) return NOT_COMPLETE;
   if (state === 'UNINITIALIZED') {
@@ -75,6 +84,28 @@ async function step(event: ResourceEvent, props: ActivationProperties): Promise<
   if (activated?.State === 'ACTIVE') return done(activated, props.clusterId);
   log(event, 'the activation command succeeded; waiting for the cluster to be ACTIVE', { clusterId: props.clusterId });
   return NOT_COMPLETE;
+}
+
+/**
+ * A restored cluster: once it is ACTIVE (restoring takes it there), the admin host logs in once as
+ * admin with the source cluster's secret (activate.sh --check-only, which remembers a failed secret
+ * version and never tries it again: the CLI locks a user after five failed logins).
+ */
+async function checkRestoredAdmin(event: ResourceEvent, props: ActivationProperties, cluster: Cluster, who: string): Promise<IsCompleteResponse> {
+  const state = cluster.State ?? '';
+  if (TRANSITIONAL_STATES.has(state) || state === 'CREATE_IN_PROGRESS') return NOT_COMPLETE;
+  if (state !== 'ACTIVE') {
+    throw new Error(`${who}: the cluster is restored from a backup (sourceBackupId) and should be ACTIVE with the backup's users, `
+      + `but it is ${state}: ${cluster.StateMessage ?? 'no state message'}`);
+  }
+  const sent = await hostCommandStep(event, cluster, {
+    who,
+    what: `check of the admin secret of restored cluster ${props.clusterId}`,
+    kind: 'activate',
+    on: props,
+    commands: async (hsmIps) => activationCommands(props, hsmIps, await trustAnchorFor(who, props)),
+  });
+  return sent === 'wait' ? NOT_COMPLETE : done(cluster, props.clusterId);
 }
 
 export const activationHandler: ResourceHandler = {

@@ -3,6 +3,7 @@
 
 import { VirtualClock } from './clock';
 import { invalidRequest, notFound } from './errors';
+import type { HsmUsers } from './hsm-users';
 import { IdFactory, SeededRandom } from './random';
 import { Store } from './store';
 import {
@@ -16,6 +17,8 @@ export interface SimContext {
   readonly rng: SeededRandom;
   readonly timings: Timings;
   readonly accountId: string;
+  /** the clusters' HSM users, which a backup copies and a restore brings back (absent: backups carry none) */
+  readonly users?: HsmUsers;
 }
 
 export type OperationHandler = (ctx: SimContext, region: string, input: JsonObject) => JsonObject;
@@ -108,6 +111,7 @@ export function makeClusterBackup(ctx: SimContext, region: string, c: ClusterRec
     mode: c.mode,
     clusterCertificate: c.certificates.ClusterCertificate,
     trustAnchor: c.trustAnchor,
+    users: ctx.users?.snapshot(region, c.id),
   };
   ctx.store.region(region).backups.set(b.id, b);
   if (state === 'CREATE_IN_PROGRESS') {

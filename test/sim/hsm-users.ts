@@ -102,6 +102,19 @@ export class HsmUsers {
     return ended;
   }
 
+  /**
+   * A copy of the cluster's users as a backup holds them (a backup has the cluster's users and keys,
+   * CloudHSM User Guide, "Cluster backups"): passwords, roles and lockout; no login survives it.
+   */
+  public snapshot(region: string, clusterId: string): HsmUser[] {
+    return this.of(region, clusterId).map(({ sessions: _sessions, ...u }) => ({ ...u }));
+  }
+
+  /** A cluster restored from a backup has the backup's users, not the built-in unactivated ones. */
+  public restore(region: string, clusterId: string, users: readonly HsmUser[]): void {
+    this.byCluster.set(`${region}/${clusterId}`, users.map(({ sessions: _sessions, ...u }) => ({ ...u })));
+  }
+
   public clear(): void {
     this.byCluster.clear();
   }

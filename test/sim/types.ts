@@ -1,6 +1,8 @@
 // Shared types of the simulator: the 15 operations, the timing options and the
 // internal records the operations mutate. Wire shapes live in views.ts.
 
+import type { HsmUser } from './hsm-users';
+
 /** The 15 operations of the CloudHSM v2 API (API version 2017-04-28). */
 export const OPERATIONS = [
   'CopyBackupToRegion',
@@ -220,6 +222,8 @@ export interface BackupRecord {
   clusterCertificate?: string;
   /** the cluster's trust anchor at backup time, carried to a restored cluster like the certificate */
   trustAnchor?: string;
+  /** the cluster's HSM users at backup time (a restored cluster has them; undefined: the built-in ones) */
+  users?: HsmUser[];
 }
 
 /** JSON value as received on the wire. */

@@ -75,6 +75,8 @@ export const copyBackupToRegion: OperationHandler = (ctx, region, input) => {
     mode: src.mode,
     clusterCertificate: src.clusterCertificate,
     trustAnchor: src.trustAnchor,
+    // a copy holds what its source holds: the users too
+    users: src.users?.map((u) => ({ ...u })),
   };
   ctx.store.region(copy.region).backups.set(copy.id, copy);
   ctx.clock.schedule(ctx.timings.backupCopyMs, `backup copy ${copy.id} READY`, () => {

@@ -106,6 +106,8 @@ export const createCluster: OperationHandler = (ctx, region, input) => {
   };
   setClusterState(c, 'CREATE_IN_PROGRESS');
   ctx.store.region(region).clusters.set(c.id, c);
+  // A restored cluster has the backup's users (its admin logs in with the source cluster's password).
+  if (source?.users) ctx.users?.restore(region, c.id, source.users);
   ctx.clock.schedule(ctx.timings.clusterCreateMs, `cluster ${c.id} created`, () => {
     if (c.state === 'CREATE_IN_PROGRESS') setClusterState(c, source ? 'ACTIVE' : 'UNINITIALIZED');
   });
