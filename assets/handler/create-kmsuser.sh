@@ -44,15 +44,9 @@ prepare_host command "$TRUST_ANCHOR_B64"
 read_password ADMIN_PASSWORD "$ADMIN_SECRET_ID" "$ADMIN_SECRET_FIELD" "admin password"
 read_password KMSUSER_PASSWORD "$KMSUSER_SECRET_ID" "" "kmsuser password"
 
-# The secret versions that failed to log in, one file per cluster and user: "<secret id> <version id>".
-FAILED_LOGINS_DIR="$CLOUDHSM_DIR/etc/cdk-cloudhsm-failed-logins"
-secret_version() { aws secretsmanager get-secret-value --secret-id "$1" --region "$REGION" --query VersionId --output text 2> /dev/null < /dev/null; }
+# The secret versions that failed to log in before are remembered (prelude.sh: failed_before).
 ADMIN_VERSION="$(secret_version "$ADMIN_SECRET_ID")"
 KMSUSER_VERSION="$(secret_version "$KMSUSER_SECRET_ID")"
-failed_before() { [[ -n "$3" && "$(cat "$FAILED_LOGINS_DIR/$CLUSTER_ID-$1" 2> /dev/null)" == "$2 $3" ]]; } # user, secret, version
-remember_failure() { mkdir -p "$FAILED_LOGINS_DIR" && printf '%s %s' "$2" "$3" > "$FAILED_LOGINS_DIR/$CLUSTER_ID-$1"; }
-forget_failure() { rm -f "$FAILED_LOGINS_DIR/$CLUSTER_ID-$1"; }
-NOT_AGAIN="not tried again, so that the user is not locked out (the CloudHSM CLI locks a user after five failed logins)"
 
 # 5. One CLI session per step; each prints its JSON.
 if failed_before admin "$ADMIN_SECRET_ID" "$ADMIN_VERSION"; then

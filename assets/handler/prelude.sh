@@ -124,3 +124,13 @@ cli_session() {
 nth_succeeded() { [[ "$(grep -Eo '"error_code"[[:space:]]*:[[:space:]]*[0-9]+' <<< "$1" | sed -n "${2}p" | grep -Eo '[0-9]+$')" == "0" ]]; }
 # The last lines of a CLI output, on one line, for a message.
 detail() { grep -v '^[[:space:]]*$' <<< "$1" | tail -n 5 | tr '\n' ' '; }
+
+# The CLI locks a user after five failed logins, and a deployment that fails is often run again
+# unchanged: a secret version that failed to log in as a user of cluster $CLUSTER_ID is remembered
+# on the host ("<secret id> <version id>", one file per cluster and user) and not tried again.
+FAILED_LOGINS_DIR="$CLOUDHSM_DIR/etc/cdk-cloudhsm-failed-logins"
+secret_version() { aws secretsmanager get-secret-value --secret-id "$1" --region "$REGION" --query VersionId --output text 2> /dev/null < /dev/null; }
+failed_before() { [[ -n "$3" && "$(cat "$FAILED_LOGINS_DIR/$CLUSTER_ID-$1" 2> /dev/null)" == "$2 $3" ]]; } # user, secret, version
+remember_failure() { mkdir -p "$FAILED_LOGINS_DIR" && printf '%s %s' "$2" "$3" > "$FAILED_LOGINS_DIR/$CLUSTER_ID-$1"; }
+forget_failure() { rm -f "$FAILED_LOGINS_DIR/$CLUSTER_ID-$1"; }
+NOT_AGAIN="not tried again, so that the user is not locked out (the CloudHSM CLI locks a user after five failed logins)"

@@ -44,7 +44,7 @@ export interface SimulatorControl {
   launchInstance?(region: string, opts: { id: string; userData?: string; ipAddress?: string }): unknown;
   terminateInstance?(region: string, instanceId: string): void;
   /** a Secrets Manager secret of the stack; returns its ARN (the secret's physical id) */
-  createSecret?(region: string, name: string, secretString: string, opts?: { description?: string }): { arn: string };
+  createSecret?(region: string, name: string, secretString: string, opts?: { description?: string; replicaRegions?: string[] }): { arn: string };
   deleteSecret?(region: string, secretId: string, opts?: { forceDelete?: boolean }): void;
   /** an AWS::KMS::Alias of the stack: CreateAlias (targetKeyId) or DeleteAlias (undefined) in KMS */
   kmsAlias?(region: string, aliasName: string, targetKeyId: string | undefined): void;

@@ -9,6 +9,7 @@
 // A user is locked after five failed logins in a row (HsmUsers.failedLogin); a locked user cannot
 // log in, even with its password, until an admin sets a new one. `user change-password` is refused
 // for a user logged in in another session, as the CLI refuses it.
+// `cluster activate` makes the cluster's first backup, as sim.activateCluster does (onActivated).
 // Error texts are this simulator's own (the user guide documents the outputs of success only);
 // each names what went wrong: unreachable HSM, cluster not initialized, already activated,
 // invalid credentials, password rules, not logged in, no permission, user exists or is missing.
@@ -123,7 +124,7 @@ function manageUser(users: HsmUsers, region: string, cluster: ClusterRecord, ver
  * names the CLI process a login belongs to (none: single-command mode, nothing stays logged in).
  */
 export function runHsmCli(store: Store, users: HsmUsers, region: string, servers: readonly string[],
-  args: readonly string[], password?: string, session?: string): CliOutcome {
+  args: readonly string[], password?: string, session?: string, onActivated?: (cluster: ClusterRecord) => void): CliOutcome {
   const command = args.filter((a) => !a.startsWith('--')).slice(0, 2).join(' ');
   const known = ['cluster activate', 'user list', 'user create', 'user change-password', 'login', 'logout'];
   const verb = known.find((k) => command === k || command.startsWith(`${k} `) || (['login', 'logout'].includes(k) && args[0] === k));
@@ -145,5 +146,7 @@ export function runHsmCli(store: Store, users: HsmUsers, region: string, servers
   admin.role = 'admin';
   admin.password = pw;
   setClusterState(cluster, 'ACTIVE');
+  // The service backs a cluster up when it is activated (the backup holds the new admin password).
+  onActivated?.(cluster);
   return ok('Cluster activation successful');
 }

@@ -119,7 +119,7 @@ export class CloudHsmSimulator {
     this.faults = new FaultInjector(this.faultRng);
     this.ids = new IdFactory(this.rng);
     this.ctx = {
-      store: this.store, clock: this.clock, ids: this.ids, rng: this.rng, timings: this.timings, accountId: this.accountId,
+      store: this.store, clock: this.clock, ids: this.ids, rng: this.rng, timings: this.timings, accountId: this.accountId, users: this.hsmUsers,
     };
     this.instances = new ManagedInstances(this.clock);
     this.runCommand = new RunCommandEngine(this.clock, this.rng, this.faultRng, this.timings);
@@ -355,7 +355,7 @@ export class CloudHsmSimulator {
 
   /** A Secrets Manager secret (as CloudFormation's AWS::SecretsManager::Secret makes it). */
   public createSecret(region: string, name: string, secretString: string,
-    opts: { description?: string; tags?: Tag[] } = {}): SecretRecord {
+    opts: { description?: string; tags?: Tag[]; replicaRegions?: readonly string[] } = {}): SecretRecord {
     return this.secrets.create(region, name, secretString, this.clock.now(), opts);
   }
 
@@ -372,7 +372,8 @@ export class CloudHsmSimulator {
    * `session` names the CLI process a login belongs to.
    */
   public hsmCli(region: string, servers: readonly string[], args: readonly string[], password?: string, session?: string): CliOutcome {
-    return runHsmCli(this.store, this.hsmUsers, region, servers, args, password, session);
+    return runHsmCli(this.store, this.hsmUsers, region, servers, args, password, session,
+      (c) => makeClusterBackup(this.ctx, region, c, 'CREATE_IN_PROGRESS'));
   }
 
   /** The end of a CLI process: its login ends. */
