@@ -54,8 +54,8 @@ test('one deployment: cluster, initialization, activation on the admin host, thr
   const destroyed = await h.destroy();
   expect(destroyed.outcome).toEqual({ status: 'success' });
   const retained = h.retained.map((r) => r.physicalId);
-  // one backup per deleted HSM, made by the service; nothing else but what is retained
-  expect(leftOver(destroyed, retained, clusterId)).toEqual({ unexpected: [], serviceBackups: 3 });
+  // the service's backups: the one activation makes, and one per deleted HSM; nothing else but what is retained
+  expect(leftOver(destroyed, retained, clusterId)).toEqual({ unexpected: [], serviceBackups: 4 });
   expect(destroyed.orphans.filter((r) => !(r.type === 'backup' && r.clusterId === clusterId))).toEqual([]);
   expect(sim.peekCluster(REGION, clusterId)?.State).toBe('DELETED');
   expect(sim.instances.get(REGION, host.physicalId)?.terminatedMs).toBeDefined();

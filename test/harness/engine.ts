@@ -16,6 +16,7 @@
 // Simplification: after a failure, in-flight custom resources run to their end before the
 // rollback (CloudFormation cancels them and may never learn their physical id).
 
+import { changesOf } from './changes';
 import { HarnessFaults, FaultMatcher } from './faults';
 import { DEFAULT_FRAMEWORK_RUNTIME_DIR, FrameworkRuntime } from './framework';
 import { dependencyMap, dependents, topologicalOrder } from './graph';
@@ -626,6 +627,7 @@ export class DeployHarness {
       apiCalls: countDelta(run.callsBefore, { ...this.sim.callCounts?.() }),
       leftInSimulator: left,
       orphans,
+      changes: changesOf(run.transitions, new Set(this.resources.keys())),
     };
   }
 

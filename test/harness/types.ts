@@ -1,6 +1,8 @@
 // Shared types of the deploy harness: the template shapes it reads, the slice of the simulator
 // it drives, the Provider framework events it sends and the report it returns.
 
+import type { ResourceChange } from './changes';
+
 /** A synthesized CloudFormation template (only the parts the harness reads). */
 export interface CfnTemplate {
   readonly Parameters?: Record<string, { readonly Type?: string; readonly Default?: unknown }>;
@@ -173,4 +175,6 @@ export interface DeploymentReport {
   readonly leftInSimulator: readonly SimResourceView[];
   /** what of leftInSimulator belongs neither to the stack nor to a retained resource */
   readonly orphans: readonly SimResourceView[];
+  /** the resources this operation created, updated, replaced or deleted (none for an unchanged redeploy) */
+  readonly changes: readonly ResourceChange[];
 }
