@@ -110,6 +110,15 @@ test('restore in the DR Region from the copy of an activated cluster\'s backup: 
   expect(sim.peekKey(DR, keyId)).toMatchObject({ KeyState: 'Enabled', CustomKeyStoreId: storeId, CloudHsmClusterId: clusterId });
   expect(drCommands.every((c) => c.invocations[0].status === 'Success')).toBe(true);
 
+  // An unchanged redeploy of both stacks (synthesized again) changes nothing.
+  const again = templates();
+  for (const [harness, template] of [[h.primary, again.primary], [h.dr, again.dr]] as const) {
+    const r = await harness.deploy(template);
+    expect(r.outcome).toEqual({ status: 'success' });
+    expect(r.changes).toEqual([]);
+    expect(r.apiCalls).toEqual({});
+  }
+
   // KMS's rule in the DR Region: this restored cluster's backup history now has a store here, so a
   // second restore of the same copy cannot get one (CloudHsmClusterInUseException).
   const second = (sim.handle(DR, 'CreateCluster', { HsmType: 'hsm2m.medium', SubnetIds: Object.values(restored.SubnetMapping), SourceBackupId: copyId }) as any).Cluster.ClusterId;
