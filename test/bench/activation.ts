@@ -4,14 +4,14 @@
 // handler. The service's critical path: cluster creation, the first HSM, initialization, the
 // activation command's delivery, then one HSM creation for the other HSMs, which an active cluster
 // creates in parallel. The admin host boots meanwhile (its boot is shorter than cluster creation).
+import { delayFirstCheck, DeployScenario, requestKey, ServiceTimings } from './deploy';
+import { chained } from './fleet';
+import { QUERY_INTERVAL_CONTEXT } from '../../src/private/provider';
 import { activationTemplate, activationWorld } from '../fixtures/activation-stack';
 import { DeployHarness } from '../harness/engine';
 import { CfnTemplate, DeploymentReport } from '../harness/types';
 import { CloudHsmSimulator, PrivateCaFake, startSimulatorServer } from '../sim';
 import { Timings } from '../sim/types';
-import { delayFirstCheck, DeployScenario, requestKey, ServiceTimings } from './deploy';
-import { chained } from './fleet';
-import { QUERY_INTERVAL_CONTEXT } from '../../src/private/provider';
 
 export const ACTIVATION_HSMS = 3;
 
@@ -31,9 +31,12 @@ export interface ActivationRun {
   readonly apiCalls: Record<string, number>;
 }
 
-/** One timed deployment of `template` (the activation world around the simulator), and the simulator's timings. */
-export async function deployOnce(scenario: DeployScenario, timings: ServiceTimings, template: CfnTemplate, seed = 1):
-Promise<{ report: DeploymentReport; serviceTimings: Timings }> {
+/**
+ * One timed deployment of `template` (the activation world around the simulator), and the
+ * simulator's timings; with `redeploy`, that template is deployed after it (its report: `again`).
+ */
+export async function deployOnce(scenario: DeployScenario, timings: ServiceTimings, template: CfnTemplate, seed = 1, redeploy?: CfnTemplate):
+Promise<{ report: DeploymentReport; serviceTimings: Timings; again?: DeploymentReport }> {
   const sim = new CloudHsmSimulator({ seed, timings });
   const pca = new PrivateCaFake({ clock: sim.clock });
   const server = await startSimulatorServer(sim, 0, pca);
@@ -63,7 +66,8 @@ Promise<{ report: DeploymentReport; serviceTimings: Timings }> {
     if (sim.timings.instanceBootMs > sim.timings.clusterCreateMs + sim.timings.hsmCreateMs) {
       throw new Error('the admin host boots longer than the cluster and its first HSM take: the critical path does not hold');
     }
-    return { report, serviceTimings: sim.timings };
+    const again = redeploy ? await harness.deploy(redeploy) : undefined;
+    return { report, serviceTimings: sim.timings, again };
   } finally {
     sandbox.dispose();
     await server.close();
