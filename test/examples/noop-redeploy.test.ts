@@ -12,37 +12,19 @@ import { basicApp } from '../../examples/basic/app';
 import { drApp } from '../../examples/dr/app';
 import { seedBackup } from '../fault/suite';
 import { CA_ARN } from '../fixtures/activation-stack';
-import { keyStoreTemplate, keyStoreWorld } from '../fixtures/key-store-stack';
+import { keyStoreTemplate } from '../fixtures/key-store-stack';
+import { useSimWorld } from '../fixtures/sim-world';
 import { DeployHarness } from '../harness/engine';
-import { resetCrossRegionParameters } from '../harness/native';
 import { CfnTemplate, DeploymentReport } from '../harness/types';
-import { CloudHsmSimulator, PrivateCaFake, SimulatorServer, startSimulatorServer } from '../sim';
-import { HostSandbox } from '../sim/host/sandbox';
 
-let server: SimulatorServer;
-let sim: CloudHsmSimulator;
-let pca: PrivateCaFake;
-let sandbox: HostSandbox;
-beforeAll(async () => {
-  sim = new CloudHsmSimulator({ seed: 41 });
-  pca = new PrivateCaFake({ clock: sim.clock });
-  server = await startSimulatorServer(sim, 0, pca);
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  sim.reset();
-  pca.reset();
-  resetCrossRegionParameters();
-  sandbox = keyStoreWorld(sim, pca, server.url);
-});
-afterEach(() => sandbox.dispose());
+const world = useSimWorld(41);
 
 const outdir = () => mkdtempSync(path.join(tmpdir(), 'cdk-cloudhsm-noop-'));
 const templateOf = (app: App, stackName: string) => app.synth().getStackByName(stackName).template as CfnTemplate;
 
 /** Deploys `synth()`'s template, then a fresh synthesis of it; returns the second report. */
 async function redeploy(stackName: string, synth: () => CfnTemplate, region = 'us-east-1'): Promise<DeploymentReport> {
-  const h = new DeployHarness({ sim, endpoint: server.url, stackName, region });
+  const h = new DeployHarness({ sim: world.sim, endpoint: world.server.url, stackName, region });
   const first = await h.deploy(synth());
   expect(first.outcome).toEqual({ status: 'success' });
   expect(first.changes.length).toBeGreaterThan(0);
@@ -77,14 +59,14 @@ test('examples/key-store', async () => {
 });
 
 test('examples/dr: both stacks', async () => {
-  const backupId = seedBackup(sim, 'us-east-1');
+  const backupId = seedBackup(world.sim, 'us-east-1');
   const synth = (name: string) => () => templateOf(drApp({ backupId }, outdir()).app, name);
   expectNothingChanged(await redeploy('CloudHsmDrPrimary', synth('CloudHsmDrPrimary')));
   expectNothingChanged(await redeploy('CloudHsmDrRestore', synth('CloudHsmDrRestore'), 'us-west-2'));
 });
 
 test('a changed template is reported: the changes list names the updated custom resource', async () => {
-  const h = new DeployHarness({ sim, endpoint: server.url, stackName: 'CloudHsmBasic' });
+  const h = new DeployHarness({ sim: world.sim, endpoint: world.server.url, stackName: 'CloudHsmBasic' });
   const synth = (retentionDays: number) => {
     const { app, stack } = basicApp({ retentionDays }, outdir());
     return templateOf(app, stack.stackName);

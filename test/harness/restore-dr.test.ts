@@ -11,38 +11,19 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DeployHarness } from './engine';
-import { resetCrossRegionParameters } from './native';
 import { CfnTemplate, DeploymentReport } from './types';
 import { drApp } from '../../examples/dr/app';
 import { CA_ARN } from '../fixtures/activation-stack';
-import { keyStoreWorld } from '../fixtures/key-store-stack';
-import { CloudHsmSimulator, PrivateCaFake, SimulatorServer, startSimulatorServer } from '../sim';
-import { HostSandbox } from '../sim/host/sandbox';
+import { useSimWorld } from '../fixtures/sim-world';
 
 const PRIMARY = 'us-east-1';
 const DR = 'us-west-2';
 
-let server: SimulatorServer;
-let sim: CloudHsmSimulator;
-let pca: PrivateCaFake;
-let sandbox: HostSandbox;
-beforeAll(async () => {
-  sim = new CloudHsmSimulator({ seed: 23 });
-  pca = new PrivateCaFake({ clock: sim.clock });
-  server = await startSimulatorServer(sim, 0, pca);
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  sim.reset();
-  pca.reset();
-  resetCrossRegionParameters();
-  sandbox = keyStoreWorld(sim, pca, server.url);
-});
-afterEach(() => sandbox.dispose());
+const world = useSimWorld(23);
 
 /** The primary cluster's trust anchor: the certificate of the CA that signs its CSR. */
 function trustAnchor(): string {
-  return (pca.handle('GetCertificateAuthorityCertificate', { CertificateAuthorityArn: CA_ARN }) as { Certificate: string }).Certificate;
+  return (world.pca.handle('GetCertificateAuthorityCertificate', { CertificateAuthorityArn: CA_ARN }) as { Certificate: string }).Certificate;
 }
 
 function templates(): { primary: CfnTemplate; dr: CfnTemplate } {
@@ -56,8 +37,8 @@ function templates(): { primary: CfnTemplate; dr: CfnTemplate } {
 }
 
 const harnesses = () => ({
-  primary: new DeployHarness({ sim, endpoint: server.url, stackName: 'CloudHsmDrPrimary', region: PRIMARY, seed: 1 }),
-  dr: new DeployHarness({ sim, endpoint: server.url, stackName: 'CloudHsmDrRestore', region: DR, seed: 2 }),
+  primary: new DeployHarness({ sim: world.sim, endpoint: world.server.url, stackName: 'CloudHsmDrPrimary', region: PRIMARY, seed: 1 }),
+  dr: new DeployHarness({ sim: world.sim, endpoint: world.server.url, stackName: 'CloudHsmDrRestore', region: DR, seed: 2 }),
 });
 
 const ofType = (r: DeploymentReport, type: string) => Object.values(r.resources).filter((x) => x.type === type);
@@ -67,8 +48,8 @@ async function deployPrimary(h: DeployHarness, t: CfnTemplate): Promise<{ copyId
   const p = await h.deploy(t);
   expect(p.outcome).toEqual({ status: 'success' });
   const copyId = ofType(p, 'Custom::CloudHsmBackupCopy')[0].attributes.DestinationBackupId as string;
-  expect(sim.peekBackup(DR, copyId)).toMatchObject({ BackupState: 'READY', SourceRegion: PRIMARY });
-  expect(sim.peekKeyStore(PRIMARY, p.outputs.CustomKeyStoreId)?.ConnectionState).toBe('CONNECTED');
+  expect(world.sim.peekBackup(DR, copyId)).toMatchObject({ BackupState: 'READY', SourceRegion: PRIMARY });
+  expect(world.sim.peekKeyStore(PRIMARY, p.outputs.CustomKeyStoreId)?.ConnectionState).toBe('CONNECTED');
   const adminSecretArn = ofType(p, 'AWS::SecretsManager::Secret')
     .find((s) => s.logicalId.startsWith('AdminSecret'))!.physicalId;
   return { copyId, adminSecretArn };
@@ -82,20 +63,20 @@ test('restore in the DR Region from the copy of an activated cluster\'s backup: 
   const d = await h.dr.deploy(t.dr);
   expect(d.outcome).toEqual({ status: 'success' });
   const clusterId = d.outputs.ClusterId;
-  const restored = sim.peekCluster(DR, clusterId) as Record<string, any>;
+  const restored = world.sim.peekCluster(DR, clusterId) as Record<string, any>;
   expect(restored).toMatchObject({ State: 'ACTIVE', SourceBackupId: copyId });
   expect(restored.Hsms.map((x: any) => `${x.AvailabilityZone} ${x.State}`).sort()).toEqual(['us-west-2a ACTIVE', 'us-west-2b ACTIVE']);
 
   // The restored cluster's admin is the primary's: the replica of the primary's secret logs in.
   const replica = adminSecretArn.replace(`:${PRIMARY}:`, `:${DR}:`);
-  const admin = sim.hsmUsers.find(DR, clusterId, 'admin')!;
+  const admin = world.sim.hsmUsers.find(DR, clusterId, 'admin')!;
   expect(admin).toMatchObject({ role: 'admin', locked: false, failedLogins: 0 });
-  expect(admin.password).toBe(sim.secrets.find(DR, replica)!.secretString);
+  expect(admin.password).toBe(world.sim.secrets.find(DR, replica)!.secretString);
   const activation = ofType(d, 'Custom::CloudHsmActivation')[0];
   expect(activation.properties).toMatchObject({ AdminSecretArn: replica, Restored: 'true' });
 
   // Nothing was activated in the DR Region: the one admin command there only checked the login.
-  const drCommands = sim.runCommand.list(DR);
+  const drCommands = world.sim.runCommand.list(DR);
   const checks = drCommands.filter((c) => c.comment.startsWith(`cdk-cloudhsm activate ${clusterId} `));
   expect(checks).toHaveLength(1);
   expect(checks[0].parameters.commands.join('\n')).toContain('--check-only');
@@ -104,10 +85,10 @@ test('restore in the DR Region from the copy of an activated cluster\'s backup: 
 
   // kmsuser on the restored cluster, the DR key store CONNECTED on it, a KMS key in it (DR Region).
   const storeId = d.outputs.CustomKeyStoreId;
-  expect(sim.peekKeyStore(DR, storeId)).toMatchObject({ ConnectionState: 'CONNECTED', CloudHsmClusterId: clusterId });
-  expect(sim.hsmUsers.find(DR, clusterId, 'kmsuser')).toMatchObject({ role: 'crypto-user', locked: false });
+  expect(world.sim.peekKeyStore(DR, storeId)).toMatchObject({ ConnectionState: 'CONNECTED', CloudHsmClusterId: clusterId });
+  expect(world.sim.hsmUsers.find(DR, clusterId, 'kmsuser')).toMatchObject({ role: 'crypto-user', locked: false });
   const keyId = ofType(d, 'Custom::CloudHsmKmsKey')[0].physicalId;
-  expect(sim.peekKey(DR, keyId)).toMatchObject({ KeyState: 'Enabled', CustomKeyStoreId: storeId, CloudHsmClusterId: clusterId });
+  expect(world.sim.peekKey(DR, keyId)).toMatchObject({ KeyState: 'Enabled', CustomKeyStoreId: storeId, CloudHsmClusterId: clusterId });
   expect(drCommands.every((c) => c.invocations[0].status === 'Success')).toBe(true);
 
   // An unchanged redeploy of both stacks (synthesized again) changes nothing.
@@ -121,11 +102,11 @@ test('restore in the DR Region from the copy of an activated cluster\'s backup: 
 
   // KMS's rule in the DR Region: this restored cluster's backup history now has a store here, so a
   // second restore of the same copy cannot get one (CloudHsmClusterInUseException).
-  const second = (sim.handle(DR, 'CreateCluster', { HsmType: 'hsm2m.medium', SubnetIds: Object.values(restored.SubnetMapping), SourceBackupId: copyId }) as any).Cluster.ClusterId;
-  sim.advance(sim.timings.clusterCreateMs);
-  for (const az of Object.keys(restored.SubnetMapping)) sim.handle(DR, 'CreateHsm', { ClusterId: second, AvailabilityZone: az });
-  sim.advance(sim.timings.hsmCreateMs);
-  expect(() => sim.handle(DR, 'CreateCustomKeyStore', {
+  const second = (world.sim.handle(DR, 'CreateCluster', { HsmType: 'hsm2m.medium', SubnetIds: Object.values(restored.SubnetMapping), SourceBackupId: copyId }) as any).Cluster.ClusterId;
+  world.sim.advance(world.sim.timings.clusterCreateMs);
+  for (const az of Object.keys(restored.SubnetMapping)) world.sim.handle(DR, 'CreateHsm', { ClusterId: second, AvailabilityZone: az });
+  world.sim.advance(world.sim.timings.hsmCreateMs);
+  expect(() => world.sim.handle(DR, 'CreateCustomKeyStore', {
     CustomKeyStoreName: 'second', CloudHsmClusterId: second, TrustAnchorCertificate: trustAnchor(), KeyStorePassword: 'kmsuser-password-1',
   }, 'kms')).toThrow(expect.objectContaining({ type: 'CloudHsmClusterInUseException' }));
 
@@ -138,8 +119,8 @@ test('a wrong admin secret for the restored cluster fails at the admin check, na
   const h = harnesses();
   const { adminSecretArn } = await deployPrimary(h.primary, t.primary);
   // The replica in the DR Region holds a password the backup's admin does not have.
-  const replica = sim.secrets.find(DR, adminSecretArn.replace(`:${PRIMARY}:`, `:${DR}:`))!;
-  sim.secrets.putValue(replica, 'not-the-source-admin-password-1');
+  const replica = world.sim.secrets.find(DR, adminSecretArn.replace(`:${PRIMARY}:`, `:${DR}:`))!;
+  world.sim.secrets.putValue(replica, 'not-the-source-admin-password-1');
 
   for (let attempt = 1; attempt <= 2; attempt++) {
     const d = await h.dr.deploy(t.dr);
@@ -152,10 +133,10 @@ test('a wrong admin secret for the restored cluster fails at the admin check, na
     expect(d.outcome).toMatchObject({ rolledBack: true });
   }
   // Each attempt restored its own cluster and logged in once there: no admin comes near the lockout.
-  const checks = sim.runCommand.list(DR).filter((c) => c.comment.startsWith('cdk-cloudhsm activate '));
+  const checks = world.sim.runCommand.list(DR).filter((c) => c.comment.startsWith('cdk-cloudhsm activate '));
   expect(checks.map((c) => c.invocations[0].responseCode)).toEqual([11, 11]);
   const clusterIds = new Set(checks.map((c) => c.comment.split(' ')[2]));
   expect(clusterIds.size).toBe(2);
-  for (const id of clusterIds) expect(sim.hsmUsers.find(DR, id, 'admin')).toMatchObject({ locked: false, failedLogins: 1 });
-  expect(sim.kms.keyStores.size).toBe(1); // the primary's only
+  for (const id of clusterIds) expect(world.sim.hsmUsers.find(DR, id, 'admin')).toMatchObject({ locked: false, failedLogins: 1 });
+  expect(world.sim.kms.keyStores.size).toBe(1); // the primary's only
 });
