@@ -13,13 +13,20 @@ import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, Resou
  * Manager itself (activate.sh); this handler knows only the secret's ARN.
  */
 
-/** An activation's properties: the admin access, nothing more. */
-export type ActivationProperties = AdminAccess;
+/**
+ * An activation's properties: the admin access, and whether the cluster is restored from a backup
+ * (`Restored`). A restored cluster is ACTIVE with the backup's users: nothing is activated; the
+ * admin secret (the source cluster's) is checked to log in instead, so a wrong one fails here,
+ * naming the secret, and not in a later step.
+ */
+export interface ActivationProperties extends AdminAccess {
+  readonly restored: boolean;
+}
 
 export function parseActivationProperties(raw: Record<string, any>): ActivationProperties {
   const { access, errors } = parseAdminAccess(raw, { host: 'host', adminSecret: 'adminSecret' });
   if (errors.length > 0) throw new Error(errors.join('; '));
-  return access;
+  return { ...access, restored: String(raw.Restored ?? 'false') === 'true' };
 }
 
 export const physicalId = (clusterId: string) => `cdk-cloudhsm:activation:${clusterId}`;
@@ -41,6 +48,7 @@ export function activationCommands(props: ActivationProperties, hsmIps: string[]
     ...hsmIps.flatMap((ip) => ['--hsm-ip', ip]),
     ...(props.adminSecretField ? ['--secret-field', props.adminSecretField] : []),
     ...(trustAnchor ? ['--trust-anchor-b64', Buffer.from(trustAnchor, 'utf8').toString('base64')] : []),
+    ...(props.restored ? ['--check-only'] : []),
   ];
   return hereDocCommands('activate.sh', HEREDOC_END, argv);
 }
@@ -56,6 +64,7 @@ async function step(event: ResourceEvent, props: ActivationProperties): Promise<
     throw new Error(`${who}: the cluster does not exist (or is being deleted)`);
   }
   const state = cluster.State ?? '';
+  if (props.restored) return checkRestoredAdmin(event, props, cluster, who);
   // A cluster ACTIVE before this resource was created (activated by an earlier deployment, or
   // restored) counts as done only if the admin secret given logs in as its admin: activate.sh checks
   // it on the host, so a re-added activation never leaves a new secret that is not the HSMs' password.
@@ -105,6 +114,28 @@ async function checkAdminOfActiveCluster(event: ResourceEvent, who: string, prop
       + 'or restored from a backup), with an admin password that is not in this secret: give the secret that holds it as '
       + 'activation.adminSecret (a secret the stack generated earlier is kept when removalPolicy retains it; docs/activation.md)');
   }
+}
+
+/**
+ * A restored cluster: once it is ACTIVE (restoring takes it there), the admin host logs in once as
+ * admin with the source cluster's secret (activate.sh --check-only, which remembers a failed secret
+ * version and never tries it again: the CLI locks a user after five failed logins).
+ */
+async function checkRestoredAdmin(event: ResourceEvent, props: ActivationProperties, cluster: Cluster, who: string): Promise<IsCompleteResponse> {
+  const state = cluster.State ?? '';
+  if (TRANSITIONAL_STATES.has(state) || state === 'CREATE_IN_PROGRESS') return NOT_COMPLETE;
+  if (state !== 'ACTIVE') {
+    throw new Error(`${who}: the cluster is restored from a backup (sourceBackupId) and should be ACTIVE with the backup's users, `
+      + `but it is ${state}: ${cluster.StateMessage ?? 'no state message'}`);
+  }
+  const sent = await hostCommandStep(event, cluster, {
+    who,
+    what: `check of the admin secret of restored cluster ${props.clusterId}`,
+    kind: 'activate',
+    on: props,
+    commands: async (hsmIps) => activationCommands(props, hsmIps, await trustAnchorFor(who, props)),
+  });
+  return sent === 'wait' ? NOT_COMPLETE : done(cluster, props.clusterId);
 }
 
 export const activationHandler: ResourceHandler = {

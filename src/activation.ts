@@ -29,7 +29,12 @@ export interface ClusterActivationOptions {
    * The secret holding the admin password to set (8 to 32 characters; no whitespace, quotes or
    * backslash). Only the admin host reads it.
    *
-   * @default - a secret the stack generates: 32 letters and digits, kept or deleted with the cluster (its `removalPolicy`)
+   * For a cluster restored from a backup (`sourceBackupId`) it is required: the restored cluster has
+   * the backup's users, so its admin password is the source cluster's. Nothing is activated then;
+   * the admin host logs in once with this secret (after the first HSM) and a password that does not
+   * log in fails the deployment, naming the secret (docs/disaster-recovery.md).
+   *
+   * @default - a secret the stack generates: 32 letters and digits, kept or deleted with the cluster (its `removalPolicy`); required for a restored cluster
    */
   readonly adminSecret?: secretsmanager.ISecret;
 
@@ -42,7 +47,8 @@ export interface ClusterActivationOptions {
 
   /**
    * The cluster's trust anchor (PEM): the certificate that signed the cluster certificate. Required
-   * with `initializedOutsideStack` (the CloudHSM CLI and a KMS key store need it).
+   * with `initializedOutsideStack` and for a cluster restored from a backup (the source cluster's
+   * trust anchor): the CloudHSM CLI and a KMS key store need it.
    *
    * @default - the trust anchor of the stack's `initialization` (or `hostOptions.trustAnchor`)
    */

@@ -221,6 +221,8 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
   private initConfig?: ClusterInitializationConfig;
   private activationState?: Activation;
   private readonly removalPolicy: RemovalPolicy;
+  /** Restored from a backup (`sourceBackupId`): ACTIVE with the backup's users. */
+  private readonly restored: boolean;
 
   constructor(scope: Construct, id: string, props: HsmClusterProps) {
     super(scope, id);
@@ -236,6 +238,7 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
     const provider = CloudHsmProvider.of(this);
     provider.enableClusters();
     this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
+    this.restored = props.sourceBackupId !== undefined;
 
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
@@ -295,6 +298,7 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
       vpc: this.vpc,
       removalPolicy: this.removalPolicy,
       initialization: this.initResource && this.initConfig ? { resource: this.initResource, config: this.initConfig } : undefined,
+      restored: this.restored,
     }, options);
   }
 

@@ -17,13 +17,22 @@
  * its initialization are those of examples/basic and docs/initialization.md. A VPC for HSMs names
  * its Availability Zones (`availabilityZones`), as examples/basic does.
  *
+ * With `recovery` (docs/disaster-recovery.md, "The whole path"), both stacks are complete: the
+ * primary cluster is initialized (AWS Private CA) and activated by its stack with an admin secret
+ * replicated to the DR region, has two HSMs and a KMS key store, and its copy is of the backup its
+ * activation made. The DR stack restores from the copy with the replica of the admin secret and the
+ * primary's trust anchor (nothing is activated: the admin host checks the secret logs in), adds two
+ * HSMs in two Availability Zones and its own key store and KMS key.
+ *
  *   npx ts-node examples/dr/app.ts   # synthesizes into examples/dr/cdk.out
  */
-import { App, CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { App, CfnOutput, Fn, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import * as acmpca from 'aws-cdk-lib/aws-acmpca';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { BackupCopy, HsmCluster } from '../../src';
+import { BackupCopy, ClusterInitialization, HsmCluster, HsmKeyStore } from '../../src';
 
 /** What deployments of the example vary. */
 export interface DrAppProps {
@@ -40,6 +49,40 @@ export interface DrAppProps {
   readonly backupId?: string;
   /** Delete the clusters and the copy with their stacks (the library's default keeps them). */
   readonly destroyOnRemoval?: boolean;
+  /** The whole path: an activated primary with a key store, and a DR cluster with HSMs and a key store. */
+  readonly recovery?: RecoveryProps;
+}
+
+/** What the whole DR path needs that synthesis cannot find out. */
+export interface RecoveryProps {
+  /** The AWS Private CA (primary region) that signs the primary cluster's CSR. */
+  readonly certificateAuthorityArn: string;
+  /** That CA's certificate (PEM): the trust anchor of the primary cluster and so of every cluster restored from its backups. */
+  readonly trustAnchor: string;
+}
+
+/** A VPC whose private subnets reach out (the admin host downloads the CloudHSM CLI), in two named AZs. */
+function egressVpc(scope: Construct, region: string): ec2.Vpc {
+  Validations.of(scope).acknowledge({ id: 'CloudFormation-Validate::W3010', reason: 'CloudHSM places each HSM in a named Availability Zone' });
+  return new ec2.Vpc(scope, 'Vpc', {
+    availabilityZones: [`${region}a`, `${region}b`],
+    natGateways: 1,
+    subnetConfiguration: [
+      { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+      { name: 'hsm', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 24 },
+    ],
+  });
+}
+
+/** Two HSMs in two AZs (what a KMS key store needs), a key store and a KMS key in it. */
+function hsmsAndKeyStore(stack: Stack, cluster: HsmCluster, removalPolicy: RemovalPolicy): HsmKeyStore {
+  cluster.addHsm('Hsm1', { availabilityZone: `${stack.region}a` });
+  cluster.addHsm('Hsm2', { availabilityZone: `${stack.region}b` });
+  const keyStore = new HsmKeyStore(stack, 'KeyStore', { cluster, removalPolicy });
+  const key = keyStore.addKey('DataKey', { removalPolicy });
+  new CfnOutput(stack, 'CustomKeyStoreId', { value: keyStore.customKeyStoreId });
+  new CfnOutput(stack, 'KeyArn', { value: key.keyArn });
+  return keyStore;
 }
 
 function isolatedVpc(scope: Construct, removalPolicy: RemovalPolicy): ec2.Vpc {
@@ -63,22 +106,41 @@ export interface PrimaryStackProps extends StackProps {
   readonly drRegion: string;
   readonly backupId?: string;
   readonly removalPolicy: RemovalPolicy;
+  readonly recovery?: RecoveryProps;
 }
 
 /** The primary region: the cluster in use and a copy of its backup in the DR region. */
 export class PrimaryStack extends Stack {
   public readonly cluster: HsmCluster;
   public readonly copy: BackupCopy;
+  /** With `recovery`: the admin secret, replicated to the DR region. */
+  public readonly adminSecret?: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: PrimaryStackProps) {
     super(scope, id, props);
+    const recovery = props.recovery;
+    if (recovery) {
+      // The admin password, replicated to the DR region: a cluster restored there has this admin.
+      this.adminSecret = new secretsmanager.Secret(this, 'AdminSecret', {
+        description: 'Admin password of the primary CloudHSM cluster (and of every cluster restored from its backups)',
+        generateSecretString: { passwordLength: 32, excludePunctuation: true, includeSpace: false },
+        replicaRegions: [{ region: props.drRegion }],
+        removalPolicy: props.removalPolicy,
+      });
+    }
     this.cluster = new HsmCluster(this, 'Cluster', {
-      vpc: isolatedVpc(this, props.removalPolicy),
+      vpc: recovery ? egressVpc(this, this.region) : isolatedVpc(this, props.removalPolicy),
       removalPolicy: props.removalPolicy,
       // CloudHSM backs a cluster up first when it is activated: the copy of its newest backup assumes
-      // a primary cluster that was deployed, initialized and activated before the copy was added.
-      activated: props.backupId === undefined ? true : undefined,
+      // a primary cluster that was deployed, initialized and activated before the copy was added
+      // (or, with `recovery`, activated by this stack before the copy, in the same deployment).
+      activated: props.backupId === undefined && !recovery ? true : undefined,
+      ...(recovery ? {
+        initialization: ClusterInitialization.fromPrivateCa(acmpca.CertificateAuthority.fromCertificateAuthorityArn(this, 'Ca', recovery.certificateAuthorityArn)),
+        activation: { adminSecret: this.adminSecret },
+      } : {}),
     });
+    if (recovery) hsmsAndKeyStore(this, this.cluster, props.removalPolicy);
     this.copy = new BackupCopy(this, 'DrCopy', {
       destinationRegion: props.drRegion,
       // Exactly one source: a given backup, or the cluster's newest READY backup at deploy time.
@@ -97,6 +159,9 @@ export interface DrStackProps extends StackProps {
   /** The backup copy in this stack's region to restore from. */
   readonly backupId: string;
   readonly removalPolicy: RemovalPolicy;
+  /** With `recovery`: the ARN of the primary's admin secret (its replica in this region is used). */
+  readonly sourceAdminSecretArn?: string;
+  readonly recovery?: RecoveryProps;
 }
 
 /** The DR region: a cluster restored from the copy (ACTIVE once restored, with the primary's keys and users). */
@@ -105,13 +170,29 @@ export class DrStack extends Stack {
 
   constructor(scope: Construct, id: string, props: DrStackProps) {
     super(scope, id, props);
+    const recovery = props.recovery;
     this.cluster = new HsmCluster(this, 'Cluster', {
-      vpc: isolatedVpc(this, props.removalPolicy),
+      vpc: recovery ? egressVpc(this, this.region) : isolatedVpc(this, props.removalPolicy),
       sourceBackupId: props.backupId,
       removalPolicy: props.removalPolicy,
+      // A restored cluster has the primary's users: its admin is the primary's (the secret's replica
+      // here), its trust anchor the primary's. Nothing is activated; the admin host checks the login.
+      ...(recovery && props.sourceAdminSecretArn ? {
+        activation: {
+          adminSecret: secretsmanager.Secret.fromSecretCompleteArn(this, 'SourceAdminSecret', replicaArn(props.sourceAdminSecretArn, this.region)),
+          trustAnchor: recovery.trustAnchor,
+        },
+      } : {}),
     });
+    if (recovery) hsmsAndKeyStore(this, this.cluster, props.removalPolicy);
     new CfnOutput(this, 'ClusterId', { value: this.cluster.clusterId });
   }
+}
+
+/** The ARN of a secret's replica in `region`: the same ARN with that region (Secrets Manager keeps name and suffix). */
+function replicaArn(arn: string, region: string): string {
+  const parts = Fn.split(':', arn, 7);
+  return Fn.join(':', [Fn.select(0, parts), Fn.select(1, parts), Fn.select(2, parts), region, Fn.select(4, parts), Fn.select(5, parts), Fn.select(6, parts)]);
 }
 
 /**
@@ -129,12 +210,15 @@ export function drApp(props: DrAppProps = {}, outdir?: string): { app: App; prim
     drRegion,
     backupId: props.backupId,
     removalPolicy,
+    recovery: props.recovery,
   });
   const dr = new DrStack(app, 'CloudHsmDrRestore', {
     env: { account, region: drRegion },
     crossRegionReferences: true,
     backupId: primary.copy.destinationBackupId,
     removalPolicy,
+    recovery: props.recovery,
+    sourceAdminSecretArn: primary.adminSecret?.secretArn,
   });
   return { app, primary, dr };
 }

@@ -5,13 +5,16 @@
 # in a command line, an argument, the command's output or its error output.
 #
 # Usage: activate.sh --cluster-id ID --secret-id ARN --region R --hsm-ip IP [--hsm-ip IP ...]
-#                    [--secret-field NAME] [--trust-anchor-b64 B64] [--setup-wait SECONDS]
+#                    [--secret-field NAME] [--trust-anchor-b64 B64] [--setup-wait SECONDS] [--check-only]
+# --check-only: the cluster is restored from a backup (ACTIVE with the backup's users): nothing is
+# activated; the password must log in as admin (one attempt; a secret version that failed before is
+# not tried again, so that repeated deployments never lock the admin out).
 # Exit codes: 0 activated, or already active with this password; 2 usage; 3 CLI missing;
 # 4 setup failed or unfinished; 5 secret unreadable; 6 password breaks the CLI's rules;
 # 7 another activation holds the lock too long; 8 configure-cli failed; 10 cluster activate failed;
 # 11 the cluster is already active and the password does not log in.
 SAY_PREFIX="cdk-cloudhsm activate"
-CLUSTER_ID="" SECRET_ID="" REGION="" SECRET_FIELD="" TRUST_ANCHOR_B64=""
+CLUSTER_ID="" SECRET_ID="" REGION="" SECRET_FIELD="" TRUST_ANCHOR_B64="" CHECK_ONLY=""
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -22,6 +25,7 @@ while [[ $# -gt 0 ]]; do
     --secret-field) SECRET_FIELD="${2:-}"; shift 2 ;;
     --trust-anchor-b64) TRUST_ANCHOR_B64="${2:-}"; shift 2 ;;
     --setup-wait) SETUP_WAIT="${2:-}"; shift 2 ;;
+    --check-only) CHECK_ONLY=1; shift ;;
     *) fail 2 "unknown argument $1" ;;
   esac
 done
@@ -33,7 +37,24 @@ done
 prepare_host activation "$TRUST_ANCHOR_B64"
 read_password PASSWORD "$SECRET_ID" "$SECRET_FIELD" "admin password"
 
-# 5. Activate.
+# 5. A restored cluster: log in as admin, once per secret version.
+if [[ -n "$CHECK_ONLY" ]]; then
+  ADMIN_VERSION="$(secret_version "$SECRET_ID")"
+  RESTORED_ADVICE="a restored cluster has the users of the backup: put the source cluster's admin password into the secret (a new version) and deploy again (docs/disaster-recovery.md)"
+  if failed_before admin "$SECRET_ID" "$ADMIN_VERSION"; then
+    fail 11 "the admin password in $SECRET_ID (version $ADMIN_VERSION) did not log in to restored cluster $CLUSTER_ID before and is $NOT_AGAIN: $RESTORED_ADVICE"
+  fi
+  check_out="$(cli_session "login --username admin --role admin --password $PASSWORD")"
+  if nth_succeeded "$check_out" 1; then
+    forget_failure admin
+    echo "cluster $CLUSTER_ID is restored from a backup; the admin password in $SECRET_ID logs in"
+    exit 0
+  fi
+  remember_failure admin "$SECRET_ID" "$ADMIN_VERSION"
+  fail 11 "the admin password in $SECRET_ID does not log in as admin of restored cluster $CLUSTER_ID: $(detail "$check_out"); $RESTORED_ADVICE"
+fi
+
+# 6. Activate.
 activate_out="$(cli_session "cluster activate --password $PASSWORD")"
 activate_rc=$?
 if (( activate_rc == 0 )) && nth_succeeded "$activate_out" 1; then

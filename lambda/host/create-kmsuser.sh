@@ -50,18 +50,16 @@ prepare_host command "$TRUST_ANCHOR_B64"
 read_password ADMIN_PASSWORD "$ADMIN_SECRET_ID" "$ADMIN_SECRET_FIELD" "admin password"
 read_password KMSUSER_PASSWORD "$KMSUSER_SECRET_ID" "" "kmsuser password"
 
-# The secrets' versions: a failed login is recorded (and recognised) by secret and version.
-secret_version() { aws secretsmanager get-secret-value --secret-id "$1" --region "$REGION" --query VersionId --output text 2> /dev/null < /dev/null; }
+# The secrets' versions (prelude.sh: secret_version): a failed login is recorded and recognised by secret and version.
 ADMIN_VERSION="$(secret_version "$ADMIN_SECRET_ID")"
 KMSUSER_VERSION="$(secret_version "$KMSUSER_SECRET_ID")"
-# $1 the version that failed before (sent by the handler), $2 the secret's version now.
-failed_before() { [[ -n "$1" && "$1" == "$2" ]]; }
+# $1 the version that failed before (sent by the handler, from SSM's command history), $2 the secret's version now.
+failed_version_again() { [[ -n "$1" && "$1" == "$2" ]]; }
 # The record of a failed login, on standard error (user, secret id, version); the handler reads it back.
 record_failure() { echo "$FAILED_LOGIN_MARK $1 $2 $3" >&2; }
-NOT_AGAIN="not tried again, so that the user is not locked out (the CloudHSM CLI locks a user after five failed logins)"
 
 # 5. One CLI session per step; each prints its JSON.
-if failed_before "$ADMIN_FAILED_VERSION" "$ADMIN_VERSION"; then
+if failed_version_again "$ADMIN_FAILED_VERSION" "$ADMIN_VERSION"; then
   record_failure admin "$ADMIN_SECRET_ID" "$ADMIN_VERSION"
   fail 9 "the admin password in $ADMIN_SECRET_ID (version $ADMIN_VERSION) did not log in to cluster $CLUSTER_ID before and is $NOT_AGAIN: \
 put the admin's password into the secret (a new version) and deploy again"
@@ -91,7 +89,7 @@ fi
 
 # Present: one login attempt tells whether it has the secret's password (the CLI locks a user out
 # after a few failed logins, so this is tried once per command).
-if failed_before "$KMSUSER_FAILED_VERSION" "$KMSUSER_VERSION"; then
+if failed_version_again "$KMSUSER_FAILED_VERSION" "$KMSUSER_VERSION"; then
   record_failure "$KMSUSER" "$KMSUSER_SECRET_ID" "$KMSUSER_VERSION"
   fail 12 "the password in $KMSUSER_SECRET_ID (version $KMSUSER_VERSION) did not log in as $KMSUSER on cluster $CLUSTER_ID before and is $NOT_AGAIN: \
 set its password with the CloudHSM CLI (user change-password --username $KMSUSER --role crypto-user) and put the same into the secret (a new version) (docs/key-store.md)"

@@ -20,6 +20,11 @@ export interface ActivationTarget {
   readonly removalPolicy: RemovalPolicy;
   /** The stack's initialization of the cluster, if any. */
   readonly initialization?: { readonly resource: CustomResource; readonly config: ClusterInitializationConfig };
+  /**
+   * The cluster is restored from a backup (`sourceBackupId`): it is ACTIVE with the backup's users,
+   * so nothing is activated; the source cluster's admin secret is checked to log in instead.
+   */
+  readonly restored?: boolean;
 }
 
 export interface Activation {
@@ -49,8 +54,8 @@ export function activationOf(cluster: IHsmCluster): Activation | undefined {
 export function addActivation(target: ActivationTarget, options: ClusterActivationOptions): Activation {
   const scope = target.cluster;
   const where = `HsmCluster ${scope.node.path}`;
-  const errors: string[] = [];
-  if (!target.initialization && !options.initializedOutsideStack) {
+  const errors: string[] = target.restored ? restoreErrors(target, options) : [];
+  if (!target.restored && !target.initialization && !options.initializedOutsideStack) {
     errors.push('activation: the cluster must be initialized first; add initialization (or set activation.initializedOutsideStack if it was initialized outside this stack)');
   }
   if (options.host && options.hostOptions) {
@@ -60,7 +65,7 @@ export function addActivation(target: ActivationTarget, options: ClusterActivati
     errors.push(`activation.host (InstanceId): ${options.host.node.path} is in VPC ${describeVpc(options.host.vpc)}, not in the cluster's VPC ${describeVpc(target.vpc)}; the CloudHSM CLI must reach the HSMs from inside the cluster's VPC`);
   }
   const trustAnchor = options.trustAnchor ?? target.initialization?.config.trustAnchor ?? options.hostOptions?.trustAnchor;
-  if (options.initializedOutsideStack && !target.initialization && trustAnchor === undefined) {
+  if (options.initializedOutsideStack && !target.restored && !target.initialization && trustAnchor === undefined) {
     errors.push('activation.trustAnchor (TrustAnchor): not given, but activation.initializedOutsideStack is set; a cluster initialized '
       + 'outside this stack needs its trust anchor (the PEM certificate that signed the cluster certificate) for the CloudHSM CLI '
       + 'and for a KMS key store: pass it as activation.trustAnchor');
@@ -72,6 +77,7 @@ export function addActivation(target: ActivationTarget, options: ClusterActivati
   if (errors.length > 0) throw new Error(`${where}: ${errors.join('; ')}`);
 
   const host = options.host ?? new HsmAdminHost(scope, 'AdminHost', { ...options.hostOptions, vpc: target.vpc });
+  // A restored cluster always has adminSecret (restoreErrors): a generated one would not log in.
   const adminSecret = options.adminSecret ?? generatedSecret(scope, target.removalPolicy);
   const grants = host.grantPrincipal ? [adminSecret.grantRead({ grantPrincipal: host.grantPrincipal })] : [];
   const rules = allowHostToCluster(scope, 'AdminHostAccess', host, target.cluster, `cdk-cloudhsm admin host ${host.node.path}`);
@@ -90,9 +96,13 @@ export function addActivation(target: ActivationTarget, options: ClusterActivati
       AdminSecretField: options.adminSecretField,
       TrustAnchor: trustAnchor,
       CertificateAuthorityArn: trustAnchor === undefined ? config?.certificateAuthorityArn : undefined,
+      // Absent for a new cluster, so that templates of earlier versions stay as they were.
+      Restored: target.restored ? true : undefined,
     },
   });
   if (target.initialization) resource.node.addDependency(target.initialization.resource);
+  // The admin check of a restored cluster runs on an HSM: after the first one.
+  if (target.restored) hsmChainOf(target.cluster).onFirstHsm((hsm) => resource.node.addDependency(hsm));
   resource.node.addDependency(host, rules);
   grants.forEach((g) => g.applyBefore(resource));
   hsmChainOf(target.cluster).setActivation(resource);
@@ -115,6 +125,36 @@ export function addActivation(target: ActivationTarget, options: ClusterActivati
   };
   activations.set(target.cluster, activation);
   return activation;
+}
+
+/**
+ * What activation needs for a cluster restored from a backup. Its users come from the backup, so
+ * its admin password is the source cluster's: a generated secret would hold a password that does not
+ * log in. Its certificate is the source's too, so the trust anchor is the source's (and no
+ * initialization applies). The admin check runs on an HSM of the cluster.
+ */
+function restoreErrors(target: ActivationTarget, options: ClusterActivationOptions): string[] {
+  const errors: string[] = [];
+  const restored = 'the cluster is restored from a backup (sourceBackupId)';
+  if (!options.adminSecret) {
+    errors.push(`activation.adminSecret (AdminSecretArn): required, because ${restored}: its users are the backup's, so a new `
+      + 'secret would hold a password that does not log in; pass the source cluster\'s admin secret (a replica in this Region: '
+      + 'docs/disaster-recovery.md)');
+  }
+  if (target.initialization) {
+    errors.push(`initialization: ${restored}, which is initialized and ACTIVE with the source cluster's certificate; remove initialization `
+      + 'and pass the source cluster\'s trust anchor as activation.trustAnchor');
+  } else if (options.trustAnchor === undefined && options.hostOptions?.trustAnchor === undefined) {
+    errors.push(`activation.trustAnchor (TrustAnchor): required, because ${restored}: pass the source cluster's trust anchor (the PEM `
+      + 'certificate that signed its cluster certificate), which the CloudHSM CLI and a KMS key store need');
+  }
+  const chain = hsmChainOf(target.cluster);
+  target.cluster.node.addValidation({
+    validate: () => (chain.count === 0
+      ? [`HsmCluster ${target.cluster.node.path}: activation: ${restored}; its admin secret is checked on an HSM of the cluster: add one with addHsm`]
+      : []),
+  });
+  return errors;
 }
 
 function generatedSecret(scope: Construct, removalPolicy: RemovalPolicy): secretsmanager.ISecret {

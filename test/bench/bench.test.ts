@@ -2,10 +2,12 @@
 // number of Lambda functions per stack whatever the number of clusters, at most one
 // DescribeClusters call per resource per poll over a whole cluster + 2 HSMs deployment (two in an
 // HSM's onEvent, which also lists the VPC's HSMs), and HSMs added to an activated cluster together;
-// on the virtual clock, a new cluster to ACTIVE with 3 HSMs within 1.02x the service's critical path.
+// on the virtual clock, a new cluster to ACTIVE with 3 HSMs, and nothing to a CONNECTED key store with a
+// key, each within 1.02x the service's critical path.
 import { runActivationDeploy } from './activation';
 import { apiCallsOf, costByResource, runDeploy } from './deploy';
 import { chained, runFleetDeploy } from './fleet';
+import { runKeyStoreDeploy } from './key-store';
 import { countType, libraryStack } from './templates';
 
 describe('synth structure', () => {
@@ -98,5 +100,16 @@ describe('deploy structure (simulator, virtual clock)', () => {
     const c = chained(t).Resources as any;
     expect([c.H1.DependsOn, c.H2.DependsOn, c.H3.DependsOn, c.X.DependsOn]).toEqual([undefined, ['X', 'H1'], ['H2'], undefined]);
     expect(t.Resources.H2.DependsOn).toBe('X');
+  });
+});
+
+describe('key store (simulator, virtual clock)', () => {
+  test('nothing to a CONNECTED key store with a key in one deployment, at the service\'s timings and the default interval: at most 1.02x the critical path', async () => {
+    // The service's times of docs/benchmarks.md (cluster 5 min, HSM 12 min), off the 10-s grid.
+    const timings = { clusterCreateMs: 5 * 60_000 + 31_700, hsmCreateMs: 12 * 60_000 + 13_300 };
+    const run = await runKeyStoreDeploy({ name: 'default', intervalS: 10, delayFirstCheck: false }, timings);
+    expect(run.apiCalls).toMatchObject({ CreateCustomKeyStore: 1, ConnectCustomKeyStore: 1, CreateKey: 1, SendCommand: 2 });
+    expect(run.ratio).toBeGreaterThanOrEqual(1);
+    expect(run.ratio).toBeLessThanOrEqual(1.02);
   });
 });

@@ -1,4 +1,5 @@
-// `npm run bench`: deploy overhead and API cost on the simulator's virtual clock, synth scaling
+// `npm run bench`: deploy overhead and API cost on the simulator's virtual clock (a key store and a
+// no-op redeploy among them), synth scaling
 // against native CfnCluster, and the handler asset against an SDK-bundling build. Writes
 // docs/benchmarks.json (raw figures) and docs/benchmarks.md. Options (environment):
 //   BENCH_CLUSTER_MIN (5), BENCH_HSM_MIN (12): service timings in minutes before jitter
@@ -16,6 +17,7 @@ import { assetFigures } from './asset';
 import { apiCallsOf, costByResource, DeployRun, DeployScenario, runDeploy, ServiceTimings } from './deploy';
 import { EMPTIED_HSMS, EmptiedRun, runEmptiedScaleUp } from './emptied';
 import { FLEET_HSMS, FleetScenario, runFleetDeploy } from './fleet';
+import { runKeyStoreDeploy } from './key-store';
 import { renderMarkdown } from './report';
 import { median, synthScaling } from './synth';
 
@@ -42,6 +44,9 @@ export const FLEET_SCENARIOS: readonly FleetScenario[] = [
 
 /** "Nothing to ACTIVE with 3 HSMs": the same five models as the fleet, for one deployment with initialization and activation. */
 export const ACTIVATION_SCENARIOS: readonly ActivationScenario[] = FLEET_SCENARIOS;
+
+/** "Nothing to a CONNECTED key store with a key": the library at three intervals. */
+export const KEY_STORE_SCENARIOS: readonly DeployScenario[] = SCENARIOS.filter((x) => !x.delayFirstCheck);
 
 /** Seeded jitter so service times do not fall on whole multiples of the intervals. */
 function sampleTimings(clusterMin: number, hsmMin: number, samples: number): ServiceTimings[] {
@@ -159,6 +164,24 @@ async function main(): Promise<void> {
     deployMinutesMedian: median(emptiedRuns.map((r) => r.deployMs / 60_000)),
     criticalPathMinutesMedian: median(emptiedRuns.map((r) => r.criticalPathMs / 60_000)),
   };
+  const keyStore = await runScenarios(KEY_STORE_SCENARIOS, timings, runKeyStoreDeploy, 'nothing to a CONNECTED key store with a key', log);
+  const keyStoreFigures = keyStore.map(({ scenario, runs }) => ({
+    scenario,
+    ratioMedian: median(runs.map((r) => r.ratio)),
+    ratioMax: Math.max(...runs.map((r) => r.ratio)),
+    deployMinutesMedian: median(runs.map((r) => r.deployMs / 60_000)),
+    criticalPathMinutesMedian: median(runs.map((r) => r.criticalPathMs / 60_000)),
+    extraSecondsMedian: median(runs.map((r) => (r.deployMs - r.criticalPathMs) / 1000)),
+    keyStoreToKeyMinutesMedian: median(runs.map((r) => r.keyStoreToKeyMs / 60_000)),
+    invocationsMedian: median(runs.map((r) => r.invocations)),
+    apiCallsMedian: median(runs.map((r) => Object.values(r.apiCalls).reduce((a, b) => a + b, 0))),
+    noopRedeploy: {
+      apiCallsMax: Math.max(...runs.map((r) => r.noopRedeploy.apiCalls)),
+      invocationsMax: Math.max(...runs.map((r) => r.noopRedeploy.invocations)),
+      simulatedSecondsMax: Math.max(...runs.map((r) => r.noopRedeploy.simulatedMs / 1000)),
+      changesMax: Math.max(...runs.map((r) => r.noopRedeploy.changes)),
+    },
+  }));
 
   log('synth scaling');
   const synth = synthScaling(params.synthSizes, params.synthRuns);
@@ -173,6 +196,7 @@ async function main(): Promise<void> {
     fleet: fleetFigures,
     activation: activationFigures,
     emptied: emptiedFigures,
+    keyStore: keyStoreFigures,
     synth,
     asset,
     wallSeconds: (Date.now() - started) / 1000,
@@ -234,6 +258,18 @@ export type BenchResult = {
     deployMinutesMedian: number;
     criticalPathMinutesMedian: number;
   };
+  keyStore: Array<{
+    scenario: DeployScenario;
+    ratioMedian: number;
+    ratioMax: number;
+    deployMinutesMedian: number;
+    criticalPathMinutesMedian: number;
+    extraSecondsMedian: number;
+    keyStoreToKeyMinutesMedian: number;
+    invocationsMedian: number;
+    apiCallsMedian: number;
+    noopRedeploy: { apiCallsMax: number; invocationsMax: number; simulatedSecondsMax: number; changesMax: number };
+  }>;
   synth: ReturnType<typeof synthScaling>;
   asset: ReturnType<typeof assetFigures>;
   wallSeconds: number;

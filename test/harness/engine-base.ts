@@ -2,6 +2,7 @@
 // resource's request reaches its handler; the steps of a stack operation build on it (engine.ts,
 // engine-delete.ts).
 
+import { changesOf } from './changes';
 import { HarnessFaults, FaultMatcher } from './faults';
 import { DEFAULT_FRAMEWORK_RUNTIME_DIR, FrameworkRuntime } from './framework';
 import { ProviderHandler, loadBundledHandler } from './handler';
@@ -264,6 +265,7 @@ export abstract class HarnessBase {
       apiCalls: countDelta(run.callsBefore, { ...this.sim.callCounts?.() }),
       leftInSimulator: left,
       orphans,
+      changes: changesOf(run.transitions, new Set(this.resources.keys())),
     };
   }
 

@@ -239,7 +239,8 @@ export class NativeProvisioner {
       const value = typeof props.SecretString === 'string' ? props.SecretString
         : generateSecretString(generate ?? {}, this.ids, logicalId, String(generation), String(n));
       if (!this.sim.createSecret) throw new Error(`${logicalId}: this simulator has no Secrets Manager`);
-      arn = this.sim.createSecret(this.env.region, name, value, { description: props.Description as string | undefined }).arn;
+      const replicaRegions = ((props.ReplicaRegions ?? []) as Array<{ Region: string }>).map((r) => r.Region);
+      arn = this.sim.createSecret(this.env.region, name, value, { description: props.Description as string | undefined, replicaRegions }).arn;
       this.made.set(key, arn);
     }
     return { physicalId: arn, attributes: { Id: arn } };

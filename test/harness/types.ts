@@ -1,6 +1,8 @@
 // Shared types of the deploy harness: the template shapes it reads, the slice of the simulator
 // it drives, the Provider framework events it sends and the report it returns.
 
+import type { ResourceChange } from './changes';
+
 /** A synthesized CloudFormation template (only the parts the harness reads). */
 export interface CfnTemplate {
   readonly Parameters?: Record<string, { readonly Type?: string; readonly Default?: unknown }>;
@@ -44,7 +46,7 @@ export interface SimulatorControl {
   launchInstance?(region: string, opts: { id: string; userData?: string; ipAddress?: string }): unknown;
   terminateInstance?(region: string, instanceId: string): void;
   /** a Secrets Manager secret of the stack; returns its ARN (the secret's physical id) */
-  createSecret?(region: string, name: string, secretString: string, opts?: { description?: string }): { arn: string };
+  createSecret?(region: string, name: string, secretString: string, opts?: { description?: string; replicaRegions?: string[] }): { arn: string };
   deleteSecret?(region: string, secretId: string, opts?: { forceDelete?: boolean }): void;
   /** an AWS::KMS::Alias of the stack: CreateAlias (targetKeyId) or DeleteAlias (undefined) in KMS */
   kmsAlias?(region: string, aliasName: string, targetKeyId: string | undefined): void;
@@ -173,4 +175,6 @@ export interface DeploymentReport {
   readonly leftInSimulator: readonly SimResourceView[];
   /** what of leftInSimulator belongs neither to the stack nor to a retained resource */
   readonly orphans: readonly SimResourceView[];
+  /** the resources this operation created, updated, replaced or deleted (none for an unchanged redeploy) */
+  readonly changes: readonly ResourceChange[];
 }

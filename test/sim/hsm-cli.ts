@@ -9,6 +9,7 @@
 // A user is locked after five failed logins in a row (HsmUsers.failedLogin); a locked user cannot
 // log in, even with its password, until an admin sets a new one. `user change-password` is refused
 // for a user logged in in another session, as the CLI refuses it.
+// `cluster activate` makes the cluster's first backup, as sim.activateCluster does (onActivated).
 // Error texts are this simulator's own (the user guide documents the outputs of success only);
 // each names what went wrong: unreachable HSM, cluster not initialized, already activated,
 // invalid credentials, password rules, not logged in, no permission, user exists or is missing.

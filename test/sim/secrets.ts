@@ -25,8 +25,13 @@ export class SecretStore {
 
   constructor(private readonly rng: SeededRandom, private readonly accountId: string) {}
 
+  /**
+   * A new secret; `replicaRegions` makes its replicas too (AWS::SecretsManager::Secret ReplicaRegions):
+   * a replica has the secret's name, value and version, and its ARN is the secret's with the replica's
+   * region (Secrets Manager User Guide, "Replicate secrets across Regions").
+   */
   public create(region: string, name: string, secretString: string, nowMs: number,
-    opts: { description?: string; tags?: Array<{ Key: string; Value: string }> } = {}): SecretRecord {
+    opts: { description?: string; tags?: Array<{ Key: string; Value: string }>; replicaRegions?: readonly string[] } = {}): SecretRecord {
     if (this.find(region, name) && !this.find(region, name)!.deletedMs) {
       throw new Error(`A secret named ${name} already exists in ${region}`);
     }
@@ -42,6 +47,10 @@ export class SecretStore {
       tags: [...(opts.tags ?? [])],
     };
     this.byArn.set(arn, record);
+    for (const replicaRegion of opts.replicaRegions ?? []) {
+      const replica = { ...record, arn: arn.replace(`:${region}:`, `:${replicaRegion}:`), region: replicaRegion, tags: [...record.tags] };
+      this.byArn.set(replica.arn, replica);
+    }
     return record;
   }
 

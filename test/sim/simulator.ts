@@ -211,7 +211,7 @@ export class CloudHsmSimulator extends SimulatorCore {
 
   /** A Secrets Manager secret (as CloudFormation's AWS::SecretsManager::Secret makes it). */
   public createSecret(region: string, name: string, secretString: string,
-    opts: { description?: string; tags?: Tag[] } = {}): SecretRecord {
+    opts: { description?: string; tags?: Tag[]; replicaRegions?: readonly string[] } = {}): SecretRecord {
     return this.secrets.create(region, name, secretString, this.clock.now(), opts);
   }
 

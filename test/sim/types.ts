@@ -1,7 +1,7 @@
-import type { HsmUser } from './hsm-users';
-
 // Shared types of the simulator: the 15 operations, the timing options and the
 // internal records the operations mutate. Wire shapes live in views.ts.
+
+import type { HsmUser } from './hsm-users';
 
 /** The 15 operations of the CloudHSM v2 API (API version 2017-04-28). */
 export const OPERATIONS = [

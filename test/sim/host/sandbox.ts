@@ -162,7 +162,9 @@ export class HostSandbox {
   public readonly runner: CommandRunner = (run: CommandRun) => {
     const host = this.host(run.instance.id);
     const script = run.workingDirectory ? [`cd ${JSON.stringify(run.workingDirectory)} || exit 1`, ...run.commands] : [...run.commands];
-    return host.run(script.join('\n'), { timeoutMs: run.executionTimeoutSeconds * 1000, instanceId: run.instance.id });
+    // The host is in its instance's region (its metadata and the CLI's default region say so).
+    const region = { AWS_REGION: run.instance.region, AWS_DEFAULT_REGION: run.instance.region };
+    return host.run(script.join('\n'), { timeoutMs: run.executionTimeoutSeconds * 1000, instanceId: run.instance.id, env: region });
   };
 
   /** Removes every host directory. */
