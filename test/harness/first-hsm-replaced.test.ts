@@ -9,8 +9,7 @@ import { InvocationInfo } from './faults';
 import { CfnTemplate } from './types';
 import { ClusterInitialization, HsmCluster } from '../../src';
 import { certificateFor, csrDigest, csrDigestNamedBy } from '../sim/csr';
-import { PEM } from '../sim/fixtures';
-import { useServedSimulator } from '../sim/fixtures';
+import { PEM, useServedSimulator } from '../sim/fixtures';
 
 const REGION = 'us-east-1';
 const CA_ARN = 'arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/11111111-2222-3333-4444-555555555555';
@@ -45,7 +44,9 @@ describe('with a Private CA, initialization signs the CSR the cluster has now', 
     pca.addCertificateAuthority(CA_ARN);
     let done = false;
     const h = new DeployHarness({
-      sim, endpoint: served.url, stackName: 'First',
+      sim,
+      endpoint: served.url,
+      stackName: 'First',
       faults: { beforeInvoke: (info) => { if (!done && isInit(info) && info.fn === 'onEvent') { done = true; sim.replaceHsm(REGION, firstHsm(), { failedMs: 0 }); } } },
     });
     const report = await h.deploy(template('ca'));
@@ -60,7 +61,9 @@ describe('with a Private CA, initialization signs the CSR the cluster has now', 
     pca.addCertificateAuthority(CA_ARN);
     let done = false;
     const h = new DeployHarness({
-      sim, endpoint: served.url, stackName: 'First',
+      sim,
+      endpoint: served.url,
+      stackName: 'First',
       faults: { beforeInvoke: (info) => { if (!done && isInit(info) && info.fn === 'isComplete') { done = true; sim.replaceHsm(REGION, firstHsm(), { failedMs: 0 }); } } },
     });
     const report = await h.deploy(template('ca'));
