@@ -12,8 +12,8 @@
 // goes DEGRADED and removed when the create ends. Tags under `cdk-cloudhsm:` are the library's own:
 // the cluster's tag reconciliation leaves them alone (tags.ts).
 
-import { Cluster, TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-cloudhsm-v2';
 import { createHash } from 'crypto';
+import { Cluster, TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-cloudhsm-v2';
 import { cloudHsm } from './aws';
 import { fromTagList, INTERNAL_TAG_PREFIX } from './tags';
 import { ResourceEvent } from './types';

@@ -191,7 +191,10 @@ async function createStep(event: ResourceEvent, pending: PendingHsm, props: HsmP
       const degraded = degradedSoFar(cluster, key);
       await clearRecord(cluster, key);
       log(event, 'HSM active', {
-        clusterId: pending.clusterId, hsmId: ours.HsmId, eniId: ours.EniId, availabilityZone: ours.AvailabilityZone,
+        clusterId: pending.clusterId,
+        hsmId: ours.HsmId,
+        eniId: ours.EniId,
+        availabilityZone: ours.AvailabilityZone,
         ...(degraded.length > 0 ? { replacedDegradedHsms: degraded } : {}),
       });
       return { IsComplete: true, PhysicalResourceId: hsmPhysicalId(pending.clusterId, ours), Data: attributes(ours, cluster, degraded) };
@@ -233,9 +236,9 @@ async function healDegraded(event: ResourceEvent, cluster: Cluster, hsm: Hsm, pr
     return NOT_COMPLETE;
   }
   await clearRecord({ ...cluster, TagList: [...(cluster.TagList ?? []), { Key: key, Value: degraded.join(' ') }] }, key).catch(() => undefined);
-  const ids = degraded.filter((id) => id.length > 0);
-  const before = ids.length > 1 ? `; ${ids.length} HSMs of this create went DEGRADED (${ids.join(', ')}), `
-    + `${ids.length - 1} of them replaced (${P.degradedRetries}: ${retries})` : '';
+  const failed = degraded.filter((id) => id.length > 0);
+  const before = failed.length > 1 ? `; ${failed.length} HSMs of this create went DEGRADED (${failed.join(', ')}), `
+    + `${failed.length - 1} of them replaced (${P.degradedRetries}: ${retries})` : '';
   throw new Error(`${label(event, hsm.HsmId)} in ${hsm.AvailabilityZone} of cluster ${clusterId} is DEGRADED `
     + `(${message}); it was deleted${before}`);
 }

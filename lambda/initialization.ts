@@ -1,5 +1,5 @@
-import { Cluster, InitializeClusterCommand } from '@aws-sdk/client-cloudhsm-v2';
 import { createHash } from 'crypto';
+import { Cluster, InitializeClusterCommand } from '@aws-sdk/client-cloudhsm-v2';
 import { cloudHsm, isInvalidRequest, messageOf } from './aws';
 import { describeCluster, TRANSITIONAL_STATES } from './cluster-state';
 import { locateHsm, parseHsmPhysicalId, replacementOf } from './hsm-eni';

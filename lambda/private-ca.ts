@@ -1,7 +1,7 @@
+import { createHash } from 'crypto';
 import {
   GetCertificateAuthorityCertificateCommand, GetCertificateCommand, IssueCertificateCommand,
 } from '@aws-sdk/client-acm-pca';
-import { createHash } from 'crypto';
 import { acmPca, messageOf } from './aws';
 
 /** The template the Private CA issues the cluster certificate with (a CA certificate that signs no further CAs). */

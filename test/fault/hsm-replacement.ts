@@ -31,7 +31,8 @@ export function replaceOne(sim: CloudHsmSimulator, region: string, draw: () => n
  * Injects the HSM faults chosen for a lifecycle: DEGRADED-on-create at once, and a hook that
  * replaces an HSM at a seeded poll, composed with the lifecycle's other hooks.
  */
-export function withHsmFaults(base: HarnessFaults, sim: CloudHsmSimulator, region: string, draw: () => number, faults: readonly string[]): HarnessFaults {
+export function withHsmFaults(base: HarnessFaults, sim: CloudHsmSimulator, region: string, draw: () => number,
+  faults: readonly string[]): HarnessFaults {
   if (faults.includes('degradedOnCreate')) sim.failHsmCreates(region, draw() < 0.7 ? 1 : 2, 'Injected: HSM failed during creation.');
   if (!faults.includes('serviceReplacement')) return base;
   let replaced = false;

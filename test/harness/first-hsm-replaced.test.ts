@@ -9,8 +9,7 @@ import { InvocationInfo } from './faults';
 import { CfnTemplate } from './types';
 import { ClusterInitialization, HsmCluster } from '../../src';
 import { certificateFor, csrDigest, csrDigestNamedBy } from '../sim/csr';
-import { PEM } from '../sim/fixtures';
-import { useServedSimulator } from '../sim/fixtures';
+import { PEM, useServedSimulator } from '../sim/fixtures';
 
 const REGION = 'us-east-1';
 const CA_ARN = 'arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/11111111-2222-3333-4444-555555555555';
@@ -40,33 +39,33 @@ const cluster = (id: string): any => sim.peekCluster(REGION, id);
 const isInit = (info: InvocationInfo) => info.event.ResourceType === 'Custom::CloudHsmClusterInitialization';
 const firstHsm = () => sim.listResources().find((r) => r.type === 'hsm' && r.state === 'ACTIVE')!.id;
 
+/** Deploys with a Private CA; the service replaces the first HSM just before the initialization's first `fn` invocation. */
+async function deployReplacingBefore(fn: 'onEvent' | 'isComplete'): Promise<any> {
+  pca.addCertificateAuthority(CA_ARN);
+  let done = false;
+  const replaceOnce = (info: InvocationInfo) => {
+    if (done || !isInit(info) || info.fn !== fn) return;
+    done = true;
+    sim.replaceHsm(REGION, firstHsm(), { failedMs: 0 });
+  };
+  const h = new DeployHarness({ sim, endpoint: served.url, stackName: 'First', faults: { beforeInvoke: replaceOnce } });
+  const report = await h.deploy(template('ca'));
+  expect(report.outcome).toEqual({ status: 'success' });
+  expect(done).toBe(true);
+  const c = cluster(report.outputs.ClusterId);
+  expect(c.State).toBe('INITIALIZED');
+  return c;
+}
+
 describe('with a Private CA, initialization signs the CSR the cluster has now', () => {
   test('the first HSM replaced after its resource completed, before initialization began', async () => {
-    pca.addCertificateAuthority(CA_ARN);
-    let done = false;
-    const h = new DeployHarness({
-      sim, endpoint: served.url, stackName: 'First',
-      faults: { beforeInvoke: (info) => { if (!done && isInit(info) && info.fn === 'onEvent') { done = true; sim.replaceHsm(REGION, firstHsm(), { failedMs: 0 }); } } },
-    });
-    const report = await h.deploy(template('ca'));
-    expect(report.outcome).toEqual({ status: 'success' });
-    const c = cluster(report.outputs.ClusterId);
-    expect(c.State).toBe('INITIALIZED');
+    const c = await deployReplacingBefore('onEvent');
     expect(pca.issuedCertificates()).toHaveLength(1);
     expect(csrDigestNamedBy(c.Certificates.ClusterCertificate)).toBe(csrDigest(pca.issuedCertificates()[0].csr));
   });
 
   test('the first HSM replaced after onEvent had the old CSR signed: the current CSR is signed again and initializes', async () => {
-    pca.addCertificateAuthority(CA_ARN);
-    let done = false;
-    const h = new DeployHarness({
-      sim, endpoint: served.url, stackName: 'First',
-      faults: { beforeInvoke: (info) => { if (!done && isInit(info) && info.fn === 'isComplete') { done = true; sim.replaceHsm(REGION, firstHsm(), { failedMs: 0 }); } } },
-    });
-    const report = await h.deploy(template('ca'));
-    expect(report.outcome).toEqual({ status: 'success' });
-    const c = cluster(report.outputs.ClusterId);
-    expect(c.State).toBe('INITIALIZED');
+    const c = await deployReplacingBefore('isComplete');
     const issued = pca.issuedCertificates();
     expect(issued).toHaveLength(2);
     expect(issued[0].csr).not.toBe(issued[1].csr);

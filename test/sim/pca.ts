@@ -5,8 +5,8 @@
 // five minutes as the service's do, so a handler that re-issues on a slow CA gets a second certificate.
 // Certificates are PEM-shaped, not real X.509: the CloudHSM simulator checks the PEM shape only.
 
-import { certificateFor } from './csr';
 import { createHash } from 'node:crypto';
+import { certificateFor } from './csr';
 import { serviceModel } from './models/model';
 import { validateInput } from './models/validate';
 

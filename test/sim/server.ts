@@ -58,9 +58,11 @@ const CONTROL: Record<string, (sim: CloudHsmSimulator, body: Body) => unknown> =
   'activate-cluster': (sim, b) => sim.activateCluster(str(b, 'region', sim.defaultRegion), str(b, 'clusterId')),
   'degrade-cluster': (sim, b) => sim.degradeCluster(str(b, 'region', sim.defaultRegion), str(b, 'clusterId'), b.message as string | undefined),
   'degrade-hsm': (sim, b) => sim.degradeHsm(str(b, 'region', sim.defaultRegion), str(b, 'hsmId'), b.message as string | undefined),
-  'replace-hsm': (sim, b) => ({ ...sim.replaceHsm(str(b, 'region', sim.defaultRegion), str(b, 'hsmId'), {
-    failedMs: b.failedMs as number | undefined, rebuildMs: b.rebuildMs as number | undefined, message: b.message as string | undefined,
-  }) }),
+  'replace-hsm': (sim, b) => ({
+    ...sim.replaceHsm(str(b, 'region', sim.defaultRegion), str(b, 'hsmId'), {
+      failedMs: b.failedMs as number | undefined, rebuildMs: b.rebuildMs as number | undefined, message: b.message as string | undefined,
+    }),
+  }),
   'fail-hsm-creates': (sim, b) => {
     sim.failHsmCreates(str(b, 'region', sim.defaultRegion), Number(b.count ?? 1), b.message as string | undefined);
     return {};

@@ -3,10 +3,10 @@
 // checks the cluster is still in the state it left it in, so a state forced by a test
 // (e.g. DEGRADED) is never overwritten by a late transition.
 
-import { csrDigest, csrDigestNamedBy } from '../csr';
 import {
   assertNotTransitional, findCluster, OperationHandler, setClusterState, SimContext,
 } from '../context';
+import { csrDigest, csrDigestNamedBy } from '../csr';
 import { invalidRequest, notFound } from '../errors';
 import { paginate } from '../paging';
 import {
