@@ -7,3 +7,4 @@ export * from './admin-host';
 export * from './activation';
 export * from './kms-key';
 export * from './key-store';
+export * from './rotation';

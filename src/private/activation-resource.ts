@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { checkAdminSecret, generatedPasswordSecret } from './admin-secret';
 import { allowHostToCluster } from './host-network';
 import { hsmChainOf } from './hsm-chain';
+import { addPasswordRotation } from './password-rotation';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './provider';
 import { checkCertificatePem } from './rules';
 import { ClusterActivationOptions } from '../activation';
@@ -105,6 +106,21 @@ export function addActivation(target: ActivationTarget, options: ClusterActivati
     description: `The admin host of the CloudHSM cluster ${scope.node.path} (Session Manager; /opt/cloudhsm/bin/cloudhsm-cli)`,
     value: host.instanceId,
   });
+  if (options.rotation) {
+    // The schedule rotates at once when created: only once the cluster is activated with the secret's password.
+    addPasswordRotation(scope, 'AdminRotation', {
+      secret: adminSecret,
+      secretField: options.adminSecretField,
+      username: 'admin',
+      role: 'admin',
+      clusterId: target.cluster.clusterId,
+      host,
+      adminSecret,
+      adminSecretField: options.adminSecretField,
+      trustAnchor,
+      certificateAuthorityArn: trustAnchor === undefined ? config?.certificateAuthorityArn : undefined,
+    }, options.rotation, [resource]);
+  }
   const activation: Activation = {
     resource,
     adminSecret,
