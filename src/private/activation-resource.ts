@@ -73,7 +73,7 @@ export function addActivation(target: ActivationTarget, options: ClusterActivati
   if (errors.length > 0) throw new Error(`${where}: ${errors.join('; ')}`);
 
   const host = options.host ?? new HsmAdminHost(scope, 'AdminHost', { ...options.hostOptions, vpc: target.vpc });
-  const adminSecret = options.adminSecret ?? generatedSecret(scope, target.removalPolicy);
+  const adminSecret = options.adminSecret ?? generatedSecret(scope, target.removalPolicy, options.rotation !== undefined);
   const grants = host.grantPrincipal ? [adminSecret.grantRead({ grantPrincipal: host.grantPrincipal })] : [];
   const rules = allowHostToCluster(scope, 'AdminHostAccess', host, target.cluster);
 
@@ -133,10 +133,11 @@ export function addActivation(target: ActivationTarget, options: ClusterActivati
   return activation;
 }
 
-function generatedSecret(scope: Construct, removalPolicy: RemovalPolicy): secretsmanager.ISecret {
+function generatedSecret(scope: Construct, removalPolicy: RemovalPolicy, rotated: boolean): secretsmanager.ISecret {
   // The password of a kept cluster is kept with it.
   return generatedPasswordSecret(scope, 'AdminSecret', `Admin password of the CloudHSM cluster ${scope.node.path} (cdk-cloudhsm)`, removalPolicy,
-    'The HSM admin password lives on the HSMs: Secrets Manager cannot change it there (no rotation function can log in to the HSMs from outside the VPC). docs/activation.md describes rotating it with the CloudHSM CLI (user change-password) and put-secret-value.');
+    rotated ? undefined : 'The HSM admin password lives on the HSMs: only a rotation function that changes it there through the admin host can rotate it; '
+      + 'set activation.rotation for one (docs/operations.md), or rotate it by hand as docs/activation.md describes.');
 }
 
 function differentVpcs(a: ec2.IVpc, b: ec2.IVpc): boolean {
