@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     for (let seed = first; seed < first + count; seed++) {
       const r = await runLifecycle(seed, sim, server.url);
       results.push(r);
-      const bad = r.orphans.length > 0 || r.stuck || r.unnamedFailures.length > 0;
+      const bad = r.orphans.length > 0 || r.stuck || r.unnamedFailures.length > 0 || (r.outOfStep?.length ?? 0) > 0;
       if (bad) console.log(`seed ${seed} FAILED: ${JSON.stringify(r)}`);
       if (seed % 50 === 0) console.log(`${seed - first + 1} lifecycles, ${Math.round((Date.now() - started) / 1000)} s`);
     }

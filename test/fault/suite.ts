@@ -5,7 +5,8 @@
 // dropped responses, duplicate onEvent one after the other or at the same moment, onEvent killed after
 // its API calls, DEGRADED states), then checks the invariants: nothing orphaned, nothing stuck, every
 // failure names its resource. Every fourth seed runs a stack with activation (activation.ts), every
-// tenth (5, 15, ...) a key-store stack with a KMS key (key-store.ts), each with faults of its own.
+// tenth (5, 15, ...) a key-store stack with a KMS key (key-store.ts), every twelfth from 2 (2, 14, ...)
+// rotations of the admin password (rotation.ts), each with faults of its own.
 // A failing seed is replayed with `npm run fault-suite -- --seed N --count 1`.
 
 import { App, CfnParameter, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
@@ -18,6 +19,7 @@ import { CfnTemplate, DeploymentReport } from '../harness/types';
 import { CloudHsmSimulator } from '../sim';
 import { ActivationFault, isActivationSeed, runActivationLifecycle } from './activation';
 import { isKeyStoreSeed, KeyStoreFault, runKeyStoreLifecycle } from './key-store';
+import { isRotationSeed, RotationFault, runRotationLifecycle } from './rotation';
 
 const REGION = 'us-east-1';
 export const STACKS = ['cluster', 'cluster+hsm', 'cluster+hsm+copy', 'fleet'] as const;
@@ -31,13 +33,15 @@ type Fault = typeof FAULTS[number];
 
 export interface LifecycleResult {
   readonly seed: number;
-  readonly stack: StackKind | 'cluster+activation+hsm' | 'key-store+key';
+  readonly stack: StackKind | 'cluster+activation+hsm' | 'key-store+key' | 'cluster+activation+rotation';
   readonly story: Story | string;
-  readonly faults: Array<Fault | ActivationFault | KeyStoreFault>;
+  readonly faults: Array<Fault | ActivationFault | KeyStoreFault | RotationFault>;
   readonly orphans: string[];
   readonly stuck: boolean;
   readonly unnamedFailures: string[];
   readonly failures: number;
+  /** rotation lifecycles: moments the admin's password on the HSMs and its secret were out of step */
+  readonly outOfStep?: string[];
 }
 
 /**
@@ -154,6 +158,7 @@ function check(reports: DeploymentReport[], result: { unnamed: string[]; stuck: 
 export async function runLifecycle(seed: number, sim: CloudHsmSimulator, endpoint: string): Promise<LifecycleResult> {
   if (isActivationSeed(seed)) return runActivationLifecycle(seed, sim, endpoint); // stacks with activation: activation.ts
   if (isKeyStoreSeed(seed)) return runKeyStoreLifecycle(seed, sim, endpoint); // key-store stacks: key-store.ts
+  if (isRotationSeed(seed)) return runRotationLifecycle(seed, sim, endpoint); // password rotation: rotation.ts
   const rng = new Rng(seed);
   sim.reset();
   const stack = rng.pick(STACKS);
@@ -199,6 +204,8 @@ export interface SuiteFigures {
   readonly orphans: number;
   readonly stuck: number;
   readonly unnamedFailures: number;
+  /** secrets out of step with the HSMs after a rotation (rotation.ts) */
+  readonly secretsOutOfStep: number;
   readonly badSeeds: number[];
 }
 
@@ -213,7 +220,7 @@ export function figures(results: LifecycleResult[]): SuiteFigures {
       if (r.stack === 'fleet') fleetByFault[f] = (fleetByFault[f] ?? 0) + 1;
     }
   }
-  const bad = results.filter((r) => r.orphans.length > 0 || r.stuck || r.unnamedFailures.length > 0);
+  const bad = results.filter((r) => r.orphans.length > 0 || r.stuck || r.unnamedFailures.length > 0 || (r.outOfStep?.length ?? 0) > 0);
   return {
     lifecycles: results.length,
     byStack,
@@ -223,6 +230,7 @@ export function figures(results: LifecycleResult[]): SuiteFigures {
     orphans: results.reduce((n, r) => n + r.orphans.length, 0),
     stuck: results.filter((r) => r.stuck).length,
     unnamedFailures: results.reduce((n, r) => n + r.unnamedFailures.length, 0),
+    secretsOutOfStep: results.reduce((n, r) => n + (r.outOfStep?.length ?? 0), 0),
     badSeeds: bad.map((r) => r.seed),
   };
 }
