@@ -1,68 +1,30 @@
 import {
-  Arn, CfnOutput, CustomResource, Duration, ITaggable, Lazy, RemovalPolicy, Resource, Stack,
-  TagManager, TagType,
+  CfnOutput, CustomResource, Duration, ITaggable, Lazy, RemovalPolicy, TagManager, TagType,
 } from 'aws-cdk-lib';
 import * as cloudhsm from 'aws-cdk-lib/aws-cloudhsm';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ClusterActivationOptions } from './activation';
 import { IHsmAdminHost } from './admin-host';
-import { Hsm, HsmOptions, IHsmCluster } from './hsm';
+import { CfnClusterImportOptions, HsmClusterAttributes } from './cluster-attributes';
+import { IHsmCluster } from './hsm';
 import { ClusterInitialization, ClusterInitializationConfig } from './initialization';
 import { Activation, addActivation } from './private/activation-resource';
+import { clusterArnOf, HSM_CLIENT_PORT_RANGE, HsmClusterBase } from './private/cluster-base';
 import { hsmChainOf } from './private/hsm-chain';
+import { importCluster } from './private/imported-cluster';
 import { P } from './private/property-names';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './private/provider';
-import { checkHsmCount } from './private/rules';
 import {
   validateClusterSubnets, validateHsmType, validateRetention, validateSourceBackupId, validateTags,
 } from './private/validation';
 import { ClusterMode, HsmType, NetworkType } from './types';
 
-/** The TCP ports clients use to reach the HSMs of a cluster. */
-export const HSM_CLIENT_PORT_RANGE = ec2.Port.tcpRange(2223, 2225);
-
-/** What identifies an existing cluster for `HsmCluster.fromClusterAttributes`. */
-export interface HsmClusterAttributes {
-  /** The cluster id, such as `cluster-jxhlf7644ne`. */
-  readonly clusterId: string;
-
-  /**
-   * The id of the cluster's security group.
-   *
-   * @default - the cluster has no `securityGroup` and `connections` has no security group
-   */
-  readonly securityGroupId?: string;
-
-  /**
-   * The cluster's subnets, so HSMs added to it are placed and checked at synth time.
-   *
-   * @default - unknown: HSMs without an `availabilityZone` go to the cluster's AZ with the fewest HSMs at deploy time
-   */
-  readonly subnets?: ec2.ISubnet[];
-
-  /**
-   * Whether the cluster is initialized and activated, so it can hold more than one HSM.
-   * Only silences the synth-time warning about the one-HSM-until-activated rule.
-   *
-   * @default false
-   */
-  readonly activated?: boolean;
-}
-
-/** Options of `HsmCluster.fromCfnCluster`. */
-export interface CfnClusterImportOptions {
-  /**
-   * Whether the cluster is initialized and activated (or restored from a backup), so it can hold
-   * more than one HSM. Only silences the synth-time warning about the one-HSM-until-activated rule.
-   *
-   * @default false
-   */
-  readonly activated?: boolean;
-}
+// The HsmCluster construct; what it shares with imported clusters (grants, metrics, HSMs) is in
+// private/cluster-base.ts, the imported cluster in private/imported-cluster.ts.
+export * from './cluster-attributes';
+export { HSM_CLIENT_PORT_RANGE } from './private/cluster-base';
 
 /** Properties of an `HsmCluster`. */
 export interface HsmClusterProps {
@@ -162,110 +124,6 @@ export interface HsmClusterProps {
   readonly activation?: ClusterActivationOptions;
 }
 
-/** The metrics CloudHSM publishes, with the statistic that summarises each best. */
-const METRIC_STATISTICS: Record<string, string> = {
-  HsmUnhealthy: 'Sum',
-  HsmTemperature: 'Average',
-  HsmKeysSessionOccupied: 'Sum',
-  HsmKeysTokenOccupied: 'Sum',
-  HsmSessionCount: 'Sum',
-  HsmUsersAvailable: 'Sum',
-  HsmUsersMax: 'Maximum',
-  InterfaceEth2OctetsInput: 'Sum',
-  InterfaceEth2OctetsOutput: 'Sum',
-};
-
-/** What imported and created clusters share: grants, metrics, connections. */
-abstract class HsmClusterBase extends Resource implements IHsmCluster {
-  public abstract readonly clusterId: string;
-  public abstract readonly clusterArn: string;
-  public abstract readonly securityGroup: ec2.ISecurityGroup;
-  public abstract readonly connections: ec2.Connections;
-  public abstract readonly subnets: ec2.ISubnet[];
-
-  public addHsm(id: string, options: HsmOptions = {}): Hsm {
-    return new Hsm(this, id, { ...options, cluster: this });
-  }
-
-  public addHsms(count: number, idPrefix: string = 'Hsm'): Hsm[] {
-    if (!Number.isInteger(count) || count < 1) {
-      throw new Error(`HsmCluster ${this.node.path}: addHsms count: ${count} is not a whole number of at least 1`);
-    }
-    const tooMany = checkHsmCount('addHsms count', hsmChainOf(this).count + count, this.node.path);
-    if (tooMany) throw new Error(`HsmCluster ${this.node.path}: ${tooMany}`);
-    return Array.from({ length: count }, (_, i) => this.addHsm(`${idPrefix}${i + 1}`));
-  }
-
-  public grant(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: actions.map((a) => (a.includes(':') ? a : `cloudhsm:${a}`)),
-      resourceArns: [this.clusterArn],
-    });
-  }
-
-  public grantDescribe(grantee: iam.IGrantable): iam.Grant {
-    // DescribeClusters supports no resource-level permissions; ListTags does.
-    return iam.Grant.addToPrincipal({ grantee, actions: ['cloudhsm:DescribeClusters'], resourceArns: ['*'] })
-      .combine(this.grant(grantee, 'cloudhsm:ListTags'));
-  }
-
-  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: 'AWS/CloudHSM',
-      metricName,
-      statistic: METRIC_STATISTICS[metricName] ?? 'Average',
-      ...props,
-      dimensionsMap: { ClusterId: this.clusterId, ...props?.dimensionsMap },
-    }).attachTo(this);
-  }
-
-  /** Number of unhealthy HSMs (HsmUnhealthy, Sum): alarm on anything above 0. */
-  public metricHsmUnhealthy(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('HsmUnhealthy', props);
-  }
-
-  /** HSM processor temperature in degrees Celsius (HsmTemperature, Average). */
-  public metricHsmTemperature(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('HsmTemperature', props);
-  }
-
-  /** Session keys in use (HsmKeysSessionOccupied, Sum). */
-  public metricHsmKeysSessionOccupied(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('HsmKeysSessionOccupied', props);
-  }
-
-  /** Token (persistent) keys in use (HsmKeysTokenOccupied, Sum). */
-  public metricHsmKeysTokenOccupied(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('HsmKeysTokenOccupied', props);
-  }
-
-  /** Open client sessions (HsmSessionCount, Sum). */
-  public metricHsmSessionCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('HsmSessionCount', props);
-  }
-
-  /** HSM users that can still be created (HsmUsersAvailable, Sum). */
-  public metricHsmUsersAvailable(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('HsmUsersAvailable', props);
-  }
-
-  /** The maximum number of HSM users (HsmUsersMax, Maximum). */
-  public metricHsmUsersMax(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('HsmUsersMax', props);
-  }
-
-  /** Bytes received by the HSMs' network interface (InterfaceEth2OctetsInput, Sum). */
-  public metricInterfaceEth2OctetsInput(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('InterfaceEth2OctetsInput', props);
-  }
-
-  /** Bytes sent by the HSMs' network interface (InterfaceEth2OctetsOutput, Sum). */
-  public metricInterfaceEth2OctetsOutput(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('InterfaceEth2OctetsOutput', props);
-  }
-}
-
 /**
  * An AWS CloudHSM v2 cluster, created and updated through a custom resource
  * (`Custom::CloudHsmCluster`) that waits for the cluster to settle.
@@ -290,30 +148,7 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
    * @param attrs what identifies the cluster
    */
   public static fromClusterAttributes(scope: Construct, id: string, attrs: HsmClusterAttributes): IHsmCluster {
-    class Imported extends HsmClusterBase {
-      public readonly clusterId = attrs.clusterId;
-      public readonly clusterArn = clusterArnOf(this, attrs.clusterId);
-      public readonly connections: ec2.Connections;
-      public readonly subnets = attrs.subnets ?? [];
-      private readonly importedSecurityGroup?: ec2.ISecurityGroup;
-      constructor() {
-        super(scope, id);
-        hsmChainOf(this).activated = attrs.activated ?? false;
-        this.importedSecurityGroup = attrs.securityGroupId === undefined
-          ? undefined : ec2.SecurityGroup.fromSecurityGroupId(this, 'SecurityGroup', attrs.securityGroupId);
-        this.connections = new ec2.Connections({
-          securityGroups: this.importedSecurityGroup ? [this.importedSecurityGroup] : [],
-          defaultPort: HSM_CLIENT_PORT_RANGE,
-        });
-      }
-      public get securityGroup(): ec2.ISecurityGroup {
-        if (!this.importedSecurityGroup) {
-          throw new Error(`HsmCluster ${this.node.path}: securityGroup is unknown; pass securityGroupId to fromClusterAttributes`);
-        }
-        return this.importedSecurityGroup;
-      }
-    }
-    return new Imported();
+    return importCluster(scope, id, attrs);
   }
 
   /**
@@ -530,8 +365,3 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
     return (this.activationState?.resource ?? this.resource).getAttString('State');
   }
 }
-
-function clusterArnOf(scope: Construct, clusterId: string): string {
-  return Arn.format({ service: 'cloudhsm', resource: 'cluster', resourceName: clusterId }, Stack.of(scope));
-}
-

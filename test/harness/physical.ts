@@ -4,7 +4,7 @@
 // the handler settles on.
 
 import { SimResourceView, SimulatorControl } from './types';
-import { parsePendingClusterId } from '../../lambda/cluster';
+import { parsePendingClusterId } from '../../lambda/pending-cluster';
 import { CREATE_REQUEST_TAG } from '../../lambda/tags';
 
 type Described = Record<string, unknown> & { TagList?: { Key: string; Value: string }[]; CreateTimestamp?: number };

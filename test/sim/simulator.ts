@@ -3,63 +3,22 @@
 // together, and offers the control methods tests use to do what the API cannot
 // (activate a cluster, degrade an HSM, make a backup now, let time pass, ...).
 
-import { DEFAULT_START_MS, VirtualClock } from './clock';
-import { makeClusterBackup, setClusterState, SimContext } from './context';
-import { ErrorType, internalFailure, serialization, SimError } from './errors';
-import { CallLog, FaultInjector, FaultSpec } from './faults';
+import { makeClusterBackup, setClusterState } from './context';
+import { SimError } from './errors';
+import { FaultSpec } from './faults';
 import { CliOutcome, runHsmCli } from './hsm-cli';
-import { HsmUsers } from './hsm-users';
-import { InstanceRecord, LaunchOptions, ManagedInstances } from './instances';
-import { ConnectionFault, KmsState } from './kms';
-import { serviceModel } from './models/model';
-import type { ModelName } from './models/services';
-import { validateInput } from './models/validate';
+import { InstanceRecord, LaunchOptions } from './instances';
+import { ConnectionFault } from './kms';
 import { parseCidr } from './network';
-import { CLOUDHSM_HANDLERS } from './ops/cloudhsm';
 import { KMS_HANDLERS } from './ops/kms';
-import { SECRETS_HANDLERS } from './ops/secrets';
-import { SSM_HANDLERS } from './ops/ssm';
-import { IdFactory, SeededRandom } from './random';
-import { CommandFaultSpec, CommandRunner, RunCommandEngine } from './run-command';
-import { SecretRecord, SecretStore } from './secrets';
-import { Store } from './store';
-import {
-  AnyOperation, ClusterRecord, ClusterState, DEFAULT_TIMINGS, JsonObject, SubnetInfo, Tag, Timings,
-} from './types';
+import { CommandFaultSpec, CommandRunner } from './run-command';
+import { SecretRecord } from './secrets';
+import { CallPlan, SimulatorCore } from './simulator-core';
+import { ClusterState, JsonObject, SubnetInfo, Tag } from './types';
 import { PATTERNS } from './validation';
 import { backupView, clusterView } from './views';
 
-export interface SimulatorOptions {
-  /** virtual durations of the asynchronous transitions (see DEFAULT_TIMINGS) */
-  readonly timings?: Partial<Timings>;
-  /** seed of the ids, IPs and rate-based faults (default 1) */
-  readonly seed?: number;
-  /** account id in ARNs (default 123456789012) */
-  readonly accountId?: string;
-  /** virtual start time in epoch ms (default 2026-01-01T00:00:00Z) */
-  readonly startTimeMs?: number;
-  /** region of HTTP requests that carry no SigV4 credential scope (default us-east-1) */
-  readonly defaultRegion?: string;
-  /** virtual ms the clock moves on after every API call (default 0: time moves only by advance()) */
-  readonly autoAdvanceMs?: number;
-  /** what runs the commands and user data of managed instances (host/sandbox.ts); default: none */
-  readonly commandRunner?: CommandRunner;
-  /** KMS rotates kmsuser's password when it connects a key store, as ConnectCustomKeyStore documents (default true) */
-  readonly rotateKmsUserPassword?: boolean;
-}
-
-/** The services the simulator serves, by the target prefix of their requests. */
-export type Service = 'cloudhsm' | 'ssm' | 'secretsmanager' | 'kms';
-
-/** A call admitted past the fault check: what the server waits for, then runs. */
-export interface CallPlan {
-  readonly region: string;
-  readonly service: Service;
-  readonly operation: AnyOperation;
-  /** injected latency, real ms */
-  readonly latencyMs: number;
-  readonly virtualMs: number;
-}
+export type { CallPlan, Service, SimulatorOptions } from './simulator-core';
 
 export interface SimResource {
   readonly region: string;
@@ -72,125 +31,8 @@ export interface SimResource {
   readonly keyStoreId?: string;
 }
 
-/** An injected internal failure as the service names it (KMS: KMSInternalException). */
-function asServiceError(service: Service, error: SimError): SimError {
-  return service === 'kms' && error.type === 'CloudHsmInternalFailureException' ? new SimError('KMSInternalException', error.message, 500) : error;
-}
-
-/** Each service: its handlers, its published model, and the name it gives itself in errors. */
-const SERVICES: Readonly<Record<Service, { readonly operations: readonly string[]; readonly model: ModelName; readonly name: string }>> = {
-  cloudhsm: { operations: Object.keys(CLOUDHSM_HANDLERS), model: 'cloudhsmv2', name: 'BaldrApiService' },
-  ssm: { operations: Object.keys(SSM_HANDLERS), model: 'ssm', name: 'AmazonSSM' },
-  secretsmanager: { operations: Object.keys(SECRETS_HANDLERS), model: 'secretsmanager', name: 'secretsmanager' },
-  kms: { operations: Object.keys(KMS_HANDLERS), model: 'kms', name: 'TrentService' },
-};
-
-export class CloudHsmSimulator {
-  public readonly clock: VirtualClock;
-  public readonly timings: Timings;
-  public readonly accountId: string;
-  public readonly defaultRegion: string;
-  public readonly faults: FaultInjector;
-  public readonly calls = new CallLog();
-  /** SSM managed instances (EC2 instances of a deployed stack) */
-  public readonly instances: ManagedInstances;
-  public readonly runCommand: RunCommandEngine;
-  public readonly secrets: SecretStore;
-  public readonly hsmUsers = new HsmUsers();
-  /** KMS: CloudHSM key stores, their keys, aliases */
-  public readonly kms: KmsState;
-  private readonly store = new Store();
-  private readonly rng: SeededRandom;
-  private readonly faultRng: SeededRandom;
-  private readonly ids: IdFactory;
-  private readonly ctx: SimContext;
-  private readonly seed: number;
-  private readonly autoAdvanceMs: number;
-
-  constructor(opts: SimulatorOptions = {}) {
-    this.seed = opts.seed ?? 1;
-    this.timings = { ...DEFAULT_TIMINGS, ...opts.timings };
-    this.accountId = opts.accountId ?? '123456789012';
-    this.defaultRegion = opts.defaultRegion ?? 'us-east-1';
-    this.autoAdvanceMs = opts.autoAdvanceMs ?? 0;
-    this.clock = new VirtualClock(opts.startTimeMs ?? DEFAULT_START_MS);
-    this.rng = new SeededRandom(this.seed);
-    this.faultRng = new SeededRandom(this.seed + 7919);
-    this.faults = new FaultInjector(this.faultRng);
-    this.ids = new IdFactory(this.rng);
-    this.ctx = {
-      store: this.store, clock: this.clock, ids: this.ids, rng: this.rng, timings: this.timings, accountId: this.accountId,
-    };
-    this.instances = new ManagedInstances(this.clock);
-    this.runCommand = new RunCommandEngine(this.clock, this.rng, this.faultRng, this.timings);
-    this.runCommand.setRunner(opts.commandRunner);
-    this.secrets = new SecretStore(this.rng, this.accountId);
-    this.kms = new KmsState(this.clock, this.ids, this.timings, this.store, this.hsmUsers, opts.rotateKmsUserPassword ?? true);
-  }
-
-  /**
-   * Runs one API operation in a region, as the HTTP server does (faults included, except
-   * latency, which only the server can apply). Returns the response body; throws SimError.
-   */
-  public handle(region: string, operation: string, input: unknown = {}, service: Service = 'cloudhsm'): JsonObject {
-    return this.completeCall(this.beginCall(region, operation, service), input);
-  }
-
-  /** Admits a call: counts it and applies throttling / internal-error faults before anything runs. */
-  public beginCall(region: string, operation: string, service: Service = 'cloudhsm'): CallPlan {
-    if (!SERVICES[service].operations.includes(operation)) {
-      throw new SimError('UnknownOperationException', `Operation '${operation}' is not supported by ${SERVICES[service].name}`);
-    }
-    const op = operation as AnyOperation;
-    const virtualMs = this.clock.now();
-    const decision = this.faults.before(region, op);
-    if (decision.error) {
-      const error = asServiceError(service, decision.error);
-      this.calls.add({ region, operation: op, virtualMs, outcome: 'fault', errorType: error.type });
-      this.afterCall();
-      throw error;
-    }
-    return { region, service, operation: op, latencyMs: decision.latencyMs, virtualMs };
-  }
-
-  /** Runs an admitted call. */
-  public completeCall(plan: CallPlan, input: unknown): JsonObject {
-    const { region, operation, virtualMs } = plan;
-    let output: JsonObject;
-    try {
-      if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-        throw serialization('The request body must be a JSON object');
-      }
-      output = this.dispatch(plan, input as JsonObject);
-    } catch (e) {
-      // anything but a SimError is a simulator bug: report it as the service reports internal failures
-      const error = e instanceof SimError ? e : internalFailure(`Simulator failure in ${operation}: ${(e as Error).message}`);
-      this.calls.add({ region, operation, virtualMs, outcome: 'error', errorType: error.type });
-      this.afterCall();
-      throw error;
-    }
-    const lost = this.faults.afterSuccess(region, operation);
-    const dropped = lost && asServiceError(plan.service, lost);
-    this.calls.add({ region, operation, virtualMs, outcome: dropped ? 'dropped' : 'ok', errorType: dropped?.type });
-    this.afterCall();
-    if (dropped) throw dropped;
-    return output;
-  }
-
-  private dispatch(plan: CallPlan, input: JsonObject): JsonObject {
-    const { region, service, operation } = plan;
-    // Every request meets its service's published input constraints first (test/sim/models/);
-    // the handlers keep only the behavioural rules.
-    const violation = validateInput(serviceModel(SERVICES[service].model), operation, input);
-    if (violation) throw new SimError(violation.code as ErrorType, violation.message);
-    if (service === 'ssm') {
-      return SSM_HANDLERS[operation]({ clock: this.clock, instances: this.instances, runCommand: this.runCommand }, region, input);
-    }
-    if (service === 'secretsmanager') return SECRETS_HANDLERS[operation]({ clock: this.clock, secrets: this.secrets }, region, input);
-    if (service === 'kms') return KMS_HANDLERS[operation](this.kmsContext(), region, input);
-    return CLOUDHSM_HANDLERS[operation](this.ctx, region, input);
-  }
-
+/** The simulator tests use: the request path of SimulatorCore plus the control methods that do what the API cannot. */
+export class CloudHsmSimulator extends SimulatorCore {
   // ---- control: time ------------------------------------------------------------------
 
   /** Lets virtual time pass, firing the transitions that fall due. */
@@ -439,35 +281,5 @@ export class CloudHsmSimulator {
 
   public clearFaults(): void {
     this.faults.clear();
-  }
-
-  /** Back to a fresh simulator: no resources, subnets, faults or calls; clock at its start; same seed. */
-  public reset(): void {
-    this.store.clear();
-    this.clock.reset();
-    this.ids.reset();
-    this.rng.reseed(this.seed);
-    this.faultRng.reseed(this.seed + 7919);
-    this.faults.clear();
-    this.calls.reset();
-    this.instances.clear();
-    this.runCommand.clear();
-    this.secrets.clear();
-    this.hsmUsers.clear();
-    this.kms.clear();
-  }
-
-  private kmsContext() {
-    return { kms: this.kms, clock: this.clock, ids: this.ids, accountId: this.accountId };
-  }
-
-  private cluster(region: string, clusterId: string): ClusterRecord {
-    const c = this.store.region(region).clusters.get(clusterId);
-    if (!c) throw new Error(`no cluster '${clusterId}' in ${region}`);
-    return c;
-  }
-
-  private afterCall(): void {
-    if (this.autoAdvanceMs > 0) this.clock.advance(this.autoAdvanceMs);
   }
 }
