@@ -1,5 +1,7 @@
 import { DescribeSubnetsCommand, DescribeVpcEndpointServicesCommand } from '@aws-sdk/client-ec2';
 import { ec2, messageOf } from './aws';
+import { log } from './log';
+import { ResourceEvent } from './types';
 
 /**
  * The early Availability Zone check: before CreateCluster, every subnet's Availability Zone must be
@@ -63,4 +65,15 @@ export function unsupportedZonesMessage(check: ZoneCheck): string {
   return `CloudHSM is not offered in the Availability Zone${zones.length > 1 ? 's' : ''} ${zones.join(', ')}, `
     + `so no HSM could be created there; nothing was created. Subnets concerned: ${subnets}. `
     + `Choose subnets in the zones where it is offered: ${[...check.offered].sort().join(', ')}.`;
+}
+
+/**
+ * The check as the cluster's create runs it: fails, before anything is created, when a subnet is in
+ * a zone without CloudHSM; logs why when it could not tell.
+ */
+export async function requireCloudHsmZones(event: ResourceEvent, subnetIds: readonly string[]): Promise<void> {
+  const region = process.env.AWS_REGION ?? '';
+  const check = await checkSubnetZones(region, subnetIds);
+  if (check.skipped) log(event, 'Availability Zone check skipped', { reason: check.skipped });
+  if (check.unsupported.length > 0) throw new Error(unsupportedZonesMessage(check));
 }
