@@ -71,6 +71,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-secrets-manager@3.1164.0',
     // KMS custom key stores and keys in them (handler and simulator).
     '@aws-sdk/client-kms@3.1161.0',
+    // EC2 answers which Availability Zones a subnet is in and where CloudHSM is offered (the early AZ check).
+    '@aws-sdk/client-ec2@3.1161.0',
     // aws-cdk-lib's Provider framework runtime requires them; the deploy harness runs that runtime (test/harness/framework.ts).
     '@aws-sdk/client-lambda@3.1161.0',
     '@aws-sdk/client-sfn@3.1161.0',

@@ -1,5 +1,6 @@
 import { ACMPCAClient } from '@aws-sdk/client-acm-pca';
 import { CloudHSMV2Client } from '@aws-sdk/client-cloudhsm-v2';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -129,4 +130,17 @@ let secretsRegion: string | undefined;
 /** Forget the Secrets Manager client (tests that change the endpoint). */
 export function resetSecretsManagerClient(): void {
   secretsClient = undefined;
+}
+
+let ec2Client: EC2Client | undefined;
+
+/** The EC2 client (endpoint override: AWS_ENDPOINT_URL_EC2 or AWS_ENDPOINT_URL). */
+export function ec2(): EC2Client {
+  ec2Client ??= new EC2Client(clientOptions('AWS_ENDPOINT_URL_EC2'));
+  return ec2Client;
+}
+
+/** Forget the EC2 client (tests that change the endpoint). */
+export function resetEc2Client(): void {
+  ec2Client = undefined;
 }

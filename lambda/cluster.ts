@@ -8,6 +8,7 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-cloudhsm-v2';
+import { requireCloudHsmZones } from './availability-zones';
 import { cloudHsm, isInvalidRequest, messageOf } from './aws';
 import { deletePending, deleteStep } from './cluster-delete';
 import { ClusterProperties, createOnlyChanges, parseClusterProperties } from './cluster-properties';
@@ -48,6 +49,8 @@ async function createCluster(event: ResourceEvent, props: ClusterProperties): Pr
     log(event, 'found the cluster an earlier attempt of this request created', { clusterId: existing.ClusterId });
     return { PhysicalResourceId: pendingClusterId(existing.VpcId, event.RequestId) };
   }
+  // Nothing is created when a subnet is in an Availability Zone without CloudHSM (issue #26).
+  await requireCloudHsmZones(event, props.subnetIds);
   // Mode and NetworkType are newer than some SDK versions' models; the JSON serializer passes them through.
   const input: CreateClusterCommandInput & { Mode?: string; NetworkType?: string } = {
     HsmType: props.hsmType,

@@ -47,3 +47,4 @@ export async function onEvent(event: ResourceEvent): Promise<OnEventResponse> {
 export async function isComplete(event: ResourceEvent): Promise<IsCompleteResponse> {
   return run(event, (h) => h.isComplete(event));
 }
+export { rotate } from './rotation';

@@ -1,5 +1,6 @@
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { HsmAdminHostOptions, IHsmAdminHost } from './admin-host';
+import { PasswordRotationOptions } from './rotation';
 
 /**
  * How the stack activates a cluster (`activation` of an `HsmCluster`, or `HsmCluster.activate`):
@@ -61,4 +62,15 @@ export interface ClusterActivationOptions {
    * @default false
    */
   readonly initializedOutsideStack?: boolean;
+
+  /**
+   * Rotate the admin password with Secrets Manager: a rotation function sets a new password on the
+   * HSMs through the admin host (the CloudHSM CLI's `user change-password`), tests it by logging
+   * in, then makes it the secret's current version. The secret's readers get the new password
+   * after the rotation; during one (seconds), the HSMs already take the new password while the
+   * secret's AWSCURRENT version still holds the old one (docs/operations.md).
+   *
+   * @default - no rotation
+   */
+  readonly rotation?: PasswordRotationOptions;
 }

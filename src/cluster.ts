@@ -20,6 +20,7 @@ import { CloudHsmProvider, SERVICE_TIMEOUT } from './private/provider';
 import {
   validateClusterSubnets, validateHsmType, validateRetention, validateSourceBackupId, validateTags,
 } from './private/validation';
+import { warnUnsupportedZones } from './private/zone-warning';
 import { ClusterMode, HsmType, NetworkType } from './types';
 
 // The HsmCluster construct; what it shares with imported clusters (grants, metrics, HSMs) is in
@@ -271,6 +272,7 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
       ...validateSourceBackupId(P.sourceBackupId, props.sourceBackupId),
     ];
     if (errors.length > 0) throw new Error(`HsmCluster ${this.node.path}: ${errors.join('; ')}`);
+    warnUnsupportedZones(this, this.subnets);
     // Tags arrive through aspects after construction, so they are checked at validation time.
     this.node.addValidation({ validate: () => validateTags(P.tags, this.tags.tagValues()) });
     if (props.initialization) this.initialize(props.initialization);

@@ -10,3 +10,4 @@ export * from './key-store';
 export * from './crypto-user';
 export * from './audit-logs';
 export * from './hsm-client';
+export * from './rotation';

@@ -82,10 +82,13 @@ configure_cli() {
 }
 
 # A password straight from Secrets Manager into the variable named $1 (never printed): $2 secret id,
-# $3 JSON field or empty, $4 what it is. Exits 5 when it cannot be read, 6 when it breaks the rules.
+# $3 JSON field or empty, $4 what it is, $5 a version id (optional: AWSCURRENT when absent; given,
+# the version must carry the AWSPENDING label, as a rotation's new version does). Exits 5 when it
+# cannot be read, 6 when it breaks the rules.
 read_password() {
-  local secret value err="/tmp/cdk-cloudhsm-secret-error.$$"
-  if ! secret="$(aws secretsmanager get-secret-value --secret-id "$2" --region "$REGION" \
+  local secret value err="/tmp/cdk-cloudhsm-secret-error.$$" version=()
+  if [[ -n "${5:-}" ]]; then version=(--version-id "$5" --version-stage AWSPENDING); fi
+  if ! secret="$(aws secretsmanager get-secret-value --secret-id "$2" "${version[@]}" --region "$REGION" \
       --query SecretString --output text 2> "$err" < /dev/null)"; then
     local reason
     reason="$(tail -n 3 "$err")"

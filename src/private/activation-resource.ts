@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { checkAdminSecret, generatedPasswordSecret } from './admin-secret';
 import { allowHostToCluster } from './host-network';
 import { hsmChainOf } from './hsm-chain';
+import { addPasswordRotation } from './password-rotation';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './provider';
 import { checkCertificatePem } from './rules';
 import { ClusterActivationOptions } from '../activation';
@@ -78,7 +79,7 @@ export function addActivation(target: ActivationTarget, options: ClusterActivati
 
   const host = options.host ?? new HsmAdminHost(scope, 'AdminHost', { ...options.hostOptions, vpc: target.vpc });
   // A restored cluster always has adminSecret (restoreErrors): a generated one would not log in.
-  const adminSecret = options.adminSecret ?? generatedSecret(scope, target.removalPolicy);
+  const adminSecret = options.adminSecret ?? generatedSecret(scope, target.removalPolicy, options.rotation !== undefined);
   const grants = host.grantPrincipal ? [adminSecret.grantRead({ grantPrincipal: host.grantPrincipal })] : [];
   const rules = allowHostToCluster(scope, 'AdminHostAccess', host, target.cluster, `cdk-cloudhsm admin host ${host.node.path}`);
 
@@ -115,6 +116,21 @@ export function addActivation(target: ActivationTarget, options: ClusterActivati
     description: `The admin host of the CloudHSM cluster ${scope.node.path} (Session Manager; /opt/cloudhsm/bin/cloudhsm-cli)`,
     value: host.instanceId,
   });
+  if (options.rotation) {
+    // The schedule rotates at once when created: only once the cluster is activated with the secret's password.
+    addPasswordRotation(scope, 'AdminRotation', {
+      secret: adminSecret,
+      secretField: options.adminSecretField,
+      username: 'admin',
+      role: 'admin',
+      clusterId: target.cluster.clusterId,
+      host,
+      adminSecret,
+      adminSecretField: options.adminSecretField,
+      trustAnchor,
+      certificateAuthorityArn: trustAnchor === undefined ? config?.certificateAuthorityArn : undefined,
+    }, options.rotation, [resource]);
+  }
   const activation: Activation = {
     resource,
     adminSecret,
@@ -157,10 +173,11 @@ function restoreErrors(target: ActivationTarget, options: ClusterActivationOptio
   return errors;
 }
 
-function generatedSecret(scope: Construct, removalPolicy: RemovalPolicy): secretsmanager.ISecret {
+function generatedSecret(scope: Construct, removalPolicy: RemovalPolicy, rotated: boolean): secretsmanager.ISecret {
   // The password of a kept cluster is kept with it.
   return generatedPasswordSecret(scope, 'AdminSecret', `Admin password of the CloudHSM cluster ${scope.node.path} (cdk-cloudhsm)`, removalPolicy,
-    'The HSM admin password lives on the HSMs: Secrets Manager cannot change it there (no rotation function can log in to the HSMs from outside the VPC). docs/activation.md describes rotating it with the CloudHSM CLI (user change-password) and put-secret-value.');
+    rotated ? undefined : 'The HSM admin password lives on the HSMs: only a rotation function that changes it there through the admin host can rotate it; '
+      + 'set activation.rotation for one (docs/operations.md), or rotate it by hand as docs/activation.md describes.');
 }
 
 /** Whether two VPC objects are known to be different VPCs. */

@@ -71,12 +71,13 @@ export function checkPlainPasswordSecret(prop: string, secret: secretsmanager.IS
  * says. `rotation` explains for cdk-nag why Secrets Manager does not rotate it (the password lives on the HSMs).
  */
 export function generatedPasswordSecret(scope: Construct, id: string, description: string, removalPolicy: RemovalPolicy,
-  rotation: string): secretsmanager.Secret {
+  rotation?: string): secretsmanager.Secret {
   const secret = new secretsmanager.Secret(scope, id, {
     description,
     generateSecretString: { passwordLength: MAX_PASSWORD_LENGTH, excludePunctuation: true, includeSpace: false, requireEachIncludedType: true },
     removalPolicy,
   });
-  addNagSuppressions(secret, [{ id: 'AwsSolutions-SMG4', reason: rotation }]);
+  // Without a rotation schedule, why the secret has none (`rotation`); a rotated secret needs no reason.
+  if (rotation !== undefined) addNagSuppressions(secret, [{ id: 'AwsSolutions-SMG4', reason: rotation }]);
   return secret;
 }

@@ -40,7 +40,8 @@ export abstract class ProviderGrants extends Construct {
       // The network side of CreateCluster/DeleteCluster: CloudHSM makes the cluster's security group with the caller's rights.
       this.allow({
         sid: 'DescribeNetwork',
-        actions: ['ec2:DescribeSubnets', 'ec2:DescribeVpcs', 'ec2:DescribeSecurityGroups'],
+        // DescribeVpcEndpointServices: where CloudHSM is offered, checked before CreateCluster (lambda/availability-zones.ts).
+        actions: ['ec2:DescribeSubnets', 'ec2:DescribeVpcs', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVpcEndpointServices'],
         resources: ['*'],
         why: EC2_DESCRIBE,
       });

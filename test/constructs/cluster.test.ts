@@ -142,7 +142,7 @@ describe('IAM of the provider', () => {
     new HsmCluster(stack, 'Cluster', { vpc });
     const list = statements(stack);
     const starAllowed = new Set([
-      'cloudhsm:DescribeClusters', 'ec2:DescribeSubnets', 'ec2:DescribeVpcs', 'ec2:DescribeSecurityGroups',
+      'cloudhsm:DescribeClusters', 'ec2:DescribeSubnets', 'ec2:DescribeVpcs', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVpcEndpointServices',
       'cloudhsm:CreateCluster',
     ]);
     for (const s of list) {

@@ -10,7 +10,7 @@ import { CERTS, isolatedVpc, testStack } from '../fixtures/stack';
 /** Actions whose reference lists no resource type: they can only be granted on `*`. */
 const NO_RESOURCE_LEVEL = new Set([
   'cloudhsm:DescribeClusters', 'cloudhsm:DescribeBackups', 'cloudhsm:CreateCluster',
-  'ec2:DescribeSubnets', 'ec2:DescribeVpcs', 'ec2:DescribeSecurityGroups', 'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets', 'ec2:DescribeVpcs', 'ec2:DescribeSecurityGroups', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcEndpointServices',
   'ssm:ListCommands', 'ssm:GetCommandInvocation', 'ssm:DescribeInstanceInformation',
   // KMS custom key store actions: "IAM policy, resource *" in the KMS permissions reference.
   'kms:CreateCustomKeyStore', 'kms:ConnectCustomKeyStore', 'kms:DisconnectCustomKeyStore', 'kms:UpdateCustomKeyStore',

@@ -9,7 +9,8 @@
 // tenth (5, 15, ...) a key-store stack with a KMS key (key-store.ts), seeds 13, 33, ... scale to zero HSMs and
 // back (scale-to-zero.ts), the other seeds ending in 3 or 9 a second path of issue #23 (existing.ts: admin
 // host replaced, imported cluster, wrong admin secret), seeds ending in 7 a stack with a crypto user
-// (crypto-user.ts), each with faults of its own; HSM users locked out count as a broken invariant too.
+// (crypto-user.ts), every twelfth from 2 (2, 14, ...) rotations of the admin password
+// (rotation.ts), each with faults of its own; HSM users locked out count as a broken invariant too.
 // A failing seed is replayed with `npm run fault-suite -- --seed N --count 1`.
 
 import { App, CfnParameter, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
@@ -26,6 +27,7 @@ import { ExistingFault, ExistingLifecycle, isExistingSeed, runExistingLifecycle 
 import { CryptoUserFault, isCryptoUserSeed, runCryptoUserLifecycle } from './crypto-user';
 import { isKeyStoreSeed, KeyStoreFault, runKeyStoreLifecycle } from './key-store';
 import { isScaleToZeroSeed, runScaleToZeroLifecycle, ScaleToZeroFault } from './scale-to-zero';
+import { isRotationSeed, RotationFault, runRotationLifecycle } from './rotation';
 
 const REGION = 'us-east-1';
 export const STACKS = ['cluster', 'cluster+hsm', 'cluster+hsm+copy', 'fleet'] as const;
@@ -42,9 +44,9 @@ type Fault = typeof FAULTS[number];
 
 export interface LifecycleResult {
   readonly seed: number;
-  readonly stack: StackKind | 'cluster+activation+hsm' | 'key-store+key' | 'scale-to-zero' | 'crypto-user' | ExistingLifecycle['stack'];
+  readonly stack: StackKind | 'cluster+activation+hsm' | 'key-store+key' | 'scale-to-zero' | 'crypto-user' | 'cluster+activation+rotation' | ExistingLifecycle['stack'];
   readonly story: Story | string;
-  readonly faults: Array<Fault | ActivationFault | KeyStoreFault | ScaleToZeroFault | ExistingFault | CryptoUserFault>;
+  readonly faults: Array<Fault | ActivationFault | KeyStoreFault | ScaleToZeroFault | ExistingFault | CryptoUserFault | RotationFault>;
   readonly orphans: string[];
   readonly stuck: boolean;
   readonly unnamedFailures: string[];
@@ -53,6 +55,8 @@ export interface LifecycleResult {
   readonly staleSecrets?: string[];
   /** HSM users locked out at the end of the lifecycle (lifecycles whose hosts log in to HSMs) */
   readonly lockedUsers?: string[];
+  /** rotation lifecycles: moments the admin's password on the HSMs and its secret were out of step */
+  readonly outOfStep?: string[];
 }
 
 /**
@@ -172,6 +176,7 @@ export async function runLifecycle(seed: number, sim: CloudHsmSimulator, endpoin
   if (isScaleToZeroSeed(seed)) return runScaleToZeroLifecycle(seed, sim, endpoint); // 2 -> 0 -> 2 HSMs: scale-to-zero.ts
   if (isExistingSeed(seed)) return runExistingLifecycle(seed, sim, endpoint); // second paths (#23): existing.ts
   if (isCryptoUserSeed(seed)) return runCryptoUserLifecycle(seed, sim, endpoint); // crypto-user stacks: crypto-user.ts
+  if (isRotationSeed(seed)) return runRotationLifecycle(seed, sim, endpoint); // password rotation: rotation.ts
   const rng = new Rng(seed);
   sim.reset();
   const stack = rng.pick(STACKS);
@@ -225,6 +230,8 @@ export interface SuiteFigures {
   readonly staleSecrets: number;
   /** HSM users locked out at the end of a lifecycle, summed */
   readonly lockedUsers: number;
+  /** secrets out of step with the HSMs after a rotation (rotation.ts) */
+  readonly secretsOutOfStep: number;
   readonly badSeeds: number[];
 }
 
@@ -251,6 +258,7 @@ export function figures(results: LifecycleResult[]): SuiteFigures {
     unnamedFailures: results.reduce((n, r) => n + r.unnamedFailures.length, 0),
     staleSecrets: results.reduce((n, r) => n + (r.staleSecrets?.length ?? 0), 0),
     lockedUsers: results.reduce((n, r) => n + (r.lockedUsers?.length ?? 0), 0),
+    secretsOutOfStep: results.reduce((n, r) => n + (r.outOfStep?.length ?? 0), 0),
     badSeeds: bad.map((r) => r.seed),
   };
 }
@@ -258,5 +266,5 @@ export function figures(results: LifecycleResult[]): SuiteFigures {
 /** A lifecycle that broke an invariant: something orphaned, stuck, a failure naming no resource, a user locked out. */
 export function isBad(r: LifecycleResult): boolean {
   return r.orphans.length > 0 || r.stuck || r.unnamedFailures.length > 0 || (r.lockedUsers?.length ?? 0) > 0
-    || (r.staleSecrets?.length ?? 0) > 0;
+    || (r.staleSecrets?.length ?? 0) > 0 || (r.outOfStep?.length ?? 0) > 0;
 }

@@ -28,8 +28,9 @@ export type ErrorType =
   | 'DuplicateInstanceId'
   | 'InternalServerError'
   | 'ValidationException'
-  // Secrets Manager (API reference of GetSecretValue, DescribeSecret)
+  // Secrets Manager (API reference of GetSecretValue, DescribeSecret, PutSecretValue, RotateSecret)
   | 'ResourceNotFoundException'
+  | 'ResourceExistsException'
   | 'InvalidParameterException'
   | 'InvalidRequestException'
   | 'InternalServiceError'

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
+import { handleEc2, isEc2Request } from './ec2';
 import { serialization, SimError } from './errors';
 import { FaultSpec } from './faults';
 import { ConnectionFault } from './kms';
@@ -204,6 +205,11 @@ export async function startSimulatorServer(sim: CloudHsmSimulator = new CloudHsm
         const path = (req.url ?? '/').split('?')[0];
         if (path.startsWith('/_sim/')) {
           handleControl(sim, path.slice('/_sim/'.length), res, text);
+        } else if (req.method === 'POST' && path === '/' && isEc2Request(req.headers['content-type'], text)) {
+          // EC2 speaks the query protocol (test/sim/ec2.ts)
+          const { status, xml } = handleEc2(sim, regionFromAuthorization(req.headers.authorization) ?? sim.defaultRegion, text);
+          res.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8', 'content-length': Buffer.byteLength(xml) });
+          res.end(xml);
         } else if (req.method === 'POST' && path === '/') {
           await handleApi(sim, req, res, text, pca);
         } else {

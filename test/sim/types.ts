@@ -34,7 +34,7 @@ export const SSM_OPERATIONS = [
 export type SsmOperation = typeof SSM_OPERATIONS[number];
 
 /** The Secrets Manager operations the simulator serves (target prefix secretsmanager.). */
-export const SECRETS_OPERATIONS = ['DescribeSecret', 'GetSecretValue'] as const;
+export const SECRETS_OPERATIONS = ['DescribeSecret', 'GetSecretValue', 'PutSecretValue', 'RotateSecret', 'UpdateSecretVersionStage'] as const;
 export type SecretsOperation = typeof SECRETS_OPERATIONS[number];
 
 /** The KMS operations the simulator serves (target prefix TrentService.): custom key stores and their keys. */
