@@ -16,6 +16,7 @@ const PACKAGES: Record<string, string> = {
   s3: 'github.com/aws/aws-cdk-go/awscdk/v2/awss3',
   kms: 'github.com/aws/aws-cdk-go/awscdk/v2/awskms',
   iam: 'github.com/aws/aws-cdk-go/awscdk/v2/awsiam',
+  logs: 'github.com/aws/aws-cdk-go/awscdk/v2/awslogs',
   jsii: 'github.com/aws/jsii-runtime-go',
   cdkcloudhsm: 'github.com/cdk-cloudhsm/cdk-cloudhsm-go/cdkcloudhsm',
 };

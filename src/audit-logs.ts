@@ -84,7 +84,7 @@ export interface HsmAuditAlarmOptions {
  *
  * @example
  * const audit = new HsmAuditLogs(stack, 'Audit', { cluster, retention: logs.RetentionDays.ONE_YEAR });
- * audit.addAlarm('FailedLogins', HsmAuditEvent.FAILED_LOGINS).addAlarmAction(new actions.SnsAction(topic));
+ * audit.addAlarm('FailedLogins', HsmAuditEvent.FAILED_LOGINS); // then .addAlarmAction(...) to notify
  */
 export class HsmAuditLogs extends Construct {
   /** The cluster's audit log group. */

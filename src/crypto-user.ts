@@ -64,6 +64,7 @@ const usersOf = new WeakMap<object, Map<string, CryptoUser>>();
  *
  * @example
  * const signer = new CryptoUser(stack, 'Signer', { cluster, username: 'signer' });
+ * const appRole = new iam.Role(stack, 'AppRole', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') });
  * signer.grantRead(appRole);
  */
 export class CryptoUser extends Resource {

@@ -91,8 +91,9 @@ const parameters = new WeakMap<object, ssm.StringParameter>();
  * configure them with `--cluster-id` (so HSMs AWS replaces need no reconfiguration).
  *
  * @example
+ * const signer = cluster.addCryptoUser('Signer', { username: 'signer' });
  * const client = new HsmClient(stack, 'Client', { cryptoUser: signer, libraries: [HsmClientLibrary.PKCS11, HsmClientLibrary.JCE] });
- * client.connectInstance(appInstance);
+ * client.allowFrom(appServer); // or client.connectInstance(instance): network, IAM and user data
  */
 export class HsmClient extends Construct {
   /** The SSM parameter with the cluster's trust anchor (PEM). */

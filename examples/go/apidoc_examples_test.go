@@ -8,7 +8,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/cdk-cloudhsm/cdk-cloudhsm-go/cdkcloudhsm"
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	jsii "github.com/aws/jsii-runtime-go"
+	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	s3 "github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 )
 
@@ -24,6 +26,53 @@ func apiDocExampleBackupCopy(stack awscdk.Stack, cluster cdkcloudhsm.HsmCluster,
 			Value: copy.DestinationBackupId(),
 		})
 		_ = copy
+	}
+}
+
+// apiDocExampleCryptoUser is the example of CryptoUser in docs/API.go.md.
+func apiDocExampleCryptoUser(stack awscdk.Stack, cluster cdkcloudhsm.HsmCluster, keyStore cdkcloudhsm.HsmKeyStore, appServer ec2.IConnectable) {
+	{
+		signer := cdkcloudhsm.NewCryptoUser(stack, jsii.String("Signer"), &cdkcloudhsm.CryptoUserProps{
+			Cluster: Cluster,
+			Username: jsii.String("signer"),
+		})
+		appRole := iam.NewRole(stack, jsii.String("AppRole"), &iam.RoleProps{
+			AssumedBy: iam.NewServicePrincipal(jsii.String("ec2.amazonaws.com")),
+		})
+		signer.GrantRead(appRole)
+		_ = signer
+		_ = appRole
+	}
+}
+
+// apiDocExampleHsmAuditLogs is the example of HsmAuditLogs in docs/API.go.md.
+func apiDocExampleHsmAuditLogs(stack awscdk.Stack, cluster cdkcloudhsm.HsmCluster, keyStore cdkcloudhsm.HsmKeyStore, appServer ec2.IConnectable) {
+	{
+		audit := cdkcloudhsm.NewHsmAuditLogs(stack, jsii.String("Audit"), &cdkcloudhsm.HsmAuditLogsProps{
+			Cluster: Cluster,
+			Retention: logs.RetentionDays_ONE_YEAR(),
+		})
+		audit.AddAlarm(jsii.String("FailedLogins"), cdkcloudhsm.HsmAuditEvent_FAILED_LOGINS)
+		_ = audit
+	}
+}
+
+// apiDocExampleHsmClient is the example of HsmClient in docs/API.go.md.
+func apiDocExampleHsmClient(stack awscdk.Stack, cluster cdkcloudhsm.HsmCluster, keyStore cdkcloudhsm.HsmKeyStore, appServer ec2.IConnectable) {
+	{
+		signer := cluster.addCryptoUser(jsii.String("Signer"), &cdkcloudhsm.CryptoUserOptions{
+			Username: jsii.String("signer"),
+		})
+		client := cdkcloudhsm.NewHsmClient(stack, jsii.String("Client"), &cdkcloudhsm.HsmClientProps{
+			CryptoUser: signer,
+			Libraries: []HsmClientLibrary{
+				cdkcloudhsm.HsmClientLibrary_PKCS11,
+				cdkcloudhsm.HsmClientLibrary_JCE,
+			},
+		})
+		client.AllowFrom(appServer)
+		_ = signer
+		_ = client
 	}
 }
 
@@ -77,6 +126,9 @@ func apiDocExampleHsmKeyStore(stack awscdk.Stack, cluster cdkcloudhsm.HsmCluster
 // apiDocExamples lists the examples with whether each needs the fixture's key store.
 var apiDocExamples = []apiDocExample{
 	{"BackupCopy", apiDocExampleBackupCopy, false},
+	{"CryptoUser", apiDocExampleCryptoUser, false},
+	{"HsmAuditLogs", apiDocExampleHsmAuditLogs, false},
+	{"HsmClient", apiDocExampleHsmClient, false},
 	{"HsmCluster", apiDocExampleHsmCluster, false},
 	{"HsmKey", apiDocExampleHsmKey, true},
 	{"HsmKeyStore", apiDocExampleHsmKeyStore, false},
