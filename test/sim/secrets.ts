@@ -126,7 +126,11 @@ export class SecretStore {
     this.addVersion(record, secretString, nowMs, [CURRENT]);
     this.byArn.set(arn, record);
     for (const replicaRegion of opts.replicaRegions ?? []) {
-      const replica = { ...record, arn: arn.replace(`:${region}:`, `:${replicaRegion}:`), region: replicaRegion, tags: [...record.tags] };
+      // The replica holds the primary's versions as they are now (replication of later versions is not modelled).
+      const replica = new SecretRecord(arn.replace(`:${region}:`, `:${replicaRegion}:`), name, replicaRegion, nowMs);
+      replica.description = record.description;
+      replica.tags = [...record.tags];
+      for (const v of record.versions.values()) replica.versions.set(v.versionId, { ...v, stages: [...v.stages] });
       this.byArn.set(replica.arn, replica);
     }
     return record;
