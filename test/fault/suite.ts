@@ -15,6 +15,9 @@
 
 import { App, CfnParameter, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { CryptoUserFault, isCryptoUserSeed, runCryptoUserLifecycle } from './crypto-user';
+import { ExistingFault, ExistingLifecycle, isExistingSeed, runExistingLifecycle } from './existing';
+import { isRotationSeed, RotationFault, runRotationLifecycle } from './rotation';
 import { BackupCopy, HsmCluster } from '../../src';
 import { DeployHarness } from '../harness/engine';
 import { HarnessFaults } from '../harness/faults';
@@ -23,11 +26,8 @@ import { CfnTemplate, DeploymentReport } from '../harness/types';
 import { CloudHsmSimulator } from '../sim';
 import { ActivationFault, isActivationSeed, runActivationLifecycle } from './activation';
 import { betweenDeployments, HSM_FAULTS, withHsmFaults } from './hsm-replacement';
-import { ExistingFault, ExistingLifecycle, isExistingSeed, runExistingLifecycle } from './existing';
-import { CryptoUserFault, isCryptoUserSeed, runCryptoUserLifecycle } from './crypto-user';
 import { isKeyStoreSeed, KeyStoreFault, runKeyStoreLifecycle } from './key-store';
 import { isScaleToZeroSeed, runScaleToZeroLifecycle, ScaleToZeroFault } from './scale-to-zero';
-import { isRotationSeed, RotationFault, runRotationLifecycle } from './rotation';
 
 const REGION = 'us-east-1';
 export const STACKS = ['cluster', 'cluster+hsm', 'cluster+hsm+copy', 'fleet'] as const;
