@@ -1,7 +1,7 @@
 // The Hsm resource after the service replaced its HSM (new HSM id, same ENI), and its self-healing
 // of an HSM that goes DEGRADED while being created: the handler with a mocked CloudHSM client.
 import {
-  CloudHSMV2Client, CreateHsmCommand, DeleteHsmCommand, DescribeClustersCommand, TagResourceCommand, UntagResourceCommand,
+  CloudHSMV2Client, CreateHsmCommand, DeleteHsmCommand, DescribeBackupsCommand, DescribeClustersCommand, TagResourceCommand, UntagResourceCommand,
 } from '@aws-sdk/client-cloudhsm-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { resourceEvent, useHandlerEnv } from './fixtures';
@@ -135,6 +135,8 @@ describe('an HSM that goes DEGRADED while being created', () => {
     mock.on(DescribeClustersCommand)
       .resolvesOnce({ Clusters: [cluster({ ...tags, Hsms: [hsm(OLD, { State: 'DELETE_IN_PROGRESS' })] })] })
       .resolves({ Clusters: [cluster({ ...tags, Hsms: [] })] });
+    // The ACTIVE cluster is empty for a moment: its first HSM again is made from its latest backup.
+    mock.on(DescribeBackupsCommand).resolves({ Backups: [{ BackupId: 'backup-ready222222', BackupState: 'READY', ClusterId: CLUSTER_ID, CreateTimestamp: new Date(0) }] });
     mock.on(CreateHsmCommand).resolves({});
     expect(await isComplete(pending())).toEqual({ IsComplete: false });
     expect(mock.commandCalls(CreateHsmCommand)).toHaveLength(0);

@@ -42,13 +42,16 @@ test('a cluster of the stack activated by hand: the next deployment adds a secon
   // The operator's admin is untouched: same password, no failed login.
   expect(sim.hsmUsers.find(REGION, clusterId, 'admin')).toMatchObject({ role: 'admin', locked: false });
 
-  // The activation ran no command (the cluster was ACTIVE); the one command is kmsuser, on a host
-  // that ran only its setup (no trust anchor written by an activation), and it succeeded.
+  // The activation activated nothing (the cluster was ACTIVE): its one command logged in once with the
+  // operator's secret (an activation re-added or given for an ACTIVE cluster checks its admin secret,
+  // docs/activation.md); then kmsuser, whose command carries the trust anchor (test/host/create-kmsuser.test.ts
+  // shows a host on which no activation ran).
   const [host] = ofType(second, 'AWS::EC2::Instance');
   const commands = sim.runCommand.all();
   expect(commands.map((c) => `${c.comment?.split(' ').slice(0, 2).join(' ')} ${c.instanceIds.join(',')} ${c.invocations[0].status}`))
-    .toEqual([`cdk-cloudhsm kmsuser ${host.physicalId} Success`]);
-  expect(commands[0].invocations[0].stdout).toContain(`crypto user kmsuser created on cluster ${clusterId}`);
+    .toEqual([`cdk-cloudhsm activate ${host.physicalId} Success`, `cdk-cloudhsm kmsuser ${host.physicalId} Success`]);
+  expect(commands[1].invocations[0].stdout).toContain(`crypto user kmsuser created on cluster ${clusterId}`);
+  expect(sim.hsmUsers.find(REGION, clusterId, 'admin')).toMatchObject({ failedLogins: 0 });
 
   const destroyed = await h.destroy();
   expect(destroyed.outcome).toEqual({ status: 'success' });

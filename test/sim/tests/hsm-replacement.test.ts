@@ -14,12 +14,19 @@ beforeEach(() => {
 function clusterWith(hsms: number, activate: boolean): string {
   const clusterId = (sim.handle(REGION, 'CreateCluster', { HsmType: 'hsm2m.medium', SubnetIds: ['subnet-00000000', 'subnet-00000001'] }) as any).Cluster.ClusterId;
   sim.advance(sim.timings.clusterCreateMs);
+  const createHsms = (from: number, to: number) => {
+    for (let i = from; i < to; i++) sim.handle(REGION, 'CreateHsm', { ClusterId: clusterId, AvailabilityZone: i % 2 ? 'us-east-1b' : 'us-east-1a' });
+    sim.advance(sim.timings.hsmCreateMs);
+  };
+  createHsms(0, Math.min(hsms, 1));
+  // Activated on its first HSM, as a real cluster is; its activation's backup is then READY, so even a
+  // cluster activated with no HSM left can take new ones (an emptied ACTIVE cluster: ../ops/hsms.ts).
   if (activate) {
     sim.forceClusterState(REGION, clusterId, 'INITIALIZED');
     sim.activateCluster(REGION, clusterId);
+    sim.advance(60 * 60_000);
   }
-  for (let i = 0; i < hsms; i++) sim.handle(REGION, 'CreateHsm', { ClusterId: clusterId, AvailabilityZone: i % 2 ? 'us-east-1b' : 'us-east-1a' });
-  sim.advance(sim.timings.hsmCreateMs);
+  createHsms(1, hsms);
   return clusterId;
 }
 const describe1 = (clusterId: string): any => (sim.handle(REGION, 'DescribeClusters', { Filters: { clusterIds: [clusterId] } }) as any).Clusters[0];
