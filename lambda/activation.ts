@@ -3,9 +3,9 @@ import { AdminAccess, parseAdminAccess, regionOf, trustAnchorFor } from './admin
 import { messageOf } from './aws';
 import { describeCluster, TRANSITIONAL_STATES } from './cluster-state';
 import { commentPrefix, hereDocCommands, hostCommandStep } from './host-command';
-import { failedLoginArgs, FailedLogin, lastFailedLogins } from './login-guard';
 import { withRequestStart } from './host-wait';
 import { log } from './log';
+import { failedLoginArgs, FailedLogin, lastFailedLogins } from './login-guard';
 import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
 
 /**

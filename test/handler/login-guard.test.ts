@@ -6,9 +6,9 @@
 import { GetCommandInvocationCommand, ListCommandsCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { useHandlerEnv } from './fixtures';
-import { kmsUserCommands, parseKeyStoreProperties } from '../../lambda/key-store';
 import { activationCommands, parseActivationProperties } from '../../lambda/activation';
 import { cryptoUserCommands, parseCryptoUserProperties } from '../../lambda/crypto-user';
+import { kmsUserCommands, parseKeyStoreProperties } from '../../lambda/key-store';
 import { failedLoginArgs, failedLoginsIn, lastFailedLogins } from '../../lambda/login-guard';
 import { FAILED_LOGIN_MARK } from '../../src/private/host-rules';
 import { PEM } from '../sim/fixtures';
@@ -87,8 +87,12 @@ describe('every command that logs in carries the failed versions of its own secr
 
   test('create-kmsuser.sh: admin and kmsuser', () => {
     const props = parseKeyStoreProperties({
-      ClusterId: 'cluster-abcdefghijk', InstanceId: 'i-0123456789abcdef0', AdminSecretArn: ADMIN, KmsUserSecretArn: KMSUSER,
-      CustomKeyStoreName: 'store', TrustAnchor: PEM,
+      ClusterId: 'cluster-abcdefghijk',
+      InstanceId: 'i-0123456789abcdef0',
+      AdminSecretArn: ADMIN,
+      KmsUserSecretArn: KMSUSER,
+      CustomKeyStoreName: 'store',
+      TrustAnchor: PEM,
     });
     expect(kmsUserCommands(props, ['10.0.0.1'], PEM)[0]).not.toContain('failed-login');
     const sent = kmsUserCommands(props, ['10.0.0.1'], PEM, failed)[0];
@@ -105,8 +109,14 @@ describe('every command that logs in carries the failed versions of its own secr
   });
 
   test('create-crypto-user.sh: admin and the crypto user', () => {
-    const props = parseCryptoUserProperties({ ClusterId: 'cluster-abcdefghijk', InstanceId: 'i-0123456789abcdef0', Username: 'signer',
-      AdminSecretArn: ADMIN, UserSecretArn: KMSUSER, TrustAnchor: PEM });
+    const props = parseCryptoUserProperties({
+      ClusterId: 'cluster-abcdefghijk',
+      InstanceId: 'i-0123456789abcdef0',
+      Username: 'signer',
+      AdminSecretArn: ADMIN,
+      UserSecretArn: KMSUSER,
+      TrustAnchor: PEM,
+    });
     expect(cryptoUserCommands(props, ['10.0.0.1'], PEM, false)[0]).not.toContain('failed-login');
     const sent = cryptoUserCommands(props, ['10.0.0.1'], PEM, true, failed)[0];
     expect(sent).toContain("'--failed-login' 'admin=v-a' '--failed-login' 'signer=v-s'");
