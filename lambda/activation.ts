@@ -2,9 +2,10 @@ import { Cluster } from '@aws-sdk/client-cloudhsm-v2';
 import { AdminAccess, parseAdminAccess, regionOf, trustAnchorFor } from './admin-access';
 import { messageOf } from './aws';
 import { describeCluster, TRANSITIONAL_STATES } from './cluster-state';
-import { hereDocCommands, hostCommandStep } from './host-command';
+import { commentPrefix, hereDocCommands, hostCommandStep } from './host-command';
 import { withRequestStart } from './host-wait';
 import { log } from './log';
+import { failedLoginArgs, FailedLogin, lastFailedLogins } from './login-guard';
 import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
 
 /**
@@ -35,6 +36,8 @@ function label(event: ResourceEvent, clusterId: string): string {
   return `HsmActivation ${event.LogicalResourceId} (${clusterId})`;
 }
 
+/** The kind of the activate commands (their Comment): how the cluster's last ones are found. */
+const ACTIVATE_KIND = 'activate';
 const HEREDOC_END = 'CDK_CLOUDHSM_ACTIVATE';
 
 /**
@@ -42,15 +45,24 @@ const HEREDOC_END = 'CDK_CLOUDHSM_ACTIVATE';
  * shell expands nothing in it), with arguments that are ids, addresses and the public trust anchor.
  * The admin secret is read in its own region (a secret of another region is read there).
  */
-export function activationCommands(props: ActivationProperties, hsmIps: string[], trustAnchor?: string): string[] {
+export function activationCommands(props: ActivationProperties, hsmIps: string[], trustAnchor?: string,
+  failed: readonly FailedLogin[] = []): string[] {
   const argv = [
     '--cluster-id', props.clusterId, '--secret-id', props.adminSecretArn, '--region', regionOf(props.adminSecretArn),
     ...hsmIps.flatMap((ip) => ['--hsm-ip', ip]),
     ...(props.adminSecretField ? ['--secret-field', props.adminSecretField] : []),
     ...(trustAnchor ? ['--trust-anchor-b64', Buffer.from(trustAnchor, 'utf8').toString('base64')] : []),
     ...(props.restored ? ['--check-only'] : []),
+    // An admin secret version whose login failed in the cluster's last activate commands: not tried again.
+    ...failedLoginArgs(failed, [{ user: 'admin', secretId: props.adminSecretArn }]),
   ];
   return hereDocCommands('activate.sh', HEREDOC_END, argv);
+}
+
+/** The commands of every activate step, with the cluster's record of failed admin logins (lambda/login-guard.ts). */
+function commandsFor(who: string, props: ActivationProperties): (hsmIps: string[]) => Promise<string[]> {
+  return async (hsmIps) => activationCommands(props, hsmIps, await trustAnchorFor(who, props),
+    await lastFailedLogins(commentPrefix(ACTIVATE_KIND, props.clusterId)));
 }
 
 function done(cluster: Cluster, clusterId: string): IsCompleteResponse {
@@ -79,9 +91,9 @@ async function step(event: ResourceEvent, props: ActivationProperties): Promise<
   const sent = await hostCommandStep(event, cluster, {
     who,
     what: `activation of cluster ${props.clusterId}`,
-    kind: 'activate',
+    kind: ACTIVATE_KIND,
     on: props,
-    commands: async (hsmIps) => activationCommands(props, hsmIps, await trustAnchorFor(who, props)),
+    commands: commandsFor(who, props),
   });
   if (sent === 'wait') return NOT_COMPLETE;
   // The cluster is ACTIVE once the CLI reports success: look again now, not one poll later.
@@ -102,9 +114,9 @@ async function checkAdminOfActiveCluster(event: ResourceEvent, who: string, prop
     const sent = await hostCommandStep(event, cluster, {
       who,
       what: `the admin password check of the active cluster ${props.clusterId}`,
-      kind: 'activate',
+      kind: ACTIVATE_KIND,
       on: props,
-      commands: async (hsmIps) => activationCommands(props, hsmIps, await trustAnchorFor(who, props)),
+      commands: commandsFor(who, props),
     });
     return sent === 'wait' ? NOT_COMPLETE : done(cluster, props.clusterId);
   } catch (err) {
@@ -118,8 +130,9 @@ async function checkAdminOfActiveCluster(event: ResourceEvent, who: string, prop
 
 /**
  * A restored cluster: once it is ACTIVE (restoring takes it there), the admin host logs in once as
- * admin with the source cluster's secret (activate.sh --check-only, which remembers a failed secret
- * version and never tries it again: the CLI locks a user after five failed logins).
+ * admin with the source cluster's secret (activate.sh --check-only, which never tries again a secret
+ * version that failed before, by the record in SSM's command history: the CLI locks a user after
+ * five failed logins).
  */
 async function checkRestoredAdmin(event: ResourceEvent, props: ActivationProperties, cluster: Cluster, who: string): Promise<IsCompleteResponse> {
   const state = cluster.State ?? '';
@@ -131,9 +144,9 @@ async function checkRestoredAdmin(event: ResourceEvent, props: ActivationPropert
   const sent = await hostCommandStep(event, cluster, {
     who,
     what: `check of the admin secret of restored cluster ${props.clusterId}`,
-    kind: 'activate',
+    kind: ACTIVATE_KIND,
     on: props,
-    commands: async (hsmIps) => activationCommands(props, hsmIps, await trustAnchorFor(who, props)),
+    commands: commandsFor(who, props),
   });
   return sent === 'wait' ? NOT_COMPLETE : done(cluster, props.clusterId);
 }

@@ -1,9 +1,10 @@
 import { Cluster } from '@aws-sdk/client-cloudhsm-v2';
 import { AdminAccess, parseAdminAccess, regionOf, trustAnchorFor } from './admin-access';
 import { describeCluster, TRANSITIONAL_STATES } from './cluster-state';
-import { hereDocCommands, hostCommandStep } from './host-command';
+import { commentPrefix, hereDocCommands, hostCommandStep } from './host-command';
 import { withRequestStart } from './host-wait';
 import { log } from './log';
+import { failedLoginArgs, FailedLogin, lastFailedLogins } from './login-guard';
 import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
 import { checkCryptoUserName, SECRET_ARN_PATTERN } from '../src/private/host-rules';
 import { P } from '../src/private/property-names';
@@ -51,7 +52,8 @@ const HEREDOC_END = 'CDK_CLOUDHSM_CRYPTO_USER';
  * The AWS-RunShellScript commands that run create-crypto-user.sh (with `--delete` to delete): ids,
  * the user name, addresses and the public trust anchor, never a password.
  */
-export function cryptoUserCommands(props: CryptoUserProperties, hsmIps: string[], trustAnchor: string, deleting: boolean): string[] {
+export function cryptoUserCommands(props: CryptoUserProperties, hsmIps: string[], trustAnchor: string, deleting: boolean,
+  failed: readonly FailedLogin[] = []): string[] {
   const argv = [
     '--cluster-id', props.clusterId, '--username', props.username,
     '--admin-secret-id', props.adminSecretArn, '--user-secret-id', props.userSecretArn,
@@ -60,6 +62,8 @@ export function cryptoUserCommands(props: CryptoUserProperties, hsmIps: string[]
     ...(props.adminSecretField ? ['--admin-secret-field', props.adminSecretField] : []),
     '--trust-anchor-b64', Buffer.from(trustAnchor, 'utf8').toString('base64'),
     ...(deleting ? ['--delete'] : []),
+    // Secret versions whose login failed in the cluster's last commands of this kind: not tried again.
+    ...failedLoginArgs(failed, [{ user: 'admin', secretId: props.adminSecretArn }, { user: props.username, secretId: props.userSecretArn }]),
   ];
   return hereDocCommands('create-crypto-user.sh', HEREDOC_END, argv);
 }
@@ -67,13 +71,15 @@ export function cryptoUserCommands(props: CryptoUserProperties, hsmIps: string[]
 /** The step on the host: 'done' once this request's command succeeded. */
 function onHost(event: ResourceEvent, props: CryptoUserProperties, cluster: Cluster, deleting: boolean): Promise<'done' | 'wait'> {
   const who = label(event, props);
+  // Create and delete are found apart: a delete never mistakes a create's command for its own.
+  const kind = deleting ? 'cu-delete' : 'cu-create';
   return hostCommandStep(event, cluster, {
     who,
     what: `${deleting ? 'deleting' : 'creating'} crypto user ${props.username} on cluster ${props.clusterId}`,
-    // Create and delete are found apart: a delete never mistakes a create's command for its own.
-    kind: deleting ? 'cu-delete' : 'cu-create',
+    kind,
     on: props,
-    commands: async (hsmIps) => cryptoUserCommands(props, hsmIps, (await trustAnchorFor(who, props))!, deleting),
+    commands: async (hsmIps) => cryptoUserCommands(props, hsmIps, (await trustAnchorFor(who, props))!, deleting,
+      await lastFailedLogins(commentPrefix(kind, props.clusterId))),
   });
 }
 

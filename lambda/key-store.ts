@@ -12,7 +12,7 @@ import { requestStartOf, withRequestStart } from './host-wait';
 import { connectionFailure } from './key-store-errors';
 import { emptyFleetStep, fleetIsEmpty } from './key-store-fleet';
 import { log } from './log';
-import { failedVersion, FailedLogin, lastFailedLogins } from './login-guard';
+import { failedLoginArgs, FailedLogin, lastFailedLogins } from './login-guard';
 import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
 import { KMS_USER_NAME, SECRET_ARN_PATTERN } from '../src/private/host-rules';
 
@@ -71,8 +71,6 @@ const KMS_USER_KIND = 'kmsuser';
  * anchor, never a password. The command carries all the host needs (a replaced host works at once).
  */
 export function kmsUserCommands(props: KeyStoreProperties, hsmIps: string[], trustAnchor: string, failed: readonly FailedLogin[] = []): string[] {
-  const adminFailed = failedVersion(failed, 'admin', props.adminSecretArn);
-  const kmsUserFailed = failedVersion(failed, KMS_USER_NAME, props.kmsUserSecretArn);
   const argv = [
     '--cluster-id', props.clusterId, '--admin-secret-id', props.adminSecretArn, '--kmsuser-secret-id', props.kmsUserSecretArn,
     // The secrets' region (the admin secret's; the kmsuser secret is made beside it).
@@ -80,8 +78,7 @@ export function kmsUserCommands(props: KeyStoreProperties, hsmIps: string[], tru
     ...(props.adminSecretField ? ['--admin-secret-field', props.adminSecretField] : []),
     '--trust-anchor-b64', Buffer.from(trustAnchor, 'utf8').toString('base64'),
     // Secret versions whose login failed in the cluster's last kmsuser command: not tried again.
-    ...(adminFailed ? ['--admin-failed-version', adminFailed] : []),
-    ...(kmsUserFailed ? ['--kmsuser-failed-version', kmsUserFailed] : []),
+    ...failedLoginArgs(failed, [{ user: 'admin', secretId: props.adminSecretArn }, { user: KMS_USER_NAME, secretId: props.kmsUserSecretArn }]),
   ];
   return hereDocCommands('create-kmsuser.sh', HEREDOC_END, argv);
 }

@@ -82,3 +82,21 @@ export async function lastFailedLogins(prefix: string): Promise<FailedLogin[]> {
 export function failedVersion(failed: readonly FailedLogin[], user: string, secretId: string): string | undefined {
   return failed.find((f) => f.user === user && f.secretId === secretId)?.versionId;
 }
+
+/** A user a host script logs in as, and the secret whose password it logs in with. */
+export interface Login {
+  readonly user: string;
+  readonly secretId: string;
+}
+
+/**
+ * The `--failed-login USER=VERSION` arguments of a host script (prelude.sh): for each of its
+ * logins, the version of that login's secret that failed before, if the record names one. A failure
+ * with another secret (the resource was given a new one) is not sent: the new secret is tried.
+ */
+export function failedLoginArgs(failed: readonly FailedLogin[], logins: readonly Login[]): string[] {
+  return logins.flatMap(({ user, secretId }) => {
+    const version = failedVersion(failed, user, secretId);
+    return version ? ['--failed-login', `${user}=${version}`] : [];
+  });
+}

@@ -8,6 +8,8 @@
 # Usage: create-crypto-user.sh --cluster-id ID --username NAME --admin-secret-id ARN --user-secret-id ARN
 #                              --region R --hsm-ip IP [--hsm-ip IP ...] --trust-anchor-b64 B64
 #                              [--admin-secret-field NAME] [--setup-wait SECONDS] [--delete]
+#                              [--failed-login USER=VERSION ...]
+# --failed-login: a secret version that failed to log in as USER before (prelude.sh), not tried again.
 # Create: absent -> created; present and the secret's password logs in as that crypto user -> reused
 # (a retried or duplicated command); present with another password -> exit 12, nothing changed.
 # Delete (--delete): absent -> nothing to do; present and the secret's password logs in -> `user
@@ -32,6 +34,7 @@ while [[ $# -gt 0 ]]; do
     --trust-anchor-b64) TRUST_ANCHOR_B64="${2:-}"; shift 2 ;;
     --setup-wait) SETUP_WAIT="${2:-}"; shift 2 ;;
     --delete) DELETE=1; shift ;;
+    --failed-login) failed_login_option "${2:-}"; shift 2 ;;
     *) fail 2 "unknown argument $1" ;;
   esac
 done

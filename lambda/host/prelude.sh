@@ -130,22 +130,33 @@ nth_succeeded() { [[ "$(grep -Eo '"error_code"[[:space:]]*:[[:space:]]*[0-9]+' <
 detail() { grep -v '^[[:space:]]*$' <<< "$1" | tail -n 5 | tr '\n' ' '; }
 
 # The CLI locks a user after five failed logins, and a deployment that fails is often run again
-# unchanged: a secret version that failed to log in as a user of this cluster is remembered on the
-# host ("<secret id> <version id>", one file per cluster and user) and not tried again until the
-# secret has a new version.
-FAILED_LOGINS_DIR="$CLOUDHSM_DIR/etc/cdk-cloudhsm-failed-logins"
+# unchanged (on a new host when the failed deployment's rollback took the old one): the host keeps
+# no record. A login that fails prints a FAILED_LOGIN_MARK line (user, secret id, secret version)
+# on standard error, which stays in SSM's command history; the handler reads the cluster's last
+# failed commands (lambda/login-guard.ts) and sends the versions back as `--failed-login USER=VERSION`
+# (repeatable, parsed by failed_login_option). A secret still at that version is not tried again
+# until the secret has a new version; the refusal prints the line again, so the record stays.
 NOT_AGAIN="not tried again, so that the user is not locked out (the CloudHSM CLI locks a user after five failed logins)"
+declare -A FAILED_VERSIONS=()
+failed_login_option() {
+  [[ "$1" =~ ^[a-z0-9_]+=[A-Za-z0-9-]+$ ]] || fail 2 "--failed-login takes USER=VERSION, not $1"
+  FAILED_VERSIONS["${1%%=*}"]="${1#*=}"
+}
 secret_version() { aws secretsmanager get-secret-value --secret-id "$1" --region "$REGION" --query VersionId --output text 2> /dev/null < /dev/null; }
-failed_before() { [[ -n "$3" && "$(cat "$FAILED_LOGINS_DIR/$CLUSTER_ID-$1" 2> /dev/null)" == "$2 $3" ]]; } # user, secret, version
-remember_failure() { mkdir -p "$FAILED_LOGINS_DIR" && printf '%s %s' "$2" "$3" > "$FAILED_LOGINS_DIR/$CLUSTER_ID-$1"; }
-forget_failure() { rm -f "$FAILED_LOGINS_DIR/$CLUSTER_ID-$1"; }
+record_failure() { echo "$FAILED_LOGIN_MARK $1 $2 $3" >&2; } # user, secret id, version
+# Whether user $1 may try version $3 of secret $2: not when the handler says it failed before.
+may_try() {
+  [[ -n "$3" && "${FAILED_VERSIONS[$1]:-}" == "$3" ]] || return 0
+  record_failure "$1" "$2" "$3"
+  return 1
+}
 
 # Logs in as admin ($1 the password, $2 its secret id) and lists the cluster's users into USER_LIST.
 # Exits 9 when the password does not log in (or did not before, in this secret version), 10 when user list fails.
 admin_user_list() {
   local version
   version="$(secret_version "$2")"
-  if failed_before admin "$2" "$version"; then
+  if ! may_try admin "$2" "$version"; then
     fail 9 "the admin password in $2 (version $version) did not log in to cluster $CLUSTER_ID before and is $NOT_AGAIN: \
 put the admin's password into the secret (a new version) and deploy again"
   fi
@@ -154,10 +165,9 @@ user list
 logout")"
   local rc=$?
   if ! nth_succeeded "$USER_LIST" 1; then
-    remember_failure admin "$2" "$version"
+    record_failure admin "$2" "$version"
     fail 9 "the admin password in $2 does not log in to cluster $CLUSTER_ID (exit $rc): $(detail "$USER_LIST")"
   fi
-  forget_failure admin
   nth_succeeded "$USER_LIST" 2 || fail 10 "user list failed on cluster $CLUSTER_ID: $(detail "$USER_LIST")"
 }
 
@@ -165,21 +175,18 @@ logout")"
 listed() { grep -Eq "\"username\"[[:space:]]*:[[:space:]]*\"$1\"" <<< "$USER_LIST"; }
 
 # One login as crypto user $1 with password $3 (from secret $2): 0 when it logs in. A secret version
-# that failed before is not tried again (1 at once); a failure is remembered. $4 receives why it failed.
+# that failed before is not tried again (1 at once); a failure is recorded. $4 receives why it failed.
 crypto_user_logs_in() {
   local version out
   version="$(secret_version "$2")"
-  if failed_before "$1" "$2" "$version"; then
+  if ! may_try "$1" "$2" "$version"; then
     printf -v "$4" '%s' "the password in $2 (version $version) did not log in as $1 on cluster $CLUSTER_ID before and is $NOT_AGAIN"
     return 1
   fi
   out="$(cli_session "login --username $1 --role crypto-user --password $3
 logout")"
-  if nth_succeeded "$out" 1; then
-    forget_failure "$1"
-    return 0
-  fi
-  remember_failure "$1" "$2" "$version"
+  if nth_succeeded "$out" 1; then return 0; fi
+  record_failure "$1" "$2" "$version"
   printf -v "$4" '%s' "crypto user $1 already exists on cluster $CLUSTER_ID and the password in $2 does not log in as $1"
   return 1
 }

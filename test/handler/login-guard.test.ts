@@ -1,13 +1,15 @@
 // The record of failed HSM logins in SSM's command history (lambda/login-guard.ts): a host script's
-// FAILED_LOGIN_MARK lines are read back from the cluster's last failed kmsuser commands, on any
-// host, and sent with the next command, so a replaced admin host does not try a failed secret
+// FAILED_LOGIN_MARK lines are read back from the cluster's last failed commands of a kind, on any
+// host, and sent with the next command (--failed-login USER=VERSION), so a replaced admin host does not try a failed secret
 // version again (the CloudHSM CLI locks a user after five failed logins).
 
 import { GetCommandInvocationCommand, ListCommandsCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { useHandlerEnv } from './fixtures';
+import { activationCommands, parseActivationProperties } from '../../lambda/activation';
+import { cryptoUserCommands, parseCryptoUserProperties } from '../../lambda/crypto-user';
 import { kmsUserCommands, parseKeyStoreProperties } from '../../lambda/key-store';
-import { failedLoginsIn, lastFailedLogins } from '../../lambda/login-guard';
+import { failedLoginArgs, failedLoginsIn, lastFailedLogins } from '../../lambda/login-guard';
 import { FAILED_LOGIN_MARK } from '../../src/private/host-rules';
 import { PEM } from '../sim/fixtures';
 
@@ -68,20 +70,56 @@ test('a command that succeeded since ends the record: its logins worked', async 
   expect(ssmMock.commandCalls(GetCommandInvocationCommand)).toHaveLength(0);
 });
 
-test('the kmsuser command carries a failed version only for the secret it names', () => {
-  const props = parseKeyStoreProperties({
-    ClusterId: 'cluster-abcdefghijk',
-    InstanceId: 'i-0123456789abcdef0',
-    AdminSecretArn: ADMIN,
-    KmsUserSecretArn: KMSUSER,
-    CustomKeyStoreName: 'store',
-    TrustAnchor: PEM,
+test('failedLoginArgs: one --failed-login USER=VERSION per login whose own secret failed before', () => {
+  const failed = [{ user: 'admin', secretId: ADMIN, versionId: 'v-a' }, { user: 'signer', secretId: KMSUSER, versionId: 'v-s' }];
+  expect(failedLoginArgs(failed, [{ user: 'admin', secretId: ADMIN }, { user: 'signer', secretId: KMSUSER }]))
+    .toEqual(['--failed-login', 'admin=v-a', '--failed-login', 'signer=v-s']);
+  // the same user with another secret (the stack was given a new one): tried
+  expect(failedLoginArgs(failed, [{ user: 'admin', secretId: `${ADMIN}x` }])).toEqual([]);
+  // the secret of another user: not a record of this login
+  expect(failedLoginArgs(failed, [{ user: 'signer', secretId: ADMIN }])).toEqual([]);
+  expect(failedLoginArgs([], [{ user: 'admin', secretId: ADMIN }])).toEqual([]);
+});
+
+describe('every command that logs in carries the failed versions of its own secrets', () => {
+  const failed = [{ user: 'admin', secretId: ADMIN, versionId: 'v-a' }, { user: 'kmsuser', secretId: KMSUSER, versionId: 'v-k' },
+    { user: 'signer', secretId: KMSUSER, versionId: 'v-s' }];
+
+  test('create-kmsuser.sh: admin and kmsuser', () => {
+    const props = parseKeyStoreProperties({
+      ClusterId: 'cluster-abcdefghijk',
+      InstanceId: 'i-0123456789abcdef0',
+      AdminSecretArn: ADMIN,
+      KmsUserSecretArn: KMSUSER,
+      CustomKeyStoreName: 'store',
+      TrustAnchor: PEM,
+    });
+    expect(kmsUserCommands(props, ['10.0.0.1'], PEM)[0]).not.toContain('failed-login');
+    const sent = kmsUserCommands(props, ['10.0.0.1'], PEM, failed)[0];
+    expect(sent).toContain("'--failed-login' 'admin=v-a' '--failed-login' 'kmsuser=v-k'");
+    expect(sent).not.toContain('signer=');
   });
-  const argv = (failed: Parameters<typeof kmsUserCommands>[3]) => kmsUserCommands(props, ['10.0.0.1'], PEM, failed)[0];
-  expect(argv([])).not.toContain('failed-version');
-  const both = argv([{ user: 'admin', secretId: ADMIN, versionId: 'v-a' }, { user: 'kmsuser', secretId: KMSUSER, versionId: 'v-k' }]);
-  expect(both).toContain("'--admin-failed-version' 'v-a'");
-  expect(both).toContain("'--kmsuser-failed-version' 'v-k'");
-  // another secret now (the user pointed the stack at a new one): tried
-  expect(argv([{ user: 'admin', secretId: `${ADMIN}x`, versionId: 'v-a' }])).not.toContain('failed-version');
+
+  test('activate.sh (activation, admin check of an ACTIVE or restored cluster): admin only', () => {
+    const props = parseActivationProperties({ ClusterId: 'cluster-abcdefghijk', InstanceId: 'i-0123456789abcdef0', AdminSecretArn: ADMIN, Restored: 'true' });
+    expect(activationCommands(props, ['10.0.0.1'], PEM)[0]).not.toContain('failed-login');
+    const sent = activationCommands(props, ['10.0.0.1'], PEM, failed)[0];
+    expect(sent).toContain("'--failed-login' 'admin=v-a'");
+    expect(sent).not.toContain('kmsuser=');
+  });
+
+  test('create-crypto-user.sh: admin and the crypto user', () => {
+    const props = parseCryptoUserProperties({
+      ClusterId: 'cluster-abcdefghijk',
+      InstanceId: 'i-0123456789abcdef0',
+      Username: 'signer',
+      AdminSecretArn: ADMIN,
+      UserSecretArn: KMSUSER,
+      TrustAnchor: PEM,
+    });
+    expect(cryptoUserCommands(props, ['10.0.0.1'], PEM, false)[0]).not.toContain('failed-login');
+    const sent = cryptoUserCommands(props, ['10.0.0.1'], PEM, true, failed)[0];
+    expect(sent).toContain("'--failed-login' 'admin=v-a' '--failed-login' 'signer=v-s'");
+    expect(sent).not.toContain('kmsuser=');
+  });
 });

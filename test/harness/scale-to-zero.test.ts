@@ -8,15 +8,10 @@
 // - activation removed from the stack and added back never leaves an admin secret that is not the
 //   admin password on the HSMs.
 
-import { App, CfnOutput, Stack, Validations } from 'aws-cdk-lib';
-import * as acmpca from 'aws-cdk-lib/aws-acmpca';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { DeployHarness } from './engine';
-import { CfnTemplate, DeploymentReport } from './types';
-import { ClusterInitialization, HsmCluster } from '../../src';
-import { CA_ARN } from '../fixtures/activation-stack';
+import { DeploymentReport } from './types';
 import { keyStoreTemplate, keyStoreWorld, REGION } from '../fixtures/key-store-stack';
+import { clusterTemplate } from '../fixtures/readded-activation';
 import { CloudHsmSimulator, PrivateCaFake, SimulatorServer, startSimulatorServer } from '../sim';
 import { HostSandbox } from '../sim/host/sandbox';
 import { encryptWith } from '../sim/kms-crypto';
@@ -107,25 +102,6 @@ describe.each([true, false])('examples/key-store 2 -> 0 -> 2 HSMs (KMS rotates t
     expect(retained).toEqual(expect.arrayContaining([storeId, keyId, clusterId]));
   }, 600_000);
 });
-
-/** A cluster with initialization (Private CA), optional activation (with an optional given admin secret), HSMs, allowZeroHsms. */
-function clusterTemplate(opts: { hsms: number; activation: boolean; adminSecretArn?: string }): CfnTemplate {
-  const app = new App();
-  const stack = new Stack(app, 'ScaleToZero', { env: { account: '123456789012', region: REGION } });
-  Validations.of(stack).acknowledge({ id: 'CloudFormation-Validate::W3010', reason: 'CloudHSM places each HSM in a named Availability Zone' });
-  const vpc = new ec2.Vpc(stack, 'Vpc', { availabilityZones: ['us-east-1a', 'us-east-1b'], natGateways: 1 });
-  const adminSecret = opts.adminSecretArn ? secretsmanager.Secret.fromSecretCompleteArn(stack, 'KeptAdmin', opts.adminSecretArn) : undefined;
-  const cluster = new HsmCluster(stack, 'Cluster', {
-    vpc,
-    initialization: ClusterInitialization.fromPrivateCa(acmpca.CertificateAuthority.fromCertificateAuthorityArn(stack, 'Ca', CA_ARN)),
-    activation: opts.activation ? { adminSecret } : undefined,
-    activated: !opts.activation,
-    allowZeroHsms: true,
-  });
-  cluster.addHsms(opts.hsms);
-  new CfnOutput(stack, 'ClusterId', { value: cluster.clusterId });
-  return app.synth().getStackByName('ScaleToZero').template as CfnTemplate;
-}
 
 describe('an emptied cluster and its credentials', () => {
   useWorld();

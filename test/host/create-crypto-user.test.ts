@@ -4,7 +4,7 @@
 // (exit code and message of the script's header), the cluster's users afterwards, and that no
 // password is in any output.
 
-import { expectNoSecret, REGION, runSent, runSetup } from './fixtures';
+import { expectNoSecret, failedAfter, REGION, runSent, runSetup } from './fixtures';
 import { clusterWithHsm, PEM, useHostSandbox, useServedSimulator } from '../sim/fixtures';
 import { SandboxHost } from '../sim/host/sandbox';
 import { CommandResult } from '../sim/run-command';
@@ -67,11 +67,47 @@ describe('create', () => {
     expect(r.exitCode).toBe(12);
     expect(r.stderr).toContain(`crypto user signer already exists on cluster ${w.clusterId} and the password in ${w.user} does not log in as signer`);
     expect(r.stderr).toContain('user change-password --username signer --role crypto-user');
-    const again = await cryptoUser(w);
+    // The next command carries the record (the handler reads it from SSM's history), on a new host.
+    host = hosts.sandbox.host('i-0bbbbbbbbbbbbbbb6');
+    expect((await runSetup(host)).exitCode).toBe(0);
+    const again = await cryptoUser(w, failedAfter(r, [{ user: 'signer', secretId: w.user }]));
     expect(again.exitCode).toBe(12);
     expect(again.stderr).toContain('before and is not tried again');
     expect(usersNamed(w, 'signer')[0]).toMatchObject({ password: OTHER_PASSWORD, failedLogins: 1, locked: false });
+    // the refusal records the failure again: the command after it still carries it
+    expect(failedAfter(again, [{ user: 'signer', secretId: w.user }])).toEqual(failedAfter(r, [{ user: 'signer', secretId: w.user }]));
     expectNoPassword(r, again);
+  });
+
+  test('the host keeps no record: without --failed-login the same version is tried (one more failed login)', async () => {
+    const w = await activeCluster();
+    sim.hsmUsers.add(REGION, w.clusterId, { username: 'signer', role: 'crypto-user', password: OTHER_PASSWORD, locked: false });
+    expect((await cryptoUser(w)).exitCode).toBe(12);
+    const again = await cryptoUser(w);
+    expect(again.stderr).toContain('does not log in as signer');
+    expect(usersNamed(w, 'signer')[0]).toMatchObject({ failedLogins: 2 });
+  });
+
+  test('a wrong admin secret: exit 9 with the record; the next command with it does not log in as admin again', async () => {
+    const w = await activeCluster();
+    w.admin = sim.createSecret(REGION, 'wrong-admin', OTHER_PASSWORD).arn;
+    const r = await cryptoUser(w);
+    expect(r.exitCode).toBe(9);
+    const failed = failedAfter(r, [{ user: 'admin', secretId: w.admin }]);
+    expect(failed).toEqual(['--failed-login', expect.stringMatching(/^admin=[0-9a-f-]+$/)]);
+    const again = await cryptoUser(w, failed);
+    expect(again.exitCode).toBe(9);
+    expect(again.stderr).toContain('did not log in to cluster');
+    expect(again.stderr).toContain('before and is not tried again');
+    expect(usersNamed(w, 'admin')[0]).toMatchObject({ failedLogins: 1, locked: false });
+    expectNoPassword(r, again);
+  });
+
+  test('--failed-login that is not USER=VERSION: exit 2', async () => {
+    const w = await activeCluster();
+    const r = await cryptoUser(w, ['--failed-login', 'admin']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('--failed-login takes USER=VERSION');
   });
 
   test('a password the CLI cannot take: exit 6 before any CLI session', async () => {

@@ -4,7 +4,7 @@
 // checks the documented outcome (exit code and message of the script's header), what the cluster's
 // users are afterwards, and that neither password is in any output.
 
-import { expectNoSecret, REGION, runSent, runSetup } from './fixtures';
+import { expectNoSecret, failedAfter, REGION, runSent, runSetup } from './fixtures';
 import { CloudHsmSimulator, SimulatorServer, startSimulatorServer } from '../sim';
 import { clusterWithHsm, PEM } from '../sim/fixtures';
 import { HostSandbox, SandboxHost } from '../sim/host/sandbox';
@@ -90,6 +90,33 @@ test('the admin password does not log in: exit 9, no user created', async () => 
   expect(r.stderr).toContain(`the admin password in ${w.admin} does not log in to cluster ${w.clusterId}`);
   expect(sim.hsmUsers.find(REGION, w.clusterId, 'kmsuser')).toBeUndefined();
   expect(r.stderr).not.toContain('Not-The-Admin-77');
+});
+
+test('a failed login travels with the next command (a replaced host): the same versions are not tried again', async () => {
+  const w = await activeCluster();
+  sim.hsmUsers.add(REGION, w.clusterId, { username: 'kmsuser', role: 'crypto-user', password: 'Another-Pass-99', locked: false });
+  const logins = [{ user: 'admin', secretId: w.admin }, { user: 'kmsuser', secretId: w.kmsuser }];
+  const first = await createKmsUser(w);
+  expect(first.exitCode).toBe(12);
+  expect(failedAfter(first, logins)).toEqual(['--failed-login', expect.stringMatching(/^kmsuser=/)]);
+  host = sandbox.host('i-0bbbbbbbbbbbbbbb3');
+  expect((await runSetup(host)).exitCode).toBe(0);
+  const again = await createKmsUser(w, ['--trust-anchor-b64', Buffer.from(PEM).toString('base64'), ...failedAfter(first, logins)]);
+  expect(again.exitCode).toBe(12);
+  expect(again.stderr).toContain(`the password in ${w.kmsuser} (version `);
+  expect(again.stderr).toContain('before and is not tried again');
+  expect(failedAfter(again, logins)).toEqual(failedAfter(first, logins));
+  expect(sim.hsmUsers.find(REGION, w.clusterId, 'kmsuser')).toMatchObject({ failedLogins: 1, locked: false });
+
+  w.admin = sim.createSecret(REGION, 'wrong-admin', 'Not-The-Admin-77').arn;
+  const adminLogins = [{ user: 'admin', secretId: w.admin }];
+  const wrongAdmin = await createKmsUser(w);
+  expect(wrongAdmin.exitCode).toBe(9);
+  const adminAgain = await createKmsUser(w, failedAfter(wrongAdmin, adminLogins));
+  expect(adminAgain.exitCode).toBe(9);
+  expect(adminAgain.stderr).toContain('before and is not tried again');
+  expect(sim.hsmUsers.find(REGION, w.clusterId, 'admin')).toMatchObject({ failedLogins: 1, locked: false });
+  expectNoPassword(first, again, wrongAdmin, adminAgain);
 });
 
 test('the CLI failing (a broken installation): exit 9 with its error, no user created', async () => {

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { hereDocCommands } from '../../lambda/host-command';
+import { failedLoginArgs, failedLoginsIn, Login } from '../../lambda/login-guard';
 import { SandboxHost } from '../sim/host/sandbox';
 import { CommandResult } from '../sim/run-command';
 
@@ -32,4 +33,12 @@ export function expectNoSecret(results: CommandResult[], secrets: string[]): voi
       expect(r.stderr).not.toContain(secret);
     }
   }
+}
+
+/**
+ * The `--failed-login` arguments the handler sends with the next command after `result` (the
+ * FAILED_LOGIN_MARK lines of its error output, read back by lambda/login-guard.ts), for these logins.
+ */
+export function failedAfter(result: CommandResult, logins: Login[]): string[] {
+  return failedLoginArgs(failedLoginsIn(result.stderr), logins);
 }

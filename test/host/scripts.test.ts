@@ -4,7 +4,7 @@
 // on the simulator's cluster. Each case checks the documented outcome (exit code and message of
 // activate.sh's header) and that the password is in no output.
 
-import { expectNoSecret, REGION, runSent, runSetup } from './fixtures';
+import { expectNoSecret, failedAfter, REGION, runSent, runSetup } from './fixtures';
 import { clusterWithHsm, PEM, useHostSandbox, useServedSimulator } from '../sim/fixtures';
 import { SandboxHost } from '../sim/host/sandbox';
 import { CommandResult } from '../sim/run-command';
@@ -163,5 +163,44 @@ describe('activate.sh', () => {
     expect(r.exitCode).toBe(5);
     expect(r.stderr).toContain(`cannot read the admin password secret ${arn}`);
     expect(r.stderr).toContain('ResourceNotFoundException');
+  });
+});
+
+describe('activate.sh: an admin secret version that failed to log in is not tried again (the record travels with the command)', () => {
+  for (const [name, extra] of [['an ACTIVE cluster (a re-added activation)', []], ['a restored cluster (--check-only)', ['--check-only']]] as const) {
+    test(`${name}: six runs, each on a new host, log in as admin once`, async () => {
+      const c = cluster();
+      expect(sim.hsmCli(REGION, [c.ip], ['cluster', 'activate'], 'Someone-Elses-Pass1').exitCode).toBe(0);
+      const secret = sim.createSecret(REGION, 'admin', PASSWORD);
+      const logins = [{ user: 'admin', secretId: secret.arn }];
+      let failed: string[] = [];
+      const results: CommandResult[] = [];
+      for (let run = 1; run <= 6; run++) {
+        host = hosts.sandbox.host(`i-0ccccccccccccccc${run}`);
+        expect((await setup()).exitCode).toBe(0);
+        const r = await activate({ ...c, secretArn: secret.arn, extra: [...extra, ...failed] });
+        expect(r.exitCode).toBe(11);
+        if (run > 1) expect(r.stderr).toContain('before and is not tried again');
+        failed = failedAfter(r, logins);
+        expect(failed).toEqual(['--failed-login', expect.stringMatching(/^admin=[0-9a-f-]+$/)]);
+        results.push(r);
+      }
+      const adminUser = sim.hsmUsers.of(REGION, c.clusterId).find((u) => u.username === 'admin');
+      expect(adminUser).toMatchObject({ password: 'Someone-Elses-Pass1', failedLogins: 1, locked: false });
+      expectNoPassword(...results);
+    });
+  }
+
+  test('a new secret version is tried: the record names the version, not the secret', async () => {
+    const c = cluster();
+    expect(sim.hsmCli(REGION, [c.ip], ['cluster', 'activate'], 'Someone-Elses-Pass1').exitCode).toBe(0);
+    const secret = sim.createSecret(REGION, 'admin', PASSWORD);
+    await setup();
+    const first = await activate({ ...c, secretArn: secret.arn, extra: ['--check-only'] });
+    expect(first.exitCode).toBe(11);
+    sim.secrets.putValue(secret, 'Someone-Elses-Pass1');
+    const fixed = await activate({ ...c, secretArn: secret.arn, extra: ['--check-only', ...failedAfter(first, [{ user: 'admin', secretId: secret.arn }])] });
+    expect(fixed).toMatchObject({ exitCode: 0 });
+    expect(fixed.stdout).toContain('the admin password in');
   });
 });
