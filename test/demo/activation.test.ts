@@ -13,7 +13,7 @@ test('examples/activation: one deployment to ACTIVE with 3 HSMs in two AZs, dest
   expect(result.hsmStates).toEqual(['ACTIVE', 'ACTIVE', 'ACTIVE']);
   expect(result.reports[0].outputs.ClusterState).toBe('ACTIVE');
   expect(result.leftBehind).toEqual([]);
-  expect(result.serviceBackups).toBe(3);
+  expect(result.serviceBackups).toBe(6); // the activation's, one per HSM added to the ACTIVE cluster (2), one per deleted HSM (3)
 
   // The order the one deployment follows: first HSM, initialization, activation, the other HSMs.
   const progress = lines.filter((l) => l.startsWith('[+'));

@@ -40,7 +40,7 @@ test('deploys, updates and destroys examples/basic (cluster and HSM), one line p
   expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^HSM ${hsmId} ACTIVE in us-east-1a at 10\\.0\\.\\d+\\.\\d+; `)));
   expect(result.reports[0].apiCalls).toMatchObject({ CreateCluster: 1, CreateHsm: 1 });
   expect(result.reports[0].outputs.ClusterCsr).toContain('BEGIN CERTIFICATE REQUEST');
-  const hsmDeleted = progress.findIndex((l) => l.includes(`Custom::CloudHsmHsm      DELETE_COMPLETE  ${hsmId}`));
+  const hsmDeleted = progress.findIndex((l) => l.includes('Custom::CloudHsmHsm      DELETE_COMPLETE') && l.includes(hsmId));
   const clusterDeleting = progress.findIndex((l) => l.includes(`Custom::CloudHsmCluster  DELETE_IN_PROGRESS  ${clusterId}`));
   expect(hsmDeleted).toBeGreaterThan(0);
   expect(clusterDeleting).toBeGreaterThan(hsmDeleted);
