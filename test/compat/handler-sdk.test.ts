@@ -27,6 +27,14 @@ async function capture(): Promise<{ url: string; requests: Captured[]; close: ()
     req.on('data', (c) => { raw += c; });
     req.on('end', () => {
       const target = String(req.headers['x-amz-target'] ?? '');
+      if (!target) {
+        // EC2's query protocol (the handler's Availability Zone check, lambda/availability-zones.ts): refused
+        // here, so the handler goes on without the check, as it does when EC2 cannot tell.
+        requests.push({ target: `ec2 ${new URLSearchParams(raw).get('Action')}`, userAgent: String(req.headers['user-agent'] ?? ''), body: raw });
+        res.writeHead(403, { 'content-type': 'text/xml' });
+        res.end('<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>not served here</Message></Error></Errors><RequestID>r</RequestID></Response>');
+        return;
+      }
       requests.push({ target, userAgent: `${req.headers['x-amz-user-agent'] ?? ''} ${req.headers['user-agent'] ?? ''}`, body: JSON.parse(raw || '{}') });
       const reply = (status: number, body: unknown) => {
         res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });

@@ -316,7 +316,8 @@ describe('IAM', () => {
     const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
     const statements = Object.values(policies).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
     const manage = statements.find((s: any) => s.Sid === 'ManageHsms');
-    expect(manage.Action).toEqual(['cloudhsm:CreateHsm', 'cloudhsm:DeleteHsm']);
+    // Tag/UntagResource: the count of HSMs that went DEGRADED on create is a tag of the cluster (lambda/hsm-degraded.ts).
+    expect(manage.Action).toEqual(['cloudhsm:CreateHsm', 'cloudhsm:DeleteHsm', 'cloudhsm:TagResource', 'cloudhsm:UntagResource']);
     expect(manage.Resource).toHaveLength(2);
     const text = JSON.stringify(manage.Resource);
     expect(text).toContain('cluster/cluster-abcdefghijk');

@@ -17,12 +17,12 @@ describe('the npm tarball', () => {
   const names = files.map((f) => f.path);
 
   // The handler carries the AWS SDK clients it is tested with (docs/benchmarks.md section 4): about
-  // 1.3 MB minified, of which the handler's own code is about 72 KB.
-  test('ships the bundled handler with its SDK clients, under 1.6 MB', () => {
+  // 2.4 MB minified since the EC2 client (the Availability Zone check, about 1.1 MB) joined them.
+  test('ships the bundled handler with its SDK clients, under 2.6 MB', () => {
     const handler = files.find((f) => f.path === 'assets/handler/index.js');
     expect(handler).toBeDefined();
     expect(handler!.size).toBeGreaterThan(1024 * 1024);
-    expect(handler!.size).toBeLessThan(1.6 * 1024 * 1024);
+    expect(handler!.size).toBeLessThan(2.6 * 1024 * 1024);
   });
 
   // The admin host's user data is read at synth time from assets/host; the scripts the handler
