@@ -107,7 +107,8 @@ test('no PreCoPassword in logs, attributes or outputs over a full lifecycle', as
  * the Private CA fake and a host sandbox), the handler's log lines captured; `check` gets them.
  */
 async function hostLifecycle(seed: number, stackName: string, stackTemplate: CfnTemplate,
-  check: (s: CloudHsmSimulator, lines: string[], created: DeploymentReport, destroyed: DeploymentReport, adminAfterCreate: (clusterId: string) => string | undefined) => void): Promise<void> {
+  check: (s: CloudHsmSimulator, lines: string[], created: DeploymentReport, destroyed: DeploymentReport,
+    adminAfterCreate: (clusterId: string) => string | undefined) => void): Promise<void> {
   const s = new CloudHsmSimulator({ seed });
   const pca = new PrivateCaFake({ clock: s.clock });
   const hostServer = await startSimulatorServer(s, 0, pca);
