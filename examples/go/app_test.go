@@ -156,7 +156,7 @@ func TestOutputsNameTheClusterAndTheHsm(t *testing.T) {
 		})
 	})
 	check(t, func() {
-		template.HasOutput(jsii.String("HsmId"), map[string]interface{}{"Value": map[string]interface{}{"Ref": hsmID}})
+		template.HasOutput(jsii.String("HsmId"), map[string]interface{}{"Value": map[string]interface{}{"Fn::GetAtt": []interface{}{hsmID, "HsmId"}}})
 	})
 	check(t, func() {
 		template.HasOutput(jsii.String("ClusterCsr"), map[string]interface{}{

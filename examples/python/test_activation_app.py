@@ -57,10 +57,10 @@ def test_add_hsms_spreads_the_hsms_over_both_zones_in_turn(template):
     assert all(i.startswith(f"ClusterHsm{n}") for n, i in enumerate(sorted(by_zone), start=1))
 
 
-def test_add_hsms_counts_and_rejects_a_count_below_one(tmp_path):
+def test_add_hsms_counts_and_rejects_a_count_below_zero(tmp_path):
     _, stack = build_app(outdir=str(tmp_path))
     assert len(stack.hsms) == 3
     assert [h.node.id for h in stack.cluster.add_hsms(2, "Extra")] == ["Extra1", "Extra2"]
-    with pytest.raises(Exception, match="addHsms count: 0 is not a whole number of at least 1"):
-        stack.cluster.add_hsms(0)
+    with pytest.raises(Exception, match="addHsms count: -1 is not a whole number of at least 0"):
+        stack.cluster.add_hsms(-1)
 

@@ -102,7 +102,7 @@ def test_outputs_name_the_cluster_and_its_security_group(template):
 
 def test_outputs_name_the_hsm_and_the_cluster_csr(template):
     logical_id = hsm_id(template)
-    template.has_output("HsmId", {"Value": {"Ref": logical_id}})
+    template.has_output("HsmId", {"Value": {"Fn::GetAtt": [logical_id, "HsmId"]}})
     template.has_output("ClusterCsr", {"Value": {"Fn::GetAtt": [logical_id, "ClusterCsr"]}})
 
 

@@ -95,15 +95,15 @@ func TestHsmsAfterTheFirstWaitForTheActivation(t *testing.T) {
 }
 
 // TestAddHsmsRejectsACountBelowOne: the library's check reaches Go (jsii panics with its message).
-func TestAddHsmsRejectsACountBelowOne(t *testing.T) {
+func TestAddHsmsRejectsACountBelowZero(t *testing.T) {
 	defer func() {
 		r := recover()
 		if r == nil {
 			t.Fatal("AddHsms(0) was accepted")
 		}
-		if msg := r.(error).Error(); !strings.Contains(msg, "addHsms count: 0 is not a whole number of at least 1") {
+		if msg := r.(error).Error(); !strings.Contains(msg, "addHsms count: -1 is not a whole number of at least 0") {
 			t.Errorf("unexpected error: %s", msg)
 		}
 	}()
-	stack.Cluster.AddHsms(jsii.Number(0), nil)
+	stack.Cluster.AddHsms(jsii.Number(-1), nil)
 }

@@ -69,8 +69,8 @@ class ActivationStackTest {
 
     @Test
     void addHsmsRejectsACountBelowOne() {
-        RuntimeException e = assertThrows(RuntimeException.class, () -> stack.getCluster().addHsms(0));
-        assertTrue(e.getMessage().contains("addHsms count: 0 is not a whole number of at least 1"), e.getMessage());
+        RuntimeException e = assertThrows(RuntimeException.class, () -> stack.getCluster().addHsms(-1));
+        assertTrue(e.getMessage().contains("addHsms count: -1 is not a whole number of at least 0"), e.getMessage());
     }
 
     @Test

@@ -138,7 +138,7 @@ class BasicStackTest {
     @Test
     void outputsNameTheHsmAndTheClusterCsr() {
         String id = hsmLogicalId();
-        template.hasOutput("HsmId", Map.of("Value", Map.of("Ref", id)));
+        template.hasOutput("HsmId", Map.of("Value", Map.of("Fn::GetAtt", java.util.List.of(id, "HsmId"))));
         template.hasOutput("ClusterCsr", Map.of("Value", Map.of("Fn::GetAtt", List.of(id, "ClusterCsr"))));
     }
 
