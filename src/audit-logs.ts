@@ -83,8 +83,8 @@ export interface HsmAuditAlarmOptions {
  * management, key management.
  *
  * @example
- * const audit = new HsmAuditLogs(stack, 'Audit', { cluster, retention: logs.RetentionDays.ONE_YEAR });
- * audit.addAlarm('FailedLogins', HsmAuditEvent.FAILED_LOGINS); // then .addAlarmAction(...) to notify
+ * const audit = new HsmAuditLogs(stack, 'Audit', { cluster: cluster }); // the retention property sets how long they are kept
+ * audit.addAlarm('FailedLogins', HsmAuditEvent.FAILED_LOGINS, { threshold: 1 }); // then .addAlarmAction(...) to notify
  */
 export class HsmAuditLogs extends Construct {
   /** The cluster's audit log group. */

@@ -63,8 +63,8 @@ const usersOf = new WeakMap<object, Map<string, CryptoUser>>();
  * Applications log in as the user with the password in `passwordSecret`: `grantRead` it to their role.
  *
  * @example
- * const signer = new CryptoUser(stack, 'Signer', { cluster, username: 'signer' });
- * const appRole = new iam.Role(stack, 'AppRole', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') });
+ * const signer = new CryptoUser(stack, 'Signer', { cluster: cluster, username: 'signer' });
+ * const appRole = new iam.Role(stack, 'AppRole', { assumedBy: new iam.AccountRootPrincipal() });
  * signer.grantRead(appRole);
  */
 export class CryptoUser extends Resource {

@@ -90,10 +90,6 @@ const parameters = new WeakMap<object, ssm.StringParameter>();
  * `cloudhsm:DescribeClusters`, and the commands that install the Client SDK 5 libraries and
  * configure them with `--cluster-id` (so HSMs AWS replaces need no reconfiguration).
  *
- * @example
- * const signer = cluster.addCryptoUser('Signer', { username: 'signer' });
- * const client = new HsmClient(stack, 'Client', { cryptoUser: signer, libraries: [HsmClientLibrary.PKCS11, HsmClientLibrary.JCE] });
- * client.allowFrom(appServer); // or client.connectInstance(instance): network, IAM and user data
  */
 export class HsmClient extends Construct {
   /** The SSM parameter with the cluster's trust anchor (PEM). */

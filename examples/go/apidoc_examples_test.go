@@ -10,7 +10,6 @@ import (
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	jsii "github.com/aws/jsii-runtime-go"
-	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	s3 "github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 )
 
@@ -33,11 +32,11 @@ func apiDocExampleBackupCopy(stack awscdk.Stack, cluster cdkcloudhsm.HsmCluster,
 func apiDocExampleCryptoUser(stack awscdk.Stack, cluster cdkcloudhsm.HsmCluster, keyStore cdkcloudhsm.HsmKeyStore, appServer ec2.IConnectable) {
 	{
 		signer := cdkcloudhsm.NewCryptoUser(stack, jsii.String("Signer"), &cdkcloudhsm.CryptoUserProps{
-			Cluster: Cluster,
+			Cluster: cluster,
 			Username: jsii.String("signer"),
 		})
 		appRole := iam.NewRole(stack, jsii.String("AppRole"), &iam.RoleProps{
-			AssumedBy: iam.NewServicePrincipal(jsii.String("ec2.amazonaws.com")),
+			AssumedBy: iam.NewAccountRootPrincipal(),
 		})
 		signer.GrantRead(appRole)
 		_ = signer
@@ -49,30 +48,12 @@ func apiDocExampleCryptoUser(stack awscdk.Stack, cluster cdkcloudhsm.HsmCluster,
 func apiDocExampleHsmAuditLogs(stack awscdk.Stack, cluster cdkcloudhsm.HsmCluster, keyStore cdkcloudhsm.HsmKeyStore, appServer ec2.IConnectable) {
 	{
 		audit := cdkcloudhsm.NewHsmAuditLogs(stack, jsii.String("Audit"), &cdkcloudhsm.HsmAuditLogsProps{
-			Cluster: Cluster,
-			Retention: logs.RetentionDays_ONE_YEAR(),
+			Cluster: cluster,
+		}) // the retention property sets how long they are kept
+		audit.AddAlarm(jsii.String("FailedLogins"), cdkcloudhsm.HsmAuditEvent_FAILED_LOGINS, &cdkcloudhsm.HsmAuditAlarmOptions{
+			Threshold: jsii.Number(1),
 		})
-		audit.AddAlarm(jsii.String("FailedLogins"), cdkcloudhsm.HsmAuditEvent_FAILED_LOGINS)
 		_ = audit
-	}
-}
-
-// apiDocExampleHsmClient is the example of HsmClient in docs/API.go.md.
-func apiDocExampleHsmClient(stack awscdk.Stack, cluster cdkcloudhsm.HsmCluster, keyStore cdkcloudhsm.HsmKeyStore, appServer ec2.IConnectable) {
-	{
-		signer := cluster.addCryptoUser(jsii.String("Signer"), &cdkcloudhsm.CryptoUserOptions{
-			Username: jsii.String("signer"),
-		})
-		client := cdkcloudhsm.NewHsmClient(stack, jsii.String("Client"), &cdkcloudhsm.HsmClientProps{
-			CryptoUser: signer,
-			Libraries: []HsmClientLibrary{
-				cdkcloudhsm.HsmClientLibrary_PKCS11,
-				cdkcloudhsm.HsmClientLibrary_JCE,
-			},
-		})
-		client.AllowFrom(appServer)
-		_ = signer
-		_ = client
 	}
 }
 
@@ -128,7 +109,6 @@ var apiDocExamples = []apiDocExample{
 	{"BackupCopy", apiDocExampleBackupCopy, false},
 	{"CryptoUser", apiDocExampleCryptoUser, false},
 	{"HsmAuditLogs", apiDocExampleHsmAuditLogs, false},
-	{"HsmClient", apiDocExampleHsmClient, false},
 	{"HsmCluster", apiDocExampleHsmCluster, false},
 	{"HsmKey", apiDocExampleHsmKey, true},
 	{"HsmKeyStore", apiDocExampleHsmKeyStore, false},
