@@ -169,6 +169,9 @@ export class HsmClient extends Construct {
    * @param options user data and VPC endpoints
    */
   public connect(peer: ec2.IConnectable, grantee: iam.IGrantable, options: HsmClientConnectOptions = {}): void {
+    // The setup commands configure the client from the cluster's HSMs (DescribeClusters) and the
+    // application logs in as the user at start: the peer starts once the user exists on the HSMs.
+    if (Construct.isConstruct(peer)) peer.node.addDependency(this.cryptoUser);
     this.allowFrom(peer);
     this.grantConnect(grantee);
     options.userData?.addCommands(...this.setupCommands());

@@ -62,3 +62,5 @@ step="writing $ENV_FILE"
   echo "CDK_CLOUDHSM_USER_SECRET_ARN=${CDK_CLOUDHSM_USER_SECRET_ARN:-}"
 } > "$ENV_FILE"
 say "configured ($CDK_CLOUDHSM_LIBRARIES) for cluster $CDK_CLOUDHSM_CLUSTER_ID"
+# The commands after these (the application's) are not the setup's: its failure message stops here.
+trap - ERR

@@ -4,6 +4,8 @@
 // and not be pending deletion, as CloudFormation's AWS::KMS::Alias requires of its TargetKeyId).
 // An S3 bucket encrypted with a KMS key names it in BucketEncryption; the harness checks that the
 // key exists in KMS (by id, ARN or alias) when the simulator has KMS, as S3 then uses it.
+// An SSM parameter is put into the simulator's Parameter Store (hosts read it with GetParameter)
+// and deleted with the resource.
 
 import { SeededIds } from './ids';
 import { generateSecretString } from './secret-value';
@@ -34,6 +36,7 @@ const REPLACED_ON_CHANGE = new Set(['AWS::EC2::VPC', 'AWS::EC2::Subnet']);
  */
 const REPLACING_PROPERTIES: Record<string, readonly string[]> = {
   'AWS::EC2::Instance': ['ImageId', 'SubnetId', 'AvailabilityZone'],
+  'AWS::SSM::Parameter': ['Name'],
 };
 
 export interface NativeResult {
@@ -111,6 +114,7 @@ export class NativeProvisioner {
     if (type === 'AWS::SecretsManager::Secret') return this.secret(logicalId, props, generation);
     if (type === 'AWS::EC2::Instance') return this.instance(logicalId, props, generation);
     if (type === 'AWS::KMS::Alias') return this.alias(logicalId, props);
+    if (type === 'AWS::SSM::Parameter') return this.parameter(logicalId, props, generation);
     if (type === 'AWS::S3::Bucket') this.checkBucketKey(logicalId, props);
     const physicalId = this.physicalId(logicalId, type, generation);
     const attributes: Record<string, unknown> = { Arn: this.arn(type, physicalId) };
@@ -157,6 +161,8 @@ export class NativeProvisioner {
     } else if (type === 'AWS::SecretsManager::Secret' && this.sim.deleteSecret) {
       // CloudFormation deletes a secret with a recovery window: reads are refused from then on
       this.sim.deleteSecret(this.env.region, physicalId);
+    } else if (type === 'AWS::SSM::Parameter' && this.sim.deleteParameter) {
+      this.sim.deleteParameter(this.env.region, physicalId);
     } else if (type === 'AWS::KMS::Alias' && this.sim.kmsAlias) {
       try {
         this.sim.kmsAlias(this.env.region, physicalId, undefined);
@@ -183,6 +189,19 @@ export class NativeProvisioner {
       }
     }
     return { physicalId: name, attributes: {} };
+  }
+
+  /**
+   * A parameter's physical id is its name (given, or generated as CloudFormation does when the
+   * template names none); an update with a new value makes a new version.
+   */
+  private parameter(logicalId: string, props: Record<string, unknown>, generation: number): NativeResult {
+    const name = typeof props.Name === 'string' ? props.Name : this.physicalId(logicalId, 'AWS::SSM::Parameter', generation);
+    const type = String(props.Type ?? 'String');
+    if (type !== 'String' && type !== 'StringList') throw new Error(`${logicalId}: CloudFormation makes String and StringList parameters, not ${type}`);
+    if (typeof props.Value !== 'string') throw new Error(`${logicalId}: Value did not resolve to a string (${JSON.stringify(props.Value).slice(0, 200)})`);
+    this.sim.putParameter?.(this.env.region, name, props.Value, type);
+    return { physicalId: name, attributes: { Type: type, Value: props.Value } };
   }
 
   /** The KMS key of a bucket's default encryption must exist (S3 encrypts every object with it). */

@@ -50,6 +50,9 @@ export interface SimulatorControl {
   deleteSecret?(region: string, secretId: string, opts?: { forceDelete?: boolean }): void;
   /** an AWS::KMS::Alias of the stack: CreateAlias (targetKeyId) or DeleteAlias (undefined) in KMS */
   kmsAlias?(region: string, aliasName: string, targetKeyId: string | undefined): void;
+  /** an AWS::SSM::Parameter of the stack: put (create, update) into and deleted from Parameter Store */
+  putParameter?(region: string, name: string, value: string, type: 'String' | 'StringList'): void;
+  deleteParameter?(region: string, name: string): void;
   /** the KeyState of a KMS key named by id, ARN or alias (undefined: no such key) */
   describeKmsKey?(region: string, keyId: string): string | undefined;
   /** resolves once nothing runs on the simulated hosts (real time); awaited before virtual time passes */

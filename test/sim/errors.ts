@@ -28,6 +28,9 @@ export type ErrorType =
   | 'DuplicateInstanceId'
   | 'InternalServerError'
   | 'ValidationException'
+  // SSM Parameter Store (API reference of GetParameter)
+  | 'ParameterNotFound'
+  | 'ParameterVersionNotFound'
   // Secrets Manager (API reference of GetSecretValue, DescribeSecret, PutSecretValue, RotateSecret)
   | 'ResourceNotFoundException'
   | 'ResourceExistsException'

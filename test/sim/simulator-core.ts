@@ -17,6 +17,8 @@ import { CLOUDHSM_HANDLERS } from './ops/cloudhsm';
 import { KMS_HANDLERS } from './ops/kms';
 import { SECRETS_HANDLERS } from './ops/secrets';
 import { SSM_HANDLERS } from './ops/ssm';
+import { PARAMETER_HANDLERS } from './ops/ssm-parameters';
+import { ParameterStore } from './parameters';
 import { IdFactory, SeededRandom } from './random';
 import { CommandRunner, RunCommandEngine } from './run-command';
 import { SecretStore } from './secrets';
@@ -63,7 +65,7 @@ function asServiceError(service: Service, error: SimError): SimError {
 /** Each service: its handlers, its published model, and the name it gives itself in errors. */
 const SERVICES: Readonly<Record<Service, { readonly operations: readonly string[]; readonly model: ModelName; readonly name: string }>> = {
   cloudhsm: { operations: Object.keys(CLOUDHSM_HANDLERS), model: 'cloudhsmv2', name: 'BaldrApiService' },
-  ssm: { operations: Object.keys(SSM_HANDLERS), model: 'ssm', name: 'AmazonSSM' },
+  ssm: { operations: [...Object.keys(SSM_HANDLERS), ...Object.keys(PARAMETER_HANDLERS)], model: 'ssm', name: 'AmazonSSM' },
   secretsmanager: { operations: Object.keys(SECRETS_HANDLERS), model: 'secretsmanager', name: 'secretsmanager' },
   kms: { operations: Object.keys(KMS_HANDLERS), model: 'kms', name: 'TrentService' },
 };
@@ -80,6 +82,8 @@ export class SimulatorCore {
   public readonly instances: ManagedInstances;
   public readonly runCommand: RunCommandEngine;
   public readonly secrets: SecretStore;
+  /** SSM Parameter Store: the parameters of deployed stacks */
+  public readonly parameters = new ParameterStore();
   public readonly hsmUsers = new HsmUsers();
   /** KMS: CloudHSM key stores, their keys, aliases */
   public readonly kms: KmsState;
@@ -169,6 +173,9 @@ export class SimulatorCore {
     // the handlers keep only the behavioural rules.
     const violation = validateInput(serviceModel(SERVICES[service].model), operation, input);
     if (violation) throw new SimError(violation.code as ErrorType, violation.message);
+    if (service === 'ssm' && PARAMETER_HANDLERS[operation]) {
+      return PARAMETER_HANDLERS[operation]({ parameters: this.parameters, accountId: this.accountId }, region, input);
+    }
     if (service === 'ssm') {
       return SSM_HANDLERS[operation]({ clock: this.clock, instances: this.instances, runCommand: this.runCommand }, region, input);
     }
@@ -189,6 +196,7 @@ export class SimulatorCore {
     this.instances.clear();
     this.runCommand.clear();
     this.secrets.clear();
+    this.parameters.clear();
     this.hsmUsers.clear();
     this.kms.clear();
   }

@@ -23,7 +23,7 @@ export type { CallPlan, Service, SimulatorOptions } from './simulator-core';
 
 export interface SimResource {
   readonly region: string;
-  readonly type: 'cluster' | 'hsm' | 'backup' | 'instance' | 'secret' | 'key-store' | 'kms-key';
+  readonly type: 'cluster' | 'hsm' | 'backup' | 'instance' | 'secret' | 'key-store' | 'kms-key' | 'parameter';
   readonly id: string;
   readonly state: string;
   /** the cluster of an HSM, a backup, a key store or a KMS key in a key store */
@@ -145,6 +145,8 @@ export class CloudHsmSimulator extends SimulatorCore {
     for (const s of this.secrets.all()) {
       out.push({ region: s.region, type: 'secret', id: s.arn, state: s.deletedMs === undefined ? 'ACTIVE' : 'DELETED' });
     }
+    // A deleted parameter is gone from Parameter Store
+    for (const p of this.parameters.all()) out.push({ region: p.region, type: 'parameter', id: p.name, state: 'ACTIVE' });
     // A deleted key store or KMS key is gone from KMS; a key pending deletion is listed as such.
     for (const s of this.kms.keyStores.values()) out.push({ region: s.region, type: 'key-store', id: s.id, state: s.state, clusterId: s.clusterId });
     for (const k of this.kms.keys.values()) {
@@ -213,6 +215,16 @@ export class CloudHsmSimulator extends SimulatorCore {
   public createSecret(region: string, name: string, secretString: string,
     opts: { description?: string; tags?: Tag[]; replicaRegions?: readonly string[] } = {}): SecretRecord {
     return this.secrets.create(region, name, secretString, this.clock.now(), opts);
+  }
+
+  /** An SSM parameter (as CloudFormation's AWS::SSM::Parameter makes or updates it); hosts read it with GetParameter. */
+  public putParameter(region: string, name: string, value: string, type: 'String' | 'StringList' = 'String'): void {
+    this.parameters.put(region, name, value, type, this.clock.now());
+  }
+
+  /** DeleteParameter (CloudFormation deleting an AWS::SSM::Parameter); none there is no error, as for a deleted resource. */
+  public deleteParameter(region: string, name: string): void {
+    this.parameters.delete(region, name);
   }
 
   /** DeleteSecret: at once with forceDelete, else scheduled (reads are refused meanwhile). */

@@ -23,10 +23,11 @@ export const OPERATIONS = [
 ] as const;
 export type Operation = typeof OPERATIONS[number];
 
-/** The SSM Run Command operations the simulator serves (target prefix AmazonSSM.). */
+/** The SSM operations the simulator serves (target prefix AmazonSSM.): Run Command, and GetParameter of Parameter Store. */
 export const SSM_OPERATIONS = [
   'DescribeInstanceInformation',
   'GetCommandInvocation',
+  'GetParameter',
   'ListCommandInvocations',
   'ListCommands',
   'SendCommand',

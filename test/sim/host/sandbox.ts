@@ -3,7 +3,8 @@
 // `wget`, `dnf`, `yum`, `rpm`, `sudo`, `systemctl` (standins/). They act on the simulator over
 // HTTP (AWS_ENDPOINT_URL), so a script's calls land in the same simulator the handler talks to.
 // The CloudHSM CLI is not on the host until a script installs its package (or a test does,
-// with installCli()). Every run is bounded in real time: the process group is killed at the
+// with installCli()). The client setup's environment file goes into the host directory too
+// (CDK_CLOUDHSM_ENV_FILE), never the machine's /etc. Every run is bounded in real time: the process group is killed at the
 // bound and the run reports timedOut.
 // As a CommandRunner it gives each instance its own host directory, kept across runs, so what
 // the user data installed is there when Run Command sends a command later.
@@ -58,6 +59,8 @@ export interface RunOptions {
 export class SandboxHost {
   public readonly cloudhsmDir: string;
   public readonly workDir: string;
+  /** where client-setup.sh writes the application's environment (cluster id, user, secret ARN) */
+  public readonly clientEnvFile: string;
   public faults: HostFaults = {};
   private readonly binDir: string;
 
@@ -65,7 +68,8 @@ export class SandboxHost {
     this.cloudhsmDir = path.join(dir, 'opt', 'cloudhsm');
     this.workDir = path.join(dir, 'work');
     this.binDir = path.join(dir, 'usr', 'local', 'bin');
-    for (const d of [this.cloudhsmDir, this.workDir, this.binDir, path.join(dir, 'home'), path.join(dir, 'tmp')]) mkdirSync(d, { recursive: true });
+    this.clientEnvFile = path.join(dir, 'etc', 'cdk-cloudhsm-client.env');
+    for (const d of [this.cloudhsmDir, this.workDir, this.binDir, path.dirname(this.clientEnvFile), path.join(dir, 'home'), path.join(dir, 'tmp')]) mkdirSync(d, { recursive: true });
     for (const [name, [script, arg]] of Object.entries(BINARIES)) {
       this.writeExecutable(path.join(this.binDir, name), `exec node ${JSON.stringify(path.join(STANDINS, script))}${arg ? ` ${arg}` : ''} "$@"`);
     }
@@ -99,6 +103,7 @@ export class SandboxHost {
       TMPDIR: path.join(this.dir, 'tmp'),
       LANG: 'C.UTF-8',
       CLOUDHSM_DIR: this.cloudhsmDir,
+      CDK_CLOUDHSM_ENV_FILE: this.clientEnvFile,
       AWS_ENDPOINT_URL: this.options.endpoint,
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,

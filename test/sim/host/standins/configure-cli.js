@@ -3,7 +3,9 @@
 // cluster's HSM addresses up with DescribeClusters (as the tool does with the host's
 // credentials); `--hsm-ca-cert <file>` names the trust anchor. It writes
 // `$CLOUDHSM_DIR/etc/cloudhsm-cli.cfg` in the Client SDK 5 layout (a library's configure tool,
-// configure-pkcs11 and the like, writes the file SANDBOX_CLIENT_CONFIG names).
+// configure-pkcs11 and the like, writes the file SANDBOX_CLIENT_CONFIG names). Each run appends
+// its tool name and arguments to `$CLOUDHSM_DIR/run/configure-calls.jsonl`, so a test can see how a
+// host was configured (by cluster id or by addresses).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -13,6 +15,9 @@ const dir = process.env.CLOUDHSM_DIR || '/opt/cloudhsm';
 
 async function main() {
   const args = process.argv.slice(2);
+  const tool = process.env.SANDBOX_CLIENT_CONFIG ? `configure-${process.env.SANDBOX_CLIENT_CONFIG.replace(/^cloudhsm-|\.cfg$/g, '')}` : 'configure-cli';
+  fs.mkdirSync(path.join(dir, 'run'), { recursive: true });
+  fs.appendFileSync(path.join(dir, 'run', 'configure-calls.jsonl'), `${JSON.stringify({ tool, args })}\n`);
   const addresses = [];
   let clusterId;
   let ca = path.join(dir, 'etc', 'customerCA.crt');
