@@ -95,3 +95,12 @@ test('two clients of one cluster share its trust anchor parameter', () => {
   expect(second.trustAnchorParameter).toBe(client.trustAnchorParameter);
   Template.fromStack(stack).resourceCountIs('AWS::SSM::Parameter', 1);
 });
+
+test('the connected instance starts after its crypto user exists (its user data configures the client and the app logs in at boot)', () => {
+  const { stack } = build();
+  const t = Template.fromStack(stack);
+  const [userId] = Object.keys(t.findResources('Custom::CloudHsmCryptoUser')).filter((id) => id.startsWith('Signer'));
+  const [app] = Object.values(t.findResources('AWS::EC2::Instance')).filter((r: any) => JSON.stringify(r).includes('AppInstanceRole')) as any[];
+  expect(app.DependsOn).toEqual(expect.arrayContaining([userId]));
+  expect(JSON.stringify(app.DependsOn)).not.toMatch(/"Other/);
+});
