@@ -2,16 +2,22 @@
 // stack outputs: a full lifecycle (cluster + HSM, update, destroy) through the deploy harness with the
 // handler's logging on, every line captured. The admin password of an activation never reaches the
 // template, the handler's logs, the SSM commands (parameters and output), the stack outputs or the
-// resources' attributes; nor does a crypto user's password (create and DESTROY).
+// resources' attributes; nor does a crypto user's password (create and DESTROY), nor, on an
+// application host, its user data, the output of its boot (client setup and the application's login)
+// or the files the setup leaves on the host.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { App, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { HsmCluster } from '../../src';
 import { activationTemplate, activationWorld, REGION } from '../fixtures/activation-stack';
+import { APP_LOGIN_COMMANDS, appHostTemplate } from '../fixtures/app-host-stack';
 import { cryptoUserTemplate } from '../fixtures/crypto-user-stack';
 import { keyStoreTemplate } from '../fixtures/key-store-stack';
 import { DeployHarness } from '../harness/engine';
 import { CfnTemplate, DeploymentReport } from '../harness/types';
 import { CloudHsmSimulator, PrivateCaFake, SimulatorServer, startSimulatorServer } from '../sim';
+import { HostSandbox } from '../sim/host/sandbox';
 
 /**
  * Everything a lifecycle with an admin host exposed, by where: the template, the handler's log
@@ -105,10 +111,12 @@ test('no PreCoPassword in logs, attributes or outputs over a full lifecycle', as
 /**
  * A full lifecycle (create, destroy) of a stack with an admin host on a simulator of its own (with
  * the Private CA fake and a host sandbox), the handler's log lines captured; `check` gets them.
+ * `afterCreate` runs between the two (e.g. lets the stack's instances boot).
  */
 async function hostLifecycle(seed: number, stackName: string, stackTemplate: CfnTemplate,
   check: (s: CloudHsmSimulator, lines: string[], created: DeploymentReport, destroyed: DeploymentReport,
-    adminAfterCreate: (clusterId: string) => string | undefined) => void): Promise<void> {
+    adminAfterCreate: (clusterId: string) => string | undefined) => void,
+  afterCreate?: (s: CloudHsmSimulator, sandbox: HostSandbox, created: DeploymentReport) => Promise<void>): Promise<void> {
   const s = new CloudHsmSimulator({ seed });
   const pca = new PrivateCaFake({ clock: s.clock });
   const hostServer = await startSimulatorServer(s, 0, pca);
@@ -118,6 +126,7 @@ async function hostLifecycle(seed: number, stackName: string, stackTemplate: Cfn
   try {
     const h = new DeployHarness({ sim: s, endpoint: hostServer.url, stackName, verboseHandler: true });
     const created = await h.deploy(stackTemplate);
+    await afterCreate?.(s, sandbox, created);
     // The HSM admins' passwords as deployed (a cluster's users go with its last HSM on destroy).
     const admins = new Map(s.listResources().filter((r) => r.type === 'cluster')
       .map((c) => [c.id, s.hsmUsers.find(c.region, c.id, 'admin')?.password]));
@@ -179,5 +188,36 @@ test('a crypto user\'s and the admin\'s passwords appear nowhere: template, hand
     for (const password of [user, admin]) {
       expect(exposed.filter(([, text]) => text.includes(password)).map(([where]) => where)).toEqual([]);
     }
+  });
+});
+
+test('on an application host, the crypto user\'s and the admin\'s passwords appear nowhere: its user data, the output of its boot (client setup, the application\'s login), the files the setup leaves; nor anywhere else', async () => {
+  const stackTemplate = appHostTemplate('LeaksAppHost');
+  const hostTexts: Array<[string, string]> = [];
+  await hostLifecycle(12, 'LeaksAppHost', stackTemplate, (s, lines, created, destroyed) => {
+    const user = s.secrets.find(REGION, created.outputs.UserSecretArn)!.secretString;
+    const admin = s.secrets.find(REGION, created.outputs.AdminSecretArn)!.secretString;
+    expect(user.length).toBeGreaterThanOrEqual(8);
+    // The app host booted: its setup ran and the application logged in with the user's password.
+    const app = s.instances.get(REGION, created.outputs.AppInstanceId)!;
+    expect(app.userData).toContain('configure-$lib" --cluster-id');
+    expect(app.userDataResult).toEqual(expect.objectContaining({ exitCode: 0 }));
+    expect(app.userDataResult!.stdout).toContain('application: logged in as signer');
+    const exposed = [...exposure(s, stackTemplate, lines, [created, destroyed]), ...hostTexts];
+    expect(hostTexts.map(([where]) => where)).toEqual(['app host client environment', 'app host configure calls', 'app host login output']);
+    for (const password of [user, admin]) {
+      expect(exposed.filter(([, text]) => text.includes(password)).map(([where]) => where)).toEqual([]);
+    }
+  }, async (s, sandbox, created) => {
+    s.advance(s.timings.instanceBootMs);
+    await s.settle();
+    const host = sandbox.host(created.outputs.AppInstanceId);
+    const read = (file: string) => readFileSync(file, 'utf8');
+    hostTexts.push(['app host client environment', read(host.clientEnvFile)]);
+    hostTexts.push(['app host configure calls', read(path.join(host.cloudhsmDir, 'run', 'configure-calls.jsonl'))]);
+    // The application's login once more, as a command whose output is kept.
+    const login = await host.run(APP_LOGIN_COMMANDS.join('\n'));
+    expect(login.exitCode).toBe(0);
+    hostTexts.push(['app host login output', `${login.stdout}${login.stderr}`]);
   });
 });
