@@ -18,7 +18,7 @@ function userEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-test('npm run demo prints no warning and ends with both demos OK', () => {
+test('npm run demo prints no warning and ends with its three demos OK', () => {
   // The demo task's command (.projen/tasks.json, task `demo`).
   const r = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'ts-node'), ['--transpile-only', 'test/demo/main.ts'],
     { cwd: ROOT, env: userEnv(), encoding: 'utf8', timeout: 900_000 });
@@ -26,6 +26,7 @@ test('npm run demo prints no warning and ends with both demos OK', () => {
   expect(r.status).toBe(0);
   expect(output).toMatch(/^demo OK$/m);
   expect(output).toMatch(/^activation demo OK$/m);
+  expect(output).toMatch(/^road demo OK$/m);
   expect(output).not.toMatch(/Warning|NodeVersionSupport/);
 }, 900_000);
 
