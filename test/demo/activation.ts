@@ -8,13 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { progressLine } from './demo';
+import { printSummary, runStep, startHostWorld } from './host-world';
 import { ActivationStack, ActivationStackProps, EXAMPLE_CA_ARN } from '../../examples/activation/app';
-import { DeployHarness } from '../harness/engine';
-import { formatDuration, formatOutcome } from '../harness/report';
 import { CfnTemplate, DeploymentReport } from '../harness/types';
-import { CloudHsmSimulator, PrivateCaFake, startSimulatorServer } from '../sim';
-import { HostSandbox } from '../sim/host/sandbox';
 
 export const ACTIVATION_STACK_NAME = 'CloudHsmActivation';
 const REGION = 'us-east-1';
@@ -51,32 +47,17 @@ export async function runActivationDemo(opts: { print?: (line: string) => void; 
   print('the admin host runs the real setup.sh and activate.sh with bash, with stand-ins for the CloudHSM CLI and the AWS CLI');
   const template = activationExampleTemplate({ destroyOnRemoval: true, hsmCount });
 
-  const sim = new CloudHsmSimulator({ seed: 7 });
-  const pca = new PrivateCaFake({ clock: sim.clock });
-  const server = await startSimulatorServer(sim, 0, pca);
-  pca.addCertificateAuthority(EXAMPLE_CA_ARN);
-  const sandbox = new HostSandbox({ endpoint: server.url, region: REGION });
-  sim.setCommandRunner(sandbox.runner);
-  const startMs = sim.clock.now();
+  const world = await startHostWorld(7, EXAMPLE_CA_ARN);
+  const { sim } = world;
   const reports: DeploymentReport[] = [];
   const problems: string[] = [];
   let hsmStates: string[] = [];
   let clusterState: string | undefined;
   let clusterId = '';
   try {
-    const harness = new DeployHarness({
-      sim,
-      endpoint: server.url,
-      stackName: ACTIVATION_STACK_NAME,
-      onTransition: (t) => { if (t.custom || t.resourceType === 'AWS::EC2::Instance') print(progressLine(t, sim.clock.now() - startMs)); },
-    });
-    print('== deploy');
-    const created = await harness.deploy(template);
-    reports.push(created);
-    print(formatOutcome(created));
-    if (created.outcome.status !== 'success') {
-      problems.push(formatOutcome(created));
-    } else {
+    const harness = world.harness(ACTIVATION_STACK_NAME, print);
+    const created = await runStep(print, 'deploy', () => harness.deploy(template), reports, problems);
+    if (created) {
       clusterId = created.outputs.ClusterId;
       const cluster = sim.peekCluster(REGION, clusterId) as { State?: string; Hsms?: Record<string, string>[] } | undefined;
       clusterState = cluster?.State;
@@ -85,30 +66,14 @@ export async function runActivationDemo(opts: { print?: (line: string) => void; 
       print(`stack output ClusterState: ${created.outputs.ClusterState}; the admin password is in the secret ${created.outputs[outputKey(created, 'AdminSecretArn')] ?? '?'}`);
       if (clusterState !== 'ACTIVE') problems.push(`the cluster is ${clusterState ?? 'missing'} after the deployment, not ACTIVE`);
       if (hsmStates.length !== hsmCount || hsmStates.some((s) => s !== 'ACTIVE')) problems.push(`HSMs after the deployment: ${hsmStates.join(', ') || 'none'}; expected ${hsmCount} ACTIVE`);
-      print('== destroy');
-      const destroyed = await harness.destroy();
-      reports.push(destroyed);
-      print(formatOutcome(destroyed));
-      if (destroyed.outcome.status !== 'success') problems.push(formatOutcome(destroyed));
+      await runStep(print, 'destroy', () => harness.destroy(), reports, problems);
     }
   } finally {
-    await server.close();
-    sandbox.dispose();
+    await world.close();
   }
-  const last = reports[reports.length - 1];
-  const isServiceBackup = (r: { type: string; clusterId?: string }) => r.type === 'backup' && r.clusterId === clusterId;
-  const left = reports.length === 2 ? last.leftInSimulator : [];
-  const leftBehind = left.filter((r) => !isServiceBackup(r)).map((r) => `${r.type} ${r.id} (${r.state})`);
-  const serviceBackups = left.filter(isServiceBackup).length;
+  const left = reports.length === 2 ? reports[1].leftInSimulator : [];
+  const { leftBehind, serviceBackups } = printSummary(print, reports, left, clusterId);
   for (const r of leftBehind) problems.push(`left behind: ${r}`);
-
-  print('== summary');
-  for (const r of reports) {
-    print(`${r.operation.padEnd(7)} ${r.stackStatus.padEnd(16)} ${formatDuration(r.simulatedMs).padStart(7)} simulated, `
-      + `${r.invocations.onEvent} onEvent / ${r.invocations.isComplete} isComplete`);
-  }
-  print(`left in the simulator: ${leftBehind.length === 0 ? 'nothing' : leftBehind.join(', ')}`
-    + `${serviceBackups > 0 ? ` (besides ${serviceBackups} backups the service made of the deleted HSMs, kept by the cluster's backup retention)` : ''}`);
   const ok = problems.length === 0 && reports.length === 2;
   print(ok ? 'activation demo OK' : `activation demo FAILED:\n  ${problems.join('\n  ')}`);
   return { ok, problems, reports, hsmStates, clusterState, leftBehind, serviceBackups };

@@ -10,15 +10,13 @@
 // the service makes of deleted HSMs. `ok` is false otherwise.
 
 import { CfnOutput, RemovalPolicy } from 'aws-cdk-lib';
-import { progressLine } from './demo';
+import { printSummary, runStep, startHostWorld } from './host-world';
 import { CA_ARN, REGION } from '../fixtures/activation-stack';
 import { addApplicationHost } from '../fixtures/app-host-stack';
 import { keyStoreStack } from '../fixtures/key-store-stack';
-import { DeployHarness } from '../harness/engine';
-import { formatDuration, formatOutcome, isGone } from '../harness/report';
+import { formatDuration, isGone } from '../harness/report';
 import { CfnTemplate, DeploymentReport, Transition } from '../harness/types';
-import { CloudHsmSimulator, PrivateCaFake, startSimulatorServer } from '../sim';
-import { HostSandbox } from '../sim/host/sandbox';
+import { CloudHsmSimulator } from '../sim';
 
 export const ROAD_STACK_NAME = 'CloudHsmKeyStore';
 
@@ -81,31 +79,16 @@ export async function runRoadDemo(opts: { print?: (line: string) => void } = {})
   print('the admin host and the application host run the real host scripts (setup.sh, activate.sh, create-kmsuser.sh, create-crypto-user.sh, client-setup.sh) with bash, with stand-ins for the CloudHSM CLI, the Client SDK and the AWS CLI');
   const template = roadTemplate();
 
-  const sim = new CloudHsmSimulator({ seed: 11 });
-  const pca = new PrivateCaFake({ clock: sim.clock });
-  const server = await startSimulatorServer(sim, 0, pca);
-  pca.addCertificateAuthority(CA_ARN);
-  const sandbox = new HostSandbox({ endpoint: server.url, region: REGION });
-  sim.setCommandRunner(sandbox.runner);
-  const startMs = sim.clock.now();
+  const world = await startHostWorld(11, CA_ARN);
+  const { sim, startMs } = world;
   const reports: DeploymentReport[] = [];
   const problems: string[] = [];
   const stages: StageSpan[] = [];
   let clusterId = '';
   try {
-    const harness = new DeployHarness({
-      sim,
-      endpoint: server.url,
-      stackName: ROAD_STACK_NAME,
-      onTransition: (t) => { if (t.custom || t.resourceType === 'AWS::EC2::Instance') print(progressLine(t, sim.clock.now() - startMs)); },
-    });
-    print('== deploy');
-    const created = await harness.deploy(template);
-    reports.push(created);
-    print(formatOutcome(created));
-    if (created.outcome.status !== 'success') {
-      problems.push(formatOutcome(created));
-    } else {
+    const harness = world.harness(ROAD_STACK_NAME, print);
+    const created = await runStep(print, 'deploy', () => harness.deploy(template), reports, problems);
+    if (created) {
       clusterId = created.outputs.ClusterId;
       // CloudFormation is done once the instance is launched; its user data runs when it has booted.
       sim.advance(sim.timings.instanceBootMs);
@@ -123,30 +106,14 @@ export async function runRoadDemo(opts: { print?: (line: string) => void } = {})
         + `key store ${store?.ConnectionState}; KMS key ${created.outputs.KeyArn}`);
       if (cluster?.State !== 'ACTIVE') problems.push(`the cluster is ${cluster?.State ?? 'missing'}, not ACTIVE`);
       if (store?.ConnectionState !== 'CONNECTED') problems.push(`the key store is ${String(store?.ConnectionState)}, not CONNECTED`);
-      print('== destroy');
-      const destroyed = await harness.destroy();
-      reports.push(destroyed);
-      print(formatOutcome(destroyed));
-      if (destroyed.outcome.status !== 'success') problems.push(formatOutcome(destroyed));
-      else afterKeyDeletion(sim, created, print);
+      if (await runStep(print, 'destroy', () => harness.destroy(), reports, problems)) afterKeyDeletion(sim, created, print);
     }
   } finally {
-    await server.close();
-    sandbox.dispose();
+    await world.close();
   }
   const left = reports.length === 2 ? sim.listResources().filter((r) => !isGone(r)) : [];
-  const isServiceBackup = (r: { type: string; clusterId?: string }) => r.type === 'backup' && r.clusterId === clusterId;
-  const leftBehind = left.filter((r) => !isServiceBackup(r)).map((r) => `${r.type} ${r.id} (${r.state})`);
-  const serviceBackups = left.filter(isServiceBackup).length;
+  const { leftBehind, serviceBackups } = printSummary(print, reports, left, clusterId);
   for (const r of leftBehind) problems.push(`left behind: ${r}`);
-
-  print('== summary');
-  for (const r of reports) {
-    print(`${r.operation.padEnd(7)} ${r.stackStatus.padEnd(16)} ${formatDuration(r.simulatedMs).padStart(7)} simulated, `
-      + `${r.invocations.onEvent} onEvent / ${r.invocations.isComplete} isComplete`);
-  }
-  print(`left in the simulator: ${leftBehind.length === 0 ? 'nothing' : leftBehind.join(', ')}`
-    + `${serviceBackups > 0 ? ` (besides ${serviceBackups} backups the service made of the deleted HSMs, kept by the cluster's backup retention)` : ''}`);
   const ok = problems.length === 0 && reports.length === 2;
   print(ok ? 'road demo OK' : `road demo FAILED:\n  ${problems.join('\n  ')}`);
   return { ok, problems, reports, stages, leftBehind, serviceBackups };

@@ -11,32 +11,18 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { DeployHarness } from './engine';
-import { CA_ARN, activationWorld, REGION } from '../fixtures/activation-stack';
+import { CA_ARN, REGION } from '../fixtures/activation-stack';
 import { appHostTemplate } from '../fixtures/app-host-stack';
-import { CloudHsmSimulator, PrivateCaFake, SimulatorServer, startSimulatorServer } from '../sim';
-import { HostSandbox } from '../sim/host/sandbox';
+import { useSimWorld } from '../fixtures/sim-world';
+import { PrivateCaFake } from '../sim';
 
-let server: SimulatorServer;
-let sim: CloudHsmSimulator;
-let pca: PrivateCaFake;
-let sandbox: HostSandbox;
-beforeAll(async () => {
-  sim = new CloudHsmSimulator({ seed: 53 });
-  pca = new PrivateCaFake({ clock: sim.clock });
-  server = await startSimulatorServer(sim, 0, pca);
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  sim.reset();
-  pca.reset();
-  sandbox = activationWorld(sim, pca, server.url);
-});
-afterEach(() => sandbox.dispose());
+const world = useSimWorld(53);
 
 /** The CA certificate the fake Private CA holds for CA_ARN (the cluster's trust anchor). */
 const caCertificate = () => new PrivateCaFake().addCertificateAuthority(CA_ARN);
 
 test('one deployment: ACTIVE cluster, crypto user, app host configured by cluster id that logs in as the user; destroy keeps only the user and its secret', async () => {
+  const { sim, server, sandbox } = world;
   const template = appHostTemplate('AppHost');
   const h = new DeployHarness({ sim, endpoint: server.url, stackName: 'AppHost' });
   const created = await h.deploy(template);
