@@ -144,3 +144,19 @@ export function ec2(): EC2Client {
 export function resetEc2Client(): void {
   ec2Client = undefined;
 }
+
+/**
+ * Drops every cached client, so the invocation that follows starts with new ones. The SDK keeps a
+ * retry budget per client (and the CloudHSM client's older retry strategy a retry count it never
+ * resets): in a warm Lambda that polls for hours, throttled calls whose retries end in an ordinary
+ * error (a key store not found yet) use it up, and throttling is then no longer retried at all.
+ * New clients per invocation give each invocation the SDK's whole budget (test/handler/retry-budget.test.ts).
+ */
+export function startInvocation(): void {
+  clients.clear();
+  pcaClient = undefined;
+  ssmClient = undefined;
+  kmsClient = undefined;
+  secretsClient = undefined;
+  ec2Client = undefined;
+}

@@ -1,4 +1,5 @@
 import { activationHandler } from './activation';
+import { startInvocation } from './aws';
 import { backupCopyHandler } from './backup-copy';
 import { clusterHandler } from './cluster';
 import { cryptoUserHandler } from './crypto-user';
@@ -27,6 +28,7 @@ const HANDLERS: Record<string, { handler: ResourceHandler; construct: string }> 
  * logical id in front, so every failure CloudFormation shows names the resource and the cause.
  */
 async function run<T>(event: ResourceEvent, step: (h: ResourceHandler) => Promise<T>): Promise<T> {
+  startInvocation();
   const entry = HANDLERS[event.ResourceType];
   if (!entry) throw new Error(`Unsupported resource type ${event.ResourceType} (${event.LogicalResourceId})`);
   try {

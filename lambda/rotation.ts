@@ -4,7 +4,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { Command, GetCommandInvocationCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
 import { parseAdminAccess, regionOf, trustAnchorFor, AdminAccess } from './admin-access';
-import { messageOf, secretsManager, ssm } from './aws';
+import { messageOf, secretsManager, ssm, startInvocation } from './aws';
 import { describeCluster } from './cluster-state';
 import {
   commandsOnHost, DELIVERY_TIMEOUT_SECONDS, EXECUTION_TIMEOUT_SECONDS, hereDocCommands, lastLines, RUN_SHELL_SCRIPT, RUNNING,
@@ -189,6 +189,7 @@ async function hostStep(event: RotationEvent, target: RotationTarget, step: 'set
 
 /** The rotation function's handler (Secrets Manager invokes it once per step). */
 export async function rotate(event: RotationEvent): Promise<void> {
+  startInvocation();
   const target = rotationTarget();
   const state = await checkToken(event);
   if (state === 'current') return; // this rotation has finished
