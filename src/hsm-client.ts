@@ -164,6 +164,9 @@ export class HsmClient extends Construct {
   /**
    * Connects an application: the network rules, the IAM, and (with `userData`) the setup commands.
    *
+   * When `peer` is a construct (an instance, an Auto Scaling group, a service), it is made to depend on
+   * the crypto user, so the application starts only once its user exists on the HSMs.
+   *
    * @param peer what opens connections to the HSMs (an instance, an Auto Scaling group, an ECS service)
    * @param grantee its role
    * @param options user data and VPC endpoints
