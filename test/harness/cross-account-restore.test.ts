@@ -122,3 +122,27 @@ test('synth refuses a backup ARN of another region than the cluster\'s, and an o
   expect(() => ownerTemplate('backup-aaaaaaaaaaa', [OWNER])).toThrow(/is the copy's own account/);
   expect(() => ownerTemplate('backup-aaaaaaaaaaa', ['12345'])).toThrow(/"12345" is not an AWS account id/);
 });
+
+test('duplicated deliveries (concurrent) and a lost PutResourcePolicy response: one copy, one policy, B restores', async () => {
+  const backupId = seedBackup(sim, PRIMARY);
+  // The first PutResourcePolicy runs but its response is lost (the client retries it: the same policy again).
+  sim.injectFault({ operation: 'PutResourcePolicy', kind: 'dropResponse', nthCall: 1 });
+  const owner = new DeployHarness({
+    sim,
+    endpoint: server.url,
+    stackName: 'Owner',
+    region: PRIMARY,
+    account: OWNER,
+    seed: 3,
+    faults: { duplicateOnEvent: { resourceType: 'Custom::CloudHsmBackupCopy', requestType: 'Create' }, duplicateConcurrently: true },
+  });
+  const o = await owner.deploy(ownerTemplate(backupId, [RESTORER]));
+  expect(o.outcome).toEqual({ status: 'success' });
+  expect(sim.calls.list().filter((c) => c.operation === 'PutResourcePolicy').map((c) => c.outcome)).toContain('dropped');
+  const copies = sim.listResources().filter((x) => x.type === 'backup' && x.region === DR && x.state !== 'PENDING_DELETION');
+  expect(copies).toHaveLength(1);
+  const copyId = copies[0].id;
+  expect(JSON.parse(sim.peekResourcePolicy(DR, copyId)!).Statement[0].Principal).toEqual({ AWS: [`arn:aws:iam::${RESTORER}:root`] });
+  const r = await harnesses().restorer.deploy(restorerTemplate(`arn:aws:cloudhsm:${DR}:${OWNER}:backup/${copyId}`));
+  expect(r.outcome).toEqual({ status: 'success' });
+});
