@@ -1,7 +1,8 @@
 // BackupCopy's sharing with other accounts (shareWith, grantRestore) and HsmCluster's restore from
 // another account's backup ARN, on the synthesized template.
-import { App, CfnParameter, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { App, Aspects, CfnParameter, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { BackupCopy, HsmCluster } from '../../src';
 import { isolatedVpc, testStack } from '../fixtures/stack';
 
@@ -54,6 +55,18 @@ describe('BackupCopy shareWith', () => {
     const resources = sts.map((st) => JSON.stringify(st.Resource)).sort();
     expect(resources[0]).toContain(':cloudhsm:eu-central-1:123456789012:backup/*');
     expect(resources[1]).toContain(':cloudhsm:us-west-2:123456789012:backup/*');
+  });
+
+  test('cdk-nag 2.x (AwsSolutions): the resource-policy statement\'s wildcard is explained, nothing is reported', () => {
+    const s = testStack();
+    new BackupCopy(s, 'Copy', { backupId: BACKUP, destinationRegion: 'us-west-2', shareWith: [B] });
+    Aspects.of(s.node.root).add(new AwsSolutionsChecks());
+    const a = Annotations.fromStack(s);
+    const findings = [...a.findError('*', Match.stringLikeRegexp('AwsSolutions-')), ...a.findWarning('*', Match.stringLikeRegexp('AwsSolutions-'))];
+    expect(findings.map((f) => String(f.entry.data).split(': ')[0])).toEqual([]);
+    const policy = Object.values(Template.fromStack(s).findResources('AWS::IAM::Policy'))[0] as any;
+    const reasons = JSON.stringify(policy.Metadata);
+    expect(reasons).toContain('ShareBackupCopies1: A copy\'s backup id is assigned by the service');
   });
 
   test('synth refuses a malformed account id and the copy\'s own account; tokens pass to the handler', () => {
