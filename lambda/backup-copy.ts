@@ -8,6 +8,7 @@ import {
   UntagResourceCommand,
 } from '@aws-sdk/client-cloudhsm-v2';
 import { cloudHsm, isInvalidRequest, isNotFound, messageOf } from './aws';
+import { isShared, parseShareWith, syncSharing, unshare } from './backup-sharing';
 import { log } from './log';
 import { CREATE_REQUEST_TAG, fromTagList, hasTagChanges, parseTagsProperty, tagChanges, TagChanges, toTagList } from './tags';
 import { IsCompleteResponse, NOT_COMPLETE, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
@@ -31,6 +32,8 @@ export interface BackupCopyProperties {
   readonly tags: Record<string, string>;
   /** With `clusterId`: how long to wait for the cluster's first READY backup. */
   readonly firstBackupWaitMinutes: number;
+  /** Accounts the copy is shared with (its resource policy); undefined when sharing is not managed. */
+  readonly shareWith?: string[];
 }
 
 /** Half of the provider's default total time-out, leaving the other half for the copy itself. */
@@ -52,6 +55,7 @@ export function parseBackupCopyProperties(raw: Record<string, any>): BackupCopyP
     neverExpires: String(raw.NeverExpires) === 'true',
     tags: parseTagsProperty(raw.Tags),
     firstBackupWaitMinutes: positiveOr(Number(raw.FirstBackupWaitMinutes), DEFAULT_FIRST_BACKUP_WAIT_MINUTES),
+    shareWith: parseShareWith(raw.ShareWith),
   };
   const source = sourceRegion();
   const errors = [
@@ -298,6 +302,8 @@ async function converge(event: ResourceEvent, ref: CopyRef): Promise<IsCompleteR
     await cloudHsm(ref.destinationRegion).send(new ModifyBackupAttributesCommand({ BackupId: backupId, NeverExpires: props.neverExpires }));
     log(event, 'ModifyBackupAttributes', { backupId, neverExpires: props.neverExpires });
   }
+  // Shared once READY: PutResourcePolicy takes READY backups only.
+  if (props.shareWith !== undefined) await syncSharing(event, ref.destinationRegion, backupId, props.shareWith);
   log(event, 'ready', { backupId, destinationRegion: ref.destinationRegion });
   return {
     IsComplete: true,
@@ -347,6 +353,8 @@ async function deleteCopies(event: ResourceEvent, region: string, copies: Backup
     const state = b.BackupState ?? '';
     if (GONE.has(state)) continue;
     if (state === 'READY') {
+      // The copy's sharing goes with it (RestoreBackup would otherwise bring a shared copy back).
+      if (isShared(event.ResourceProperties)) await unshare(event, region, b.BackupId!);
       await deleteBackup(event, region, b.BackupId!);
     } else {
       done = false;

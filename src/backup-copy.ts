@@ -4,7 +4,7 @@ import { IHsmCluster } from './hsm';
 import { hsmChainOf } from './private/hsm-chain';
 import { P } from './private/property-names';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './private/provider';
-import { checkBackupId, checkDestinationRegion, checkOneBackupSource, checkRegion } from './private/rules';
+import { checkBackupId, checkDestinationRegion, checkOneBackupSource, checkRegion, checkShareWith } from './private/rules';
 import { validateTags } from './private/validation';
 
 /** Properties of a `BackupCopy`. */
@@ -54,6 +54,20 @@ export interface BackupCopyProps {
    * @default false
    */
   readonly neverExpires?: boolean;
+
+  /**
+   * Accounts the copy is shared with, by a resource policy on the copy (PutResourcePolicy once the
+   * copy is READY): each may describe the copy and restore a cluster from it in the destination
+   * region, naming it by its ARN (`destinationBackupArn`) as `sourceBackupId`. These are the actions
+   * CloudHSM names for a shared backup ("describe the backup and restore a cluster from the backup in
+   * another AWS account"): `cloudhsm:DescribeBackups` and `cloudhsm:CreateCluster`, on this copy only.
+   * The policy is kept in step with the list on every deployment; an empty list removes it; so does
+   * deleting the copy (removal policy DESTROY). A retained copy keeps its policy.
+   * Each restoring account also needs `cloudhsm:CreateCluster` in its own IAM policies.
+   *
+   * @default - the copy is not shared, and its resource policy is left as it is
+   */
+  readonly shareWith?: string[];
 
   /**
    * What happens to the copy when it is removed from the stack or replaced. The copy holds the
@@ -114,6 +128,8 @@ export class BackupCopy extends Resource implements ITaggable {
   public readonly tags: TagManager;
 
   private readonly resource: CustomResource;
+  /** The accounts the copy is shared with; undefined while sharing is not managed. */
+  private shareWith?: string[];
 
   constructor(scope: Construct, id: string, props: BackupCopyProps) {
     super(scope, id);
@@ -125,6 +141,7 @@ export class BackupCopy extends Resource implements ITaggable {
 
     const provider = CloudHsmProvider.of(this);
     provider.enableBackupCopies(props.destinationRegion);
+    if (props.shareWith !== undefined) this.manageSharing(props.shareWith);
     // Half of the provider's time-out: the other half is left for the copy itself.
     const firstBackupWaitMinutes = Math.floor(provider.totalTimeout.toMinutes() / 2);
 
@@ -140,6 +157,7 @@ export class BackupCopy extends Resource implements ITaggable {
         NeverExpires: props.neverExpires ?? false,
         Tags: Lazy.any({ produce: () => this.tags.renderTags() }, { omitEmptyArray: true }),
         FirstBackupWaitMinutes: props.cluster ? firstBackupWaitMinutes : undefined,
+        ShareWith: Lazy.list({ produce: () => this.shareWith && [...new Set(this.shareWith)].sort() }),
       },
     });
     if (props.cluster) this.awaitFirstBackup(props.cluster, firstBackupWaitMinutes);
@@ -151,6 +169,25 @@ export class BackupCopy extends Resource implements ITaggable {
     }, Stack.of(this));
     // Tags arrive through aspects after construction, so they are checked at validation time.
     this.node.addValidation({ validate: () => validateTags(P.tags, this.tags.tagValues()) });
+  }
+
+  /**
+   * Shares the copy with another account: it may describe the copy and restore a cluster from it
+   * (`cloudhsm:DescribeBackups` and `cloudhsm:CreateCluster` in the copy's resource policy), as
+   * `shareWith` does.
+   *
+   * @param account the id of the account that restores from the copy (12 digits)
+   */
+  public grantRestore(account: string): void {
+    this.manageSharing([account]);
+  }
+
+  /** Adds accounts to the copy's resource policy, and the provider's rights to manage that policy in the destination region. */
+  private manageSharing(accounts: readonly string[]): void {
+    const errors = checkShareWith(P.shareWith, accounts.filter((a) => known(a)), known(Stack.of(this).account) ? Stack.of(this).account : undefined);
+    if (errors.length > 0) throw new Error(`BackupCopy ${this.node.path}: ${errors.join('; ')}`);
+    this.shareWith = [...(this.shareWith ?? []), ...accounts];
+    CloudHsmProvider.of(this).enableBackupSharing(this.destinationRegion);
   }
 
   /**

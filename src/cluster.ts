@@ -1,5 +1,5 @@
 import {
-  CfnOutput, CustomResource, Duration, ITaggable, Lazy, RemovalPolicy, TagManager, TagType,
+  CfnOutput, CustomResource, Duration, ITaggable, Lazy, RemovalPolicy, Stack, TagManager, TagType,
 } from 'aws-cdk-lib';
 import * as cloudhsm from 'aws-cdk-lib/aws-cloudhsm';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -72,6 +72,9 @@ export interface HsmClusterProps {
 
   /**
    * A backup to restore the cluster from (backup id, or backup ARN for another account). Set at creation.
+   * Another account's backup is named by its ARN, `arn:aws:cloudhsm:<region>:<account>:backup/<id>`, in
+   * the cluster's region (checked at synth where both are known), and restores only while that
+   * backup's resource policy allows this account (for example a `BackupCopy` with `shareWith`).
    *
    * @default - a new, empty cluster
    */
@@ -269,7 +272,7 @@ export class HsmCluster extends HsmClusterBase implements ITaggable {
       ...validateHsmType(P.hsmType, this.hsmType.name),
       ...validateClusterSubnets(P.vpcSubnets, props.vpc, this.subnets),
       ...validateRetention(P.backupRetention, props.backupRetention),
-      ...validateSourceBackupId(P.sourceBackupId, props.sourceBackupId),
+      ...validateSourceBackupId(P.sourceBackupId, props.sourceBackupId, Stack.of(this).region),
     ];
     if (errors.length > 0) throw new Error(`HsmCluster ${this.node.path}: ${errors.join('; ')}`);
     warnUnsupportedZones(this, this.subnets);

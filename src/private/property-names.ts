@@ -37,6 +37,7 @@ export const P = {
   // BackupCopy
   backupId: propertyName('backupId', 'BackupId'),
   destinationRegion: propertyName('destinationRegion', 'DestinationRegion'),
+  shareWith: propertyName('shareWith', 'ShareWith'),
   // ClusterInitialization
   ca: propertyName('ca', 'CertificateAuthorityArn'),
   validity: propertyName('validity', 'ValidityDays'),

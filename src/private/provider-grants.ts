@@ -236,6 +236,22 @@ export abstract class ProviderGrants extends Construct {
   }
 
   /**
+   * Permissions to share backup copies with other accounts: the resource-policy actions on this
+   * account's backups in the destination region only (the copies' ids exist only once copied).
+   */
+  public enableBackupSharing(destinationRegion: string): void {
+    this.once(`backup-sharing:${destinationRegion}`, () => {
+      const n = [...this.enabled].filter((k) => k.startsWith('backup-sharing:')).length;
+      this.allow({
+        sid: `ShareBackupCopies${n}`,
+        actions: ['cloudhsm:GetResourcePolicy', 'cloudhsm:PutResourcePolicy', 'cloudhsm:DeleteResourcePolicy'],
+        resources: [this.cloudHsmArn('backup', destinationRegion)],
+        why: 'A copy\'s backup id is assigned by the service in the destination region when CopyBackupToRegion runs; the resource policy of backups of this account in the destination region(s) only, for copies declared with shareWith.',
+      });
+    });
+  }
+
+  /**
    * Permissions to create KMS keys in CloudHSM key stores and to manage them: CreateKey only with
    * Origin AWS_CLOUDHSM and the create-request tag; changes and deletion only on keys that carry
    * that tag (keys this provider made); reads on the account's keys in this region.

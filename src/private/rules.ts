@@ -52,6 +52,33 @@ export function checkSourceBackup(prop: string, value: string): string | undefin
   return checkPattern(prop, value, SOURCE_BACKUP_PATTERN, 'a CloudHSM backup id or backup ARN');
 }
 
+/** An AWS account id: twelve digits (the account field of the CloudHSM ARN pattern). */
+export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
+
+/**
+ * The accounts a backup copy is shared with: account ids, none of them the copy's own account
+ * (which needs no resource policy); `ownAccount` undefined when unknown.
+ */
+export function checkShareWith(prop: string, accounts: readonly string[], ownAccount?: string): string[] {
+  const errors = accounts.filter((a) => !ACCOUNT_ID_PATTERN.test(a))
+    .map((a) => `${prop}: ${q(a)} is not an AWS account id (12 digits)`);
+  if (ownAccount !== undefined && accounts.includes(ownAccount)) {
+    errors.push(`${prop}: ${ownAccount} is the copy's own account, which can restore from the copy without sharing it`);
+  }
+  return errors;
+}
+
+/**
+ * A SourceBackupId given as an ARN names a backup of the cluster's own region: a cluster is restored
+ * from a backup in its region only (copy a backup to another region first, CopyBackupToRegion).
+ */
+export function checkSourceBackupRegion(prop: string, value: string, clusterRegion: string): string | undefined {
+  const arnRegion = /^arn:[^:]+:cloudhsm:([^:]+):/.exec(value)?.[1];
+  if (arnRegion === undefined || arnRegion === clusterRegion) return undefined;
+  return `${prop}: ${q(value)} is a backup in ${arnRegion}, but the cluster is in ${clusterRegion}; a cluster is restored from a backup `
+    + 'of its own region (copy the backup there first, for example with a BackupCopy)';
+}
+
 export function checkClusterId(prop: string, value: string): string | undefined {
   return checkPattern(prop, value, CLUSTER_ID_PATTERN, 'a CloudHSM cluster id');
 }

@@ -6,6 +6,7 @@ import {
   checkOneSubnetPerAz,
   checkRetentionDays,
   checkSourceBackup,
+  checkSourceBackupRegion,
   checkSubnetCount,
   checkTags,
 } from './rules';
@@ -21,8 +22,12 @@ export function validateHsmType(prop: string, name: string): string[] {
   return known(name) ? compact(checkHsmType(prop, name)) : [];
 }
 
-export function validateSourceBackupId(prop: string, id: string | undefined): string[] {
-  return known(id) ? compact(checkSourceBackup(prop, id)) : [];
+/** A backup id, or a backup ARN (another account's backup) of the cluster's region where that region is known. */
+export function validateSourceBackupId(prop: string, id: string | undefined, clusterRegion?: string): string[] {
+  if (!known(id)) return [];
+  const errors = compact(checkSourceBackup(prop, id));
+  if (errors.length === 0 && known(clusterRegion)) errors.push(...compact(checkSourceBackupRegion(prop, id, clusterRegion)));
+  return errors;
 }
 
 /** Whole days from 7 to 379. */

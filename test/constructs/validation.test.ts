@@ -80,9 +80,9 @@ describe('synth-time validation names the property, the value and the rule', () 
       'sourceBackupId (SourceBackupId): "backup-123" is not a CloudHSM backup id or backup ARN (must match ^(arn:aws');
   });
 
-  test('a backup ARN of another account is accepted', () => {
+  test('a backup ARN of another account in the cluster\'s region is accepted', () => {
     const { stack, vpc } = setup();
-    const arn = 'arn:aws:cloudhsm:us-west-2:210987654321:backup/backup-abcdefghijk';
+    const arn = 'arn:aws:cloudhsm:us-east-1:210987654321:backup/backup-abcdefghijk';
     new HsmCluster(stack, 'Cluster', { vpc, sourceBackupId: arn });
     Template.fromStack(stack).hasResourceProperties('Custom::CloudHsmCluster', { SourceBackupId: arn });
   });

@@ -27,6 +27,11 @@ export interface HarnessOptions {
   readonly region?: string;
   /** default 123456789012 */
   readonly account?: string;
+  /**
+   * The access key id the handler signs with (default: the harness's own): with a simulator that
+   * serves several accounts by access key (SimulatorOptions.accounts), the one of `account`.
+   */
+  readonly accessKeyId?: string;
   readonly partition?: string;
   /** seeds request ids, fake physical ids and rate-based fault hooks (default 1) */
   readonly seed?: number;
@@ -194,6 +199,7 @@ export abstract class HarnessBase {
         endpoint: this.options.endpoint,
         region: this.region,
         path: this.options.handlerPath,
+        accessKeyId: this.options.accessKeyId,
         verbose: this.options.verboseHandler,
         exportNames: info.exportNames,
         clock: this.sim.clock,

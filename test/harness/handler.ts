@@ -20,6 +20,8 @@ export interface LoadHandlerOptions {
   readonly region: string;
   /** default: assets/handler/index.js */
   readonly path?: string;
+  /** the access key id the handler signs with: the simulator serves an account per key (default AKIDHARNESSFAKE00000) */
+  readonly accessKeyId?: string;
   /** the handler's JSON log lines (default: silenced with CDK_CLOUDHSM_QUIET=1) */
   readonly verbose?: boolean;
   /** export names of the two functions (default onEvent / isComplete) */
@@ -113,7 +115,7 @@ export function loadBundledHandler(opts: LoadHandlerOptions): ProviderHandler {
     AWS_DEFAULT_REGION: opts.region,
     AWS_ENDPOINT_URL_CLOUDHSM_V2: opts.endpoint,
     AWS_ENDPOINT_URL: opts.endpoint,
-    AWS_ACCESS_KEY_ID: 'AKIDHARNESSFAKE00000',
+    AWS_ACCESS_KEY_ID: opts.accessKeyId ?? 'AKIDHARNESSFAKE00000',
     AWS_SECRET_ACCESS_KEY: 'harness-fake-secret',
     AWS_SESSION_TOKEN: undefined,
     AWS_EC2_METADATA_DISABLED: 'true',

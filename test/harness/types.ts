@@ -29,6 +29,8 @@ export interface SimResourceView {
   readonly clusterId?: string;
   /** the custom key store of a KMS key */
   readonly keyStoreId?: string;
+  /** the owner, when it is another account than the simulator's default one */
+  readonly account?: string;
 }
 
 /**

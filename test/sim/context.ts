@@ -16,7 +16,10 @@ export interface SimContext {
   readonly ids: IdFactory;
   readonly rng: SeededRandom;
   readonly timings: Timings;
+  /** the account of the caller: whose clusters and backups `store` holds */
   readonly accountId: string;
+  /** the store of another account the simulator serves (a cross-account SourceBackupId); undefined if it serves none */
+  readonly storeOf?: (accountId: string) => Store | undefined;
   /** what the cluster's HSMs hold (users, key material): backed up and restored with the cluster */
   readonly content?: ClusterContent;
 }

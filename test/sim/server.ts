@@ -1,7 +1,8 @@
 // The simulator over HTTP on 127.0.0.1, speaking the awsJson1_1 protocol the SDK uses:
 //   POST /  X-Amz-Target: BaldrApiService.<Operation>  body: JSON
 // The region of a request is the one in its SigV4 credential scope
-// (Authorization: ... Credential=AKID/20260101/<region>/cloudhsm/aws4_request ...).
+// (Authorization: ... Credential=AKID/20260101/<region>/cloudhsm/aws4_request ...), its account the
+// one the simulator maps AKID to (SimulatorOptions.accounts; otherwise the default account).
 // Signatures are not checked. Errors carry both the x-amzn-errortype header and __type,
 // so the SDK surfaces error.name === the error type.
 // Control endpoints (not an AWS path): POST /_sim/<command> with a JSON body.
@@ -36,6 +37,11 @@ export interface SimulatorServer {
 export function regionFromAuthorization(header: string | undefined): string | undefined {
   const m = header?.match(/Credential=[^/,\s]+\/\d{8}\/([^/,\s]+)\/[^/,\s]+\/aws4_request/);
   return m?.[1];
+}
+
+/** The access key id of a SigV4-signed request (the simulator serves an account per key, see SimulatorOptions.accounts). */
+export function accessKeyFromAuthorization(header: string | undefined): string | undefined {
+  return header?.match(/Credential=([^/,\s]+)\//)?.[1];
 }
 
 type Body = Record<string, unknown>;
@@ -173,7 +179,8 @@ async function handleApi(sim: CloudHsmSimulator, req: http.IncomingMessage, res:
   } catch {
     throw serialization('The request body is not valid JSON');
   }
-  const plan = sim.beginCall(region, target.slice(prefix.length), service);
+  const account = sim.accountOfAccessKey(accessKeyFromAuthorization(req.headers.authorization));
+  const plan = sim.beginCall(region, target.slice(prefix.length), service, account);
   if (plan.latencyMs > 0) await sleep(plan.latencyMs);
   send(res, 200, sim.completeCall(plan, input));
 }

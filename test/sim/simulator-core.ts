@@ -32,6 +32,12 @@ export interface SimulatorOptions {
   readonly seed?: number;
   /** account id in ARNs (default 123456789012) */
   readonly accountId?: string;
+  /**
+   * Other accounts the simulator serves, by the access key id of the requests' SigV4 credential
+   * scope: each has its own CloudHSM clusters and backups (subnets are shared). Requests signed with
+   * any other key, and calls without one, are the default account's (`accountId`).
+   */
+  readonly accounts?: Readonly<Record<string, string>>;
   /** virtual start time in epoch ms (default 2026-01-01T00:00:00Z) */
   readonly startTimeMs?: number;
   /** region of HTTP requests that carry no SigV4 credential scope (default us-east-1) */
@@ -50,6 +56,8 @@ export type Service = 'cloudhsm' | 'ssm' | 'secretsmanager' | 'kms';
 /** A call admitted past the fault check: what the server waits for, then runs. */
 export interface CallPlan {
   readonly region: string;
+  /** the caller's account (default: the simulator's) */
+  readonly account?: string;
   readonly service: Service;
   readonly operation: AnyOperation;
   /** injected latency, real ms */
@@ -88,6 +96,9 @@ export class SimulatorCore {
   /** KMS: CloudHSM key stores, their keys, aliases */
   public readonly kms: KmsState;
   protected readonly store = new Store();
+  /** the CloudHSM state of the other accounts (`accounts`), by account id */
+  protected readonly accountStores = new Map<string, Store>();
+  private readonly accessKeys: Readonly<Record<string, string>>;
   protected readonly rng: SeededRandom;
   protected readonly faultRng: SeededRandom;
   protected readonly ids: IdFactory;
@@ -99,6 +110,10 @@ export class SimulatorCore {
     this.seed = opts.seed ?? 1;
     this.timings = { ...DEFAULT_TIMINGS, ...opts.timings };
     this.accountId = opts.accountId ?? '123456789012';
+    this.accessKeys = opts.accounts ?? {};
+    for (const account of Object.values(this.accessKeys)) {
+      if (account !== this.accountId && !this.accountStores.has(account)) this.accountStores.set(account, this.store.sibling());
+    }
     this.defaultRegion = opts.defaultRegion ?? 'us-east-1';
     this.autoAdvanceMs = opts.autoAdvanceMs ?? 0;
     this.clock = new VirtualClock(opts.startTimeMs ?? DEFAULT_START_MS);
@@ -110,7 +125,7 @@ export class SimulatorCore {
       store: this.store, clock: this.clock, ids: this.ids, rng: this.rng, timings: this.timings, accountId: this.accountId,
     };
     // What the clusters' HSMs hold (users, KMS key material), for backups and restores.
-    this.ctx = { ...this.ctx, content: clusterContent(this.hsmUsers, () => this.kms) };
+    this.ctx = { ...this.ctx, content: clusterContent(this.hsmUsers, () => this.kms), storeOf: (account) => this.storeOf(account) };
     this.instances = new ManagedInstances(this.clock);
     this.runCommand = new RunCommandEngine(this.clock, this.rng, this.faultRng, this.timings);
     this.runCommand.setRunner(opts.commandRunner);
@@ -122,12 +137,22 @@ export class SimulatorCore {
    * Runs one API operation in a region, as the HTTP server does (faults included, except
    * latency, which only the server can apply). Returns the response body; throws SimError.
    */
-  public handle(region: string, operation: string, input: unknown = {}, service: Service = 'cloudhsm'): JsonObject {
-    return this.completeCall(this.beginCall(region, operation, service), input);
+  public handle(region: string, operation: string, input: unknown = {}, service: Service = 'cloudhsm', account?: string): JsonObject {
+    return this.completeCall(this.beginCall(region, operation, service, account), input);
+  }
+
+  /** The account a request signed with this access key id acts as (`accounts`), or undefined for the default one. */
+  public accountOfAccessKey(accessKeyId: string | undefined): string | undefined {
+    return accessKeyId === undefined ? undefined : this.accessKeys[accessKeyId];
+  }
+
+  /** The CloudHSM state of an account the simulator serves: the default one's, or one of `accounts`. */
+  protected storeOf(account: string): Store | undefined {
+    return account === this.accountId ? this.store : this.accountStores.get(account);
   }
 
   /** Admits a call: counts it and applies throttling / internal-error faults before anything runs. */
-  public beginCall(region: string, operation: string, service: Service = 'cloudhsm'): CallPlan {
+  public beginCall(region: string, operation: string, service: Service = 'cloudhsm', account?: string): CallPlan {
     if (!SERVICES[service].operations.includes(operation)) {
       throw new SimError('UnknownOperationException', `Operation '${operation}' is not supported by ${SERVICES[service].name}`);
     }
@@ -140,7 +165,7 @@ export class SimulatorCore {
       this.afterCall();
       throw error;
     }
-    return { region, service, operation: op, latencyMs: decision.latencyMs, virtualMs };
+    return { region, account, service, operation: op, latencyMs: decision.latencyMs, virtualMs };
   }
 
   /** Runs an admitted call. */
@@ -181,12 +206,19 @@ export class SimulatorCore {
     }
     if (service === 'secretsmanager') return SECRETS_HANDLERS[operation]({ clock: this.clock, secrets: this.secrets }, region, input);
     if (service === 'kms') return KMS_HANDLERS[operation](this.kmsContext(), region, input);
-    return CLOUDHSM_HANDLERS[operation](this.ctx, region, input);
+    return CLOUDHSM_HANDLERS[operation](this.contextOf(plan.account), region, input);
+  }
+
+  /** What a CloudHSM handler gets for a caller: the default account's context, or another account's clusters and backups. */
+  protected contextOf(account: string | undefined): SimContext {
+    const store = account === undefined ? undefined : this.accountStores.get(account);
+    return store ? { ...this.ctx, store, accountId: account! } : this.ctx;
   }
 
   /** Back to a fresh simulator: no resources, subnets, faults or calls; clock at its start; same seed. */
   public reset(): void {
     this.store.clear();
+    for (const store of this.accountStores.values()) store.clear();
     this.clock.reset();
     this.ids.reset();
     this.rng.reseed(this.seed);

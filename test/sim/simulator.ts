@@ -30,6 +30,8 @@ export interface SimResource {
   readonly clusterId?: string;
   /** the custom key store of a KMS key */
   readonly keyStoreId?: string;
+  /** the owner of a cluster, HSM or backup of another account than the default one (SimulatorOptions.accounts) */
+  readonly account?: string;
 }
 
 /** The simulator tests use: the request path of SimulatorCore plus the control methods that do what the API cannot. */
@@ -115,28 +117,36 @@ export class CloudHsmSimulator extends SimulatorCore {
     return this.store.subnet(region, subnetId);
   }
 
-  /** A cluster's description without making (and counting) an API call. */
-  public peekCluster(region: string, clusterId: string): JsonObject | undefined {
-    const c = this.store.region(region).clusters.get(clusterId);
+  /** A cluster's description without making (and counting) an API call; `account` for another account's. */
+  public peekCluster(region: string, clusterId: string, account = this.accountId): JsonObject | undefined {
+    const c = this.storeOf(account)?.region(region).clusters.get(clusterId);
     return c ? clusterView(c) : undefined;
   }
 
-  /** A backup's description without making (and counting) an API call. */
-  public peekBackup(region: string, backupId: string): JsonObject | undefined {
-    const b = this.store.region(region).backups.get(backupId);
-    return b ? backupView(b, this.accountId) : undefined;
+  /** A backup's description without making (and counting) an API call; `account` for another account's. */
+  public peekBackup(region: string, backupId: string, account = this.accountId): JsonObject | undefined {
+    const b = this.storeOf(account)?.region(region).backups.get(backupId);
+    return b ? backupView(b, account) : undefined;
+  }
+
+  /** A backup's resource policy (PutResourcePolicy), without an API call. */
+  public peekResourcePolicy(region: string, backupId: string, account = this.accountId): string | undefined {
+    return this.storeOf(account)?.region(region).backups.get(backupId)?.policy;
   }
 
   /** Every cluster, HSM and backup in every region, DELETED ones included (orphan checks). */
   public listResources(): SimResource[] {
     const out: SimResource[] = [];
-    for (const r of this.store.allRegions()) {
-      for (const c of r.clusters.values()) {
-        out.push({ region: r.region, type: 'cluster', id: c.id, state: c.state });
-        for (const h of c.hsms) out.push({ region: r.region, type: 'hsm', id: h.id, state: h.state, clusterId: c.id });
-      }
-      for (const b of r.backups.values()) {
-        out.push({ region: r.region, type: 'backup', id: b.id, state: b.state, clusterId: b.clusterId });
+    for (const [store, account] of [[this.store, undefined] as const, ...[...this.accountStores].map(([a, st]) => [st, a] as const)]) {
+      const owner = account === undefined ? {} : { account };
+      for (const r of store.allRegions()) {
+        for (const c of r.clusters.values()) {
+          out.push({ region: r.region, type: 'cluster', id: c.id, state: c.state, ...owner });
+          for (const h of c.hsms) out.push({ region: r.region, type: 'hsm', id: h.id, state: h.state, clusterId: c.id, ...owner });
+        }
+        for (const b of r.backups.values()) {
+          out.push({ region: r.region, type: 'backup', id: b.id, state: b.state, clusterId: b.clusterId, ...owner });
+        }
       }
     }
     for (const i of this.instances.all()) {

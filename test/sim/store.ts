@@ -14,13 +14,23 @@ export class RegionState {
 
 export class Store {
   private readonly regions = new Map<string, RegionState>();
-  private readonly subnets = new Map<string, SubnetInfo>();
   private seq = 0;
   /**
    * HSMs still to fail into DEGRADED when their creation ends, per region (a fault: see
    * hsm-replacement.ts). Kept with the state so that `reset()` clears it.
    */
   public readonly hsmCreateFailures = new Map<string, Array<{ remaining: number; message: string }>>();
+
+  /**
+   * @param subnets the registered subnets; the stores of several accounts share one map, so a
+   * subnet the harness registered has the same AZ whichever account's cluster uses it
+   */
+  constructor(private readonly subnets = new Map<string, SubnetInfo>()) {}
+
+  /** A store of another account: its own clusters and backups, this store's subnets. */
+  public sibling(): Store {
+    return new Store(this.subnets);
+  }
 
   /** The state of a region, created on first use. */
   public region(name: string): RegionState {

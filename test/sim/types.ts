@@ -1,9 +1,9 @@
-// Shared types of the simulator: the 15 operations, the timing options and the
+// Shared types of the simulator: the 18 operations, the timing options and the
 // internal records the operations mutate. Wire shapes live in views.ts.
 
 import type { HsmUser } from './hsm-users';
 
-/** The 15 operations of the CloudHSM v2 API (API version 2017-04-28). */
+/** The 18 operations of the CloudHSM v2 API (API version 2017-04-28), the resource-policy ones included. */
 export const OPERATIONS = [
   'CopyBackupToRegion',
   'CreateCluster',
@@ -11,12 +11,15 @@ export const OPERATIONS = [
   'DeleteBackup',
   'DeleteCluster',
   'DeleteHsm',
+  'DeleteResourcePolicy',
   'DescribeBackups',
   'DescribeClusters',
+  'GetResourcePolicy',
   'InitializeCluster',
   'ListTags',
   'ModifyBackupAttributes',
   'ModifyCluster',
+  'PutResourcePolicy',
   'RestoreBackup',
   'TagResource',
   'UntagResource',
@@ -241,6 +244,8 @@ export interface BackupRecord {
   trustAnchor?: string;
   /** what the cluster's HSMs held at backup time: users and KMS key material (cluster-content.ts) */
   content?: ClusterContentSnapshot;
+  /** the resource policy (PutResourcePolicy), a JSON document; none until one is put */
+  policy?: string;
 }
 
 /** JSON value as received on the wire. */

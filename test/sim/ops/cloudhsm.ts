@@ -1,5 +1,5 @@
 // The CloudHSM v2 operations (API version 2017-04-28, target prefix BaldrApiService.), by name: the
-// handlers live in clusters.ts, hsms.ts, backups.ts and tags.ts, one module per resource.
+// handlers live in clusters.ts, hsms.ts, backups.ts, tags.ts and resource-policies.ts, one module per resource.
 
 import { OperationHandler } from '../context';
 import {
@@ -9,6 +9,7 @@ import {
   createCluster, deleteCluster, describeClusters, initializeCluster, modifyCluster,
 } from './clusters';
 import { createHsm, deleteHsm } from './hsms';
+import { deleteResourcePolicy, getResourcePolicy, putResourcePolicy } from './resource-policies';
 import { listTags, tagResource, untagResource } from './tags';
 
 export const CLOUDHSM_HANDLERS: Record<string, OperationHandler> = {
@@ -18,12 +19,15 @@ export const CLOUDHSM_HANDLERS: Record<string, OperationHandler> = {
   DeleteBackup: deleteBackup,
   DeleteCluster: deleteCluster,
   DeleteHsm: deleteHsm,
+  DeleteResourcePolicy: deleteResourcePolicy,
   DescribeBackups: describeBackups,
   DescribeClusters: describeClusters,
+  GetResourcePolicy: getResourcePolicy,
   InitializeCluster: initializeCluster,
   ListTags: listTags,
   ModifyBackupAttributes: modifyBackupAttributes,
   ModifyCluster: modifyCluster,
+  PutResourcePolicy: putResourcePolicy,
   RestoreBackup: restoreBackup,
   TagResource: tagResource,
   UntagResource: untagResource,

@@ -7,8 +7,9 @@ import {
   assertNotTransitional, findCluster, OperationHandler, setClusterState, SimContext,
 } from '../context';
 import { csrDigest, csrDigestNamedBy } from '../csr';
-import { invalidRequest, notFound } from '../errors';
+import { invalidRequest } from '../errors';
 import { paginate } from '../paging';
+import { sourceBackupOf } from './resource-policies';
 import {
   ClusterRecord, JsonObject, SubnetInfo,
 } from '../types';
@@ -49,17 +50,6 @@ function checkSubnets(ctx: SimContext, region: string, subnetIds: string[]): Sub
   return infos;
 }
 
-/**
- * The backup id a SourceBackupId names: an id, or an ARN whose region and account are the
- * simulator's (its only account; a backup shared from another account cannot exist here).
- */
-function backupIdOf(ctx: SimContext, region: string, sourceBackup: string): string | undefined {
-  if (!sourceBackup.startsWith('arn:')) return sourceBackup;
-  const [, , , arnRegion, account, resource] = sourceBackup.split(':');
-  if (arnRegion !== region || account !== ctx.accountId) return undefined;
-  return resource.slice('backup/'.length);
-}
-
 export const createCluster: OperationHandler = (ctx, region, input) => {
   const v = new Validator(input);
   const hsmType = v.string('HsmType');
@@ -74,11 +64,10 @@ export const createCluster: OperationHandler = (ctx, region, input) => {
   if (tags) checkTagSemantics(tags);
   const subnets = checkSubnets(ctx, region, subnetIds!);
 
-  const sourceBackupId = sourceBackup ? backupIdOf(ctx, region, sourceBackup) : undefined;
-  const source = sourceBackupId ? ctx.store.region(region).backups.get(sourceBackupId) : undefined;
-  if (sourceBackup) {
-    if (!sourceBackupId) throw notFound(`Backup '${sourceBackup}' was not found in ${region}`);
-    if (!source || source.state === 'DELETED') throw notFound(`Backup '${sourceBackupId}' was not found in ${region}`);
+  // An id or ARN of the caller's backup, or the ARN of another account's backup shared with it.
+  const source = sourceBackup ? sourceBackupOf(ctx, region, sourceBackup) : undefined;
+  const sourceBackupId = source?.id;
+  if (source) {
     if (source.state !== 'READY') {
       throw invalidRequest(`Backup '${sourceBackupId}' is in state ${source.state}; only a READY backup can be restored into a cluster`);
     }
