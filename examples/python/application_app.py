@@ -15,7 +15,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk_cloudhsm import (ClusterActivationOptions, ClusterInitialization, HsmAuditEvent,
-                          HsmAuditLogs, HsmClient, HsmClientConnectOptions, HsmClientLibrary, HsmCluster)
+                          HsmAuditLogs, HsmClient, HsmClientLibrary, HsmCluster)
 
 STACK_NAME = "CloudHsmApplication"
 ENV = cdk.Environment(account="123456789012", region="us-east-1")
@@ -87,7 +87,7 @@ class ApplicationStack(cdk.Stack):
             libraries=[HsmClientLibrary.PKCS11],
             package_url=CLIENT_SDK_PACKAGE_URL,
         )
-        self.client.connect_instance(self.host, HsmClientConnectOptions())
+        self.client.connect_instance(self.host)
 
         # The audit logs CloudHSM writes, kept a year, with an alarm at the first failed login.
         self.audit = HsmAuditLogs(self, "Audit",

@@ -5,6 +5,7 @@ and the cluster's."""
 import os
 import shutil
 
+import aws_cdk as cdk
 import pytest
 from aws_cdk import assertions
 
@@ -32,8 +33,11 @@ def template(synthesized):
 
 
 def logical_id(stack, construct):
-    """The logical id of a construct's CloudFormation resource, as the stack names it."""
-    return stack.get_logical_id(construct.node.default_child)
+    """The logical id of a construct's CloudFormation resource, as the stack names it (an L2's, or a
+    custom resource's default child)."""
+    while not isinstance(construct, cdk.CfnElement):
+        construct = construct.node.default_child
+    return stack.get_logical_id(construct)
 
 
 def ports(rule):

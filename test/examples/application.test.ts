@@ -8,7 +8,7 @@ import * as path from 'path';
 import { CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { applicationApp, ApplicationStack } from '../../examples/application/app';
 
 const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-cloudhsm-application-'));
@@ -17,8 +17,12 @@ afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 const { stack } = applicationApp({}, outdir);
 const t = Template.fromStack(stack);
 
-/** The logical id of a construct's CloudFormation resource, as the stack names it. */
-const logicalId = (c: Construct) => stack.getLogicalId(c.node.defaultChild as CfnElement);
+/** The logical id of a construct's CloudFormation resource, as the stack names it (an L2's, or a custom resource's default child). */
+function logicalId(c: Construct): string {
+  let element: IConstruct = c;
+  while (!CfnElement.isCfnElement(element)) element = element.node.defaultChild!;
+  return stack.getLogicalId(element as CfnElement);
+}
 const resources = (type: string) => Object.values(t.findResources(type)) as any[];
 const ports = (rule: any) => ({ IpProtocol: rule.IpProtocol, FromPort: rule.FromPort, ToPort: rule.ToPort });
 const HSM_PORTS = { IpProtocol: 'tcp', FromPort: 2223, ToPort: 2225 };

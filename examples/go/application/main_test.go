@@ -52,9 +52,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// logicalID is the logical id of a construct's CloudFormation resource, as the stack names it.
+// logicalID is the logical id of a construct's CloudFormation resource, as the stack names it (an
+// L2's, or a custom resource's default child).
 func logicalID(c constructs.IConstruct) string {
-	return *stack.GetLogicalId(c.Node().DefaultChild().(awscdk.CfnElement))
+	for !*awscdk.CfnElement_IsCfnElement(c) {
+		c = c.Node().DefaultChild()
+	}
+	return *stack.GetLogicalId(c.(awscdk.CfnElement))
 }
 
 func propertiesOf(resourceType string) map[string]map[string]interface{} {

@@ -49,9 +49,13 @@ class ApplicationStackTest {
         template = Template.fromStack(stack);
     }
 
-    /** The logical id of a construct's CloudFormation resource, as the stack names it. */
+    /** The logical id of a construct's CloudFormation resource, as the stack names it (an L2's, or a custom resource's default child). */
     private static String logicalId(final IConstruct construct) {
-        return stack.getLogicalId((CfnElement) construct.getNode().getDefaultChild());
+        IConstruct element = construct;
+        while (!(element instanceof CfnElement)) {
+            element = element.getNode().getDefaultChild();
+        }
+        return stack.getLogicalId((CfnElement) element);
     }
 
     @SuppressWarnings("unchecked")
