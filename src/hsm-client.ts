@@ -3,6 +3,7 @@ import * as path from 'path';
 import { CustomResource, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { CryptoUser } from './crypto-user';
@@ -86,8 +87,8 @@ const parameters = new WeakMap<object, ssm.StringParameter>();
 /**
  * What an application host (an EC2 instance, an Auto Scaling group, an ECS task) needs to use a
  * cluster's HSMs as a crypto user: the cluster's trust anchor in an SSM parameter, TCP 2223-2225 to
- * the cluster, IAM to read the trust anchor parameter, the user's password secret and
- * `cloudhsm:DescribeClusters`, and the commands that install the Client SDK 5 libraries and
+ * the cluster, IAM to read the trust anchor parameter (`ssm:GetParameter`), the user's password
+ * secret (`secretsmanager:GetSecretValue`) and `cloudhsm:DescribeClusters`, and the commands that install the Client SDK 5 libraries and
  * configure them with `--cluster-id` (so HSMs AWS replaces need no reconfiguration).
  *
  */
@@ -114,14 +115,21 @@ export class HsmClient extends Construct {
   }
 
   /**
-   * Lets `grantee` read what the client needs: the trust anchor parameter, the crypto user's
-   * password secret, and `cloudhsm:DescribeClusters` (which supports no resource-level permission).
+   * Lets `grantee` read what the client needs and nothing more: `ssm:GetParameter` on the trust
+   * anchor parameter, `secretsmanager:GetSecretValue` on the crypto user's password secret (and
+   * decrypt through Secrets Manager with its key, if it has one), and `cloudhsm:DescribeClusters`
+   * (which supports no resource-level permission).
    *
    * @param grantee the application's role
    */
   public grantConnect(grantee: iam.IGrantable): void {
-    this.trustAnchorParameter.grantRead(grantee);
-    this.cryptoUser.grantRead(grantee);
+    // The setup commands read the one parameter by name, and the application reads the password:
+    // neither lists, describes or reads history, so the broader `grantRead`s are not used.
+    iam.Grant.addToPrincipal({ grantee, actions: ['ssm:GetParameter'], resourceArns: [this.trustAnchorParameter.parameterArn] });
+    const secret = this.cryptoUser.passwordSecret;
+    // A secret known by name only: its ARN ends in six characters Secrets Manager chose (as aws-cdk-lib grants it).
+    iam.Grant.addToPrincipal({ grantee, actions: ['secretsmanager:GetSecretValue'], resourceArns: [secret.secretFullArn ?? `${secret.secretArn}-??????`] });
+    secret.encryptionKey?.grantDecrypt(new kms.ViaServicePrincipal(`secretsmanager.${Stack.of(secret).region}.amazonaws.com`, grantee.grantPrincipal));
     const grant = iam.Grant.addToPrincipal({ grantee, actions: ['cloudhsm:DescribeClusters'], resourceArns: ['*'] });
     const policy = grant.principalStatement && (grantee.grantPrincipal as iam.Role).node?.tryFindChild('DefaultPolicy');
     if (policy) {

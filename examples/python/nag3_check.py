@@ -13,6 +13,7 @@ import pytest
 from aws_cdk import aws_ec2 as ec2
 
 import activation_app
+import application_app
 import app as basic_app
 import key_store_app
 from cdk_nag import AwsSolutionsChecks
@@ -36,8 +37,9 @@ def test_runs_cdk_nag_3():
     assert importlib.metadata.version("cdk-nag").startswith("3.")
 
 
-@pytest.mark.parametrize("build_app", [basic_app.build_app, activation_app.build_app, key_store_app.build_app],
-                         ids=["app", "activation_app", "key_store_app"])
+@pytest.mark.parametrize("build_app", [basic_app.build_app, activation_app.build_app, key_store_app.build_app,
+                                       application_app.build_app],
+                         ids=["app", "activation_app", "key_store_app", "application_app"])
 def test_the_example_has_no_finding_but_the_planted_one(build_app, tmp_path):
     app, stack = build_app(outdir=str(tmp_path))
     # A VPC without a flow log, planted in the example's stack: its finding shows the pack ran on

@@ -6,13 +6,15 @@ import pytest
 from aws_cdk import assertions
 
 import activation_app
+import application_app
 import app as basic_app
 import key_store_app
 from cdk_nag import AwsSolutionsChecks
 
 
-@pytest.mark.parametrize("build_app", [basic_app.build_app, activation_app.build_app, key_store_app.build_app],
-                         ids=["app", "activation_app", "key_store_app"])
+@pytest.mark.parametrize("build_app", [basic_app.build_app, activation_app.build_app, key_store_app.build_app,
+                                       application_app.build_app],
+                         ids=["app", "activation_app", "key_store_app", "application_app"])
 def test_cdk_nag_aws_solutions_reports_nothing_unsuppressed(build_app, tmp_path):
     app, stack = build_app(outdir=str(tmp_path))
     cdk.Aspects.of(app).add(AwsSolutionsChecks())

@@ -35,6 +35,14 @@ const KEY_STORE: Expected = {
   subnetAzs: ['us-east-1a', 'us-east-1a', 'us-east-1b', 'us-east-1b'],
 };
 
+const APPLICATION: Expected = {
+  stack: 'CloudHsmApplication',
+  types: ['Custom::CloudHsmActivation', 'Custom::CloudHsmCryptoUser', 'Custom::CloudHsmTrustAnchor', 'AWS::SSM::Parameter',
+    'AWS::EC2::Instance', 'AWS::Logs::MetricFilter', 'AWS::CloudWatch::Alarm'],
+  hsms: 2,
+  subnetAzs: ['us-east-1a', 'us-east-1a', 'us-east-1b', 'us-east-1b'],
+};
+
 /** An example app: its folder under examples/ (whose cdk.json and cdk.context.json apply), and another app command if not cdk.json's. */
 interface ExampleApp { readonly dir: string; readonly app?: string; readonly expected: Expected }
 
@@ -46,12 +54,16 @@ const languages: Record<string, { apps: ExampleApp[]; extraPath?: string[]; env?
       { dir: 'python', expected: BASIC },
       { dir: 'python', app: 'python3 activation_app.py', expected: ACTIVATION },
       { dir: 'python', app: 'python3 key_store_app.py', expected: KEY_STORE },
+      { dir: 'python', app: 'python3 application_app.py', expected: APPLICATION },
     ],
   },
   // cdk.json runs `mvn compile exec:java`: Maven uses the repository test:java seeded.
   java: {
     env: { MAVEN_OPTS: `-Dmaven.repo.local=${path.join(root, 'build', 'm2')}` },
-    apps: [{ dir: 'java', expected: BASIC }],
+    apps: [
+      { dir: 'java', expected: BASIC },
+      { dir: 'java', app: 'mvn -e -q compile exec:java -Dexec.mainClass=com.example.cloudhsm.ApplicationStack', expected: APPLICATION },
+    ],
   },
   // cdk.json runs `go run .`: with the modules and build cache test:go filled (build-tools/go-env.sh).
   go: {
@@ -65,6 +77,7 @@ const languages: Record<string, { apps: ExampleApp[]; extraPath?: string[]; env?
       { dir: 'go', expected: BASIC },
       { dir: path.join('go', 'activation'), expected: ACTIVATION },
       { dir: path.join('go', 'keystore'), expected: KEY_STORE },
+      { dir: path.join('go', 'application'), expected: APPLICATION },
     ],
   },
 };

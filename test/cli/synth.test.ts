@@ -36,11 +36,12 @@ function start(name: string, ...args: Parameters<typeof cdkSynthAsync>): void {
 // The folder of the control test: the example's app run from it finds no cdk.context.json.
 const noContext = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-cloudhsm-nocontext-'));
 results.push({ status: null, output: '', outdir: noContext });
-// The five CLI runs side by side, in the tests' order: each spends most of its time in its own app process (ts-node).
+// The six CLI runs side by side, in the tests' order: each spends most of its time in its own app process (ts-node).
 beforeAll(() => {
   start('basic', 'v2', path.join(examples, 'basic'));
   start('dr', 'v2', path.join(examples, 'dr'));
   start('activation', 'v2', path.join(examples, 'activation'));
+  start('application', 'v2', path.join(examples, 'application'));
   start('control', 'v2', noContext, { app: `ts-node --transpile-only ${path.join(examples, 'basic', 'app.ts')}` });
   start('v3', 'v3', path.join(examples, 'basic'));
 });
@@ -89,6 +90,23 @@ describe('cdk synth with the aws-cdk CLI 2.x, no credentials', () => {
     expect(types.filter((t) => t === 'Custom::CloudHsmHsm')).toHaveLength(3);
     // A public and a private subnet in each of the two AZs.
     expect(subnetAzs(stacks.CloudHsmActivation)).toEqual(['us-east-1a', 'us-east-1a', 'us-east-1b', 'us-east-1b']);
+  });
+
+  test('examples/application: the crypto user, the application host with its trust anchor parameter, the audit alarm', async () => {
+    const r = await synth('application');
+    expect(r.output).not.toMatch(/credentials/i);
+    expect(r.status).toBe(0);
+    const stacks = assemblyStacks(r.outdir);
+    expect(Object.keys(stacks)).toEqual(['CloudHsmApplication']);
+    const types = resourceTypes(stacks.CloudHsmApplication);
+    expect(types).toEqual(expect.arrayContaining([
+      'Custom::CloudHsmActivation', 'Custom::CloudHsmCryptoUser', 'Custom::CloudHsmTrustAnchor', 'AWS::SSM::Parameter',
+      'AWS::Logs::MetricFilter', 'AWS::CloudWatch::Alarm',
+    ]));
+    // The admin host and the application host.
+    expect(types.filter((t) => t === 'AWS::EC2::Instance')).toHaveLength(2);
+    expect(types.filter((t) => t === 'Custom::CloudHsmHsm')).toHaveLength(2);
+    expect(subnetAzs(stacks.CloudHsmApplication)).toEqual(['us-east-1a', 'us-east-1a', 'us-east-1b', 'us-east-1b']);
   });
 
   test('control: without the example\'s cdk.context.json the AZ lookup needs credentials, and finds none', async () => {

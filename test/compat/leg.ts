@@ -46,7 +46,7 @@ export interface LegResult {
   readonly seconds: number;
 }
 
-const EXAMPLES = ['basic', 'dr', 'activation', 'key-store'];
+const EXAMPLES = ['basic', 'dr', 'activation', 'key-store', 'application'];
 const TIMEOUT = 300_000;
 
 function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): string {

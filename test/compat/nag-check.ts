@@ -13,7 +13,9 @@ const library = require('cdk-cloudhsm');
 const { Construct } = require('constructs');
 
 /** The example apps: folder and the function building the app (as in examples/<name>/app.ts). */
-const EXAMPLES: Record<string, string> = { 'basic': 'basicApp', 'dr': 'drApp', 'activation': 'activationApp', 'key-store': 'keyStoreApp' };
+const EXAMPLES: Record<string, string> = {
+  'basic': 'basicApp', 'dr': 'drApp', 'activation': 'activationApp', 'key-store': 'keyStoreApp', 'application': 'applicationApp',
+};
 
 /** What the check found on one example with one cdk-nag major. */
 export interface NagResult {

@@ -13,6 +13,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AwsSolutionsChecks as AwsSolutionsChecks3 } from 'cdk-nag-3';
 import { activationApp } from '../../examples/activation/app';
+import { applicationApp } from '../../examples/application/app';
 import { basicApp } from '../../examples/basic/app';
 import { drApp } from '../../examples/dr/app';
 import { keyStoreApp } from '../../examples/key-store/app';
@@ -92,6 +93,11 @@ describe.each([['2.x', nag2], ['3.x', nag3]])('cdk-nag %s AwsSolutions', (_versi
 
   test('examples/key-store (kmsuser secret, key store, key, encrypted bucket, grant) has no unsuppressed finding', () => {
     const { app, stack } = keyStoreApp({}, outdir);
+    expect(nag(app, [stack])).toEqual([]);
+  });
+
+  test('examples/application (crypto user, application host with its client, audit logs and alarm) has no unsuppressed finding', () => {
+    const { app, stack } = applicationApp({}, outdir);
     expect(nag(app, [stack])).toEqual([]);
   });
 

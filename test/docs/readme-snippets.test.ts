@@ -51,6 +51,7 @@ describe('README example snippets', () => {
 /** Guides whose code blocks are an example app's marked region (so they compile: the examples are type-checked). */
 const GUIDES: Record<string, string[]> = {
   'docs/existing-clusters.md': ['examples/existing-cluster/app.ts'],
+  'docs/applications.md': ['examples/application/app.ts'],
 };
 
 describe.each(Object.entries(GUIDES))('%s example snippets', (guide, files) => {
