@@ -14,6 +14,8 @@
 #   CDK_CLOUDHSM_USERNAME, CDK_CLOUDHSM_USER_SECRET_ARN  the crypto user, written to the environment file
 # Exit codes: 0 configured; 2 a variable is missing; 1 a step failed (named in the message).
 set -Eeuo pipefail
+# The AWS CLI's retries ride out throttling (standard mode, 8 attempts instead of the default 3).
+export AWS_RETRY_MODE=standard AWS_MAX_ATTEMPTS=8
 
 CLOUDHSM_DIR="${CLOUDHSM_DIR:-/opt/cloudhsm}"
 ENV_FILE="${CDK_CLOUDHSM_ENV_FILE:-/etc/cdk-cloudhsm-client.env}"

@@ -7,6 +7,9 @@
 # Scripts that manage crypto users also set CLUSTER_ID and REGION before calling admin_user_list.
 # Passwords stay in shell variables and reach the CLI on stdin only, never a command line.
 set -uo pipefail
+# The AWS CLI's own retries ride out throttling as the handler's SDK clients do (8 attempts, standard
+# mode; the CLI's default is 3): a script that fails on a throttled read fails the whole step.
+export AWS_RETRY_MODE=standard AWS_MAX_ATTEMPTS=8
 
 CLOUDHSM_DIR="${CLOUDHSM_DIR:-/opt/cloudhsm}"
 CLI="$CLOUDHSM_DIR/bin/cloudhsm-cli"

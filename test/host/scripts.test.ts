@@ -164,6 +164,40 @@ describe('activate.sh', () => {
     expect(r.stderr).toContain(`cannot read the admin password secret ${arn}`);
     expect(r.stderr).toContain('ResourceNotFoundException');
   });
+
+  test('throttled reads are retried as the CLI does with the prelude\'s AWS_MAX_ATTEMPTS=8: seven throttles pass, eight fail naming the secret', async () => {
+    const c = cluster();
+    const secret = sim.createSecret(REGION, 'admin', PASSWORD);
+    await setup();
+    sim.injectFault({ kind: 'throttle', operation: 'GetSecretValue', nextCalls: 7 });
+    expect(await activate({ ...c, secretArn: secret.arn })).toMatchObject({ exitCode: 0 });
+    sim.clearFaults();
+    const other = cluster();
+    sim.injectFault({ kind: 'throttle', operation: 'GetSecretValue', nextCalls: 8 });
+    const r = await activate({ ...other, secretArn: secret.arn });
+    expect(r.exitCode).toBe(5);
+    expect(r.stderr).toContain(`cannot read the admin password secret ${secret.arn}`);
+    expect(r.stderr).toContain('ThrottlingException');
+  });
+});
+
+describe('the sandbox\'s aws stand-in retries as the CLI\'s standard mode', () => {
+  const read = (arn: string, env = '') => host.run(`${env} aws secretsmanager get-secret-value --secret-id ${arn} --region ${REGION} --query Name --output text`);
+
+  test('three attempts when AWS_MAX_ATTEMPTS is unset; an error that is not throttling is not retried', async () => {
+    const secret = sim.createSecret(REGION, 'plain', PASSWORD);
+    sim.injectFault({ kind: 'throttle', operation: 'GetSecretValue', nextCalls: 2 });
+    expect(await read(secret.arn)).toMatchObject({ exitCode: 0, stdout: 'plain\n' });
+    sim.clearFaults();
+    sim.injectFault({ kind: 'throttle', operation: 'GetSecretValue', nextCalls: 3 });
+    expect((await read(secret.arn)).stderr).toContain('(ThrottlingException) when calling the GetSecretValue operation');
+    sim.clearFaults();
+    sim.injectFault({ kind: 'throttle', operation: 'GetSecretValue', nextCalls: 3 });
+    expect(await read(secret.arn, 'AWS_MAX_ATTEMPTS=4')).toMatchObject({ exitCode: 0 });
+    sim.clearFaults();
+    const missing = await read('arn:aws:secretsmanager:us-east-1:123456789012:secret:none-AbCdEf', 'AWS_MAX_ATTEMPTS=8');
+    expect(missing.stderr).toContain('ResourceNotFoundException');
+  });
 });
 
 describe('activate.sh: an admin secret version that failed to log in is not tried again (the record travels with the command)', () => {

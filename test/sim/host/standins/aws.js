@@ -49,6 +49,26 @@ function text(v) {
   return String(v);
 }
 
+// The CLI's standard retry mode (its user guide, "AWS CLI retries"): AWS_MAX_ATTEMPTS attempts in all
+// (3 when unset), retrying throttling errors and HTTP 500/502/503/504. The CLI backs off exponentially
+// up to 20 s; the stand-in waits milliseconds, since the simulator's clock is virtual.
+const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'ThrottledException', 'RequestThrottledException',
+  'TooManyRequestsException', 'ProvisionedThroughputExceededException', 'TransactionInProgressException',
+  'RequestLimitExceeded', 'BandwidthLimitExceeded', 'LimitExceededException', 'RequestThrottled', 'SlowDown']);
+const retryable = (e) => THROTTLING.has(e.type) || [500, 502, 503, 504].includes(e.status);
+
+async function withRetries(call) {
+  const attempts = Number(process.env.AWS_MAX_ATTEMPTS) >= 1 ? Number(process.env.AWS_MAX_ATTEMPTS) : 3;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (e) {
+      if (attempt >= attempts || !retryable(e)) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 5 * 2 ** attempt));
+    }
+  }
+}
+
 const GLOBAL = new Set(['region', 'output', 'query', 'endpoint-url', 'no-cli-pager', 'profile', 'debug', 'no-paginate']);
 
 async function main() {
@@ -76,7 +96,7 @@ async function main() {
   const operation = pascal(command);
   let result;
   try {
-    result = await awsJson(svc[0], operation, input, svc[1]);
+    result = await withRetries(() => awsJson(svc[0], operation, input, svc[1]));
   } catch (e) {
     fail(`\nAn error occurred (${e.type || 'Error'}) when calling the ${operation} operation: ${e.message}`, e.type ? 254 : 255);
   }

@@ -34,6 +34,7 @@ async function awsJson(targetPrefix, operation, input, service) {
     const type = String(res.headers['x-amzn-errortype'] || body.__type || 'UnknownError').split(':')[0];
     const error = new Error(body.Message || body.message || '');
     error.type = type;
+    error.status = res.status;
     throw error;
   }
   return body;
