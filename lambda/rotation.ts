@@ -174,7 +174,10 @@ async function hostStep(event: RotationEvent, target: RotationTarget, step: 'set
       InstanceIds: [target.instanceId],
       Comment: comment,
       TimeoutSeconds: DELIVERY_TIMEOUT_SECONDS,
-      Parameters: { commands: rotationCommands(target, event, step, hsmIps, trustAnchor, failed), executionTimeout: [String(EXECUTION_TIMEOUT_SECONDS)] },
+      Parameters: {
+        commands: rotationCommands(target, event, step, hsmIps, trustAnchor, failed),
+        executionTimeout: [String(EXECUTION_TIMEOUT_SECONDS)],
+      },
     }))).Command;
   }
   const deadline = Date.now() + STEP_WAIT_MS;
