@@ -160,15 +160,20 @@ const stepPrefix = (step: 'set' | 'test', clusterId: string) => commentPrefix(`r
 async function hostStep(event: RotationEvent, target: RotationTarget, step: 'set' | 'test'): Promise<void> {
   const prefix = stepPrefix(step, target.clusterId);
   const comment = `${prefix}${event.ClientRequestToken}`.slice(0, 100);
+  const failed = await lastFailedLogins([stepPrefix('set', target.clusterId), stepPrefix('test', target.clusterId)]);
+  // A crypto user's new password that failed to log in since its set step succeeded (a test step):
+  // the set step runs again, and the admin sets it again (which also unlocks the user). The admin's
+  // own cannot be set again without the password it has: its test step stays refused.
+  const setAgain = step === 'set' && target.username !== 'admin' && failed.some((f) => f.user === target.username
+    && f.secretId === event.SecretId && f.versionId === event.ClientRequestToken);
   const earlier = (await commandsOnHost(target.instanceId, prefix)).filter((c) => c.Comment === comment);
-  if (earlier.some((c) => c.Status === 'Success')) return;
+  if (!setAgain && earlier.some((c) => c.Status === 'Success')) return;
   let command: Command | undefined = earlier.find((c) => RUNNING.has(c.Status ?? ''));
   if (!command) {
     const cluster = await describeCluster(target.clusterId);
     const hsmIps = (cluster?.Hsms ?? []).filter((h) => h.State === 'ACTIVE' && h.EniIp).map((h) => h.EniIp!);
     if (hsmIps.length === 0) throw new Error(`cdk-cloudhsm rotation: cluster ${target.clusterId} has no ACTIVE HSM; the ${step} step cannot run`);
     const trustAnchor = await trustAnchorFor('cdk-cloudhsm rotation', target);
-    const failed = await lastFailedLogins([stepPrefix('set', target.clusterId), stepPrefix('test', target.clusterId)]);
     command = (await ssm().send(new SendCommandCommand({
       DocumentName: RUN_SHELL_SCRIPT,
       InstanceIds: [target.instanceId],
