@@ -10,13 +10,13 @@
 
 import { Duration } from 'aws-cdk-lib';
 import { DeployHarness } from './engine';
+import { CryptoUser } from '../../src';
 import { activationTemplate, activationWorld, REGION } from '../fixtures/activation-stack';
 import { reattempt, rotateNow, rotationFunction, useRotationFunction } from '../fixtures/rotation';
 import { useServedSimulator } from '../sim/fixtures';
 import { HostSandbox } from '../sim/host/sandbox';
 import { runHsmCli } from '../sim/hsm-cli';
 import { CURRENT, PENDING, PREVIOUS } from '../sim/secrets';
-import { CryptoUser } from '../../src';
 
 const served = useServedSimulator(27);
 const { sim, pca } = served;
