@@ -118,12 +118,10 @@ describe('the login guard: a reattempted rotation does not lock a user out', () 
     expect(outcome.error).toContain('does not log in to cluster');
     expect(admin().failedLogins).toBe(1);
     // Secrets Manager reattempts the rotation (more times than the CLI's five failed logins).
-    for (let n = 0; n < 5; n++) {
-      const err = await reattempt(sim, secretArn, outcome.token, functionArn).then(() => undefined, (e) => String(e));
-      expect(err).toContain('did not log in to cluster');
-      expect(err).toContain('not tried again');
-    }
+    const errors: string[] = [];
+    for (let n = 0; n < 5; n++) errors.push(await reattempt(sim, secretArn, outcome.token, functionArn).then(() => 'completed', (e) => String(e)));
     expect(admin()).toMatchObject({ locked: false, failedLogins: 1 });
+    for (const err of errors) expect(err).toMatch(/did not log in to cluster .* before and is not tried again/);
     expect(signer().password).toBe(old.secretString);
     expect(secret.current.versionId).toBe(old.versionId);
 
