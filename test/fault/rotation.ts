@@ -116,7 +116,8 @@ export async function runRotationLifecycle(seed: number, sim: CloudHsmSimulator,
       const rotated = ROTATED_USERS.map((user) => {
         const { functionArn, environment } = rotationFunction(created, user.username);
         useRotationFunction(sim, endpoint, REGION, environment, functionArn);
-        return { ...user, functionArn, secretArn: created.outputs[user.secretOutput], secret: sim.secrets.find(REGION, created.outputs[user.secretOutput])! };
+        const secretArn = created.outputs[user.secretOutput];
+        return { ...user, functionArn, secretArn, secret: sim.secrets.find(REGION, secretArn)! };
       });
       const invoke = sim.secrets.rotationInvoker!;
       // Secrets Manager may invoke a step more than once: twice in a row, or twice at the same moment.
