@@ -143,6 +143,16 @@ failed_login_option() {
   [[ "$1" =~ ^[a-z0-9_]+=[A-Za-z0-9-]+$ ]] || fail 2 "--failed-login takes USER=VERSION, not $1"
   FAILED_VERSIONS["${1%%=*}"]+=" ${1#*=}"
 }
+# The options whose values the prelude uses ($1 the option, $2 its value): 0 when $1 is one of them.
+prelude_option() {
+  case "$1" in
+    --hsm-ip) HSM_IPS+=("$2") ;;
+    --trust-anchor-b64) TRUST_ANCHOR_B64="$2" ;;
+    --failed-login) failed_login_option "$2" ;;
+    --setup-wait) SETUP_WAIT="$2" ;;
+    *) return 1 ;;
+  esac
+}
 secret_version() { aws secretsmanager get-secret-value --secret-id "$1" --region "$REGION" --query VersionId --output text 2> /dev/null < /dev/null; }
 record_failure() { echo "$FAILED_LOGIN_MARK $1 $2 $3" >&2; } # user, secret id, version
 # Whether the handler says version $2 failed to log in as user $1 before.

@@ -31,7 +31,6 @@ while [[ $# -gt 0 ]]; do
     --step) STEP="${2:-}"; shift 2 ;;
     --cluster-id) CLUSTER_ID="${2:-}"; shift 2 ;;
     --region) REGION="${2:-}"; shift 2 ;;
-    --hsm-ip) HSM_IPS+=("${2:-}"); shift 2 ;;
     --username) USERNAME="${2:-}"; shift 2 ;;
     --role) ROLE="${2:-}"; shift 2 ;;
     --secret-id) SECRET_ID="${2:-}"; shift 2 ;;
@@ -39,10 +38,8 @@ while [[ $# -gt 0 ]]; do
     --token) TOKEN="${2:-}"; shift 2 ;;
     --admin-secret-id) ADMIN_SECRET_ID="${2:-}"; shift 2 ;;
     --admin-secret-field) ADMIN_SECRET_FIELD="${2:-}"; shift 2 ;;
-    --trust-anchor-b64) TRUST_ANCHOR_B64="${2:-}"; shift 2 ;;
-    --failed-login) failed_login_option "${2:-}"; shift 2 ;;
-    --setup-wait) SETUP_WAIT="${2:-}"; shift 2 ;;
-    *) fail 2 "unknown argument $1" ;;
+    # --hsm-ip, --trust-anchor-b64, --failed-login, --setup-wait
+    *) prelude_option "$1" "${2:-}" || fail 2 "unknown argument $1"; shift 2 ;;
   esac
 done
 [[ ("$STEP" == set || "$STEP" == test) && -n "$CLUSTER_ID" && -n "$REGION" && -n "$USERNAME" && -n "$SECRET_ID" \
