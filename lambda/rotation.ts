@@ -152,8 +152,9 @@ const stepPrefix = (step: 'set' | 'test', clusterId: string) => commentPrefix(`r
 
 /**
  * Runs a step's script on the admin host and waits for its end. A command of this very step and
- * version that succeeded before (Secrets Manager invoking the step twice, a response lost) counts;
- * one still running is waited for rather than doubled. The script is told which secret versions
+ * version that succeeded before (Secrets Manager invoking the step twice, a response lost) counts,
+ * unless it is a crypto user's set step whose password failed to log in since; one still running
+ * is waited for rather than doubled. The script is told which secret versions
  * failed to log in in the cluster's last rotation commands (both steps, one history: a set step that
  * succeeds proves its logins), so a reattempted rotation does not lock a user out.
  */
