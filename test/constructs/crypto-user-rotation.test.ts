@@ -2,10 +2,11 @@
 // the shared rotation function (index.rotate) told the user and role, its schedule after the user
 // exists, rights on the user's secret only (the admin host reads the admin's), and the synth-time
 // refusals of a secret that is also another user's password.
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { App, Aspects, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { ClusterInitialization, CryptoUserOptions, HsmCluster } from '../../src';
 import { CERTS, testStack } from '../fixtures/stack';
 
@@ -117,4 +118,26 @@ describe('a rotated secret must be this user\'s password only', () => {
     c.addCryptoUser('A', { username: 'a', passwordSecret: shared });
     expect(() => c.addCryptoUser('B', { username: 'b', passwordSecret: shared })).not.toThrow();
   });
+});
+
+test('cdk-nag AwsSolutions: nothing on the rotation functions, their roles (own log group, no managed policy) or the rotated secrets', () => {
+  const app = new App();
+  const stack = new Stack(app, 'Nag', { env: { account: '123456789012', region: 'us-east-1' } });
+  const vpc = new ec2.Vpc(stack, 'Vpc', { availabilityZones: ['us-east-1a', 'us-east-1b'], natGateways: 1 });
+  const c = new HsmCluster(stack, 'Cluster', { vpc, initialization: ClusterInitialization.fromCertificates(CERTS), activation: { rotation: {} } });
+  c.addHsm('Hsm1', { availabilityZone: 'us-east-1a' });
+  c.addCryptoUser('Signer', { username: 'signer', rotation: {} });
+  Validations.of(stack).acknowledge({ id: 'CloudFormation-Validate::W3010', reason: 'CloudHSM places each HSM in a named Availability Zone' });
+  Aspects.of(app).add(new AwsSolutionsChecks());
+  app.synth();
+  const a = Annotations.fromStack(stack);
+  const findings = [...a.findError('*', Match.stringLikeRegexp('AwsSolutions-')), ...a.findWarning('*', Match.stringLikeRegexp('AwsSolutions-'))]
+    .map((m) => `${m.id} ${String(m.entry.data).split(': ')[0]}`);
+  // The test's own VPC has no flow log (VPC7); nothing else.
+  expect(findings).toEqual(['/Nag/Vpc/Resource AwsSolutions-VPC7']);
+  const t = Template.fromStack(stack);
+  const roles = Object.values(t.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.rotate' } }))
+    .map((fn) => t.toJSON().Resources[fn.Properties.Role['Fn::GetAtt'][0]]);
+  expect(roles).toHaveLength(2);
+  for (const role of roles) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
 });
