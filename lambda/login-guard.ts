@@ -39,17 +39,17 @@ const PAGES = 5;
 const READS = 5;
 
 /**
- * The commands that ended whose Comment starts with `prefix` (a kind of command on one cluster),
- * on any instance (a host that replaced the one they ran on has no history of its own), newest first.
+ * The commands that ended whose Comment starts with one of `prefixes` (kinds of command on one
+ * cluster), on any instance (a host that replaced the one they ran on has no history of its own), newest first.
  */
-async function endedCommands(prefix: string): Promise<Command[]> {
+async function endedCommands(prefixes: readonly string[]): Promise<Command[]> {
   const found: Command[] = [];
   let nextToken: string | undefined;
   for (let page = 0; page < PAGES; page++) {
     const out = await ssm().send(new ListCommandsCommand({
       Filters: [{ key: 'DocumentName', value: RUN_SHELL_SCRIPT }], MaxResults: 50, NextToken: nextToken,
     }));
-    found.push(...(out.Commands ?? []).filter((c) => c.Comment?.startsWith(prefix) && ENDED.has(c.Status ?? '')));
+    found.push(...(out.Commands ?? []).filter((c) => prefixes.some((p) => c.Comment?.startsWith(p)) && ENDED.has(c.Status ?? '')));
     nextToken = out.NextToken;
     if (!nextToken) break;
   }
@@ -58,10 +58,11 @@ async function endedCommands(prefix: string): Promise<Command[]> {
 
 /**
  * The failed logins of the newest command of this kind on the cluster that recorded any, among
- * those that failed since the last one that succeeded (a success means its logins worked).
+ * those that failed since the last one that succeeded (a success means its logins worked). Several
+ * prefixes make one history of kinds whose commands log in with the same secrets (a rotation's steps).
  */
-export async function lastFailedLogins(prefix: string): Promise<FailedLogin[]> {
-  const ended = await endedCommands(prefix);
+export async function lastFailedLogins(prefix: string | readonly string[]): Promise<FailedLogin[]> {
+  const ended = await endedCommands(typeof prefix === 'string' ? [prefix] : prefix);
   const success = ended.findIndex((c) => c.Status === 'Success');
   const sinceSuccess = success < 0 ? ended : ended.slice(0, success);
   for (const command of sinceSuccess.slice(0, READS)) {
@@ -78,11 +79,6 @@ export async function lastFailedLogins(prefix: string): Promise<FailedLogin[]> {
   return [];
 }
 
-/** The version of `secretId` that failed to log in as `user`, if the record names that secret. */
-export function failedVersion(failed: readonly FailedLogin[], user: string, secretId: string): string | undefined {
-  return failed.find((f) => f.user === user && f.secretId === secretId)?.versionId;
-}
-
 /** A user a host script logs in as, and the secret whose password it logs in with. */
 export interface Login {
   readonly user: string;
@@ -91,12 +87,14 @@ export interface Login {
 
 /**
  * The `--failed-login USER=VERSION` arguments of a host script (prelude.sh): for each of its
- * logins, the version of that login's secret that failed before, if the record names one. A failure
- * with another secret (the resource was given a new one) is not sent: the new secret is tried.
+ * logins, the versions of that login's secret that failed before, if the record names any (a
+ * rotation logs in as one user with two versions of its secret), each once. A failure with another
+ * secret (the resource was given a new one) is not sent: the new secret is tried.
  */
 export function failedLoginArgs(failed: readonly FailedLogin[], logins: readonly Login[]): string[] {
-  return logins.flatMap(({ user, secretId }) => {
-    const version = failedVersion(failed, user, secretId);
-    return version ? ['--failed-login', `${user}=${version}`] : [];
-  });
+  const args = new Set<string>();
+  for (const { user, secretId } of logins) {
+    for (const f of failed) if (f.user === user && f.secretId === secretId) args.add(`${user}=${f.versionId}`);
+  }
+  return [...args].flatMap((arg) => ['--failed-login', arg]);
 }

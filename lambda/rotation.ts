@@ -7,8 +7,9 @@ import { parseAdminAccess, regionOf, trustAnchorFor, AdminAccess } from './admin
 import { messageOf, secretsManager, ssm, startInvocation } from './aws';
 import { describeCluster } from './cluster-state';
 import {
-  commandsOnHost, DELIVERY_TIMEOUT_SECONDS, EXECUTION_TIMEOUT_SECONDS, hereDocCommands, lastLines, RUN_SHELL_SCRIPT, RUNNING,
+  commandsOnHost, commentPrefix, DELIVERY_TIMEOUT_SECONDS, EXECUTION_TIMEOUT_SECONDS, hereDocCommands, lastLines, RUN_SHELL_SCRIPT, RUNNING,
 } from './host-command';
+import { failedLoginArgs, FailedLogin, lastFailedLogins } from './login-guard';
 import { sleep } from './sleep';
 import { MAX_PASSWORD_LENGTH } from '../src/private/host-rules';
 
@@ -125,9 +126,9 @@ async function finishSecret(event: RotationEvent): Promise<void> {
   }
 }
 
-/** The host script's commands for one step. */
+/** The host script's commands for one step; `failed`: the logins the cluster's last rotation commands recorded as failed. */
 export function rotationCommands(target: RotationTarget, event: RotationEvent, step: 'set' | 'test', hsmIps: string[],
-  trustAnchor?: string): string[] {
+  trustAnchor?: string, failed: readonly FailedLogin[] = []): string[] {
   const argv = [
     '--step', step, '--cluster-id', target.clusterId, '--region', regionOf(event.SecretId),
     ...hsmIps.flatMap((ip) => ['--hsm-ip', ip]),
@@ -136,6 +137,8 @@ export function rotationCommands(target: RotationTarget, event: RotationEvent, s
     ...(target.secretField ? ['--secret-field', target.secretField] : []),
     ...(target.adminSecretField ? ['--admin-secret-field', target.adminSecretField] : []),
     ...(trustAnchor ? ['--trust-anchor-b64', Buffer.from(trustAnchor, 'utf8').toString('base64')] : []),
+    // Secret versions whose login failed before (the admin's current one, this rotation's new one): not tried again.
+    ...failedLoginArgs(failed, [{ user: 'admin', secretId: target.adminSecretArn }, { user: target.username, secretId: event.SecretId }]),
   ];
   return hereDocCommands('rotate-password.sh', HEREDOC_END, argv);
 }
@@ -144,16 +147,28 @@ export function rotationCommands(target: RotationTarget, event: RotationEvent, s
 const pollMs = () => Number(process.env.CDK_CLOUDHSM_ROTATION_POLL_MS ?? 2000);
 export const STEP_WAIT_MS = 12 * 60_000;
 
+/** The Run Command comment prefix of a step's commands on a cluster. */
+const stepPrefix = (step: 'set' | 'test', clusterId: string) => commentPrefix(`rotate-${step}`, clusterId);
+
 /**
  * Runs a step's script on the admin host and waits for its end. A command of this very step and
- * version that succeeded before (Secrets Manager invoking the step twice, a response lost) counts;
- * one still running is waited for rather than doubled.
+ * version that succeeded before (Secrets Manager invoking the step twice, a response lost) counts,
+ * unless it is a crypto user's set step whose password failed to log in since; one still running
+ * is waited for rather than doubled. The script is told which secret versions
+ * failed to log in in the cluster's last rotation commands (both steps, one history: a set step that
+ * succeeds proves its logins), so a reattempted rotation does not lock a user out.
  */
 async function hostStep(event: RotationEvent, target: RotationTarget, step: 'set' | 'test'): Promise<void> {
-  const prefix = `cdk-cloudhsm rotate-${step} ${target.clusterId} `;
+  const prefix = stepPrefix(step, target.clusterId);
   const comment = `${prefix}${event.ClientRequestToken}`.slice(0, 100);
+  const failed = await lastFailedLogins([stepPrefix('set', target.clusterId), stepPrefix('test', target.clusterId)]);
+  // A crypto user's new password that failed to log in since its set step succeeded (a test step):
+  // the set step runs again, and the admin sets it again (which also unlocks the user). The admin's
+  // own cannot be set again without the password it has: its test step stays refused.
+  const setAgain = step === 'set' && target.username !== 'admin' && failed.some((f) => f.user === target.username
+    && f.secretId === event.SecretId && f.versionId === event.ClientRequestToken);
   const earlier = (await commandsOnHost(target.instanceId, prefix)).filter((c) => c.Comment === comment);
-  if (earlier.some((c) => c.Status === 'Success')) return;
+  if (!setAgain && earlier.some((c) => c.Status === 'Success')) return;
   let command: Command | undefined = earlier.find((c) => RUNNING.has(c.Status ?? ''));
   if (!command) {
     const cluster = await describeCluster(target.clusterId);
@@ -165,7 +180,10 @@ async function hostStep(event: RotationEvent, target: RotationTarget, step: 'set
       InstanceIds: [target.instanceId],
       Comment: comment,
       TimeoutSeconds: DELIVERY_TIMEOUT_SECONDS,
-      Parameters: { commands: rotationCommands(target, event, step, hsmIps, trustAnchor), executionTimeout: [String(EXECUTION_TIMEOUT_SECONDS)] },
+      Parameters: {
+        commands: rotationCommands(target, event, step, hsmIps, trustAnchor, failed),
+        executionTimeout: [String(EXECUTION_TIMEOUT_SECONDS)],
+      },
     }))).Command;
   }
   const deadline = Date.now() + STEP_WAIT_MS;

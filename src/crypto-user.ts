@@ -7,8 +7,11 @@ import { activationOf } from './private/activation-resource';
 import { checkPlainPasswordSecret, generatedPasswordSecret } from './private/admin-secret';
 import { checkCryptoUserName } from './private/host-rules';
 import { hsmChainOf } from './private/hsm-chain';
+import { addPasswordRotation } from './private/password-rotation';
 import { P } from './private/property-names';
 import { CloudHsmProvider, SERVICE_TIMEOUT } from './private/provider';
+import { claimPasswordSecret } from './private/rotated-secret';
+import { PasswordRotationOptions } from './rotation';
 
 /** Options of a crypto user (`CryptoUser`, or `HsmCluster.addCryptoUser`). */
 export interface CryptoUserOptions {
@@ -38,6 +41,19 @@ export interface CryptoUserOptions {
    * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
    */
   readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Rotate the user's password with Secrets Manager: a rotation function (the one the admin's
+   * rotation uses) has the cluster's admin set a new password for the user on the HSMs through the
+   * admin host (the CloudHSM CLI's `user change-password`), logs in as the user with it, then makes
+   * it the secret's current version. The CLI refuses to change the password of a user logged in
+   * elsewhere: while applications hold sessions as this user, a rotation fails and leaves the old
+   * password working (docs/operations.md). Refused for a secret that is also another user's password
+   * (the admin's, another crypto user's): a rotation changes one user's password.
+   *
+   * @default - no rotation
+   */
+  readonly rotation?: PasswordRotationOptions;
 }
 
 /** Properties of a `CryptoUser`. */
@@ -110,6 +126,9 @@ export class CryptoUser extends Resource {
     if (props.passwordSecret) {
       errors.push(...checkPlainPasswordSecret(P.passwordSecret, props.passwordSecret, { password: 'the crypto user\'s password', user: 'the crypto user script', secret: 'a crypto user\'s secret' }));
     }
+    if (props.passwordSecret && activation) {
+      errors.push(...claimPasswordSecret(this, props.passwordSecret, props.rotation !== undefined, activation.adminSecret));
+    }
     if (errors.length > 0 || !activation) throw new Error(`${where}: ${errors.join('; ')}`);
     users.set(username, this);
     usersOf.set(cluster, users);
@@ -119,7 +138,8 @@ export class CryptoUser extends Resource {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
     this.passwordSecret = props.passwordSecret ?? generatedPasswordSecret(this, 'PasswordSecret',
       `Password of the crypto user ${username} of the CloudHSM cluster ${cluster.node.path} (cdk-cloudhsm)`, removalPolicy,
-      'The crypto user\'s password lives on the HSMs: Secrets Manager cannot change it there. docs/applications.md describes changing it (CloudHSM CLI user change-password, put-secret-value).');
+      props.rotation ? undefined : 'The crypto user\'s password lives on the HSMs: only a rotation function that changes it there through the admin host can rotate it; '
+        + 'set rotation for one (docs/operations.md), or change it by hand as docs/applications.md describes.');
     const grant = activation.host.grantPrincipal ? this.passwordSecret.grantRead({ grantPrincipal: activation.host.grantPrincipal }) : undefined;
 
     const provider = CloudHsmProvider.of(this);
@@ -145,6 +165,20 @@ export class CryptoUser extends Resource {
     this.resource.node.addDependency(activation.resource);
     hsmChainOf(cluster).onBackupMaker((r) => this.resource.node.addDependency(r));
     grant?.applyBefore(this.resource);
+    if (props.rotation) {
+      // The schedule rotates at once when created: only once the user exists with the secret's password.
+      addPasswordRotation(this, 'Rotation', {
+        secret: this.passwordSecret,
+        username,
+        role: 'crypto-user',
+        clusterId: cluster.clusterId,
+        host: activation.host,
+        adminSecret: activation.adminSecret,
+        adminSecretField: activation.adminSecretField,
+        trustAnchor: activation.trustAnchor,
+        certificateAuthorityArn: activation.certificateAuthorityArn,
+      }, props.rotation, [this.resource]);
+    }
   }
 
   /**

@@ -137,19 +137,32 @@ detail() { grep -v '^[[:space:]]*$' <<< "$1" | tail -n 5 | tr '\n' ' '; }
 # no record. A login that fails prints a FAILED_LOGIN_MARK line (user, secret id, secret version)
 # on standard error, which stays in SSM's command history; the handler reads the cluster's last
 # failed commands (lambda/login-guard.ts) and sends the versions back as `--failed-login USER=VERSION`
-# (repeatable, parsed by failed_login_option). A secret still at that version is not tried again
-# until the secret has a new version; the refusal prints the line again, so the record stays.
+# (repeatable, parsed by failed_login_option; a user may have several: a rotation's old and new
+# versions). A secret still at that version is not tried again until the secret has a new version;
+# the refusal prints the line again, so the record stays.
 NOT_AGAIN="not tried again, so that the user is not locked out (the CloudHSM CLI locks a user after five failed logins)"
 declare -A FAILED_VERSIONS=()
 failed_login_option() {
   [[ "$1" =~ ^[a-z0-9_]+=[A-Za-z0-9-]+$ ]] || fail 2 "--failed-login takes USER=VERSION, not $1"
-  FAILED_VERSIONS["${1%%=*}"]="${1#*=}"
+  FAILED_VERSIONS["${1%%=*}"]+=" ${1#*=}"
+}
+# The options whose values the prelude uses ($1 the option, $2 its value): 0 when $1 is one of them.
+prelude_option() {
+  case "$1" in
+    --hsm-ip) HSM_IPS+=("$2") ;;
+    --trust-anchor-b64) TRUST_ANCHOR_B64="$2" ;;
+    --failed-login) failed_login_option "$2" ;;
+    --setup-wait) SETUP_WAIT="$2" ;;
+    *) return 1 ;;
+  esac
 }
 secret_version() { aws secretsmanager get-secret-value --secret-id "$1" --region "$REGION" --query VersionId --output text 2> /dev/null < /dev/null; }
 record_failure() { echo "$FAILED_LOGIN_MARK $1 $2 $3" >&2; } # user, secret id, version
-# Whether user $1 may try version $3 of secret $2: not when the handler says it failed before.
+# Whether the handler says version $2 failed to log in as user $1 before.
+failed_before() { [[ -n "$2" && " ${FAILED_VERSIONS[$1]:-} " == *" $2 "* ]]; }
+# Whether user $1 may try version $3 of secret $2: not when it failed before (the refusal is recorded again).
 may_try() {
-  [[ -n "$3" && "${FAILED_VERSIONS[$1]:-}" == "$3" ]] || return 0
+  failed_before "$1" "$3" || return 0
   record_failure "$1" "$2" "$3"
   return 1
 }

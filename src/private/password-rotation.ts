@@ -4,7 +4,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IDependable } from 'constructs';
-import { HANDLER_ASSET_DIR } from './provider';
+import { addNagSuppressions, resourceFinding } from './nag';
+import { HANDLER_ASSET_DIR, lambdaRole } from './provider';
 import { handlerRuntime } from './runtime';
 import type { IHsmAdminHost } from '../admin-host';
 import { PasswordRotationOptions } from '../rotation';
@@ -47,7 +48,10 @@ export function addPasswordRotation(scope: Construct, id: string, user: RotatedU
   if (ms !== undefined && (ms < MIN_INTERVAL.toMilliseconds() || ms > MAX_INTERVAL.toMilliseconds())) {
     throw new Error(`${scope.node.path}: rotation.automaticallyAfter must be 4 hours to 1000 days (Secrets Manager's bounds), got ${interval.toHumanString()}`);
   }
+  const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: logs.RetentionDays.ONE_YEAR });
+  const role = lambdaRole(scope, `${id}Role`, `cdk-cloudhsm password rotation of ${user.username} (${user.role})`, logGroup);
   const fn = new lambda.Function(scope, id, {
+    role,
     code: lambda.Code.fromAsset(HANDLER_ASSET_DIR),
     handler: 'index.rotate',
     runtime: handlerRuntime(),
@@ -56,7 +60,7 @@ export function addPasswordRotation(scope: Construct, id: string, user: RotatedU
     // Each step waits for its command on the admin host (a few seconds; the host's lock may make it wait longer).
     timeout: Duration.minutes(15),
     description: `cdk-cloudhsm password rotation of ${user.username} (${user.role})`,
-    logGroup: new logs.LogGroup(scope, `${id}Logs`, { retention: logs.RetentionDays.ONE_YEAR }),
+    logGroup,
     environment: {
       CDK_CLOUDHSM_ROTATION: Stack.of(scope).toJsonString({
         ClusterId: user.clusterId,
@@ -87,6 +91,12 @@ export function addPasswordRotation(scope: Construct, id: string, user: RotatedU
   // The host reads the new password (the AWSPENDING version) and the admin's.
   if (user.host.grantPrincipal) user.secret.grantRead(user.host.grantPrincipal);
   const schedule = new secretsmanager.RotationSchedule(scope, `${id}Schedule`, { secret: user.secret, rotationLambda: fn, automaticallyAfter: interval });
+  addNagSuppressions(role.node.findChild('DefaultPolicy'), [{
+    id: 'AwsSolutions-IAM5',
+    reason: 'ssm:ListCommands, ssm:GetCommandInvocation and cloudhsm:DescribeClusters (read-only), and secretsmanager:GetRandomPassword '
+      + '(which aws-cdk-lib\'s RotationSchedule grants), have no resource-level permissions (Service Authorization Reference)',
+    appliesTo: [resourceFinding(role, '*')],
+  }]);
   schedule.node.addDependency(...after);
   return schedule;
 }

@@ -100,8 +100,8 @@ export class CloudHsmProvider extends ProviderGrants {
   }
 }
 
-/** A role for one of the provider's functions: assumed by Lambda, allowed to write to the provider's log group. */
-function lambdaRole(scope: Construct, id: string, description: string, logGroup: logs.ILogGroup): iam.Role {
+/** A role for one of the stack's functions: assumed by Lambda, allowed to write to its log group (no managed policy). */
+export function lambdaRole(scope: Construct, id: string, description: string, logGroup: logs.ILogGroup): iam.Role {
   const role = new iam.Role(scope, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description });
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     sid: 'WriteLogs',

@@ -9,8 +9,8 @@
 // tenth (5, 15, ...) a key-store stack with a KMS key (key-store.ts), seeds 13, 33, ... scale to zero HSMs and
 // back (scale-to-zero.ts), the other seeds ending in 3 or 9 a second path of issue #23 (existing.ts: admin
 // host replaced, imported cluster, wrong admin secret), seeds ending in 7 a stack with a crypto user
-// (crypto-user.ts), every twelfth from 2 (2, 14, ...) rotations of the admin password
-// (rotation.ts), each with faults of its own; HSM users locked out count as a broken invariant too.
+// (crypto-user.ts), every twelfth from 2 (2, 14, ...) rotations of the admin's and a crypto
+// user's passwords (rotation.ts), each with faults of its own; HSM users locked out count as a broken invariant too.
 // A failing seed is replayed with `npm run fault-suite -- --seed N --count 1`.
 
 import { App, CfnParameter, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
@@ -55,7 +55,7 @@ export interface LifecycleResult {
   readonly staleSecrets?: string[];
   /** HSM users locked out at the end of the lifecycle (lifecycles whose hosts log in to HSMs) */
   readonly lockedUsers?: string[];
-  /** rotation lifecycles: moments the admin's password on the HSMs and its secret were out of step */
+  /** rotation lifecycles: moments a rotated user's password on the HSMs and its secret were out of step */
   readonly outOfStep?: string[];
 }
 

@@ -10,6 +10,7 @@ import { activationCommands, parseActivationProperties } from '../../lambda/acti
 import { cryptoUserCommands, parseCryptoUserProperties } from '../../lambda/crypto-user';
 import { kmsUserCommands, parseKeyStoreProperties } from '../../lambda/key-store';
 import { failedLoginArgs, failedLoginsIn, lastFailedLogins } from '../../lambda/login-guard';
+import { rotationCommands } from '../../lambda/rotation';
 import { FAILED_LOGIN_MARK } from '../../src/private/host-rules';
 import { PEM } from '../sim/fixtures';
 
@@ -81,6 +82,32 @@ test('failedLoginArgs: one --failed-login USER=VERSION per login whose own secre
   expect(failedLoginArgs([], [{ user: 'admin', secretId: ADMIN }])).toEqual([]);
 });
 
+test('failedLoginArgs: every failed version of a login\'s secret (a rotation\'s old and new), each once', () => {
+  const failed = [{ user: 'admin', secretId: ADMIN, versionId: 'v-old' }, { user: 'admin', secretId: ADMIN, versionId: 'v-new' },
+    { user: 'admin', secretId: ADMIN, versionId: 'v-old' }];
+  // the admin's own rotation logs in as admin with the admin secret twice (its current and its new password)
+  expect(failedLoginArgs(failed, [{ user: 'admin', secretId: ADMIN }, { user: 'admin', secretId: ADMIN }]))
+    .toEqual(['--failed-login', 'admin=v-old', '--failed-login', 'admin=v-new']);
+});
+
+test('lastFailedLogins with several prefixes: one history of the kinds (a rotation\'s set and test steps)', async () => {
+  const SET = 'cdk-cloudhsm rotate-set cluster-abcdefghijk ';
+  const TEST = 'cdk-cloudhsm rotate-test cluster-abcdefghijk ';
+  history(
+    { id: 'set-1', status: 'Success', at: 1, comment: `${SET}tok` },
+    { id: 'test-1', status: 'Failed', at: 2, comment: `${TEST}tok`, stderr: mark('signer', KMSUSER, 'tok') },
+  );
+  expect(await lastFailedLogins([SET, TEST])).toEqual([{ user: 'signer', secretId: KMSUSER, versionId: 'tok' }]);
+  // a set step that succeeded after the failed test step proves its logins: nothing is sent
+  history(
+    { id: 'test-1', status: 'Failed', at: 2, comment: `${TEST}tok`, stderr: mark('signer', KMSUSER, 'tok') },
+    { id: 'set-2', status: 'Success', at: 3, comment: `${SET}tok` },
+  );
+  expect(await lastFailedLogins([SET, TEST])).toEqual([]);
+  // the test kind alone does not see the set step's success
+  expect(await lastFailedLogins(TEST)).toEqual([{ user: 'signer', secretId: KMSUSER, versionId: 'tok' }]);
+});
+
 describe('every command that logs in carries the failed versions of its own secrets', () => {
   const failed = [{ user: 'admin', secretId: ADMIN, versionId: 'v-a' }, { user: 'kmsuser', secretId: KMSUSER, versionId: 'v-k' },
     { user: 'signer', secretId: KMSUSER, versionId: 'v-s' }];
@@ -119,6 +146,17 @@ describe('every command that logs in carries the failed versions of its own secr
     });
     expect(cryptoUserCommands(props, ['10.0.0.1'], PEM, false)[0]).not.toContain('failed-login');
     const sent = cryptoUserCommands(props, ['10.0.0.1'], PEM, true, failed)[0];
+    expect(sent).toContain("'--failed-login' 'admin=v-a' '--failed-login' 'signer=v-s'");
+    expect(sent).not.toContain('kmsuser=');
+  });
+
+  test('rotate-password.sh: admin (its current password) and the rotated user (its secret)', () => {
+    const target = {
+      clusterId: 'cluster-abcdefghijk', instanceId: 'i-0123456789abcdef0', adminSecretArn: ADMIN, username: 'signer', role: 'crypto-user' as const,
+    };
+    const event = { SecretId: KMSUSER, ClientRequestToken: 'v-s', Step: 'setSecret' };
+    expect(rotationCommands(target, event, 'set', ['10.0.0.1'], PEM)[0]).not.toContain('failed-login');
+    const sent = rotationCommands(target, event, 'set', ['10.0.0.1'], PEM, failed)[0];
     expect(sent).toContain("'--failed-login' 'admin=v-a' '--failed-login' 'signer=v-s'");
     expect(sent).not.toContain('kmsuser=');
   });
