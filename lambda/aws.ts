@@ -66,6 +66,13 @@ export function isInvalidRequest(err: unknown): boolean {
   return errorName(err) === 'CloudHsmInvalidRequestException';
 }
 
+/** A service's throttling error, as the SDK classifies it (its `$retryable.throttling` trait or a throttling code). */
+export function isThrottling(err: unknown): boolean {
+  const e = err as { name?: string; $retryable?: { throttling?: boolean } } | undefined;
+  return e?.$retryable?.throttling === true
+    || ['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded'].includes(e?.name ?? '');
+}
+
 /** The message of an error, whatever was thrown. */
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

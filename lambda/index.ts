@@ -1,5 +1,5 @@
 import { activationHandler } from './activation';
-import { startInvocation } from './aws';
+import { isThrottling, messageOf, startInvocation } from './aws';
 import { backupCopyHandler } from './backup-copy';
 import { clusterHandler } from './cluster';
 import { cryptoUserHandler } from './crypto-user';
@@ -7,6 +7,7 @@ import { hsmHandler } from './hsm';
 import { initializationHandler } from './initialization';
 import { keyStoreHandler } from './key-store';
 import { kmsKeyHandler } from './kms-key';
+import { log } from './log';
 import { trustAnchorHandler } from './trust-anchor';
 import { IsCompleteResponse, OnEventResponse, ResourceEvent, ResourceHandler } from './types';
 
@@ -47,6 +48,16 @@ export async function onEvent(event: ResourceEvent): Promise<OnEventResponse> {
 
 /** Provider framework isComplete: polled until the change has settled. */
 export async function isComplete(event: ResourceEvent): Promise<IsCompleteResponse> {
-  return run(event, (h) => h.isComplete(event));
+  return run(event, async (h) => {
+    try {
+      return await h.isComplete(event);
+    } catch (err) {
+      // Throttling the SDK's retries did not ride out is no failure of a poll: every step finds what
+      // earlier polls did and goes on from there, so the next poll reads again.
+      if (!isThrottling(err)) throw err;
+      log(event, 'throttled; the next poll tries again', { error: messageOf(err) });
+      return { IsComplete: false };
+    }
+  });
 }
 export { rotate } from './rotation';

@@ -43,6 +43,15 @@ describe('onEvent', () => {
   });
 });
 
+describe('a poll throttled beyond the SDK\'s retries', () => {
+  test('is not complete yet (the next poll reads again); another error still fails naming the resource', async () => {
+    kmsMock.on(DescribeCustomKeyStoresCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $retryable: { throttling: true } }));
+    await expect(isComplete(event('Create'))).resolves.toEqual({ IsComplete: false });
+    kmsMock.on(DescribeCustomKeyStoresCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    expect(await failed(isComplete(event('Create')))).toBe('HsmKeyStore KeyStore: denied');
+  });
+});
+
 describe('deploy-time checks of the cluster', () => {
   beforeEach(() => noStore());
 

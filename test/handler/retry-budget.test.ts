@@ -43,3 +43,4 @@ test('every handler invocation starts with new clients', async () => {
     .rejects.toThrow(/Unsupported resource type/);
   expect(kms()).not.toBe(before);
 });
+
