@@ -153,10 +153,10 @@ export function resetEc2Client(): void {
 }
 
 /**
- * Drops every cached client, so the invocation that follows starts with new ones. The SDK keeps a
- * retry budget per client (and the CloudHSM client's older retry strategy a retry count it never
- * resets): in a warm Lambda that polls for hours, throttled calls whose retries end in an ordinary
- * error (a key store not found yet) use it up, and throttling is then no longer retried at all.
+ * Drops every cached client, so the invocation that follows starts with new ones. The current SDK
+ * keeps one retry budget per client: in a warm Lambda that polls for hours, throttled calls whose
+ * retries end in an ordinary error (a key store not found yet) use it up, and throttling is then no
+ * longer retried at all.
  * New clients per invocation give each invocation the SDK's whole budget (test/handler/retry-budget.test.ts).
  */
 export function startInvocation(): void {
